@@ -1,0 +1,51 @@
+// The domain form of a job's spec and the rules every request must meet.
+// Shared by the coordinator (which always validates) and the CLI (which
+// validates early for a friendlier error).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "common/chunking.h"
+
+namespace tminus {
+
+enum class ExecutorKind { kUnspecified = 0, kThreads = 1, kProcesses = 2 };
+
+const char* ExecutorName(ExecutorKind kind);  // "threads", "processes", "unspecified"
+// "threads" or "processes"; INVALID_ARGUMENT naming `field` otherwise.
+absl::Status ParseExecutor(const std::string& text, const char* field, ExecutorKind* out);
+
+// Documented limits (docs/api.md).
+inline constexpr int64_t kMaxChunkCount = 1'000'000'000;
+inline constexpr int32_t kMaxPriority = 1000;
+inline constexpr int32_t kMaxMaxSlots = 1'000'000;
+inline constexpr size_t kMaxNameBytes = 128;
+inline constexpr size_t kMaxRequestIdBytes = 128;
+inline constexpr size_t kMaxLabels = 32;
+inline constexpr size_t kMaxLabelKeyBytes = 63;
+inline constexpr size_t kMaxLabelValueBytes = 256;
+
+struct JobSpec {
+  int64_t n = 0;
+  // Exactly one of these is set.
+  std::optional<int64_t> chunk_count;
+  std::optional<int64_t> chunk_size;
+  ExecutorKind executor = ExecutorKind::kUnspecified;
+  int32_t max_slots = 0;  // 0: no cap
+  int32_t priority = 0;
+  std::string name;
+  std::map<std::string, std::string> labels;
+};
+
+// OK, or INVALID_ARGUMENT whose message starts with the field name and states
+// the limit and the value received.
+absl::Status ValidateJobSpec(const JobSpec& spec);
+
+// Requires ValidateJobSpec(spec).ok().
+ChunkPlan PlanOf(const JobSpec& spec);
+
+}  // namespace tminus

@@ -1,0 +1,58 @@
+#include "common/proto_convert.h"
+
+namespace tminus {
+
+ExecutorKind FromProto(v1::Executor executor) {
+  switch (executor) {
+    case v1::EXECUTOR_THREADS: return ExecutorKind::kThreads;
+    case v1::EXECUTOR_PROCESSES: return ExecutorKind::kProcesses;
+    default: return ExecutorKind::kUnspecified;
+  }
+}
+
+v1::Executor ToProto(ExecutorKind kind) {
+  switch (kind) {
+    case ExecutorKind::kThreads: return v1::EXECUTOR_THREADS;
+    case ExecutorKind::kProcesses: return v1::EXECUTOR_PROCESSES;
+    case ExecutorKind::kUnspecified: break;
+  }
+  return v1::EXECUTOR_UNSPECIFIED;
+}
+
+JobSpec FromProto(const v1::JobSpec& proto) {
+  JobSpec spec;
+  spec.n = proto.n();
+  if (proto.chunking_case() == v1::JobSpec::kChunkCount) spec.chunk_count = proto.chunk_count();
+  if (proto.chunking_case() == v1::JobSpec::kChunkSize) spec.chunk_size = proto.chunk_size();
+  spec.executor = FromProto(proto.executor());
+  spec.max_slots = proto.max_slots();
+  spec.priority = proto.priority();
+  spec.name = proto.name();
+  spec.labels.insert(proto.labels().begin(), proto.labels().end());
+  return spec;
+}
+
+v1::JobSpec ToProto(const JobSpec& spec) {
+  v1::JobSpec proto;
+  proto.set_n(spec.n);
+  if (spec.chunk_count.has_value()) proto.set_chunk_count(*spec.chunk_count);
+  if (spec.chunk_size.has_value()) proto.set_chunk_size(*spec.chunk_size);
+  proto.set_executor(ToProto(spec.executor));
+  proto.set_max_slots(spec.max_slots);
+  proto.set_priority(spec.priority);
+  proto.set_name(spec.name);
+  proto.mutable_labels()->insert(spec.labels.begin(), spec.labels.end());
+  return proto;
+}
+
+void SetTimestamp(int64_t wall_ns, google::protobuf::Timestamp* out) {
+  if (wall_ns == 0) return;
+  out->set_seconds(wall_ns / 1'000'000'000);
+  out->set_nanos(static_cast<int32_t>(wall_ns % 1'000'000'000));
+}
+
+int64_t TimestampNs(const google::protobuf::Timestamp& ts) {
+  return ts.seconds() * 1'000'000'000 + ts.nanos();
+}
+
+}  // namespace tminus

@@ -1,0 +1,23 @@
+// Conversions between the wire types (tminus.v1) and the domain types.
+#pragma once
+
+#include <cstdint>
+
+#include "common/job_spec.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "tminus/v1/common.pb.h"
+
+namespace tminus {
+
+ExecutorKind FromProto(v1::Executor executor);
+v1::Executor ToProto(ExecutorKind kind);
+
+// Copies fields as they are; call ValidateJobSpec on the result.
+JobSpec FromProto(const v1::JobSpec& proto);
+v1::JobSpec ToProto(const JobSpec& spec);
+
+// Leaves `out` unset for 0 (meaning "never").
+void SetTimestamp(int64_t wall_ns, google::protobuf::Timestamp* out);
+int64_t TimestampNs(const google::protobuf::Timestamp& ts);
+
+}  // namespace tminus

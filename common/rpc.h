@@ -1,0 +1,39 @@
+// gRPC knobs in one place: status conversion, channels, deadlines, server
+// options. Everything that talks gRPC goes through here.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+
+namespace tminus {
+
+inline constexpr std::chrono::milliseconds kDefaultRpcDeadline{10'000};
+// Keepalive pings on otherwise idle connections, so a dead peer on a
+// half-open TCP connection is noticed in seconds, not hours.
+inline constexpr int kKeepaliveTimeMs = 10'000;
+inline constexpr int kKeepaliveTimeoutMs = 5'000;
+inline constexpr int kMaxMessageBytes = 16 * 1024 * 1024;
+
+// The one conversion at the edge; keeps the code and the message.
+grpc::Status ToGrpcStatus(const absl::Status& status);
+absl::Status FromGrpcStatus(const grpc::Status& status);
+
+// An insecure channel to host:port with the shared keepalive settings.
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target);
+
+// Applies the shared server settings (keepalive, message size).
+void ConfigureServerBuilder(grpc::ServerBuilder* builder);
+
+void SetDeadline(grpc::ClientContext* context,
+                 std::chrono::milliseconds timeout = kDefaultRpcDeadline);
+
+std::string Hostname();
+int OnlineCpus();
+const char* Version();
+
+}  // namespace tminus

@@ -1,0 +1,62 @@
+// Dispatch policy: pull with credits. Each session grants credits (slots plus
+// a prefetch); the scheduler spends them on the queued jobs in priority order.
+// Idle slots are filled before prefetch, so in a job's tail an idle worker
+// gets the last chunks rather than a busy worker's queue.
+#include <algorithm>
+
+#include "coordinator/core/scheduler.h"
+
+namespace tminus {
+
+void Scheduler::Dispatch() {
+  if (queued_.empty() || hungry_.empty()) return;
+  for (int pass = 0; pass < 2 && !queued_.empty(); ++pass) {
+    for (auto it = hungry_.begin(); it != hungry_.end() && !queued_.empty();) {
+      Session& session = sessions_[*it];
+      int64_t want = session.credits;
+      if (pass == 0) {
+        const int64_t idle = session.slots - static_cast<int64_t>(session.leases.size());
+        want = std::min(want, std::max<int64_t>(idle, 0));
+      }
+      if (want > 0) AssignTo(session, want);
+      it = session.credits == 0 ? hungry_.erase(it) : std::next(it);
+    }
+  }
+}
+
+void Scheduler::AssignTo(Session& session, int64_t want) {
+  for (auto it = queued_.begin(); it != queued_.end() && want > 0;) {
+    Job& job = *jobs_[it->second];
+    if (!session.Supports(job.spec().executor)) {
+      ++it;
+      continue;
+    }
+    int64_t take = std::min(want, job.LeaseRoom());
+    while (take > 0 && job.HasQueuedChunk()) {
+      Lease(job, session);
+      --take;
+      --want;
+    }
+    // A job leaves the queue when it has nothing left to lease; it comes back
+    // when a chunk is requeued (MarkQueued).
+    it = job.HasQueuedChunk() ? std::next(it) : queued_.erase(it);
+  }
+}
+
+void Scheduler::Lease(Job& job, Session& session) {
+  const auto [chunk, attempt] = job.TakeChunk();
+  const ChunkRange range = job.plan().Chunk(chunk);
+  const int64_t now = clock_->MonoNs();
+  if (job.state() == JobState::kQueued) job.MarkStarted(now, clock_->WallNs());
+  job.leases()[chunk] = ActiveLease{session.id, attempt, now};
+  session.leases.insert({job.id(), chunk});
+  --session.credits;
+  OutboxOf(session).leases.push_back(
+      LeaseGrant{job.id(), chunk, attempt, range.begin, range.count, job.spec().executor});
+}
+
+void Scheduler::MarkQueued(Job& job) {
+  if (!job.terminal() && job.HasQueuedChunk()) queued_.insert({-job.spec().priority, job.id()});
+}
+
+}  // namespace tminus

@@ -1,0 +1,26 @@
+#include "coordinator/core/job_stats.h"
+
+#include <algorithm>
+
+namespace tminus {
+
+void JobStats::AddAccepted(uint32_t worker, int32_t slot, int64_t decrements,
+                           int64_t duration_ns, int64_t cpu_ns) {
+  const int64_t duration = std::max<int64_t>(duration_ns, 0);
+  busy_ns_ += duration;
+  cpu_ns_ += cpu_ns;
+  durations_.Add(duration);
+  WorkerTotals& totals = workers_[worker];
+  ++totals.chunks;
+  totals.decrements += decrements;
+  totals.busy_ns += duration;
+  totals.cpu_ns += cpu_ns;
+  const size_t index = static_cast<size_t>(std::max(slot, 0));
+  if (index >= totals.slots.size()) totals.slots.resize(index + 1);
+  SlotTotals& slot_totals = totals.slots[index];
+  ++slot_totals.chunks;
+  slot_totals.decrements += decrements;
+  slot_totals.busy_ns += duration;
+}
+
+}  // namespace tminus

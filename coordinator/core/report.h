@@ -1,0 +1,102 @@
+// Read-only views the core hands out: job status, the timing report, worker
+// and progress listings. Plain structs, copied out under the caller's lock.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/histogram.h"
+#include "common/job_spec.h"
+#include "coordinator/core/types.h"
+
+namespace tminus {
+
+struct JobView {
+  JobId id = 0;
+  JobSpec spec;
+  JobState state = JobState::kQueued;
+  int64_t chunk_total = 0;
+  int64_t chunks_done = 0;
+  int64_t decrements_done = 0;
+  int64_t chunks_running = 0;
+  int64_t submit_wall_ns = 0;
+  int64_t start_wall_ns = 0;  // 0 while queued
+  int64_t end_wall_ns = 0;    // 0 until terminal
+  int64_t elapsed_ns = 0;     // first dispatch to now, or to the last result
+  std::string error;
+};
+
+struct SlotReport {
+  int32_t slot = 0;
+  int64_t chunks = 0;
+  int64_t decrements = 0;
+  int64_t busy_ns = 0;
+  double utilisation = 0;
+};
+
+struct WorkerReport {
+  std::string worker_id;
+  std::string host;
+  int32_t slots = 0;
+  int64_t chunks = 0;
+  int64_t decrements = 0;
+  int64_t busy_ns = 0;
+  int64_t cpu_ns = 0;
+  double utilisation = 0;
+  double decrements_per_second = 0;
+  std::vector<SlotReport> slot_reports;
+};
+
+struct JobReport {
+  JobView job;
+  int64_t wall_ns = 0;
+  int64_t submit_to_done_ns = 0;
+  int64_t busy_ns = 0;
+  int64_t cpu_ns = 0;
+  int32_t slots_used = 0;
+  double speedup = 0;
+  double efficiency = 0;
+  int64_t overhead_ns = 0;
+  double decrements_per_second = 0;
+  Percentiles chunk_durations;
+  int64_t retries = 0;
+  int64_t duplicates = 0;
+  int64_t failed_attempts = 0;
+  std::vector<WorkerReport> workers;
+};
+
+struct WorkerView {
+  std::string worker_id;
+  std::string host;
+  int32_t slots = 0;
+  bool threads = false;
+  bool processes = false;
+  WorkerState state = WorkerState::kConnected;
+  int64_t chunks_running = 0;
+  int64_t chunks_done = 0;
+  int64_t decrements_done = 0;
+  int64_t busy_ns = 0;
+  int64_t connected_wall_ns = 0;
+  int64_t last_seen_wall_ns = 0;
+  std::string version;
+  uint64_t incarnation = 0;
+};
+
+struct WorkerProgress {
+  std::string worker_id;
+  std::string host;
+  int32_t slots = 0;
+  int64_t chunks_running = 0;
+  int64_t chunks_done = 0;
+  int64_t decrements_done = 0;
+};
+
+struct JobProgress {
+  JobView job;
+  double decrements_per_second = 0;
+  int64_t eta_ns = 0;
+  std::vector<WorkerProgress> workers;
+};
+
+}  // namespace tminus

@@ -1,0 +1,137 @@
+// Results, failures, lost leases and the end of a job.
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/logging.h"
+#include "coordinator/core/scheduler.h"
+
+namespace tminus {
+
+absl::Status Scheduler::OnResults(SessionId id, const std::vector<ChunkReport>& results) {
+  if (absl::Status alive = Touch(id); !alive.ok()) return alive;
+  Session& session = sessions_[id];
+  for (const ChunkReport& result : results) ApplyResult(session, result);
+  Dispatch();
+  return absl::OkStatus();
+}
+
+void Scheduler::ApplyResult(Session& session, const ChunkReport& result) {
+  Job* job = FindJob(result.job);
+  if (job == nullptr || result.chunk < 0 || result.chunk >= job->plan().chunk_count()) {
+    Logger("scheduler")->warn("job={} chunk={} session={} result for no such chunk; ignored",
+                              result.job, result.chunk, session.id);
+    return;
+  }
+  if (job->terminal()) return;  // e.g. the tail of a cancelled job
+  auto lease = job->leases().find(result.chunk);
+  const bool holder = lease != job->leases().end() && lease->second.session == session.id &&
+                      lease->second.attempt == result.attempt;
+  if (holder) {
+    job->leases().erase(lease);
+    session.leases.erase({job->id(), result.chunk});
+  }
+  const std::string& worker_id = workers_[session.worker].hello.worker_id;
+  if (job->done().Contains(result.chunk)) {
+    ++job->stats().duplicates;
+    return;
+  }
+  switch (result.outcome) {
+    case ChunkOutcome::kOk: {
+      const int64_t expected = job->plan().Chunk(result.chunk).count;
+      if (result.decrements != expected) {
+        FailAttempt(*job, result.chunk, result.attempt, worker_id,
+                    absl::StrCat("reported ", result.decrements, " decrements for a chunk of ",
+                                 expected));
+        return;
+      }
+      Accept(*job, session, result);
+      return;
+    }
+    case ChunkOutcome::kCancelled:
+      // Handed back unfinished (the worker is draining): not a failure.
+      if (holder) {
+        job->Requeue(result.chunk, result.attempt);
+        MarkQueued(*job);
+      }
+      return;
+    case ChunkOutcome::kFailed:
+      // A late failure from a lease that was already released changes nothing.
+      if (holder) FailAttempt(*job, result.chunk, result.attempt, worker_id, result.error);
+      return;
+  }
+}
+
+void Scheduler::Accept(Job& job, Session& session, const ChunkReport& result) {
+  const int64_t duration = result.end_mono_ns - result.start_mono_ns;
+  job.MarkDone(result.chunk, result.decrements, clock_->MonoNs());
+  job.stats().AddAccepted(session.worker, result.slot, result.decrements, duration,
+                          result.cpu_ns);
+  WorkerRecord& record = workers_[session.worker];
+  ++record.chunks_done;
+  record.decrements_done += result.decrements;
+  record.busy_ns += std::max<int64_t>(duration, 0);
+  if (!job.AllChunksDone()) return;
+  if (job.decrements_done() != job.spec().n) {
+    // Cannot happen while every accepted result is checked against its chunk;
+    // refusing success here keeps a bug from reporting a wrong answer.
+    const std::string error = absl::StrCat("accounting mismatch: accepted ",
+                                           job.decrements_done(), " decrements, n is ",
+                                           job.spec().n);
+    Logger("scheduler")->error("job={} {}", job.id(), error);
+    FinishJob(job, JobState::kFailed, error);
+    return;
+  }
+  FinishJob(job, JobState::kSucceeded, "");
+}
+
+void Scheduler::FailAttempt(Job& job, int64_t chunk, int32_t attempt,
+                            const std::string& worker_id, const std::string& reason) {
+  const int32_t failures = job.RecordFailure(chunk, worker_id);
+  Logger("scheduler")->warn("job={} chunk={} attempt={} worker={} attempt failed: {}", job.id(),
+                            chunk, attempt, worker_id, reason);
+  if (failures >= options_.max_attempts) {
+    FinishJob(job, JobState::kFailed,
+              absl::StrCat("chunk ", chunk, " failed ", failures, " attempts (on workers ",
+                           absl::StrJoin(job.FailedOn(chunk), ", "), "); last error: ", reason));
+    return;
+  }
+  ++job.stats().retries;
+  job.Requeue(chunk, attempt);
+  MarkQueued(job);
+}
+
+void Scheduler::ReleaseLeases(Session& session, const std::string& reason) {
+  const std::string& worker_id = workers_[session.worker].hello.worker_id;
+  const auto leases = std::move(session.leases);
+  session.leases.clear();
+  for (const auto& [job_id, chunk] : leases) {
+    Job* job = FindJob(job_id);
+    if (job == nullptr || job->terminal()) continue;
+    auto lease = job->leases().find(chunk);
+    if (lease == job->leases().end() || lease->second.session != session.id) continue;
+    const int32_t attempt = lease->second.attempt;
+    job->leases().erase(lease);
+    FailAttempt(*job, chunk, attempt, worker_id, absl::StrCat("lease lost: ", reason));
+  }
+}
+
+void Scheduler::FinishJob(Job& job, JobState state, std::string error) {
+  // Tell every session still running this job's chunks to stop them.
+  absl::flat_hash_set<SessionId> holders;
+  for (const auto& [chunk, lease] : job.leases()) {
+    holders.insert(lease.session);
+    if (Session* session = FindSession(lease.session)) session->leases.erase({job.id(), chunk});
+  }
+  for (SessionId holder : holders) {
+    if (Session* session = FindSession(holder)) OutboxOf(*session).cancels.push_back(job.id());
+  }
+  queued_.erase({-job.spec().priority, job.id()});
+  job.Finish(state, std::move(error), clock_->MonoNs(), clock_->WallNs());
+  finished_.push_back(job.id());
+  Logger("scheduler")->info("job={} state={} decrements={} n={} {}", job.id(),
+                            JobStateName(state), job.decrements_done(), job.spec().n,
+                            job.error());
+}
+
+}  // namespace tminus

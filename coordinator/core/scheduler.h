@@ -1,0 +1,132 @@
+// The scheduler: a plain, single-threaded state machine over jobs, chunk
+// leases and worker sessions. No gRPC, no threads, no real clock: the service
+// layer calls it under one lock, then sends what it left in the outboxes.
+//
+// Invariants:
+//  - a chunk is accepted at most once; later results for it are duplicates;
+//  - a session never holds more leases than the credits it granted;
+//  - a job is SUCCEEDED only when every chunk is done and the accepted
+//    decrements add up to n exactly;
+//  - leases of a closed session go back to the queue at once.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/container/btree_set.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "coordinator/core/job.h"
+#include "coordinator/core/report.h"
+#include "coordinator/core/types.h"
+#include "coordinator/core/workers.h"
+
+namespace tminus {
+
+class Scheduler {
+ public:
+  Scheduler(const Clock* clock, SchedulerOptions options);
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  const SchedulerOptions& options() const { return options_; }
+
+  // --- jobs ---
+  // INVALID_ARGUMENT for a bad spec or request id. A request id seen before
+  // returns the job it created.
+  absl::StatusOr<JobId> Submit(const JobSpec& spec, const std::string& request_id);
+  // NOT_FOUND for an unknown id. Cancelling a terminal job changes nothing.
+  absl::Status Cancel(JobId id);
+  // NOT_FOUND for an unknown id.
+  absl::StatusOr<JobView> GetJob(JobId id) const;
+  absl::StatusOr<JobReport> GetReport(JobId id) const;
+  absl::StatusOr<JobProgress> GetProgress(JobId id) const;
+  // Newest first, ids below `before` (0: from the newest), at most `limit`.
+  std::vector<JobView> ListJobs(JobId before, int limit) const;
+  std::vector<WorkerView> ListWorkers() const;
+
+  // --- worker sessions ---
+  // INVALID_ARGUMENT for a bad hello. A live session of the same worker_id is
+  // closed (ABORTED) and its leases released.
+  absl::StatusOr<SessionId> OpenSession(const WorkerHello& hello);
+  // Releases the session's leases; unknown ids are ignored.
+  void CloseSession(SessionId id);
+  // These return ABORTED for a session that is closed or was replaced.
+  absl::Status AddCredits(SessionId id, int64_t credits);
+  absl::Status OnResults(SessionId id, const std::vector<ChunkReport>& results);
+  absl::Status Touch(SessionId id);        // a heartbeat
+  absl::Status SetDraining(SessionId id);  // no more leases for it
+
+  // Closes sessions silent for longer than the lease timeout.
+  void ExpireSilentSessions();
+
+  // Calls fn(session, outbox) for each session with messages waiting, moving
+  // the messages out. fn must not call back into the scheduler.
+  template <typename Fn>
+  void DrainOutboxes(Fn&& fn) {
+    for (SessionId id : dirty_) {
+      auto it = sessions_.find(id);
+      Outbox* box = it != sessions_.end() ? &it->second.outbox : FindClosedOutbox(id);
+      if (box == nullptr || box->empty()) continue;
+      Outbox out = std::move(*box);
+      *box = Outbox{};
+      fn(id, std::move(out));
+    }
+    dirty_.clear();
+    closed_outboxes_.clear();
+  }
+
+  // Jobs that became terminal since the last call.
+  std::vector<JobId> TakeFinishedJobs();
+
+ private:
+  Job* FindJob(JobId id);
+  const Job* FindJob(JobId id) const;
+  Session* FindSession(SessionId id);
+  Outbox* FindClosedOutbox(SessionId id);
+  Outbox& OutboxOf(Session& session);
+
+  // dispatch.cc
+  void Dispatch();
+  void AssignTo(Session& session, int64_t want);
+  void Lease(Job& job, Session& session);
+
+  // results.cc
+  void ApplyResult(Session& session, const ChunkReport& result);
+  void Accept(Job& job, Session& session, const ChunkReport& result);
+  void FailAttempt(Job& job, int64_t chunk, int32_t attempt, const std::string& worker_id,
+                   const std::string& reason);
+  void ReleaseLeases(Session& session, const std::string& reason);
+  void FinishJob(Job& job, JobState state, std::string error);
+  void MarkQueued(Job& job);
+
+  // views.cc
+  JobView ViewOf(const Job& job) const;
+  WorkerReport ReportOf(uint32_t worker, const WorkerTotals& totals, int64_t wall_ns) const;
+
+  const Clock* clock_;
+  SchedulerOptions options_;
+
+  std::map<JobId, std::unique_ptr<Job>> jobs_;
+  JobId next_job_id_ = 1;
+  absl::flat_hash_map<std::string, JobId> request_ids_;
+  // Jobs with chunks waiting, in dispatch order: higher priority, then older.
+  std::set<std::pair<int32_t, JobId>> queued_;  // (-priority, id)
+  std::vector<JobId> finished_;
+
+  std::vector<WorkerRecord> workers_;
+  absl::flat_hash_map<std::string, uint32_t> worker_index_;
+  absl::flat_hash_map<SessionId, Session> sessions_;
+  SessionId next_session_id_ = 1;
+  absl::btree_set<SessionId> hungry_;  // sessions with credits left
+  std::vector<SessionId> dirty_;       // sessions with outbox messages
+  std::vector<std::pair<SessionId, Outbox>> closed_outboxes_;
+};
+
+}  // namespace tminus

@@ -1,0 +1,75 @@
+// Plain value types the scheduling core takes and returns. No gRPC here: the
+// service layer converts them to and from tminus.v1 messages.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "common/job_spec.h"
+
+namespace tminus {
+
+using JobId = uint64_t;
+using SessionId = uint64_t;  // one per worker stream, never reused
+
+enum class JobState { kQueued, kRunning, kSucceeded, kFailed, kCancelled };
+bool IsTerminal(JobState state);
+const char* JobStateName(JobState state);
+
+enum class WorkerState { kConnected, kDraining, kDisconnected };
+
+enum class ChunkOutcome { kOk, kFailed, kCancelled };
+
+struct WorkerHello {
+  std::string worker_id;
+  uint64_t incarnation = 0;
+  std::string host;
+  int32_t slots = 0;
+  bool threads = false;    // executors supported
+  bool processes = false;
+  std::string version;
+};
+
+// One chunk leased to one worker session.
+struct LeaseGrant {
+  JobId job = 0;
+  int64_t chunk = 0;
+  int32_t attempt = 0;
+  int64_t begin = 0;
+  int64_t count = 0;
+  ExecutorKind executor = ExecutorKind::kUnspecified;
+};
+
+// What a worker reports for one lease.
+struct ChunkReport {
+  JobId job = 0;
+  int64_t chunk = 0;
+  int32_t attempt = 0;
+  ChunkOutcome outcome = ChunkOutcome::kOk;
+  int64_t decrements = 0;
+  int64_t start_mono_ns = 0;  // worker's clock: only differences matter
+  int64_t end_mono_ns = 0;
+  int64_t start_wall_ns = 0;
+  int64_t cpu_ns = 0;
+  int32_t slot = 0;
+  std::string error;
+};
+
+// Messages the core wants sent to one session, in order of kind.
+struct Outbox {
+  std::vector<LeaseGrant> leases;
+  std::vector<JobId> cancels;
+  bool close = false;     // end the stream with close_status
+  absl::Status close_status;
+  bool empty() const { return leases.empty() && cancels.empty() && !close; }
+};
+
+struct SchedulerOptions {
+  int32_t max_attempts = 3;           // per chunk, failures and lost leases counted
+  int64_t heartbeat_interval_ns = 2'000'000'000;
+  int64_t lease_timeout_ns = 10'000'000'000;  // silence that ends a session
+};
+
+}  // namespace tminus

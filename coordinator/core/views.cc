@@ -1,0 +1,168 @@
+// Read-only views: job status, the timing report, progress, listings.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "coordinator/core/scheduler.h"
+
+namespace tminus {
+namespace {
+
+double Ratio(double numerator, double denominator) {
+  return denominator > 0 ? numerator / denominator : 0.0;
+}
+
+absl::Status JobNotFound(JobId id) {
+  return absl::NotFoundError(absl::StrCat("job ", id, " not found"));
+}
+
+}  // namespace
+
+JobView Scheduler::ViewOf(const Job& job) const {
+  JobView view;
+  view.id = job.id();
+  view.spec = job.spec();
+  view.state = job.state();
+  view.chunk_total = job.plan().chunk_count();
+  view.chunks_done = job.done().size();
+  view.decrements_done = job.decrements_done();
+  view.chunks_running = static_cast<int64_t>(job.leases().size());
+  view.submit_wall_ns = job.submit_wall_ns();
+  view.start_wall_ns = job.start_wall_ns();
+  view.end_wall_ns = job.end_wall_ns();
+  view.error = job.error();
+  if (job.start_mono_ns() != 0) {
+    // Wall time runs from the first dispatch to the last accepted result.
+    const int64_t end = !job.terminal() ? clock_->MonoNs()
+                        : job.last_accept_mono_ns() != 0 ? job.last_accept_mono_ns()
+                                                         : job.end_mono_ns();
+    view.elapsed_ns = std::max<int64_t>(0, end - job.start_mono_ns());
+  }
+  return view;
+}
+
+absl::StatusOr<JobView> Scheduler::GetJob(JobId id) const {
+  const Job* job = FindJob(id);
+  if (job == nullptr) return JobNotFound(id);
+  return ViewOf(*job);
+}
+
+std::vector<JobView> Scheduler::ListJobs(JobId before, int limit) const {
+  std::vector<JobView> views;
+  auto it = before == 0 ? jobs_.end() : jobs_.lower_bound(before);
+  while (it != jobs_.begin() && static_cast<int>(views.size()) < limit) {
+    --it;
+    views.push_back(ViewOf(*it->second));
+  }
+  return views;
+}
+
+WorkerReport Scheduler::ReportOf(uint32_t worker, const WorkerTotals& totals,
+                                 int64_t wall_ns) const {
+  const WorkerHello& hello = workers_[worker].hello;
+  WorkerReport report;
+  report.worker_id = hello.worker_id;
+  report.host = hello.host;
+  report.slots = hello.slots;
+  report.chunks = totals.chunks;
+  report.decrements = totals.decrements;
+  report.busy_ns = totals.busy_ns;
+  report.cpu_ns = totals.cpu_ns;
+  report.utilisation = Ratio(totals.busy_ns, static_cast<double>(hello.slots) * wall_ns);
+  report.decrements_per_second = Ratio(totals.decrements * 1e9, totals.busy_ns);
+  for (size_t slot = 0; slot < totals.slots.size(); ++slot) {
+    const SlotTotals& slot_totals = totals.slots[slot];
+    if (slot_totals.chunks == 0) continue;
+    report.slot_reports.push_back(SlotReport{static_cast<int32_t>(slot), slot_totals.chunks,
+                                             slot_totals.decrements, slot_totals.busy_ns,
+                                             Ratio(slot_totals.busy_ns, wall_ns)});
+  }
+  return report;
+}
+
+absl::StatusOr<JobReport> Scheduler::GetReport(JobId id) const {
+  const Job* job = FindJob(id);
+  if (job == nullptr) return JobNotFound(id);
+  JobReport report;
+  report.job = ViewOf(*job);
+  const JobStats& stats = job->stats();
+  report.wall_ns = report.job.elapsed_ns;
+  if (job->terminal()) report.submit_to_done_ns = job->end_mono_ns() - job->submit_mono_ns();
+  report.busy_ns = stats.busy_ns();
+  report.cpu_ns = stats.cpu_ns();
+  int64_t slots = 0;
+  for (const auto& [worker, totals] : stats.workers()) {
+    slots += workers_[worker].hello.slots;
+    report.workers.push_back(ReportOf(worker, totals, report.wall_ns));
+  }
+  if (job->spec().max_slots > 0) slots = std::min<int64_t>(slots, job->spec().max_slots);
+  report.slots_used = static_cast<int32_t>(slots);
+  report.speedup = Ratio(report.busy_ns, report.wall_ns);
+  report.efficiency = Ratio(report.speedup, report.slots_used);
+  report.overhead_ns = std::max<int64_t>(0, slots * report.wall_ns - report.busy_ns);
+  report.decrements_per_second = Ratio(report.job.decrements_done * 1e9, report.wall_ns);
+  report.chunk_durations = stats.durations().Summary();
+  report.retries = stats.retries;
+  report.duplicates = stats.duplicates;
+  report.failed_attempts = stats.failed_attempts;
+  return report;
+}
+
+absl::StatusOr<JobProgress> Scheduler::GetProgress(JobId id) const {
+  const Job* job = FindJob(id);
+  if (job == nullptr) return JobNotFound(id);
+  JobProgress progress;
+  progress.job = ViewOf(*job);
+  progress.decrements_per_second =
+      Ratio(progress.job.decrements_done * 1e9, progress.job.elapsed_ns);
+  const int64_t remaining = job->spec().n - progress.job.decrements_done;
+  if (!job->terminal() && progress.decrements_per_second > 0) {
+    progress.eta_ns = static_cast<int64_t>(remaining / progress.decrements_per_second * 1e9);
+  }
+  std::map<uint32_t, WorkerProgress> by_worker;
+  for (const auto& [worker, totals] : job->stats().workers()) {
+    WorkerProgress& entry = by_worker[worker];
+    entry.chunks_done = totals.chunks;
+    entry.decrements_done = totals.decrements;
+  }
+  for (const auto& [chunk, lease] : job->leases()) {
+    const auto session = sessions_.find(lease.session);
+    if (session != sessions_.end()) ++by_worker[session->second.worker].chunks_running;
+  }
+  for (auto& [worker, entry] : by_worker) {
+    entry.worker_id = workers_[worker].hello.worker_id;
+    entry.host = workers_[worker].hello.host;
+    entry.slots = workers_[worker].hello.slots;
+    progress.workers.push_back(entry);
+  }
+  return progress;
+}
+
+std::vector<WorkerView> Scheduler::ListWorkers() const {
+  std::vector<WorkerView> views;
+  for (const WorkerRecord& record : workers_) {
+    WorkerView view;
+    view.worker_id = record.hello.worker_id;
+    view.host = record.hello.host;
+    view.slots = record.hello.slots;
+    view.threads = record.hello.threads;
+    view.processes = record.hello.processes;
+    view.state = record.state;
+    if (record.session != 0) {
+      const auto session = sessions_.find(record.session);
+      if (session != sessions_.end()) {
+        view.chunks_running = static_cast<int64_t>(session->second.leases.size());
+      }
+    }
+    view.chunks_done = record.chunks_done;
+    view.decrements_done = record.decrements_done;
+    view.busy_ns = record.busy_ns;
+    view.connected_wall_ns = record.connected_wall_ns;
+    view.last_seen_wall_ns = record.last_seen_wall_ns;
+    view.version = record.hello.version;
+    view.incarnation = record.hello.incarnation;
+    views.push_back(std::move(view));
+  }
+  return views;
+}
+
+}  // namespace tminus

@@ -1,0 +1,45 @@
+// Worker records (one per worker_id, kept after it disconnects, for listings
+// and reports) and sessions (one per live stream).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
+#include "coordinator/core/types.h"
+
+namespace tminus {
+
+struct WorkerRecord {
+  WorkerHello hello;
+  WorkerState state = WorkerState::kConnected;
+  SessionId session = 0;  // 0 when disconnected
+  int64_t connected_wall_ns = 0;
+  int64_t last_seen_wall_ns = 0;
+  int64_t chunks_done = 0;
+  int64_t decrements_done = 0;
+  int64_t busy_ns = 0;
+};
+
+using ChunkKey = std::pair<JobId, int64_t>;
+
+struct Session {
+  SessionId id = 0;
+  uint32_t worker = 0;  // index into the worker records
+  int32_t slots = 0;
+  bool threads = false;
+  bool processes = false;
+  bool draining = false;
+  int64_t credits = 0;  // granted and not yet used by a lease
+  int64_t last_seen_mono_ns = 0;
+  absl::flat_hash_set<ChunkKey> leases;
+  Outbox outbox;
+
+  bool Supports(ExecutorKind kind) const {
+    return kind == ExecutorKind::kThreads ? threads : processes;
+  }
+};
+
+}  // namespace tminus

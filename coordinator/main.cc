@@ -1,0 +1,94 @@
+// tminus-coordinator: flags, wiring, signals. See docs/operations.md.
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "CLI/CLI.hpp"
+#include "common/logging.h"
+#include "common/rpc.h"
+#include "coordinator/service/server.h"
+
+namespace {
+
+bool WritePortFile(const std::string& path, int port) {
+  const std::string temp = path + ".tmp";
+  {
+    std::ofstream out(temp);
+    out << port << "\n";
+    if (!out) return false;
+  }
+  return std::rename(temp.c_str(), path.c_str()) == 0;  // readers never see half a file
+}
+
+int WaitForStopSignal() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  int received = 0;
+  sigwait(&signals, &received);
+  return received;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tminus-coordinator: splits countdown jobs into chunks and leases them to "
+               "tminus-worker daemons over gRPC."};
+  tminus::ServerOptions options;
+  std::string port_file;
+  std::string log_level = "info";
+  double heartbeat_s = 2.0;
+  double lease_timeout_s = 10.0;
+  app.add_option("--listen", options.listen, "HOST:PORT to serve on; port 0 picks a free one")
+      ->capture_default_str();
+  app.add_option("--port-file", port_file, "write the bound port to this file once serving");
+  app.add_option("--heartbeat-interval", heartbeat_s, "seconds between worker heartbeats")
+      ->capture_default_str()->check(CLI::Range(0.05, 3600.0));
+  app.add_option("--lease-timeout", lease_timeout_s,
+                 "seconds of worker silence after which its leases are released")
+      ->capture_default_str()->check(CLI::Range(0.2, 86400.0));
+  app.add_option("--max-attempts", options.scheduler.max_attempts,
+                 "attempts per chunk before its job fails")
+      ->capture_default_str()->check(CLI::Range(1, 100));
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  if (!tminus::SetLogLevel(log_level)) {
+    std::cerr << "--log-level: unknown level '" << log_level << "'\n";
+    return 2;
+  }
+  if (lease_timeout_s <= heartbeat_s) {
+    std::cerr << "--lease-timeout must be longer than --heartbeat-interval\n";
+    return 2;
+  }
+  options.scheduler.heartbeat_interval_ns = static_cast<int64_t>(heartbeat_s * 1e9);
+  options.scheduler.lease_timeout_ns = static_cast<int64_t>(lease_timeout_s * 1e9);
+
+  // Block the stop signals before any thread starts, so only sigwait sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto log = tminus::Logger("coordinator");
+  auto server = tminus::CoordinatorServer::Start(options);
+  if (!server.ok()) {
+    log->error("{}", server.status().ToString());
+    return 1;
+  }
+  log->info("listening address={} version={}", (*server)->address(), tminus::Version());
+  if (!port_file.empty() && !WritePortFile(port_file, (*server)->port())) {
+    log->error("cannot write --port-file {}", port_file);
+    return 1;
+  }
+  const int signal_number = WaitForStopSignal();
+  log->info("signal={} shutting down", signal_number);
+  (*server)->Shutdown(std::chrono::seconds(5));
+  log->info("stopped");
+  return 0;
+}

@@ -1,0 +1,175 @@
+#include "coordinator/service/convert.h"
+
+#include "common/proto_convert.h"
+
+namespace tminus {
+namespace {
+
+v1::JobState ToProto(JobState state) {
+  switch (state) {
+    case JobState::kQueued: return v1::JOB_STATE_QUEUED;
+    case JobState::kRunning: return v1::JOB_STATE_RUNNING;
+    case JobState::kSucceeded: return v1::JOB_STATE_SUCCEEDED;
+    case JobState::kFailed: return v1::JOB_STATE_FAILED;
+    case JobState::kCancelled: return v1::JOB_STATE_CANCELLED;
+  }
+  return v1::JOB_STATE_UNSPECIFIED;
+}
+
+v1::WorkerState ToProto(WorkerState state) {
+  switch (state) {
+    case WorkerState::kConnected: return v1::WORKER_STATE_CONNECTED;
+    case WorkerState::kDraining: return v1::WORKER_STATE_DRAINING;
+    case WorkerState::kDisconnected: return v1::WORKER_STATE_DISCONNECTED;
+  }
+  return v1::WORKER_STATE_UNSPECIFIED;
+}
+
+void ToProto(const Percentiles& p, v1::DurationStats* out) {
+  out->set_count(p.count);
+  out->set_min_ns(p.min);
+  out->set_p50_ns(p.p50);
+  out->set_p90_ns(p.p90);
+  out->set_p99_ns(p.p99);
+  out->set_max_ns(p.max);
+}
+
+void ToProto(const WorkerReport& worker, v1::WorkerReport* out) {
+  out->set_worker_id(worker.worker_id);
+  out->set_host(worker.host);
+  out->set_slots(worker.slots);
+  out->set_chunks(worker.chunks);
+  out->set_decrements(worker.decrements);
+  out->set_busy_ns(worker.busy_ns);
+  out->set_cpu_ns(worker.cpu_ns);
+  out->set_utilisation(worker.utilisation);
+  out->set_decrements_per_second(worker.decrements_per_second);
+  for (const SlotReport& slot : worker.slot_reports) {
+    v1::SlotReport* s = out->add_slot_reports();
+    s->set_slot(slot.slot);
+    s->set_chunks(slot.chunks);
+    s->set_decrements(slot.decrements);
+    s->set_busy_ns(slot.busy_ns);
+    s->set_utilisation(slot.utilisation);
+  }
+}
+
+}  // namespace
+
+void ToProto(const JobView& view, v1::Job* out) {
+  out->set_id(view.id);
+  *out->mutable_spec() = tminus::ToProto(view.spec);
+  out->set_state(ToProto(view.state));
+  out->set_chunk_total(view.chunk_total);
+  out->set_chunks_done(view.chunks_done);
+  out->set_decrements_done(view.decrements_done);
+  out->set_chunks_running(view.chunks_running);
+  SetTimestamp(view.submit_wall_ns, out->mutable_submit_time());
+  if (view.start_wall_ns != 0) SetTimestamp(view.start_wall_ns, out->mutable_start_time());
+  if (view.end_wall_ns != 0) SetTimestamp(view.end_wall_ns, out->mutable_end_time());
+  out->set_error(view.error);
+  out->set_elapsed_ns(view.elapsed_ns);
+}
+
+void ToProto(const JobReport& report, v1::JobReport* out) {
+  out->set_job_id(report.job.id);
+  out->set_state(ToProto(report.job.state));
+  *out->mutable_spec() = tminus::ToProto(report.job.spec);
+  out->set_n(report.job.spec.n);
+  out->set_decrements(report.job.decrements_done);
+  out->set_chunk_total(report.job.chunk_total);
+  out->set_chunks_done(report.job.chunks_done);
+  out->set_wall_ns(report.wall_ns);
+  out->set_submit_to_done_ns(report.submit_to_done_ns);
+  out->set_busy_ns(report.busy_ns);
+  out->set_cpu_ns(report.cpu_ns);
+  out->set_slots_used(report.slots_used);
+  out->set_speedup(report.speedup);
+  out->set_efficiency(report.efficiency);
+  out->set_overhead_ns(report.overhead_ns);
+  out->set_decrements_per_second(report.decrements_per_second);
+  ToProto(report.chunk_durations, out->mutable_chunk_durations());
+  out->set_retries(report.retries);
+  out->set_duplicates(report.duplicates);
+  out->set_failed_attempts(report.failed_attempts);
+  for (const WorkerReport& worker : report.workers) ToProto(worker, out->add_workers());
+  out->set_error(report.job.error);
+}
+
+void ToProto(const JobProgress& progress, v1::WatchJobResponse* out) {
+  ToProto(progress.job, out->mutable_job());
+  out->set_decrements_per_second(progress.decrements_per_second);
+  out->set_eta_ns(progress.eta_ns);
+  for (const WorkerProgress& worker : progress.workers) {
+    v1::WorkerProgress* w = out->add_workers();
+    w->set_worker_id(worker.worker_id);
+    w->set_host(worker.host);
+    w->set_slots(worker.slots);
+    w->set_chunks_running(worker.chunks_running);
+    w->set_chunks_done(worker.chunks_done);
+    w->set_decrements_done(worker.decrements_done);
+  }
+}
+
+void ToProto(const WorkerView& view, v1::WorkerInfo* out) {
+  out->set_worker_id(view.worker_id);
+  out->set_host(view.host);
+  out->set_slots(view.slots);
+  if (view.threads) out->add_executors(v1::EXECUTOR_THREADS);
+  if (view.processes) out->add_executors(v1::EXECUTOR_PROCESSES);
+  out->set_state(ToProto(view.state));
+  out->set_chunks_running(view.chunks_running);
+  out->set_chunks_done(view.chunks_done);
+  out->set_decrements_done(view.decrements_done);
+  out->set_busy_ns(view.busy_ns);
+  SetTimestamp(view.connected_wall_ns, out->mutable_connected_time());
+  SetTimestamp(view.last_seen_wall_ns, out->mutable_last_seen_time());
+  out->set_version(view.version);
+  out->set_incarnation(view.incarnation);
+}
+
+void ToProto(const LeaseGrant& lease, v1::Lease* out) {
+  out->set_job_id(lease.job);
+  out->set_chunk(lease.chunk);
+  out->set_attempt(lease.attempt);
+  out->set_begin(lease.begin);
+  out->set_count(lease.count);
+  out->set_executor(tminus::ToProto(lease.executor));
+}
+
+WorkerHello FromProto(const v1::Hello& hello) {
+  WorkerHello out;
+  out.worker_id = hello.worker_id();
+  out.incarnation = hello.incarnation();
+  out.host = hello.host();
+  out.slots = hello.slots();
+  for (int executor : hello.executors()) {
+    if (executor == v1::EXECUTOR_THREADS) out.threads = true;
+    if (executor == v1::EXECUTOR_PROCESSES) out.processes = true;
+  }
+  out.version = hello.version();
+  return out;
+}
+
+ChunkReport FromProto(const v1::ChunkResult& result) {
+  ChunkReport out;
+  out.job = result.job_id();
+  out.chunk = result.chunk();
+  out.attempt = result.attempt();
+  switch (result.outcome()) {
+    case v1::CHUNK_OUTCOME_OK: out.outcome = ChunkOutcome::kOk; break;
+    case v1::CHUNK_OUTCOME_CANCELLED: out.outcome = ChunkOutcome::kCancelled; break;
+    default: out.outcome = ChunkOutcome::kFailed; break;
+  }
+  out.decrements = result.decrements();
+  out.start_mono_ns = result.start_mono_ns();
+  out.end_mono_ns = result.end_mono_ns();
+  out.start_wall_ns = result.start_wall_ns();
+  out.cpu_ns = result.cpu_ns();
+  out.slot = result.slot();
+  out.error = result.outcome() == v1::CHUNK_OUTCOME_UNSPECIFIED ? "result with no outcome"
+                                                                : result.error();
+  return out;
+}
+
+}  // namespace tminus

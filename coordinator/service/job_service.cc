@@ -1,0 +1,112 @@
+#include "coordinator/service/job_service.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/proto_convert.h"
+#include "common/rpc.h"
+#include "coordinator/service/convert.h"
+#include "coordinator/service/watch_reactor.h"
+
+namespace tminus {
+namespace {
+
+constexpr int kDefaultPageSize = 100;
+constexpr int kMaxPageSize = 1000;
+
+grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* JobServiceImpl::SubmitJob(grpc::CallbackServerContext* context,
+                                                    const v1::SubmitJobRequest* request,
+                                                    v1::SubmitJobResponse* response) {
+  if (!request->has_spec()) return Reply(context, absl::InvalidArgumentError("spec: required"));
+  const JobSpec spec = FromProto(request->spec());
+  const absl::Status status = host_->Run([&](Scheduler& s) -> absl::Status {
+    absl::StatusOr<JobId> id = s.Submit(spec, request->request_id());
+    if (!id.ok()) return id.status();
+    ToProto(*s.GetJob(*id), response->mutable_job());
+    return absl::OkStatus();
+  });
+  return Reply(context, status);
+}
+
+grpc::ServerUnaryReactor* JobServiceImpl::GetJob(grpc::CallbackServerContext* context,
+                                                 const v1::GetJobRequest* request,
+                                                 v1::GetJobResponse* response) {
+  const absl::Status status = host_->Run([&](Scheduler& s) -> absl::Status {
+    absl::StatusOr<JobView> view = s.GetJob(request->job_id());
+    if (!view.ok()) return view.status();
+    ToProto(*view, response->mutable_job());
+    return absl::OkStatus();
+  });
+  return Reply(context, status);
+}
+
+grpc::ServerUnaryReactor* JobServiceImpl::ListJobs(grpc::CallbackServerContext* context,
+                                                   const v1::ListJobsRequest* request,
+                                                   v1::ListJobsResponse* response) {
+  if (request->page_size() < 0 || request->page_size() > kMaxPageSize) {
+    return Reply(context, absl::InvalidArgumentError(absl::StrCat(
+                              "page_size: must be between 0 and ", kMaxPageSize, ", got ",
+                              request->page_size())));
+  }
+  JobId before = 0;
+  if (!request->page_token().empty() && !absl::SimpleAtoi(request->page_token(), &before)) {
+    return Reply(context, absl::InvalidArgumentError("page_token: not a token this server gave"));
+  }
+  const int limit = request->page_size() == 0 ? kDefaultPageSize : request->page_size();
+  const std::vector<JobView> views =
+      host_->Run([&](Scheduler& s) { return s.ListJobs(before, limit + 1); });
+  for (size_t i = 0; i < views.size() && static_cast<int>(i) < limit; ++i) {
+    ToProto(views[i], response->add_jobs());
+  }
+  if (static_cast<int>(views.size()) > limit) {
+    response->set_next_page_token(absl::StrCat(views[limit - 1].id));
+  }
+  return Reply(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* JobServiceImpl::CancelJob(grpc::CallbackServerContext* context,
+                                                    const v1::CancelJobRequest* request,
+                                                    v1::CancelJobResponse* response) {
+  const absl::Status status = host_->Run([&](Scheduler& s) -> absl::Status {
+    if (absl::Status cancelled = s.Cancel(request->job_id()); !cancelled.ok()) return cancelled;
+    ToProto(*s.GetJob(request->job_id()), response->mutable_job());
+    return absl::OkStatus();
+  });
+  return Reply(context, status);
+}
+
+grpc::ServerWriteReactor<v1::WatchJobResponse>* JobServiceImpl::WatchJob(
+    grpc::CallbackServerContext* context, const v1::WatchJobRequest* request) {
+  (void)context;
+  return new WatchReactor(host_, request->job_id(), request->interval_ms());
+}
+
+grpc::ServerUnaryReactor* JobServiceImpl::GetJobReport(grpc::CallbackServerContext* context,
+                                                       const v1::GetJobReportRequest* request,
+                                                       v1::GetJobReportResponse* response) {
+  const absl::Status status = host_->Run([&](Scheduler& s) -> absl::Status {
+    absl::StatusOr<JobReport> report = s.GetReport(request->job_id());
+    if (!report.ok()) return report.status();
+    ToProto(*report, response->mutable_report());
+    return absl::OkStatus();
+  });
+  return Reply(context, status);
+}
+
+grpc::ServerUnaryReactor* JobServiceImpl::ListWorkers(grpc::CallbackServerContext* context,
+                                                      const v1::ListWorkersRequest* request,
+                                                      v1::ListWorkersResponse* response) {
+  (void)request;
+  const std::vector<WorkerView> views = host_->Run([](Scheduler& s) { return s.ListWorkers(); });
+  for (const WorkerView& view : views) ToProto(view, response->add_workers());
+  return Reply(context, absl::OkStatus());
+}
+
+}  // namespace tminus

@@ -1,0 +1,40 @@
+// JobService: the gRPC adapter for clients. Each method converts the request,
+// calls the scheduler through the host, and converts the answer; the only
+// rules here are about the wire (paging tokens, watch intervals).
+#pragma once
+
+#include "coordinator/service/scheduler_host.h"
+#include "tminus/v1/jobs.grpc.pb.h"
+
+namespace tminus {
+
+class JobServiceImpl final : public v1::JobService::CallbackService {
+ public:
+  explicit JobServiceImpl(SchedulerHost* host) : host_(host) {}
+
+  grpc::ServerUnaryReactor* SubmitJob(grpc::CallbackServerContext* context,
+                                      const v1::SubmitJobRequest* request,
+                                      v1::SubmitJobResponse* response) override;
+  grpc::ServerUnaryReactor* GetJob(grpc::CallbackServerContext* context,
+                                   const v1::GetJobRequest* request,
+                                   v1::GetJobResponse* response) override;
+  grpc::ServerUnaryReactor* ListJobs(grpc::CallbackServerContext* context,
+                                     const v1::ListJobsRequest* request,
+                                     v1::ListJobsResponse* response) override;
+  grpc::ServerUnaryReactor* CancelJob(grpc::CallbackServerContext* context,
+                                      const v1::CancelJobRequest* request,
+                                      v1::CancelJobResponse* response) override;
+  grpc::ServerWriteReactor<v1::WatchJobResponse>* WatchJob(
+      grpc::CallbackServerContext* context, const v1::WatchJobRequest* request) override;
+  grpc::ServerUnaryReactor* GetJobReport(grpc::CallbackServerContext* context,
+                                         const v1::GetJobReportRequest* request,
+                                         v1::GetJobReportResponse* response) override;
+  grpc::ServerUnaryReactor* ListWorkers(grpc::CallbackServerContext* context,
+                                        const v1::ListWorkersRequest* request,
+                                        v1::ListWorkersResponse* response) override;
+
+ private:
+  SchedulerHost* host_;
+};
+
+}  // namespace tminus

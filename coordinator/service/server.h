@@ -1,0 +1,50 @@
+// A running coordinator: scheduler host, services, health and reflection on
+// one gRPC server. Used by tminus-coordinator and by the integration tests.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+#include "coordinator/core/types.h"
+#include "coordinator/service/job_service.h"
+#include "coordinator/service/scheduler_host.h"
+#include "coordinator/service/worker_service.h"
+
+namespace tminus {
+
+struct ServerOptions {
+  std::string listen = "0.0.0.0:7070";
+  SchedulerOptions scheduler;
+};
+
+// Threading: Start and Shutdown from one thread; the rest is gRPC's.
+class CoordinatorServer {
+ public:
+  // UNAVAILABLE when the address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<CoordinatorServer>> Start(const ServerOptions& options);
+  ~CoordinatorServer();
+
+  int port() const { return port_; }
+  // host:port with the port actually bound.
+  std::string address() const { return address_; }
+
+  // Health NOT_SERVING, worker streams ended, in-flight calls given until
+  // `grace` to finish, then cancelled.
+  void Shutdown(std::chrono::milliseconds grace);
+
+ private:
+  CoordinatorServer() = default;
+
+  std::unique_ptr<SchedulerHost> host_;
+  std::unique_ptr<JobServiceImpl> jobs_;
+  std::unique_ptr<WorkerServiceImpl> workers_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  std::string address_;
+  bool shut_down_ = false;
+};
+
+}  // namespace tminus

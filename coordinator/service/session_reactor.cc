@@ -1,0 +1,167 @@
+#include "coordinator/service/session_reactor.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "common/rpc.h"
+#include "coordinator/service/convert.h"
+#include "coordinator/service/worker_service.h"
+
+namespace tminus {
+
+SessionReactor::SessionReactor(SchedulerHost* host, std::string peer)
+    : host_(host), peer_(std::move(peer)) {
+  StartRead(&incoming_);
+}
+
+void SessionReactor::OnReadDone(bool ok) {
+  if (!ok) {
+    // The worker closed its side or the stream broke: release its leases now.
+    if (session_ != 0) host_->CloseSession(session_, this);
+    session_ = 0;
+    EndWith(absl::OkStatus());
+    return;
+  }
+  const absl::Status applied = Apply(incoming_);
+  if (!applied.ok()) {
+    if (session_ != 0) host_->CloseSession(session_, this);
+    session_ = 0;
+    EndWith(applied);
+    return;
+  }
+  StartRead(&incoming_);
+}
+
+absl::Status SessionReactor::Apply(const v1::WorkerMessage& message) {
+  if (message.has_hello()) return ApplyHello(message.hello());
+  if (session_ == 0) {
+    return absl::FailedPreconditionError("the first message of a session must be Hello");
+  }
+  const SessionId id = session_;
+  switch (message.msg_case()) {
+    case v1::WorkerMessage::kCredit:
+      return host_->Run([&](Scheduler& s) { return s.AddCredits(id, message.credit().credits()); });
+    case v1::WorkerMessage::kResults: {
+      std::vector<ChunkReport> results;
+      results.reserve(message.results().results_size());
+      for (const auto& result : message.results().results()) results.push_back(FromProto(result));
+      return host_->Run([&](Scheduler& s) {
+        absl::Status status = s.OnResults(id, results);
+        if (status.ok() && message.results().credits() != 0) {
+          status = s.AddCredits(id, message.results().credits());
+        }
+        return status;
+      });
+    }
+    case v1::WorkerMessage::kHeartbeat:
+      return host_->Run([&](Scheduler& s) { return s.Touch(id); });
+    case v1::WorkerMessage::kDraining:
+      return host_->Run([&](Scheduler& s) { return s.SetDraining(id); });
+    default:
+      return absl::InvalidArgumentError("worker message: empty or unknown kind");
+  }
+}
+
+absl::Status SessionReactor::ApplyHello(const v1::Hello& hello) {
+  if (session_ != 0) return absl::FailedPreconditionError("Hello sent twice on one session");
+  const WorkerHello domain = FromProto(hello);
+  const SchedulerOptions options = host_->Run([](Scheduler& s) { return s.options(); });
+  absl::StatusOr<SessionId> id = host_->OpenSession(domain, this, [&] {
+    v1::CoordinatorMessage welcome;
+    welcome.mutable_welcome()->set_heartbeat_interval_ms(options.heartbeat_interval_ns / 1'000'000);
+    welcome.mutable_welcome()->set_lease_timeout_ms(options.lease_timeout_ns / 1'000'000);
+    absl::MutexLock lock(&mu_);
+    Enqueue(std::move(welcome));
+  });
+  if (!id.ok()) return id.status();
+  session_ = *id;
+  Logger("coordinator")->info("worker={} incarnation={} session={} host={} slots={} peer={} joined",
+                              domain.worker_id, domain.incarnation, session_, domain.host,
+                              domain.slots, peer_);
+  return absl::OkStatus();
+}
+
+void SessionReactor::Deliver(Outbox outbox) {
+  absl::MutexLock lock(&mu_);
+  if (finished_) return;
+  if (!outbox.leases.empty()) {
+    // Coalesce with an Assign still waiting behind the one being written.
+    const bool can_merge = outgoing_.size() > (writing_ ? 1u : 0u) && outgoing_.back().has_assign();
+    if (!can_merge) {
+      v1::CoordinatorMessage message;
+      message.mutable_assign();
+      Enqueue(std::move(message));
+    }
+    v1::Assign* assign = outgoing_.back().mutable_assign();
+    for (const LeaseGrant& lease : outbox.leases) ToProto(lease, assign->add_leases());
+  }
+  for (JobId job : outbox.cancels) {
+    v1::CoordinatorMessage message;
+    message.mutable_cancel()->set_job_id(job);
+    Enqueue(std::move(message));
+  }
+  if (outbox.close) FinishLocked(outbox.close_status);
+}
+
+void SessionReactor::Enqueue(v1::CoordinatorMessage message) {
+  outgoing_.push_back(std::move(message));
+  if (!writing_) {
+    writing_ = true;
+    StartWrite(&outgoing_.front());
+  }
+}
+
+void SessionReactor::OnWriteDone(bool ok) {
+  absl::MutexLock lock(&mu_);
+  outgoing_.pop_front();
+  writing_ = false;
+  if (!ok) {
+    // The stream is broken; the pending read fails and ends the session.
+    outgoing_.clear();
+    if (finish_after_writes_) {
+      finish_after_writes_ = false;
+      Finish(finish_status_);
+    }
+    return;
+  }
+  if (finish_after_writes_ && outgoing_.empty()) {
+    finish_after_writes_ = false;
+    Finish(finish_status_);
+    return;
+  }
+  if (!outgoing_.empty()) {
+    writing_ = true;
+    StartWrite(&outgoing_.front());
+  }
+}
+
+void SessionReactor::FinishLocked(const absl::Status& status) {
+  if (finished_) return;
+  finished_ = true;
+  if (!status.ok()) {
+    Logger("coordinator")->info("session={} peer={} ended: {}", session_, peer_,
+                                status.ToString());
+  }
+  if (writing_) {
+    finish_after_writes_ = true;
+    finish_status_ = ToGrpcStatus(status);
+    return;
+  }
+  Finish(ToGrpcStatus(status));
+}
+
+void SessionReactor::EndWith(const absl::Status& status) {
+  absl::MutexLock lock(&mu_);
+  FinishLocked(status);
+}
+
+void SessionReactor::OnDone() {
+  if (session_ != 0) host_->CloseSession(session_, this);
+  delete this;
+}
+
+grpc::ServerBidiReactor<v1::WorkerMessage, v1::CoordinatorMessage>* WorkerServiceImpl::Session(
+    grpc::CallbackServerContext* context) {
+  return new SessionReactor(host_, context->peer());
+}
+
+}  // namespace tminus

@@ -1,0 +1,55 @@
+// One worker's Session stream on the coordinator.
+//
+// Threading: gRPC calls the reactions on its threads; Deliver is called by
+// SchedulerHost under its lock. The write queue and the finish flag are
+// guarded by mu_. One write is in flight at a time; leases queued behind it
+// are coalesced into one Assign. Reads are handled one at a time (the next
+// read starts when the previous message has been applied).
+#pragma once
+
+#include <deque>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "coordinator/service/scheduler_host.h"
+#include "tminus/v1/worker.pb.h"
+
+namespace tminus {
+
+class SessionReactor final
+    : public grpc::ServerBidiReactor<v1::WorkerMessage, v1::CoordinatorMessage>,
+      public SessionSink {
+ public:
+  SessionReactor(SchedulerHost* host, std::string peer);
+
+  void Deliver(Outbox outbox) override;
+
+  void OnReadDone(bool ok) override;
+  void OnWriteDone(bool ok) override;
+  void OnCancel() override {}
+  void OnDone() override;
+
+ private:
+  // Applies one message; returns a non-OK status to end the stream with.
+  absl::Status Apply(const v1::WorkerMessage& message);
+  absl::Status ApplyHello(const v1::Hello& hello);
+  void Enqueue(v1::CoordinatorMessage message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FinishLocked(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void EndWith(const absl::Status& status);
+
+  SchedulerHost* const host_;
+  const std::string peer_;
+  v1::WorkerMessage incoming_;  // touched only by the read reactions
+  SessionId session_ = 0;       // set once by the Hello, read by the read reactions
+
+  absl::Mutex mu_;
+  std::deque<v1::CoordinatorMessage> outgoing_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool finish_after_writes_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status finish_status_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace tminus

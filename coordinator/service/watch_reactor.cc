@@ -1,0 +1,89 @@
+#include "coordinator/service/watch_reactor.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "common/rpc.h"
+#include "coordinator/service/convert.h"
+
+namespace tminus {
+
+WatchReactor::WatchReactor(SchedulerHost* host, JobId job, int32_t interval_ms)
+    : host_(host), job_(job) {
+  if (interval_ms != 0 && (interval_ms < 50 || interval_ms > 60'000)) {
+    Finish(ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
+        "interval_ms: must be 0 (default 500) or between 50 and 60000, got ", interval_ms))));
+    return;
+  }
+  if (interval_ms != 0) interval_ms_ = interval_ms;
+  host_->AddListener(job_, this);
+  registered_ = true;
+  SendSnapshot();
+}
+
+void WatchReactor::SendSnapshot() {
+  absl::StatusOr<JobProgress> progress =
+      host_->Run([this](Scheduler& s) { return s.GetProgress(job_); });
+  if (!progress.ok()) {
+    Finish(ToGrpcStatus(progress.status()));
+    return;
+  }
+  response_.Clear();
+  ToProto(*progress, &response_);
+  terminal_ = IsTerminal(progress->job.state);
+  StartWrite(&response_);
+}
+
+void WatchReactor::OnWriteDone(bool ok) {
+  if (!ok) {
+    Finish(grpc::Status(grpc::StatusCode::CANCELLED, "watch stream broken"));
+    return;
+  }
+  if (terminal_) {
+    Finish(grpc::Status::OK);
+    return;
+  }
+  absl::MutexLock lock(&mu_);
+  if (cancelled_) {
+    Finish(grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled"));
+    return;
+  }
+  alarm_ = std::make_unique<grpc::Alarm>();  // a fresh alarm per tick
+  alarm_pending_ = true;
+  alarm_->Set(std::chrono::system_clock::now() + std::chrono::milliseconds(interval_ms_),
+              [this](bool) { OnAlarm(); });
+}
+
+void WatchReactor::OnAlarm() {
+  {
+    absl::MutexLock lock(&mu_);
+    alarm_pending_ = false;
+    if (cancelled_) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled"));
+      return;
+    }
+  }
+  SendSnapshot();
+}
+
+void WatchReactor::OnJobFinished() {
+  absl::MutexLock lock(&mu_);
+  if (alarm_pending_) alarm_->Cancel();  // the callback runs now and sends the last snapshot
+}
+
+void WatchReactor::OnCancel() {
+  absl::MutexLock lock(&mu_);
+  cancelled_ = true;
+  if (alarm_pending_) alarm_->Cancel();
+}
+
+void WatchReactor::OnDone() {
+  if (registered_) host_->RemoveListener(job_, this);
+  {
+    absl::MutexLock lock(&mu_);
+    alarm_.reset();
+  }
+  delete this;
+}
+
+}  // namespace tminus
