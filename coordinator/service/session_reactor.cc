@@ -86,13 +86,15 @@ void SessionReactor::Deliver(Outbox outbox) {
   if (!outbox.leases.empty()) {
     // Coalesce with an Assign still waiting behind the one being written.
     const bool can_merge = outgoing_.size() > (writing_ ? 1u : 0u) && outgoing_.back().has_assign();
-    if (!can_merge) {
+    if (can_merge) {
+      v1::Assign* assign = outgoing_.back().mutable_assign();
+      for (const LeaseGrant& lease : outbox.leases) ToProto(lease, assign->add_leases());
+    } else {
       v1::CoordinatorMessage message;
-      message.mutable_assign();
+      v1::Assign* assign = message.mutable_assign();
+      for (const LeaseGrant& lease : outbox.leases) ToProto(lease, assign->add_leases());
       Enqueue(std::move(message));
     }
-    v1::Assign* assign = outgoing_.back().mutable_assign();
-    for (const LeaseGrant& lease : outbox.leases) ToProto(lease, assign->add_leases());
   }
   for (JobId job : outbox.cancels) {
     v1::CoordinatorMessage message;

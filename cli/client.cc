@@ -1,0 +1,117 @@
+#include "cli/client.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/rpc.h"
+
+namespace tminus {
+
+JobClient::JobClient(const std::string& coordinator, std::chrono::milliseconds deadline)
+    : target_(coordinator),
+      deadline_(deadline),
+      stub_(v1::JobService::NewStub(MakeChannel(coordinator))) {}
+
+absl::Status JobClient::Finish(const grpc::Status& status) const {
+  return FromGrpcStatus(status);
+}
+
+absl::StatusOr<v1::Job> JobClient::Submit(const v1::SubmitJobRequest& request) {
+  grpc::ClientContext context;
+  SetDeadline(&context, deadline_);
+  v1::SubmitJobResponse response;
+  absl::Status status = Finish(stub_->SubmitJob(&context, request, &response));
+  if (!status.ok()) return status;
+  return response.job();
+}
+
+absl::StatusOr<v1::Job> JobClient::Get(uint64_t job_id) {
+  grpc::ClientContext context;
+  SetDeadline(&context, deadline_);
+  v1::GetJobRequest request;
+  request.set_job_id(job_id);
+  v1::GetJobResponse response;
+  absl::Status status = Finish(stub_->GetJob(&context, request, &response));
+  if (!status.ok()) return status;
+  return response.job();
+}
+
+absl::StatusOr<v1::ListJobsResponse> JobClient::List(int page_size,
+                                                     const std::string& page_token) {
+  grpc::ClientContext context;
+  SetDeadline(&context, deadline_);
+  v1::ListJobsRequest request;
+  request.set_page_size(page_size);
+  request.set_page_token(page_token);
+  v1::ListJobsResponse response;
+  absl::Status status = Finish(stub_->ListJobs(&context, request, &response));
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<v1::Job> JobClient::Cancel(uint64_t job_id) {
+  grpc::ClientContext context;
+  SetDeadline(&context, deadline_);
+  v1::CancelJobRequest request;
+  request.set_job_id(job_id);
+  v1::CancelJobResponse response;
+  absl::Status status = Finish(stub_->CancelJob(&context, request, &response));
+  if (!status.ok()) return status;
+  return response.job();
+}
+
+absl::StatusOr<v1::JobReport> JobClient::Report(uint64_t job_id) {
+  grpc::ClientContext context;
+  SetDeadline(&context, deadline_);
+  v1::GetJobReportRequest request;
+  request.set_job_id(job_id);
+  v1::GetJobReportResponse response;
+  absl::Status status = Finish(stub_->GetJobReport(&context, request, &response));
+  if (!status.ok()) return status;
+  return response.report();
+}
+
+absl::StatusOr<v1::ListWorkersResponse> JobClient::Workers() {
+  grpc::ClientContext context;
+  SetDeadline(&context, deadline_);
+  v1::ListWorkersResponse response;
+  absl::Status status = Finish(stub_->ListWorkers(&context, v1::ListWorkersRequest(), &response));
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<v1::WatchJobResponse> JobClient::Watch(
+    uint64_t job_id, int interval_ms,
+    const std::function<void(const v1::WatchJobResponse&)>& on_update) {
+  // Fail fast when the coordinator is not there: check with a deadline first.
+  if (absl::StatusOr<v1::Job> job = Get(job_id); !job.ok()) return job.status();
+  grpc::ClientContext context;
+  v1::WatchJobRequest request;
+  request.set_job_id(job_id);
+  request.set_interval_ms(interval_ms);
+  auto reader = stub_->WatchJob(&context, request);
+  v1::WatchJobResponse snapshot;
+  v1::WatchJobResponse last;
+  bool got_any = false;
+  while (reader->Read(&snapshot)) {
+    on_update(snapshot);
+    last = snapshot;
+    got_any = true;
+  }
+  absl::Status status = Finish(reader->Finish());
+  if (!status.ok()) return status;
+  if (!got_any) return absl::UnavailableError("watch ended without any snapshot");
+  return last;
+}
+
+std::string DescribeError(const absl::Status& status, const std::string& target) {
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+      return absl::StrCat("coordinator ", target, " is unreachable (", status.message(),
+                          "); is tminus-coordinator running there? Set --coordinator or "
+                          "TMINUS_COORDINATOR.");
+    default:
+      return std::string(status.message());
+  }
+}
+
+}  // namespace tminus

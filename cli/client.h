@@ -1,0 +1,47 @@
+// The client library: JobService calls with deadlines and absl::Status
+// errors. Used by the CLI, the tests and the benchmarks.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "tminus/v1/jobs.grpc.pb.h"
+
+namespace tminus {
+
+// Thread-safe (gRPC stubs are).
+class JobClient {
+ public:
+  explicit JobClient(const std::string& coordinator,
+                     std::chrono::milliseconds deadline = std::chrono::seconds(10));
+
+  const std::string& target() const { return target_; }
+  absl::StatusOr<v1::Job> Submit(const v1::SubmitJobRequest& request);
+  absl::StatusOr<v1::Job> Get(uint64_t job_id);
+  absl::StatusOr<v1::ListJobsResponse> List(int page_size, const std::string& page_token);
+  absl::StatusOr<v1::Job> Cancel(uint64_t job_id);
+  absl::StatusOr<v1::JobReport> Report(uint64_t job_id);
+  absl::StatusOr<v1::ListWorkersResponse> Workers();
+  // Streams snapshots to on_update until the job is terminal; returns the
+  // last snapshot. The stream itself has no deadline (jobs may run for days);
+  // a broken stream is UNAVAILABLE.
+  absl::StatusOr<v1::WatchJobResponse> Watch(
+      uint64_t job_id, int interval_ms,
+      const std::function<void(const v1::WatchJobResponse&)>& on_update);
+
+ private:
+  absl::Status Finish(const grpc::Status& status) const;
+
+  std::string target_;
+  std::chrono::milliseconds deadline_;
+  std::unique_ptr<v1::JobService::Stub> stub_;
+};
+
+// A message for people: the coordinator's own message for errors it sent,
+// and a clear one when it could not be reached.
+std::string DescribeError(const absl::Status& status, const std::string& target);
+
+}  // namespace tminus

@@ -1,0 +1,107 @@
+// tminus submit: build a JobSpec from flags, validate it here for a quick
+// error, submit it with a fresh request id, and optionally follow it.
+#include <unistd.h>
+
+#include <iostream>
+#include <random>
+
+#include "absl/strings/str_format.h"
+#include "cli/client.h"
+#include "cli/commands.h"
+#include "cli/follow.h"
+#include "common/job_spec.h"
+#include "common/parse_count.h"
+#include "common/proto_convert.h"
+
+namespace tminus {
+namespace {
+
+struct SubmitFlags {
+  std::string n;
+  std::string chunks;
+  std::string chunk_size;
+  std::string executor = "threads";
+  int max_slots = 0;
+  int priority = 0;
+  std::string name;
+  bool wait = false;
+  std::string output = "table";
+};
+
+std::string NewRequestId() {
+  std::random_device device;
+  return absl::StrFormat("cli-%08x%08x", device(), device());
+}
+
+absl::StatusOr<JobSpec> SpecFromFlags(const SubmitFlags& flags) {
+  JobSpec spec;
+  absl::StatusOr<int64_t> n = ParseCount(flags.n, "--n");
+  if (!n.ok()) return n.status();
+  spec.n = *n;
+  if (flags.chunks.empty() == flags.chunk_size.empty()) {
+    return absl::InvalidArgumentError("give exactly one of --chunks and --chunk-size");
+  }
+  if (!flags.chunks.empty()) {
+    absl::StatusOr<int64_t> chunks = ParseCount(flags.chunks, "--chunks");
+    if (!chunks.ok()) return chunks.status();
+    spec.chunk_count = *chunks;
+  } else {
+    absl::StatusOr<int64_t> size = ParseCount(flags.chunk_size, "--chunk-size");
+    if (!size.ok()) return size.status();
+    spec.chunk_size = *size;
+  }
+  if (absl::Status s = ParseExecutor(flags.executor, "--executor", &spec.executor); !s.ok()) {
+    return s;
+  }
+  spec.max_slots = flags.max_slots;
+  spec.priority = flags.priority;
+  spec.name = flags.name;
+  if (absl::Status valid = ValidateJobSpec(spec); !valid.ok()) return valid;
+  return spec;
+}
+
+void RunSubmit(CliContext& ctx, const SubmitFlags& flags) {
+  OutputFormat format;
+  if (!ResolveOutput(ctx, flags.output, &format)) return;
+  absl::StatusOr<JobSpec> spec = SpecFromFlags(flags);
+  if (!spec.ok()) {
+    FailUsage(ctx, std::string(spec.status().message()));
+    return;
+  }
+  JobClient client(ctx.coordinator);
+  v1::SubmitJobRequest request;
+  request.set_request_id(NewRequestId());
+  *request.mutable_spec() = ToProto(*spec);
+  absl::StatusOr<v1::Job> job = client.Submit(request);
+  if (!job.ok()) {
+    Fail(ctx, job.status());
+    return;
+  }
+  if (!flags.wait) {
+    std::cout << job->id() << "\n";
+    return;
+  }
+  std::cerr << "submitted job " << job->id() << "\n";
+  FollowAndReport(ctx, client, job->id(), format, /*show_progress=*/isatty(STDERR_FILENO));
+}
+
+}  // namespace
+
+void AddSubmitCommand(CLI::App& app, CliContext& ctx) {
+  auto flags = std::make_shared<SubmitFlags>();
+  CLI::App* cmd = app.add_subcommand("submit", "submit a job; prints its id");
+  cmd->add_option("-n,--n", flags->n, "decrements in all: 4000000000, 4e9 or 4G")->required();
+  cmd->add_option("--chunks", flags->chunks, "split into this many chunks");
+  cmd->add_option("--chunk-size", flags->chunk_size, "split into chunks of this many decrements");
+  cmd->add_option("--executor", flags->executor, "threads or processes")->capture_default_str();
+  cmd->add_option("--max-slots", flags->max_slots, "most chunks running at once (0: no cap)")
+      ->capture_default_str();
+  cmd->add_option("--priority", flags->priority, "0..1000, higher runs first")
+      ->capture_default_str();
+  cmd->add_option("--name", flags->name, "a name for people");
+  cmd->add_flag("--wait", flags->wait, "follow the job to its end and print its report");
+  AddOutputOption(cmd, &flags->output);
+  cmd->callback([&ctx, flags] { RunSubmit(ctx, *flags); });
+}
+
+}  // namespace tminus

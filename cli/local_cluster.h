@@ -1,0 +1,58 @@
+// A coordinator and workers on 127.0.0.1 as child processes, on ephemeral
+// ports: what `tminus demo` runs, and what the end-to-end tests drive.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/subprocess.h"
+
+namespace tminus {
+
+struct LocalClusterOptions {
+  std::string bin_dir;   // holds tminus-coordinator and tminus-worker
+  std::string work_dir;  // port file and logs; created if missing
+  std::string log_level = "warn";
+  std::vector<std::string> coordinator_flags;  // extra flags
+};
+
+// Thread-compatible. The destructor stops everything it started.
+class LocalCluster {
+ public:
+  static absl::StatusOr<std::unique_ptr<LocalCluster>> Start(LocalClusterOptions options);
+  ~LocalCluster();
+
+  const std::string& address() const { return address_; }
+  // Starts a worker; returns its index in workers().
+  absl::StatusOr<size_t> AddWorker(const std::string& name, int slots,
+                                   const std::vector<std::string>& extra_flags = {});
+  // Until `count` workers are connected, or DEADLINE_EXCEEDED.
+  absl::Status WaitForWorkers(int count, std::chrono::milliseconds timeout);
+  // Kills the coordinator (SIGKILL) and starts it again on the same port.
+  absl::Status RestartCoordinator();
+
+  Subprocess& coordinator() { return *coordinator_; }
+  std::vector<Subprocess>& workers() { return workers_; }
+  // SIGTERM to everyone (workers first), SIGKILL after `grace`. Returns
+  // true when every process exited 0.
+  bool Stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
+
+  // The directory of the running binary (where the daemons are installed
+  // alongside `tminus`).
+  static std::string SelfDir();
+
+ private:
+  explicit LocalCluster(LocalClusterOptions options) : options_(std::move(options)) {}
+  absl::Status StartCoordinator(const std::string& listen);
+
+  LocalClusterOptions options_;
+  std::unique_ptr<Subprocess> coordinator_;
+  std::vector<Subprocess> workers_;
+  std::string address_;
+  int port_ = 0;
+};
+
+}  // namespace tminus

@@ -1,0 +1,74 @@
+// tminus: submit and follow countdown jobs on a tminus cluster.
+#include <iostream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "cli/client.h"
+#include "cli/commands.h"
+#include "common/logging.h"
+#include "common/rpc.h"
+
+namespace tminus {
+
+void Fail(CliContext& ctx, const absl::Status& status) {
+  std::cerr << "tminus: " << DescribeError(status, ctx.coordinator) << "\n";
+  const bool usage = status.code() == absl::StatusCode::kInvalidArgument ||
+                     status.code() == absl::StatusCode::kOutOfRange;
+  ctx.exit_code = usage ? kExitUsage : kExitRpc;
+}
+
+void FailUsage(CliContext& ctx, const std::string& message) {
+  std::cerr << "tminus: " << message << "\n";
+  ctx.exit_code = kExitUsage;
+}
+
+absl::StatusOr<uint64_t> ParseJobId(const std::string& text) {
+  uint64_t id = 0;
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos ||
+      !absl::SimpleAtoi(text, &id) || id == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("JOB: '", text, "' is not a job id (a positive number, as `submit` prints)"));
+  }
+  return id;
+}
+
+void AddOutputOption(CLI::App* command, std::string* format) {
+  command->add_option("-o,--output,--format", *format, "table, json (proto3 JSON) or csv")
+      ->capture_default_str();
+}
+
+bool ResolveOutput(CliContext& ctx, const std::string& text, OutputFormat* out) {
+  if (ParseOutputFormat(text, out)) return true;
+  FailUsage(ctx, absl::StrCat("--output: must be table, json or csv, got '", text, "'"));
+  return false;
+}
+
+}  // namespace tminus
+
+int main(int argc, char** argv) {
+  using namespace tminus;
+  CLI::App app{"tminus: submit countdown jobs to a tminus cluster, follow them, and see how "
+               "they scaled.\nExit codes: 0 ok, 1 job failed or cancelled, 2 usage error, "
+               "3 coordinator unreachable or RPC error."};
+  app.require_subcommand(1);
+  CliContext ctx;
+  app.add_option("-c,--coordinator", ctx.coordinator, "coordinator HOST:PORT")
+      ->envname("TMINUS_COORDINATOR")->capture_default_str();
+  app.set_version_flag("--version", std::string(Version()));
+  AddSubmitCommand(app, ctx);
+  AddWatchCommand(app, ctx);
+  AddStatusCommand(app, ctx);
+  AddListCommand(app, ctx);
+  AddCancelCommand(app, ctx);
+  AddWorkersCommand(app, ctx);
+  AddReportCommand(app, ctx);
+  AddDemoCommand(app, ctx);
+  SetLogLevel("warn");  // the CLI's own gRPC/log chatter stays out of the output
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // prints help, version or the error
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  return ctx.exit_code;
+}

@@ -1,0 +1,183 @@
+#include "cli/views.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/proto_convert.h"
+
+namespace tminus {
+namespace {
+
+std::string Chunking(const v1::JobSpec& spec) {
+  return spec.has_chunk_size() ? absl::StrCat("size ", spec.chunk_size())
+                               : absl::StrCat("count ", spec.chunk_count());
+}
+
+std::vector<std::string> JobRow(const v1::Job& job) {
+  return {absl::StrCat(job.id()), job.spec().name(), StateName(job.state()),
+          absl::StrCat(job.spec().n()), ExecutorLabel(job.spec().executor()),
+          absl::StrCat(job.chunks_done(), "/", job.chunk_total()),
+          absl::StrCat(job.spec().priority()), FormatDuration(job.elapsed_ns()), job.error()};
+}
+
+Table JobTable() {
+  return Table({"ID", "NAME", "STATE", "N", "EXECUTOR", "CHUNKS", "PRIORITY", "ELAPSED",
+                "ERROR"});
+}
+
+double Fraction(int64_t part, int64_t whole) {
+  return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0.0;
+}
+
+}  // namespace
+
+void PrintJobs(const std::vector<v1::Job>& jobs, OutputFormat format, std::ostream& out) {
+  Table table = JobTable();
+  for (const v1::Job& job : jobs) table.AddRow(JobRow(job));
+  if (format == OutputFormat::kCsv) table.PrintCsv(out);
+  else table.PrintAligned(out);
+}
+
+void PrintJob(const v1::Job& job, OutputFormat format, std::ostream& out) {
+  if (format == OutputFormat::kJson) {
+    v1::GetJobResponse response;
+    *response.mutable_job() = job;
+    out << ToJson(response);
+    return;
+  }
+  if (format == OutputFormat::kCsv) {
+    PrintJobs({job}, format, out);
+    return;
+  }
+  out << "job " << job.id() << (job.spec().name().empty() ? "" : " (" + job.spec().name() + ")")
+      << ": " << StateName(job.state()) << "\n";
+  out << "  n " << job.spec().n() << ", chunks " << Chunking(job.spec()) << " ("
+      << job.chunk_total() << "), executor " << ExecutorLabel(job.spec().executor())
+      << ", priority " << job.spec().priority() << ", max slots "
+      << (job.spec().max_slots() == 0 ? std::string("all") : absl::StrCat(job.spec().max_slots()))
+      << "\n";
+  out << "  progress " << FormatPercent(Fraction(job.decrements_done(), job.spec().n())) << ": "
+      << job.chunks_done() << "/" << job.chunk_total() << " chunks done, "
+      << job.chunks_running() << " running, " << job.decrements_done() << " decrements\n";
+  out << "  elapsed " << FormatDuration(job.elapsed_ns()) << "\n";
+  if (!job.error().empty()) out << "  error: " << job.error() << "\n";
+}
+
+void PrintReport(const v1::JobReport& r, OutputFormat format, std::ostream& out) {
+  if (format == OutputFormat::kJson) {
+    v1::GetJobReportResponse response;
+    *response.mutable_report() = r;
+    out << ToJson(response);
+    return;
+  }
+  if (format == OutputFormat::kCsv) {
+    Table table({"job_id", "state", "n", "decrements", "exact", "chunks", "executor",
+                 "slots_used", "wall_ns", "busy_ns", "cpu_ns", "speedup", "efficiency",
+                 "overhead_ns", "decrements_per_second", "chunk_p50_ns", "chunk_p99_ns",
+                 "retries", "duplicates", "failed_attempts"});
+    table.AddRow({absl::StrCat(r.job_id()), StateName(r.state()), absl::StrCat(r.n()),
+                  absl::StrCat(r.decrements()), r.decrements() == r.n() ? "true" : "false",
+                  absl::StrCat(r.chunks_done()), ExecutorLabel(r.spec().executor()),
+                  absl::StrCat(r.slots_used()), absl::StrCat(r.wall_ns()),
+                  absl::StrCat(r.busy_ns()), absl::StrCat(r.cpu_ns()),
+                  absl::StrFormat("%.4f", r.speedup()), absl::StrFormat("%.4f", r.efficiency()),
+                  absl::StrCat(r.overhead_ns()), absl::StrFormat("%.0f", r.decrements_per_second()),
+                  absl::StrCat(r.chunk_durations().p50_ns()),
+                  absl::StrCat(r.chunk_durations().p99_ns()), absl::StrCat(r.retries()),
+                  absl::StrCat(r.duplicates()), absl::StrCat(r.failed_attempts())});
+    table.PrintCsv(out);
+    return;
+  }
+  out << "job " << r.job_id() << (r.spec().name().empty() ? "" : " (" + r.spec().name() + ")")
+      << ": " << StateName(r.state()) << "\n";
+  out << "  decrements " << r.decrements() << " of n " << r.n()
+      << (r.decrements() == r.n() ? " (exact)" : " (incomplete)") << ", chunks "
+      << r.chunks_done() << "/" << r.chunk_total() << ", executor "
+      << ExecutorLabel(r.spec().executor()) << ", slots used " << r.slots_used() << "\n";
+  out << "  wall " << FormatDuration(r.wall_ns()) << ", submit to done "
+      << FormatDuration(r.submit_to_done_ns()) << ", busy " << FormatDuration(r.busy_ns())
+      << ", cpu " << FormatDuration(r.cpu_ns()) << "\n";
+  out << "  speedup " << FormatRatio(r.speedup()) << ", efficiency "
+      << FormatPercent(r.efficiency()) << ", overhead " << FormatDuration(r.overhead_ns())
+      << ", rate " << FormatSi(r.decrements_per_second()) << " decrements/s\n";
+  const v1::DurationStats& d = r.chunk_durations();
+  out << "  chunk durations: min " << FormatDuration(d.min_ns()) << ", p50 "
+      << FormatDuration(d.p50_ns()) << ", p90 " << FormatDuration(d.p90_ns()) << ", p99 "
+      << FormatDuration(d.p99_ns()) << ", max " << FormatDuration(d.max_ns()) << "\n";
+  out << "  retries " << r.retries() << ", duplicates " << r.duplicates()
+      << ", failed attempts " << r.failed_attempts() << "\n";
+  if (!r.error().empty()) out << "  error: " << r.error() << "\n";
+  Table table({"  WORKER", "SLOT", "CHUNKS", "DECREMENTS", "BUSY", "UTILISATION", "RATE/s"});
+  for (const v1::WorkerReport& w : r.workers()) {
+    table.AddRow({"  " + w.worker_id(), absl::StrCat("all ", w.slots()), absl::StrCat(w.chunks()),
+                  absl::StrCat(w.decrements()), FormatDuration(w.busy_ns()),
+                  FormatPercent(w.utilisation()), FormatSi(w.decrements_per_second())});
+    for (const v1::SlotReport& s : w.slot_reports()) {
+      table.AddRow({"", absl::StrCat(s.slot()), absl::StrCat(s.chunks()),
+                    absl::StrCat(s.decrements()), FormatDuration(s.busy_ns()),
+                    FormatPercent(s.utilisation()), ""});
+    }
+  }
+  if (r.workers_size() > 0) table.PrintAligned(out);
+}
+
+void PrintWorkers(const v1::ListWorkersResponse& workers, OutputFormat format,
+                  std::ostream& out) {
+  if (format == OutputFormat::kJson) {
+    out << ToJson(workers);
+    return;
+  }
+  Table table({"WORKER", "HOST", "STATE", "SLOTS", "EXECUTORS", "RUNNING", "CHUNKS",
+               "DECREMENTS", "BUSY", "VERSION"});
+  for (const v1::WorkerInfo& w : workers.workers()) {
+    std::string executors;
+    for (int e : w.executors()) {
+      executors += (executors.empty() ? "" : "+") + ExecutorLabel(static_cast<v1::Executor>(e));
+    }
+    table.AddRow({w.worker_id(), w.host(), WorkerStateName(w.state()), absl::StrCat(w.slots()),
+                  executors, absl::StrCat(w.chunks_running()), absl::StrCat(w.chunks_done()),
+                  absl::StrCat(w.decrements_done()), FormatDuration(w.busy_ns()), w.version()});
+  }
+  if (format == OutputFormat::kCsv) table.PrintCsv(out);
+  else table.PrintAligned(out);
+}
+
+void ProgressView::Update(const v1::WatchJobResponse& s) {
+  const v1::Job& job = s.job();
+  const double done = Fraction(job.decrements_done(), job.spec().n());
+  const std::string eta = s.eta_ns() > 0 ? FormatDuration(s.eta_ns()) : "-";
+  if (!terminal_) {
+    out_ << absl::StrFormat("job=%d state=%s progress=%.1f%% chunks=%d/%d running=%d rate=%s/s "
+                            "eta=%s\n",
+                            job.id(), StateName(job.state()), done * 100, job.chunks_done(),
+                            job.chunk_total(), job.chunks_running(),
+                            FormatSi(s.decrements_per_second()), eta);
+    out_.flush();
+    return;
+  }
+  if (lines_drawn_ > 0) out_ << "\x1b[" << lines_drawn_ << "F";  // back to the block's start
+  constexpr int kBarWidth = 30;
+  const int filled = static_cast<int>(done * kBarWidth);
+  out_ << "\x1b[2K" << absl::StrFormat("job %d %-9s [%s%s] %5.1f%%  %s dec/s  ETA %s  chunks %d/%d",
+                                       job.id(), StateName(job.state()),
+                                       std::string(filled, '#'),
+                                       std::string(kBarWidth - filled, '.'), done * 100,
+                                       FormatSi(s.decrements_per_second()), eta,
+                                       job.chunks_done(), job.chunk_total())
+       << "\n";
+  int lines = 1;
+  for (const v1::WorkerProgress& w : s.workers()) {
+    out_ << "\x1b[2K"
+         << absl::StrFormat("  %-24s slots %-3d running %-3d done %-6d decrements %s",
+                            w.worker_id(), w.slots(), w.chunks_running(), w.chunks_done(),
+                            FormatSi(static_cast<double>(w.decrements_done())))
+         << "\n";
+    ++lines;
+  }
+  for (int i = lines; i < lines_drawn_; ++i) out_ << "\x1b[2K\n";  // clear leftovers
+  lines_drawn_ = std::max(lines, lines_drawn_);
+  out_.flush();
+}
+
+void ProgressView::Done() { out_.flush(); }
+
+}  // namespace tminus

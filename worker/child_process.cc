@@ -1,0 +1,165 @@
+#include "worker/child_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "common/clock.h"
+#include "common/kernel.h"
+
+extern char** environ;
+
+namespace tminus {
+namespace {
+
+bool WriteAll(int fd, const void* data, size_t size) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t n = write(fd, p, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Returns false on EOF or error.
+bool ReadAll(int fd, void* data, size_t size) {
+  char* p = static_cast<char*>(data);
+  while (size > 0) {
+    const ssize_t n = read(fd, p, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+std::atomic<bool> g_child_cancel{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler needs a lock-free flag");
+
+void OnCancelSignal(int) { g_child_cancel.store(true, std::memory_order_relaxed); }
+
+}  // namespace
+
+absl::Status ChildProcess::Start() {
+  int request[2];
+  int reply[2];
+  if (pipe2(request, O_CLOEXEC) != 0) return absl::InternalError("pipe: " + std::string(strerror(errno)));
+  if (pipe2(reply, O_CLOEXEC) != 0) {
+    close(request[0]);
+    close(request[1]);
+    return absl::InternalError("pipe: " + std::string(strerror(errno)));
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, request[0], STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, reply[1], STDOUT_FILENO);
+  const std::string parent = absl::StrCat(getpid());
+  char* argv[] = {const_cast<char*>(binary_.c_str()), const_cast<char*>("--child"),
+                  const_cast<char*>(parent.c_str()), nullptr};
+  const int rc = posix_spawn(&pid_, binary_.c_str(), &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(request[0]);
+  close(reply[1]);
+  if (rc != 0) {
+    close(request[1]);
+    close(reply[0]);
+    pid_ = -1;
+    return absl::InternalError(absl::StrCat("cannot start child ", binary_, ": ", strerror(rc)));
+  }
+  to_child_ = request[1];
+  from_child_ = reply[0];
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ChildRun> ChildProcess::Run(uint64_t count, const std::atomic<bool>& cancel,
+                                           std::chrono::milliseconds grace) {
+  if (!running()) {
+    if (absl::Status started = Start(); !started.ok()) return started;
+  }
+  const ChildRequest request{count};
+  if (!WriteAll(to_child_, &request, sizeof(request))) return DiedError();
+  ChildRun run;
+  int64_t signalled_at = 0;
+  for (;;) {
+    pollfd fd{from_child_, POLLIN, 0};
+    const int ready = poll(&fd, 1, 20);
+    if (ready > 0) {
+      ChildReply reply{};
+      if (!ReadAll(from_child_, &reply, sizeof(reply))) return DiedError();
+      run.done = reply.done;
+      run.cpu_ns = reply.cpu_ns;
+      return run;
+    }
+    if (!cancel.load(std::memory_order_relaxed)) continue;
+    const int64_t now = RealClock::Get()->MonoNs();
+    if (signalled_at == 0) {
+      kill(pid_, SIGUSR1);  // ask first
+      signalled_at = now;
+    } else if (now - signalled_at > std::chrono::nanoseconds(grace).count()) {
+      Stop();  // then insist
+      run.killed = true;
+      return run;
+    }
+  }
+}
+
+absl::Status ChildProcess::DiedError() {
+  const pid_t pid = pid_;
+  int status = 0;
+  if (to_child_ >= 0) close(to_child_);
+  if (from_child_ >= 0) close(from_child_);
+  to_child_ = from_child_ = -1;
+  waitpid(pid, &status, 0);
+  pid_ = -1;
+  if (WIFSIGNALED(status)) {
+    return absl::InternalError(absl::StrCat("child process ", pid, " killed by signal ",
+                                            WTERMSIG(status)));
+  }
+  return absl::InternalError(absl::StrCat("child process ", pid, " exited with status ",
+                                          WEXITSTATUS(status)));
+}
+
+void ChildProcess::Stop() {
+  if (pid_ <= 0) return;
+  close(to_child_);  // the child sees EOF and exits
+  close(from_child_);
+  to_child_ = from_child_ = -1;
+  kill(pid_, SIGKILL);  // in case it is in the middle of a chunk
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+int ChildMain(pid_t parent) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the worker
+  if (getppid() != parent) return 1;   // the worker died before prctl
+  struct sigaction action {};
+  action.sa_handler = OnCancelSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGUSR1, &action, nullptr);
+  signal(SIGTERM, SIG_IGN);  // the worker decides when its children stop
+  signal(SIGINT, SIG_IGN);
+  ChildRequest request{};
+  while (ReadAll(STDIN_FILENO, &request, sizeof(request))) {
+    // A cancel signal can only be pending from the previous chunk: clear it.
+    g_child_cancel.store(false, std::memory_order_relaxed);
+    const int64_t cpu_start = ThreadCpuNs();
+    const uint64_t done = Countdown(request.count, &g_child_cancel);
+    const ChildReply reply{done, ThreadCpuNs() - cpu_start};
+    if (!WriteAll(STDOUT_FILENO, &reply, sizeof(reply))) return 1;
+  }
+  return 0;
+}
+
+}  // namespace tminus

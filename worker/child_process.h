@@ -1,0 +1,67 @@
+// A long-lived child process that runs chunks for one slot of the
+// `processes` executor. The child is this same binary started with
+// `--child`; requests and replies go over two pipes.
+//
+// Cancelling: the parent sends SIGUSR1 (the child's kernel polls a flag the
+// handler sets) and, if no reply comes within the grace period, SIGKILL.
+//
+// Threading: thread-compatible; each slot's runner thread owns one.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace tminus {
+
+// The wire format of the pipes (same binary on both ends).
+struct ChildRequest {
+  uint64_t count;
+};
+struct ChildReply {
+  uint64_t done;
+  int64_t cpu_ns;
+};
+
+struct ChildRun {
+  uint64_t done = 0;
+  int64_t cpu_ns = 0;
+  bool killed = false;  // did not stop in the grace period
+};
+
+class ChildProcess {
+ public:
+  explicit ChildProcess(std::string binary) : binary_(std::move(binary)) {}
+  ~ChildProcess() { Stop(); }
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
+  // INTERNAL when the child cannot be started.
+  absl::Status Start();
+  // Runs `count` decrements in the child, starting it first if needed.
+  // INTERNAL when the child dies; the next call starts a new one.
+  absl::StatusOr<ChildRun> Run(uint64_t count, const std::atomic<bool>& cancel,
+                               std::chrono::milliseconds grace);
+  // Closes the pipes and reaps the child (SIGKILL if it does not exit).
+  void Stop();
+
+ private:
+  absl::Status DiedError();
+
+  std::string binary_;
+  pid_t pid_ = -1;
+  int to_child_ = -1;
+  int from_child_ = -1;
+};
+
+// The child's main loop: reads requests on stdin, replies on stdout.
+int ChildMain(pid_t parent);
+
+}  // namespace tminus

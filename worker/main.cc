@@ -1,0 +1,100 @@
+// tminus-worker: connects to a coordinator and runs the chunks it leases.
+// Started with `--child PARENT_PID` it is instead one slot's child process.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <iostream>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/logging.h"
+#include "common/rpc.h"
+#include "worker/child_process.h"
+#include "worker/session_client.h"
+
+namespace {
+
+std::string SelfBinary() {
+  char path[4096] = {};
+  const ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  return n > 0 ? std::string(path, static_cast<size_t>(n)) : std::string();
+}
+
+// "threads,processes" -> flags; false for an unknown name.
+bool ParseExecutors(const std::string& text, tminus::WorkerOptions* options) {
+  options->threads = options->processes = false;
+  for (absl::string_view name : absl::StrSplit(text, ',')) {
+    if (name == "threads") options->threads = true;
+    else if (name == "processes") options->processes = true;
+    else return false;
+  }
+  return options->threads || options->processes;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 3 && std::strcmp(argv[1], "--child") == 0) {
+    return tminus::ChildMain(static_cast<pid_t>(std::atol(argv[2])));
+  }
+  CLI::App app{"tminus-worker: runs countdown chunks leased by a tminus-coordinator, on local "
+               "threads or local child processes. Dials out; needs no open port."};
+  tminus::WorkerOptions options;
+  options.slots = tminus::OnlineCpus();
+  std::string executors = "threads,processes";
+  std::string log_level = "info";
+  double kill_grace_s = 2.0;
+  app.add_option("--coordinator", options.coordinator, "coordinator HOST:PORT")
+      ->envname("TMINUS_COORDINATOR")->capture_default_str();
+  app.add_option("--slots", options.slots, "chunks run at once (default: online CPUs)")
+      ->capture_default_str()->check(CLI::Range(1, 4096));
+  app.add_option("--name", options.worker_id, "worker id shown in reports (default: HOST-PID)");
+  app.add_option("--executors", executors, "comma list of threads, processes")
+      ->capture_default_str();
+  app.add_option("--prefetch", options.prefetch,
+                 "credits beyond --slots, so a slot never waits for a round trip "
+                 "(default: same as --slots)")->check(CLI::Range(0, 1'000'000));
+  app.add_option("--kill-grace", kill_grace_s,
+                 "seconds a cancelled child process gets before SIGKILL")
+      ->capture_default_str()->check(CLI::Range(0.0, 600.0));
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  if (!ParseExecutors(executors, &options)) {
+    std::cerr << "--executors: use threads, processes or threads,processes; got '" << executors
+              << "'\n";
+    return 2;
+  }
+  if (!tminus::SetLogLevel(log_level)) {
+    std::cerr << "--log-level: unknown level '" << log_level << "'\n";
+    return 2;
+  }
+  if (options.worker_id.empty()) {
+    options.worker_id = absl::StrCat(tminus::Hostname(), "-", getpid());
+  }
+  if (options.worker_id.size() > 128) {
+    std::cerr << "--name: at most 128 bytes\n";
+    return 2;
+  }
+  options.kill_grace = std::chrono::milliseconds(static_cast<int64_t>(kill_grace_s * 1000));
+  options.child_binary = SelfBinary();
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  tminus::SessionClient client(options);
+  std::thread serving([&] { client.Run(); });
+  int received = 0;
+  sigwait(&signals, &received);
+  tminus::Logger("worker")->info("worker={} signal={} stopping", options.worker_id, received);
+  client.Stop();
+  serving.join();
+  return 0;
+}

@@ -1,0 +1,179 @@
+#include "worker/session_client.h"
+
+#include <unistd.h>
+
+#include <random>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "common/rpc.h"
+
+namespace tminus {
+namespace {
+
+uint64_t RandomIncarnation() {
+  std::random_device device;
+  uint64_t value = 0;
+  while (value == 0) value = (uint64_t{device()} << 32) | device();
+  return value;
+}
+
+}  // namespace
+
+SessionClient::SessionClient(WorkerOptions options)
+    : options_(std::move(options)), incarnation_(RandomIncarnation()) {
+  channel_ = MakeChannel(options_.coordinator);
+  stub_ = v1::WorkerService::NewStub(channel_);
+  PoolOptions pool;
+  pool.slots = options_.slots;
+  pool.processes = options_.processes;
+  pool.child_binary = options_.child_binary;
+  pool.kill_grace = options_.kill_grace;
+  pool_ = std::make_unique<SlotPool>(
+      pool, [this](uint64_t epoch, v1::ChunkResult result) { OnResult(epoch, std::move(result)); });
+}
+
+SessionClient::~SessionClient() {
+  Stop();
+  pool_.reset();  // joins the runners while the rest is still alive
+}
+
+void SessionClient::Stop() {
+  absl::MutexLock lock(&mu_);
+  stopping_ = true;
+  session_over_ = true;
+  if (context_ != nullptr) context_->TryCancel();
+}
+
+v1::WorkerMessage SessionClient::HelloMessage() const {
+  v1::WorkerMessage message;
+  v1::Hello* hello = message.mutable_hello();
+  hello->set_worker_id(options_.worker_id);
+  hello->set_incarnation(incarnation_);
+  hello->set_host(Hostname());
+  hello->set_slots(options_.slots);
+  if (options_.threads) hello->add_executors(v1::EXECUTOR_THREADS);
+  if (options_.processes) hello->add_executors(v1::EXECUTOR_PROCESSES);
+  hello->set_version(Version());
+  return message;
+}
+
+void SessionClient::Run() {
+  auto log = Logger("worker");
+  std::mt19937_64 jitter(incarnation_);
+  std::chrono::milliseconds backoff{100};
+  for (uint64_t epoch = 1;; ++epoch) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+    }
+    if (RunSession(epoch)) backoff = std::chrono::milliseconds(100);
+    pool_->AbandonBefore(epoch + 1);  // the coordinator has released those leases
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    // Full jitter keeps a fleet of workers from reconnecting in lockstep.
+    const auto wait = std::chrono::milliseconds(
+        std::uniform_int_distribution<int64_t>(backoff.count() / 2, backoff.count())(jitter));
+    log->info("worker={} reconnecting to {} in {} ms", options_.worker_id, options_.coordinator,
+              wait.count());
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::FromChrono(wait));
+    backoff = std::min(backoff * 2, options_.max_backoff);
+  }
+}
+
+bool SessionClient::RunSession(uint64_t epoch) {
+  auto log = Logger("worker");
+  grpc::ClientContext context;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return false;
+    context_ = &context;
+    epoch_ = epoch;
+    session_over_ = false;
+    pending_.clear();
+    pending_credits_ = 0;
+  }
+  auto stream = stub_->Session(&context);
+  v1::CoordinatorMessage message;
+  bool welcomed = false;
+  std::thread sender;
+  if (stream->Write(HelloMessage()) && stream->Read(&message) && message.has_welcome()) {
+    welcomed = true;
+    connected_ = true;
+    ++sessions_opened_;
+    const auto heartbeat = std::chrono::milliseconds(
+        std::max<int64_t>(50, message.welcome().heartbeat_interval_ms()));
+    log->info("worker={} incarnation={} connected coordinator={} slots={}", options_.worker_id,
+              incarnation_, options_.coordinator, options_.slots);
+    v1::WorkerMessage credit;
+    const int prefetch = options_.prefetch < 0 ? options_.slots : options_.prefetch;
+    credit.mutable_credit()->set_credits(options_.slots + prefetch);
+    if (stream->Write(credit)) {
+      sender = std::thread([&] { SenderLoop(epoch, stream.get(), heartbeat); });
+      while (stream->Read(&message)) {
+        if (message.has_assign()) {
+          for (const v1::Lease& lease : message.assign().leases()) pool_->Submit(epoch, lease);
+        } else if (message.has_cancel()) {
+          pool_->CancelJob(message.cancel().job_id());
+        }
+      }
+    }
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    session_over_ = true;
+    context_ = nullptr;
+  }
+  context.TryCancel();  // unblocks a sender stuck in Write
+  if (sender.joinable()) sender.join();
+  const grpc::Status status = stream->Finish();
+  connected_ = false;
+  log->info("worker={} session ended: {} {}", options_.worker_id,
+            static_cast<int>(status.error_code()), status.error_message());
+  return welcomed;
+}
+
+void SessionClient::OnResult(uint64_t epoch, v1::ChunkResult result) {
+  absl::MutexLock lock(&mu_);
+  if (epoch == epoch_ && !session_over_) {
+    pending_.push_back(std::move(result));
+    ++pending_credits_;
+  } else if (result.outcome() == v1::CHUNK_OUTCOME_OK && !session_over_) {
+    // Finished work from a broken session: still worth offering (the
+    // coordinator accepts it if the chunk is not done yet), but it returns no
+    // credit to this session.
+    pending_.push_back(std::move(result));
+  }
+}
+
+void SessionClient::SenderLoop(
+    uint64_t epoch,
+    grpc::ClientReaderWriter<v1::WorkerMessage, v1::CoordinatorMessage>* stream,
+    std::chrono::milliseconds heartbeat) {
+  (void)epoch;
+  for (;;) {
+    v1::WorkerMessage message;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+        return session_over_ || !pending_.empty();
+      };
+      mu_.AwaitWithTimeout(absl::Condition(&ready), absl::FromChrono(heartbeat));
+      if (session_over_) return;
+      if (pending_.empty()) {
+        message.mutable_heartbeat();
+      } else {
+        // Everything that finished meanwhile goes in one message.
+        v1::Results* results = message.mutable_results();
+        for (auto& result : pending_) *results->add_results() = std::move(result);
+        results->set_credits(static_cast<int32_t>(pending_credits_));
+        pending_.clear();
+        pending_credits_ = 0;
+      }
+    }
+    if (!stream->Write(message)) return;  // the read loop sees the end too
+  }
+}
+
+}  // namespace tminus

@@ -1,0 +1,80 @@
+// The worker's side of WorkerService.Session: dials the coordinator, says
+// Hello, grants credits, runs what it is assigned on the SlotPool and sends
+// the results back in batches. Reconnects with backoff when the stream ends.
+//
+// Threading: Run() blocks the calling thread (it reads the stream); one
+// sender thread per session writes (results, heartbeats). Stop() may be
+// called from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "tminus/v1/worker.grpc.pb.h"
+#include "worker/slot_pool.h"
+
+namespace tminus {
+
+struct WorkerOptions {
+  std::string coordinator = "127.0.0.1:7070";
+  std::string worker_id;  // default: host-pid
+  int slots = 1;
+  int prefetch = -1;      // extra credits beyond slots; -1: same as slots
+  bool threads = true;
+  bool processes = true;
+  std::string child_binary;
+  std::chrono::milliseconds kill_grace{2000};
+  std::chrono::milliseconds max_backoff{5000};
+};
+
+class SessionClient {
+ public:
+  explicit SessionClient(WorkerOptions options);
+  ~SessionClient();
+
+  // Connects and serves until Stop(). Returns once stopped.
+  void Run();
+  void Stop();
+
+  // For tests and logs.
+  uint64_t incarnation() const { return incarnation_; }
+  int64_t sessions_opened() const { return sessions_opened_.load(); }
+  bool connected() const { return connected_.load(); }
+
+ private:
+  // One stream from Hello to its end. Returns true if it got a Welcome.
+  bool RunSession(uint64_t epoch);
+  void SenderLoop(uint64_t epoch, grpc::ClientReaderWriter<v1::WorkerMessage,
+                                                           v1::CoordinatorMessage>* stream,
+                  std::chrono::milliseconds heartbeat);
+  void OnResult(uint64_t epoch, v1::ChunkResult result);
+  v1::WorkerMessage HelloMessage() const;
+
+  const WorkerOptions options_;
+  const uint64_t incarnation_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::WorkerService::Stub> stub_;
+  std::atomic<int64_t> sessions_opened_{0};
+  std::atomic<bool> connected_{false};
+
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::ClientContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;  // of the live stream
+  uint64_t epoch_ ABSL_GUARDED_BY(mu_) = 0;
+  bool session_over_ ABSL_GUARDED_BY(mu_) = false;  // tells the sender to stop
+  std::vector<v1::ChunkResult> pending_ ABSL_GUARDED_BY(mu_);  // results to send
+  int64_t pending_credits_ ABSL_GUARDED_BY(mu_) = 0;
+
+  // Last member: its runner threads call OnResult, so it must go first.
+  std::unique_ptr<SlotPool> pool_;
+};
+
+}  // namespace tminus

@@ -1,0 +1,78 @@
+// The worker's slots: `slots` runner threads sharing one queue of leases.
+// A runner runs a lease in its own thread (threads executor) or hands it to
+// its own long-lived child process (processes executor), then reports one
+// result per lease through the sink.
+//
+// Threading: thread-safe. The sink is called from runner threads without any
+// lock of the pool held.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "tminus/v1/worker.pb.h"
+
+namespace tminus {
+
+struct PoolOptions {
+  int slots = 1;
+  bool processes = true;           // may run the processes executor
+  std::string child_binary;        // this binary, for `--child`
+  std::chrono::milliseconds kill_grace{2000};  // cancelled child: SIGUSR1, then SIGKILL after this
+};
+
+class SlotPool {
+ public:
+  // `epoch` tells results of an old session apart from the current one.
+  using Sink = std::function<void(uint64_t epoch, v1::ChunkResult result)>;
+
+  SlotPool(PoolOptions options, Sink sink);
+  ~SlotPool();  // stops the runners and the children
+
+  void Submit(uint64_t epoch, const v1::Lease& lease);
+  // Stops queued and running chunks of one job; their results say CANCELLED.
+  void CancelJob(uint64_t job);
+  // Stops everything from sessions before `epoch` (their stream is gone).
+  void AbandonBefore(uint64_t epoch);
+
+  int slots() const { return options_.slots; }
+  int64_t busy() const { return busy_.load(); }
+
+ private:
+  struct Queued {
+    uint64_t epoch;
+    v1::Lease lease;
+    std::shared_ptr<std::atomic<bool>> cancel;
+  };
+  struct JobFlag {
+    std::shared_ptr<std::atomic<bool>> cancel;
+    int64_t outstanding = 0;
+  };
+
+  void RunnerLoop(int slot);
+  v1::ChunkResult Execute(int slot, const Queued& item, class ChildProcess* child);
+  void Release(uint64_t epoch, uint64_t job) ABSL_LOCKS_EXCLUDED(mu_);
+
+  const PoolOptions options_;
+  const Sink sink_;
+  std::atomic<int64_t> busy_{0};
+
+  absl::Mutex mu_;
+  std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);
+  // (epoch, job) -> its cancel flag, while it has chunks queued or running.
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, JobFlag> flags_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> runners_;
+};
+
+}  // namespace tminus
