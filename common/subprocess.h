@@ -17,10 +17,12 @@ namespace tminus {
 // running, so nothing outlives its owner.
 class Subprocess {
  public:
-  // INTERNAL when the program cannot be started. `output_path`, when not
-  // empty, receives the child's stdout and stderr.
+  // INTERNAL when the program cannot be started. `stdout_path`, when not
+  // empty, receives the child's stdout, and its stderr too unless
+  // `stderr_path` is given.
   static absl::StatusOr<Subprocess> Start(const std::vector<std::string>& argv,
-                                          const std::string& output_path = "");
+                                          const std::string& stdout_path = "",
+                                          const std::string& stderr_path = "");
   Subprocess(Subprocess&& other) noexcept;
   Subprocess& operator=(Subprocess&& other) noexcept;
   ~Subprocess();

@@ -1,0 +1,110 @@
+#include "tests/unit/scheduler_sim.h"
+
+#include <algorithm>
+
+namespace tminus::testing {
+
+SessionId Sim::AddWorker(const std::string& name, int slots, double speed, int prefetch,
+                         bool threads, bool processes) {
+  WorkerHello hello;
+  hello.worker_id = name;
+  hello.incarnation = incarnation_++;
+  hello.host = "sim";
+  hello.slots = slots;
+  hello.threads = threads;
+  hello.processes = processes;
+  const SessionId id = *scheduler_.OpenSession(hello);
+  SimWorker& worker = workers_[id];
+  worker.name = name;
+  worker.slots = slots;
+  worker.speed = speed;
+  worker.slot_busy.assign(static_cast<size_t>(slots), false);
+  worker.credits_granted = slots + prefetch;
+  (void)scheduler_.AddCredits(id, slots + prefetch);
+  Pump();
+  return id;
+}
+
+JobId Sim::Submit(int64_t n, int64_t chunks, int32_t priority, int32_t max_slots,
+                  ExecutorKind executor) {
+  JobSpec spec;
+  spec.n = n;
+  spec.chunk_count = chunks;
+  spec.priority = priority;
+  spec.max_slots = max_slots;
+  spec.executor = executor;
+  const JobId id = *scheduler_.Submit(spec, "");
+  Pump();
+  return id;
+}
+
+int64_t Sim::held(SessionId id) const {
+  const auto it = held_.find(id);
+  return it == held_.end() ? 0 : it->second;
+}
+
+void Sim::Pump() {
+  scheduler_.DrainOutboxes([this](SessionId id, Outbox outbox) {
+    SimWorker& worker = workers_[id];
+    for (const LeaseGrant& lease : outbox.leases) worker.queued.push_back(lease);
+    held_[id] += static_cast<int64_t>(outbox.leases.size());
+    worker.max_leases_held = std::max(worker.max_leases_held, held_[id]);
+    for (JobId job : outbox.cancels) worker.cancels_seen.push_back(job);
+    if (outbox.close) {
+      worker.closed = true;
+      worker.close_status = outbox.close_status;
+    }
+  });
+  for (auto& [id, worker] : workers_) StartIdleSlots(id);
+}
+
+void Sim::StartIdleSlots(SessionId id) {
+  SimWorker& worker = workers_[id];
+  if (worker.closed) return;
+  while (worker.running < worker.slots && !worker.queued.empty()) {
+    const LeaseGrant lease = worker.queued.front();
+    worker.queued.pop_front();
+    const auto duration = static_cast<int64_t>(static_cast<double>(lease.count) / worker.speed);
+    const auto free_slot = std::find(worker.slot_busy.begin(), worker.slot_busy.end(), false);
+    *free_slot = true;
+    const auto slot = static_cast<int32_t>(free_slot - worker.slot_busy.begin());
+    events_.push(Event{clock_.MonoNs() + std::max<int64_t>(duration, 1), seq_++, id, lease, slot,
+                       clock_.MonoNs()});
+    ++worker.running;
+  }
+}
+
+bool Sim::Step() {
+  if (events_.empty()) return false;
+  const Event event = events_.top();
+  events_.pop();
+  clock_.Set(event.at);
+  SimWorker& worker = workers_[event.session];
+  --worker.running;
+  worker.slot_busy[static_cast<size_t>(event.slot)] = false;
+  if (worker.closed) return true;  // a dead worker's chunks vanish
+  --held_[event.session];
+  ChunkReport result;
+  result.job = event.lease.job;
+  result.chunk = event.lease.chunk;
+  result.attempt = event.lease.attempt;
+  result.outcome = ChunkOutcome::kOk;
+  result.decrements = event.lease.count;
+  result.start_mono_ns = event.started;
+  result.end_mono_ns = event.at;
+  result.slot = event.slot;
+  ++worker.results_sent;
+  (void)scheduler_.OnResults(event.session, {result});
+  (void)scheduler_.AddCredits(event.session, 1);
+  ++worker.credits_granted;
+  Pump();
+  return true;
+}
+
+int64_t Sim::Run(int64_t max_events) {
+  int64_t ran = 0;
+  while (ran < max_events && Step()) ++ran;
+  return ran;
+}
+
+}  // namespace tminus::testing

@@ -1,0 +1,77 @@
+// A discrete-event simulation of workers around the real Scheduler, on a
+// fake clock: leases arrive through the outboxes, each simulated slot runs a
+// chunk for count / speed nanoseconds, results and credits go back. No
+// sockets, no threads, no sleeping.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "coordinator/core/scheduler.h"
+#include "tests/testing/fake_clock.h"
+
+namespace tminus::testing {
+
+struct SimWorker {
+  std::string name;
+  int slots = 1;
+  double speed = 1.0;  // decrements per nanosecond
+  std::deque<LeaseGrant> queued;
+  int running = 0;
+  std::vector<bool> slot_busy;
+  int64_t max_leases_held = 0;
+  int64_t credits_granted = 0;
+  int64_t results_sent = 0;
+  std::vector<JobId> cancels_seen;
+  bool closed = false;
+  absl::Status close_status;
+};
+
+class Sim {
+ public:
+  explicit Sim(SchedulerOptions options = {}) : scheduler_(&clock_, options) {}
+
+  Scheduler& scheduler() { return scheduler_; }
+  FakeClock& clock() { return clock_; }
+  SimWorker& worker(SessionId id) { return workers_[id]; }
+
+  SessionId AddWorker(const std::string& name, int slots, double speed = 1.0, int prefetch = 1,
+                      bool threads = true, bool processes = true);
+  JobId Submit(int64_t n, int64_t chunks, int32_t priority = 0, int32_t max_slots = 0,
+               ExecutorKind executor = ExecutorKind::kThreads);
+  // Runs events until nothing is left or `max_events` ran. Returns events run.
+  int64_t Run(int64_t max_events = 10'000'000);
+  // Runs one completion event; false when none is pending.
+  bool Step();
+  // Moves outbox messages to the simulated workers and starts idle slots.
+  void Pump();
+  int64_t held(SessionId id) const;
+
+ private:
+  struct Event {
+    int64_t at;
+    uint64_t seq;
+    SessionId session;
+    LeaseGrant lease;
+    int32_t slot;
+    int64_t started;
+    bool operator>(const Event& other) const {
+      return at != other.at ? at > other.at : seq > other.seq;
+    }
+  };
+  void StartIdleSlots(SessionId id);
+
+  FakeClock clock_;
+  Scheduler scheduler_;
+  std::map<SessionId, SimWorker> workers_;
+  std::map<SessionId, int64_t> held_;
+  std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
+  uint64_t seq_ = 0;
+  uint64_t incarnation_ = 1;
+};
+
+}  // namespace tminus::testing
