@@ -1,0 +1,198 @@
+// The built `tminus` binary against a local cluster of the built daemons:
+// output formats, exit codes, and every bad input named in the issue.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "cli/local_cluster.h"
+#include "common/subprocess.h"
+
+namespace tminus {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+
+struct CliResult {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    LocalClusterOptions options;
+    options.bin_dir = TMINUS_BIN_DIR;
+    options.work_dir = absl::StrCat(::testing::TempDir(), "tminus-cli-", getpid());
+    auto cluster = LocalCluster::Start(options);
+    ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+    cluster_ = cluster->release();
+    ASSERT_TRUE(cluster_->AddWorker("cli-worker", 2).ok());
+    ASSERT_TRUE(cluster_->WaitForWorkers(1, std::chrono::seconds(20)).ok());
+  }
+  static void TearDownTestSuite() {
+    delete cluster_;
+    cluster_ = nullptr;
+  }
+
+  // Runs `tminus --coordinator <cluster> args...` with a 60 s limit.
+  static CliResult Run(std::vector<std::string> args, const std::string& coordinator = "") {
+    static int counter = 0;
+    const std::string base = absl::StrCat(::testing::TempDir(), "cli-", getpid(), "-", ++counter);
+    std::vector<std::string> argv = {std::string(TMINUS_BIN_DIR) + "/tminus", "--coordinator",
+                                     coordinator.empty() ? cluster_->address() : coordinator};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto process = Subprocess::Start(argv, base + ".out", base + ".err");
+    CliResult result;
+    if (!process.ok()) return result;
+    std::optional<int> status = process->Wait(std::chrono::seconds(60));
+    if (!status) process->Stop(std::chrono::seconds(1));
+    result.code = status ? ExitCodeOf(*status) : -1;
+    result.out = ReadFile(base + ".out");
+    result.err = ReadFile(base + ".err");
+    unlink((base + ".out").c_str());
+    unlink((base + ".err").c_str());
+    return result;
+  }
+
+  static std::string SubmitSmall(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"submit", "--n", "2e8", "--chunks", "8"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    CliResult r = Run(args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return r.out.substr(0, r.out.find('\n'));
+  }
+
+  static LocalCluster* cluster_;
+};
+
+LocalCluster* CliTest::cluster_ = nullptr;
+
+TEST_F(CliTest, SubmitPrintsTheJobIdAndWaitPrintsAnExactReport) {
+  EXPECT_THAT(SubmitSmall(), MatchesRegex("[0-9]+"));
+  CliResult r = Run({"submit", "--n", "3e8", "--chunk-size", "7e7", "--executor", "processes",
+                     "--name", "cli-wait", "--wait"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("succeeded"));
+  EXPECT_THAT(r.out, HasSubstr("decrements 300000000 of n 300000000 (exact)"));
+  EXPECT_THAT(r.out, HasSubstr("speedup"));
+  EXPECT_THAT(r.out, HasSubstr("cli-worker"));
+}
+
+TEST_F(CliTest, ReadCommandsSpeakTableJsonAndCsv) {
+  const std::string id = SubmitSmall({"--name", "formats"});
+  ASSERT_EQ(Run({"watch", id}).code, 0);
+  CliResult table = Run({"status", id});
+  EXPECT_EQ(table.code, 0);
+  EXPECT_THAT(table.out, HasSubstr("succeeded"));
+  CliResult json = Run({"status", id, "--output", "json"});
+  EXPECT_EQ(json.code, 0);
+  EXPECT_THAT(json.out, HasSubstr("\"state\": \"JOB_STATE_SUCCEEDED\""));
+  CliResult csv = Run({"report", id, "--output", "csv"});
+  EXPECT_EQ(csv.code, 0);
+  EXPECT_THAT(csv.out, HasSubstr("job_id,state,n,decrements,exact"));
+  EXPECT_THAT(csv.out, HasSubstr(",succeeded,200000000,200000000,true,"));
+  CliResult report_json = Run({"report", id, "-o", "json"});
+  EXPECT_THAT(report_json.out, HasSubstr("\"decrements\": \"200000000\""));
+  CliResult list = Run({"list", "--output", "csv"});
+  EXPECT_EQ(list.code, 0);
+  EXPECT_THAT(list.out, HasSubstr("ID,NAME,STATE"));
+  EXPECT_THAT(list.out, HasSubstr("formats"));
+  CliResult workers = Run({"workers", "--output", "json"});
+  EXPECT_EQ(workers.code, 0);
+  EXPECT_THAT(workers.out, HasSubstr("\"worker_id\": \"cli-worker\""));
+  EXPECT_THAT(Run({"workers"}).out, HasSubstr("connected"));
+}
+
+TEST_F(CliTest, WatchPrintsPlainLinesWhenNotOnATerminal) {
+  const std::string id = SubmitSmall();
+  CliResult r = Run({"watch", id, "--interval-ms", "50"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat("job=", id, " state=succeeded progress=100.0%")));
+  EXPECT_EQ(r.out.find("\x1b["), std::string::npos);  // no terminal escapes in a pipe
+}
+
+TEST_F(CliTest, CancelledJobMakesWatchAndWaitExitOne) {
+  const std::string id = SubmitSmall({});
+  CliResult big = Run({"submit", "--n", "1P", "--chunks", "4"});
+  ASSERT_EQ(big.code, 0);
+  const std::string big_id = big.out.substr(0, big.out.find('\n'));
+  CliResult cancel = Run({"cancel", big_id});
+  EXPECT_EQ(cancel.code, 0) << cancel.err;
+  EXPECT_THAT(cancel.out, HasSubstr("cancelled"));
+  EXPECT_EQ(Run({"watch", big_id}).code, 1);
+  EXPECT_EQ(Run({"watch", id}).code, 0);
+}
+
+TEST_F(CliTest, BadInputIsAUsageErrorNamingTheField) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"submit", "--n", "0", "--chunks", "1"}, "n: must be between 1 and 9223372036854775807"},
+      {{"submit", "--n", "-5", "--chunks", "1"}, "got -5"},
+      {{"submit", "--n", "9223372036854775808", "--chunks", "1"}, "larger than"},
+      {{"submit", "--n", "lots", "--chunks", "1"}, "--n: 'lots' is not a count"},
+      {{"submit", "--n", "100", "--chunks", "0"}, "chunk_count: must be between 1 and n"},
+      {{"submit", "--n", "100", "--chunks", "101"}, "chunk_count"},
+      {{"submit", "--n", "100", "--chunk-size", "0"}, "chunk_size: must be at least 1"},
+      {{"submit", "--n", "1e12", "--chunk-size", "1"}, "at most 1000000000 chunks per job"},
+      {{"submit", "--n", "100"}, "exactly one of --chunks and --chunk-size"},
+      {{"submit", "--n", "100", "--chunks", "1", "--chunk-size", "5"}, "exactly one"},
+      {{"submit", "--n", "100", "--chunks", "1", "--executor", "gpu"}, "--executor"},
+      {{"submit", "--n", "100", "--chunks", "1", "--priority", "-1"}, "priority"},
+      {{"submit", "--n", "100", "--chunks", "1", "--max-slots", "-2"}, "max_slots"},
+      {{"status", "abc"}, "not a job id"},
+      {{"status", "1", "--output", "xml"}, "--output"},
+      {{"frobnicate"}, ""},
+      {{}, ""},
+  };
+  const std::string before = Run({"list", "-o", "csv"}).out;
+  const auto jobs_before = std::count(before.begin(), before.end(), '\n');
+  for (const Case& c : cases) {
+    CliResult r = Run(c.args);
+    EXPECT_EQ(r.code, 2) << ::testing::PrintToString(c.args) << " stderr: " << r.err;
+    EXPECT_THAT(r.err, HasSubstr(c.message)) << ::testing::PrintToString(c.args);
+  }
+  const std::string after = Run({"list", "-o", "csv"}).out;
+  EXPECT_EQ(std::count(after.begin(), after.end(), '\n'), jobs_before);
+}
+
+TEST_F(CliTest, UnknownJobIsNotFoundWithExitThree) {
+  for (const char* command : {"status", "report", "cancel", "watch"}) {
+    CliResult r = Run({command, "987654"});
+    EXPECT_EQ(r.code, 3) << command;
+    EXPECT_THAT(r.err, HasSubstr("job 987654 not found")) << command;
+  }
+}
+
+TEST_F(CliTest, CoordinatorNotThereIsExitThreeWithAClearMessage) {
+  const auto start = std::chrono::steady_clock::now();
+  CliResult r = Run({"list"}, "127.0.0.1:1");  // nothing listens on port 1
+  EXPECT_EQ(r.code, 3);
+  EXPECT_THAT(r.err, HasSubstr("coordinator 127.0.0.1:1 is unreachable"));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(15));
+}
+
+TEST_F(CliTest, HelpExplainsAndExitsZero) {
+  CliResult r = Run({"submit", "--help"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_THAT(r.out, HasSubstr("--chunk-size"));
+  EXPECT_THAT(Run({"--help"}).out, HasSubstr("Exit codes"));
+}
+
+}  // namespace
+}  // namespace tminus

@@ -44,7 +44,9 @@ int64_t Sim::held(SessionId id) const {
 }
 
 void Sim::Pump() {
-  scheduler_.DrainOutboxes([this](SessionId id, Outbox outbox) {
+  std::vector<SessionId> touched;
+  scheduler_.DrainOutboxes([this, &touched](SessionId id, Outbox outbox) {
+    touched.push_back(id);
     SimWorker& worker = workers_[id];
     for (const LeaseGrant& lease : outbox.leases) worker.queued.push_back(lease);
     held_[id] += static_cast<int64_t>(outbox.leases.size());
@@ -55,7 +57,7 @@ void Sim::Pump() {
       worker.close_status = outbox.close_status;
     }
   });
-  for (auto& [id, worker] : workers_) StartIdleSlots(id);
+  for (SessionId id : touched) StartIdleSlots(id);
 }
 
 void Sim::StartIdleSlots(SessionId id) {
@@ -98,6 +100,7 @@ bool Sim::Step() {
   (void)scheduler_.AddCredits(event.session, 1);
   ++worker.credits_granted;
   Pump();
+  StartIdleSlots(event.session);
   return true;
 }
 
