@@ -1,5 +1,7 @@
 #include "coordinator/service/scheduler_host.h"
 
+#include <vector>
+
 namespace tminus {
 
 SchedulerHost::SchedulerHost(const Clock* clock, SchedulerOptions options)
@@ -53,13 +55,17 @@ void SchedulerHost::CloseAllSessions() {
 }
 
 void SchedulerHost::FlushLocked() {
-  scheduler_.DrainOutboxes([this](SessionId id, Outbox outbox) {
+  std::vector<std::pair<SessionId, Outbox>> outboxes;
+  scheduler_.DrainOutboxes([&outboxes](SessionId id, Outbox outbox) {
+    outboxes.emplace_back(id, std::move(outbox));
+  });
+  for (auto& [id, outbox] : outboxes) {
     const auto it = sinks_.find(id);
-    if (it == sinks_.end()) return;  // the stream is already gone
+    if (it == sinks_.end()) continue;  // the stream is already gone
     SessionSink* sink = it->second;
     if (outbox.close) sinks_.erase(it);
     sink->Deliver(std::move(outbox));
-  });
+  }
   for (JobId job : scheduler_.TakeFinishedJobs()) {
     auto [begin, end] = listeners_.equal_range(job);
     for (auto it = begin; it != end; ++it) it->second->OnJobFinished();

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the dependencies, builds, and runs every test:
+#   1. g++ release build: unit, integration and CLI tests;
+#   2. clang build with -Wthread-safety -Werror and ASan+UBSan: unit and
+#      integration tests once more.
+# `scripts/test.sh --quick` skips the second build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+jobs="${TMINUS_JOBS:-$(nproc)}"
+
+scripts/build.sh
+(cd build && ctest --output-on-failure -j "$jobs" --timeout 300)
+
+if [ "${1:-}" != "--quick" ]; then
+  scripts/build.sh --sanitize
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+  (cd build-asan && ctest --output-on-failure -j "$jobs" --timeout 600 -L "unit|integration")
+fi
