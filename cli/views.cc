@@ -167,7 +167,7 @@ void ProgressView::Update(const v1::WatchJobResponse& s) {
   int lines = 1;
   for (const v1::WorkerProgress& w : s.workers()) {
     out_ << "\x1b[2K"
-         << absl::StrFormat("  %-24s slots %-3d running %-3d done %-6d decrements %s",
+         << absl::StrFormat("  %-24s slots %-3d leased %-3d done %-6d decrements %s",
                             w.worker_id(), w.slots(), w.chunks_running(), w.chunks_done(),
                             FormatSi(static_cast<double>(w.decrements_done())))
          << "\n";

@@ -9,7 +9,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/local_cluster.h"
+#include "common/rpc.h"
 #include "common/subprocess.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 
 namespace tminus {
 namespace {
@@ -192,6 +195,38 @@ TEST_F(CliTest, HelpExplainsAndExitsZero) {
   EXPECT_EQ(r.code, 0);
   EXPECT_THAT(r.out, HasSubstr("--chunk-size"));
   EXPECT_THAT(Run({"--help"}).out, HasSubstr("Exit codes"));
+}
+
+// The real coordinator binary serves health (for probes) and reflection (for
+// grpcurl-style tools), besides its own services.
+TEST_F(CliTest, CoordinatorServesHealthAndReflection) {
+  auto channel = MakeChannel(cluster_->address());
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext health_context;
+  SetDeadline(&health_context);
+  grpc::health::v1::HealthCheckResponse health_response;
+  ASSERT_TRUE(health->Check(&health_context, {}, &health_response).ok());
+  EXPECT_EQ(health_response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  auto reflection = grpc::reflection::v1alpha::ServerReflection::NewStub(channel);
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  auto stream = reflection->ServerReflectionInfo(&context);
+  grpc::reflection::v1alpha::ServerReflectionRequest request;
+  request.set_list_services("");
+  ASSERT_TRUE(stream->Write(request));
+  stream->WritesDone();
+  grpc::reflection::v1alpha::ServerReflectionResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  std::vector<std::string> services;
+  for (const auto& service : response.list_services_response().service()) {
+    services.push_back(service.name());
+  }
+  EXPECT_THAT(services, ::testing::IsSupersetOf({"tminus.v1.JobService", "tminus.v1.WorkerService",
+                                                 "grpc.health.v1.Health"}));
+  while (stream->Read(&response)) {
+  }
+  EXPECT_TRUE(stream->Finish().ok());
 }
 
 }  // namespace
