@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--prefetch", options.prefetch,
                  "credits beyond --slots, so a slot never waits for a round trip "
-                 "(default: same as --slots)")->check(CLI::Range(0, 1'000'000));
+                 "(default: adapts to chunk durations, ~10 ms of work queued per slot)")->check(CLI::Range(0, 1'000'000));
   app.add_option("--kill-grace", kill_grace_s,
                  "seconds a cancelled child process gets before SIGKILL")
       ->capture_default_str()->check(CLI::Range(0.0, 600.0));

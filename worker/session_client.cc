@@ -22,7 +22,9 @@ uint64_t RandomIncarnation() {
 }  // namespace
 
 SessionClient::SessionClient(WorkerOptions options)
-    : options_(std::move(options)), incarnation_(RandomIncarnation()) {
+    : options_(std::move(options)),
+      incarnation_(RandomIncarnation()),
+      credits_(options_.slots, options_.prefetch) {
   channel_ = MakeChannel(options_.coordinator);
   stub_ = v1::WorkerService::NewStub(channel_);
   PoolOptions pool;
@@ -92,7 +94,8 @@ bool SessionClient::RunSession(uint64_t epoch) {
     epoch_ = epoch;
     session_over_ = false;
     pending_.clear();
-    pending_credits_ = 0;
+    pending_count_ = 0;
+    pending_busy_ns_ = 0;
   }
   auto stream = stub_->Session(&context);
   v1::CoordinatorMessage message;
@@ -107,8 +110,10 @@ bool SessionClient::RunSession(uint64_t epoch) {
     log->info("worker={} incarnation={} connected coordinator={} slots={}", options_.worker_id,
               incarnation_, options_.coordinator, options_.slots);
     v1::WorkerMessage credit;
-    const int prefetch = options_.prefetch < 0 ? options_.slots : options_.prefetch;
-    credit.mutable_credit()->set_credits(options_.slots + prefetch);
+    {
+      absl::MutexLock lock(&mu_);
+      credit.mutable_credit()->set_credits(static_cast<int32_t>(credits_.Start()));
+    }
     if (stream->Write(credit)) {
       sender = std::thread([&] { SenderLoop(epoch, stream.get(), heartbeat); });
       while (stream->Read(&message)) {
@@ -137,8 +142,9 @@ bool SessionClient::RunSession(uint64_t epoch) {
 void SessionClient::OnResult(uint64_t epoch, v1::ChunkResult result) {
   absl::MutexLock lock(&mu_);
   if (epoch == epoch_ && !session_over_) {
+    ++pending_count_;
+    pending_busy_ns_ += result.end_mono_ns() - result.start_mono_ns();
     pending_.push_back(std::move(result));
-    ++pending_credits_;
   } else if (result.outcome() == v1::CHUNK_OUTCOME_OK && !session_over_) {
     // Finished work from a broken session: still worth offering (the
     // coordinator accepts it if the chunk is not done yet), but it returns no
@@ -167,9 +173,11 @@ void SessionClient::SenderLoop(
         // Everything that finished meanwhile goes in one message.
         v1::Results* results = message.mutable_results();
         for (auto& result : pending_) *results->add_results() = std::move(result);
-        results->set_credits(static_cast<int32_t>(pending_credits_));
+        results->set_credits(
+            static_cast<int32_t>(credits_.OnResults(pending_count_, pending_busy_ns_)));
         pending_.clear();
-        pending_credits_ = 0;
+        pending_count_ = 0;
+        pending_busy_ns_ = 0;
       }
     }
     if (!stream->Write(message)) return;  // the read loop sees the end too

@@ -19,6 +19,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "tminus/v1/worker.grpc.pb.h"
+#include "worker/credit_policy.h"
 #include "worker/slot_pool.h"
 
 namespace tminus {
@@ -27,7 +28,7 @@ struct WorkerOptions {
   std::string coordinator = "127.0.0.1:7070";
   std::string worker_id;  // default: host-pid
   int slots = 1;
-  int prefetch = -1;      // extra credits beyond slots; -1: same as slots
+  int prefetch = -1;      // extra credits beyond slots; -1: adaptive (CreditPolicy)
   bool threads = true;
   bool processes = true;
   std::string child_binary;
@@ -71,7 +72,9 @@ class SessionClient {
   uint64_t epoch_ ABSL_GUARDED_BY(mu_) = 0;
   bool session_over_ ABSL_GUARDED_BY(mu_) = false;  // tells the sender to stop
   std::vector<v1::ChunkResult> pending_ ABSL_GUARDED_BY(mu_);  // results to send
-  int64_t pending_credits_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t pending_count_ ABSL_GUARDED_BY(mu_) = 0;    // of this session, returning credit
+  int64_t pending_busy_ns_ ABSL_GUARDED_BY(mu_) = 0;
+  CreditPolicy credits_ ABSL_GUARDED_BY(mu_);
 
   // Last member: its runner threads call OnResult, so it must go first.
   std::unique_ptr<SlotPool> pool_;
