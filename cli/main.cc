@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   AddCancelCommand(app, ctx);
   AddWorkersCommand(app, ctx);
   AddReportCommand(app, ctx);
+  AddScaleCommand(app, ctx);
   AddDemoCommand(app, ctx);
   SetLogLevel("warn");  // the CLI's own gRPC/log chatter stays out of the output
   try {
