@@ -190,6 +190,21 @@ TEST_F(CliTest, CoordinatorNotThereIsExitThreeWithAClearMessage) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(15));
 }
 
+TEST_F(CliTest, ScaleRunsEachPointAndWritesCsvJsonAndSvg) {
+  const std::string out = absl::StrCat(::testing::TempDir(), "scale-", getpid());
+  CliResult r = Run({"scale", "--n", "2e8", "--chunks", "16", "--slots", "1,2", "--executor",
+                     "both", "--repeat", "1", "--out", out});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("KARP-FLATT"));
+  EXPECT_THAT(r.out, HasSubstr("bare kernel"));
+  const std::string csv = ReadFile(out + "/scale.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 5) << csv;
+  EXPECT_THAT(ReadFile(out + "/scale.json"), HasSubstr("\"executor\": \"processes\""));
+  EXPECT_THAT(ReadFile(out + "/scale.svg"), HasSubstr(">processes</text>"));
+  EXPECT_EQ(Run({"scale", "--n", "100", "--chunks", "5", "--slots", "1,x"}).code, 2);
+  EXPECT_EQ(Run({"scale", "--n", "100", "--chunks", "5", "--executor", "gpu"}).code, 2);
+}
+
 TEST_F(CliTest, HelpExplainsAndExitsZero) {
   CliResult r = Run({"submit", "--help"});
   EXPECT_EQ(r.code, 0);

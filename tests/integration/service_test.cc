@@ -95,6 +95,23 @@ TEST(ServiceTest, WatchStreamsUntilTheJobEnds) {
   EXPECT_GE(snapshots, 2);
 }
 
+// The report's wall time must agree with a stopwatch around the job on the
+// client: never longer, and shorter only by the submit and notify latency.
+TEST(ServiceTest, ReportedWallAgreesWithAnOutsideStopwatch) {
+  TestCluster cluster;
+  cluster.AddWorker("w1", 2);
+  ASSERT_TRUE(cluster.WaitForWorkers(1));
+  const auto start = std::chrono::steady_clock::now();
+  auto report = cluster.RunJob(10 * kSmallN, 40, v1::EXECUTOR_THREADS);
+  const double stopwatch_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  TMINUS_ASSERT_OK(report);
+  ExpectExact(*report);
+  const double wall_s = static_cast<double>(report->wall_ns()) * 1e-9;
+  EXPECT_LE(wall_s, stopwatch_s);
+  EXPECT_GE(wall_s, 0.97 * stopwatch_s - 0.05) << "stopwatch " << stopwatch_s;
+}
+
 TEST(ServiceTest, ServerValidatesEveryRequestItself) {
   TestCluster cluster;
   auto stub = v1::JobService::NewStub(MakeChannel(cluster.address()));
