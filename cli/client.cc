@@ -81,8 +81,8 @@ absl::StatusOr<v1::ListWorkersResponse> JobClient::Workers() {
 absl::StatusOr<v1::WatchJobResponse> JobClient::Watch(
     uint64_t job_id, int interval_ms,
     const std::function<void(const v1::WatchJobResponse&)>& on_update) {
-  // Fail fast when the coordinator is not there: check with a deadline first.
-  if (absl::StatusOr<v1::Job> job = Get(job_id); !job.ok()) return job.status();
+  // No deadline (jobs may run for days); without wait-for-ready the call still
+  // fails at once with UNAVAILABLE when the coordinator cannot be reached.
   grpc::ClientContext context;
   v1::WatchJobRequest request;
   request.set_job_id(job_id);

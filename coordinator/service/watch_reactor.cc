@@ -43,15 +43,21 @@ void WatchReactor::OnWriteDone(bool ok) {
     Finish(grpc::Status::OK);
     return;
   }
-  absl::MutexLock lock(&mu_);
-  if (cancelled_) {
-    Finish(grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled"));
-    return;
+  {
+    absl::MutexLock lock(&mu_);
+    if (cancelled_) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled"));
+      return;
+    }
+    if (!job_finished_) {
+      alarm_ = std::make_unique<grpc::Alarm>();  // a fresh alarm per tick
+      alarm_pending_ = true;
+      alarm_->Set(std::chrono::system_clock::now() + std::chrono::milliseconds(interval_ms_),
+                  [this](bool) { OnAlarm(); });
+      return;
+    }
   }
-  alarm_ = std::make_unique<grpc::Alarm>();  // a fresh alarm per tick
-  alarm_pending_ = true;
-  alarm_->Set(std::chrono::system_clock::now() + std::chrono::milliseconds(interval_ms_),
-              [this](bool) { OnAlarm(); });
+  SendSnapshot();  // the job ended while the last snapshot was being written
 }
 
 void WatchReactor::OnAlarm() {
@@ -68,6 +74,7 @@ void WatchReactor::OnAlarm() {
 
 void WatchReactor::OnJobFinished() {
   absl::MutexLock lock(&mu_);
+  job_finished_ = true;
   if (alarm_pending_) alarm_->Cancel();  // the callback runs now and sends the last snapshot
 }
 

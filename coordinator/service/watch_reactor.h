@@ -42,6 +42,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchJobResponse>
   std::unique_ptr<grpc::Alarm> alarm_ ABSL_GUARDED_BY(mu_);
   bool alarm_pending_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool job_finished_ ABSL_GUARDED_BY(mu_) = false;  // may end while a write is in flight
   bool registered_ = false;
 };
 
