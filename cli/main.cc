@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "absl/strings/numbers.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
 #include "cli/client.h"
 #include "cli/commands.h"
@@ -46,6 +47,10 @@ bool ResolveOutput(CliContext& ctx, const std::string& text, OutputFormat* out) 
 }  // namespace tminus
 
 int main(int argc, char** argv) {
+  // Abseil's mutex deadlock detector costs more than the work on the hot
+  // path (a third of the worker's instructions per tiny chunk); the tests
+  // keep it on.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   using namespace tminus;
   CLI::App app{"tminus: submit countdown jobs to a tminus cluster, follow them, and see how "
                "they scaled.\nExit codes: 0 ok, 1 job failed or cancelled, 2 usage error, "

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "absl/synchronization/mutex.h"
 #include "common/logging.h"
 #include "common/rpc.h"
 #include "coordinator/service/server.h"
@@ -35,6 +36,10 @@ int WaitForStopSignal() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Abseil's mutex deadlock detector costs more than the work on the hot
+  // path (a third of the worker's instructions per tiny chunk); the tests
+  // keep it on.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   CLI::App app{"tminus-coordinator: splits countdown jobs into chunks and leases them to "
                "tminus-worker daemons over gRPC."};
   tminus::ServerOptions options;

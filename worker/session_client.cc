@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/arena.h"
 #include "common/logging.h"
 #include "common/rpc.h"
 
@@ -33,7 +34,7 @@ SessionClient::SessionClient(WorkerOptions options)
   pool.child_binary = options_.child_binary;
   pool.kill_grace = options_.kill_grace;
   pool_ = std::make_unique<SlotPool>(
-      pool, [this](uint64_t epoch, v1::ChunkResult result) { OnResult(epoch, std::move(result)); });
+      pool, [this](uint64_t epoch, const RunResult& result) { OnResult(epoch, result); });
 }
 
 SessionClient::~SessionClient() {
@@ -93,7 +94,7 @@ bool SessionClient::RunSession(uint64_t epoch) {
     context_ = &context;
     epoch_ = epoch;
     session_over_ = false;
-    pending_.clear();
+    pending_.Clear();
     pending_count_ = 0;
     pending_busy_ns_ = 0;
   }
@@ -116,12 +117,18 @@ bool SessionClient::RunSession(uint64_t epoch) {
     }
     if (stream->Write(credit)) {
       sender = std::thread([&] { SenderLoop(epoch, stream.get(), heartbeat); });
-      while (stream->Read(&message)) {
-        if (message.has_assign()) {
-          for (const v1::Lease& lease : message.assign().leases()) pool_->Submit(epoch, lease);
-        } else if (message.has_cancel()) {
-          pool_->CancelJob(message.cancel().job_id());
+      // Each message is parsed into an arena reset after it: an Assign of
+      // thousands of leases costs no malloc per lease.
+      google::protobuf::Arena arena;
+      for (;;) {
+        auto* incoming = google::protobuf::Arena::CreateMessage<v1::CoordinatorMessage>(&arena);
+        if (!stream->Read(incoming)) break;
+        if (incoming->has_assign()) {
+          pool_->Submit(epoch, incoming->assign().leases());
+        } else if (incoming->has_cancel()) {
+          pool_->CancelJob(incoming->cancel().job_id());
         }
+        arena.Reset();
       }
     }
   }
@@ -139,17 +146,35 @@ bool SessionClient::RunSession(uint64_t epoch) {
   return welcomed;
 }
 
-void SessionClient::OnResult(uint64_t epoch, v1::ChunkResult result) {
+namespace {
+void CopyResult(const RunResult& from, v1::ChunkResult* to) {
+  to->set_job_id(from.job);
+  to->set_chunk(from.chunk);
+  to->set_attempt(from.attempt);
+  to->set_outcome(from.outcome);
+  to->set_decrements(from.decrements);
+  to->set_start_mono_ns(from.start_mono_ns);
+  to->set_end_mono_ns(from.end_mono_ns);
+  to->set_start_wall_ns(from.start_wall_ns);
+  to->set_cpu_ns(from.cpu_ns);
+  to->set_slot(from.slot);
+  to->set_executor(from.executor);
+  to->set_error(from.error);
+}
+}  // namespace
+
+void SessionClient::OnResult(uint64_t epoch, const RunResult& result) {
   absl::MutexLock lock(&mu_);
-  if (epoch == epoch_ && !session_over_) {
+  if (session_over_) return;
+  if (epoch == epoch_) {
     ++pending_count_;
-    pending_busy_ns_ += result.end_mono_ns() - result.start_mono_ns();
-    pending_.push_back(std::move(result));
-  } else if (result.outcome() == v1::CHUNK_OUTCOME_OK && !session_over_) {
+    pending_busy_ns_ += result.end_mono_ns - result.start_mono_ns;
+    CopyResult(result, pending_.add_results());
+  } else if (result.outcome == v1::CHUNK_OUTCOME_OK) {
     // Finished work from a broken session: still worth offering (the
     // coordinator accepts it if the chunk is not done yet), but it returns no
     // credit to this session.
-    pending_.push_back(std::move(result));
+    CopyResult(result, pending_.add_results());
   }
 }
 
@@ -158,29 +183,32 @@ void SessionClient::SenderLoop(
     grpc::ClientReaderWriter<v1::WorkerMessage, v1::CoordinatorMessage>* stream,
     std::chrono::milliseconds heartbeat) {
   (void)epoch;
+  v1::WorkerMessage results;  // reused: its ChunkResult objects go back to pending_
+  v1::WorkerMessage heartbeat_message;
+  heartbeat_message.mutable_heartbeat();
   for (;;) {
-    v1::WorkerMessage message;
+    const v1::WorkerMessage* message = &results;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-        return session_over_ || !pending_.empty();
+        return session_over_ || pending_.results_size() > 0;
       };
       mu_.AwaitWithTimeout(absl::Condition(&ready), absl::FromChrono(heartbeat));
       if (session_over_) return;
-      if (pending_.empty()) {
-        message.mutable_heartbeat();
+      if (pending_.results_size() == 0) {
+        message = &heartbeat_message;
       } else {
         // Everything that finished meanwhile goes in one message.
-        v1::Results* results = message.mutable_results();
-        for (auto& result : pending_) *results->add_results() = std::move(result);
-        results->set_credits(
+        pending_.set_credits(
             static_cast<int32_t>(credits_.OnResults(pending_count_, pending_busy_ns_)));
-        pending_.clear();
+        v1::Results* out = results.mutable_results();
+        out->mutable_results()->Clear();  // keeps the objects for pending_ to reuse
+        out->Swap(&pending_);
         pending_count_ = 0;
         pending_busy_ns_ = 0;
       }
     }
-    if (!stream->Write(message)) return;  // the read loop sees the end too
+    if (!stream->Write(*message)) return;  // the read loop sees the end too
   }
 }
 

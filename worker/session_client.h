@@ -56,7 +56,7 @@ class SessionClient {
   void SenderLoop(uint64_t epoch, grpc::ClientReaderWriter<v1::WorkerMessage,
                                                            v1::CoordinatorMessage>* stream,
                   std::chrono::milliseconds heartbeat);
-  void OnResult(uint64_t epoch, v1::ChunkResult result);
+  void OnResult(uint64_t epoch, const RunResult& result);
   v1::WorkerMessage HelloMessage() const;
 
   const WorkerOptions options_;
@@ -71,7 +71,9 @@ class SessionClient {
   grpc::ClientContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;  // of the live stream
   uint64_t epoch_ ABSL_GUARDED_BY(mu_) = 0;
   bool session_over_ ABSL_GUARDED_BY(mu_) = false;  // tells the sender to stop
-  std::vector<v1::ChunkResult> pending_ ABSL_GUARDED_BY(mu_);  // results to send
+  // Results to send, built in place. The sender swaps it with its own
+  // (already sent, cleared) Results, so the ChunkResult objects are reused.
+  v1::Results pending_ ABSL_GUARDED_BY(mu_);
   int64_t pending_count_ ABSL_GUARDED_BY(mu_) = 0;    // of this session, returning credit
   int64_t pending_busy_ns_ ABSL_GUARDED_BY(mu_) = 0;
   CreditPolicy credits_ ABSL_GUARDED_BY(mu_);

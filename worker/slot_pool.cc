@@ -23,12 +23,19 @@ SlotPool::~SlotPool() {
   for (std::thread& runner : runners_) runner.join();
 }
 
-void SlotPool::Submit(uint64_t epoch, const v1::Lease& lease) {
-  absl::MutexLock lock(&mu_);
-  JobFlag& flag = flags_[{epoch, lease.job_id()}];
-  if (flag.cancel == nullptr) flag.cancel = std::make_shared<std::atomic<bool>>(false);
-  ++flag.outstanding;
-  queue_.push_back(Queued{epoch, lease, flag.cancel});
+void SlotPool::Submit(uint64_t epoch, const google::protobuf::RepeatedPtrField<v1::Lease>& leases) {
+  absl::MutexLock lock(&mu_);  // once per Assign batch
+  JobFlag* flag = nullptr;
+  uint64_t flag_job = 0;
+  for (const v1::Lease& lease : leases) {
+    if (flag == nullptr || flag_job != lease.job_id()) {
+      flag = &flags_[{epoch, lease.job_id()}];
+      flag_job = lease.job_id();
+      if (flag->cancel == nullptr) flag->cancel = std::make_shared<std::atomic<bool>>(false);
+    }
+    ++flag->outstanding;
+    queue_.push_back(Queued{epoch, lease, flag->cancel});
+  }
 }
 
 void SlotPool::CancelJob(uint64_t job) {
@@ -54,6 +61,7 @@ void SlotPool::Release(uint64_t epoch, uint64_t job) {
 void SlotPool::RunnerLoop(int slot) {
   std::unique_ptr<ChildProcess> child;
   if (options_.processes) child = std::make_unique<ChildProcess>(options_.child_binary);
+  RunResult result;
   for (;;) {
     Queued item;
     {
@@ -67,54 +75,59 @@ void SlotPool::RunnerLoop(int slot) {
       queue_.pop_front();
     }
     busy_.fetch_add(1);
-    v1::ChunkResult result = Execute(slot, item, child.get());
+    Execute(slot, item, child.get(), &result);
     busy_.fetch_sub(1);
     Release(item.epoch, item.lease.job_id());
-    sink_(item.epoch, std::move(result));
+    sink_(item.epoch, result);
   }
 }
 
-v1::ChunkResult SlotPool::Execute(int slot, const Queued& item, ChildProcess* child) {
+// CPU time costs a system call to read; below this many decrements a chunk
+// is pure kernel time and its CPU time is taken to be its duration.
+constexpr uint64_t kMeasureCpuFrom = uint64_t{1} << 20;
+
+void SlotPool::Execute(int slot, const Queued& item, ChildProcess* child, RunResult* result) {
   const v1::Lease& lease = item.lease;
-  v1::ChunkResult result;
-  result.set_job_id(lease.job_id());
-  result.set_chunk(lease.chunk());
-  result.set_attempt(lease.attempt());
-  result.set_slot(slot);
-  result.set_executor(lease.executor());
+  *result = RunResult{};
+  result->job = lease.job_id();
+  result->chunk = lease.chunk();
+  result->attempt = lease.attempt();
+  result->slot = slot;
+  result->executor = lease.executor();
   const uint64_t count = static_cast<uint64_t>(lease.count());
   const RealClock* clock = RealClock::Get();
-  result.set_start_wall_ns(clock->WallNs());
-  result.set_start_mono_ns(clock->MonoNs());
+  result->start_wall_ns = clock->WallNs();
+  result->start_mono_ns = clock->MonoNs();
   uint64_t done = 0;
   if (item.cancel->load()) {
     // Cancelled while queued: nothing ran.
   } else if (lease.executor() == v1::EXECUTOR_THREADS) {
-    const int64_t cpu_start = ThreadCpuNs();
+    const bool measure = count >= kMeasureCpuFrom;
+    const int64_t cpu_start = measure ? ThreadCpuNs() : 0;
     done = Countdown(count, item.cancel.get());
-    result.set_cpu_ns(ThreadCpuNs() - cpu_start);
+    result->cpu_ns = measure ? ThreadCpuNs() - cpu_start : -1;
   } else if (lease.executor() == v1::EXECUTOR_PROCESSES && child != nullptr) {
     absl::StatusOr<ChildRun> run = child->Run(count, *item.cancel, options_.kill_grace);
     if (!run.ok()) {
       Logger("worker")->warn("job={} chunk={} slot={} {}", lease.job_id(), lease.chunk(), slot,
                              run.status().ToString());
-      result.set_outcome(v1::CHUNK_OUTCOME_FAILED);
-      result.set_error(std::string(run.status().message()));
-      result.set_end_mono_ns(clock->MonoNs());
-      return result;
+      result->outcome = v1::CHUNK_OUTCOME_FAILED;
+      result->error = std::string(run.status().message());
+      result->end_mono_ns = clock->MonoNs();
+      return;
     }
     done = run->done;
-    result.set_cpu_ns(run->cpu_ns);
+    result->cpu_ns = run->cpu_ns;
   } else {
-    result.set_end_mono_ns(clock->MonoNs());
-    result.set_outcome(v1::CHUNK_OUTCOME_FAILED);
-    result.set_error("executor not supported by this worker");
-    return result;
+    result->end_mono_ns = clock->MonoNs();
+    result->outcome = v1::CHUNK_OUTCOME_FAILED;
+    result->error = "executor not supported by this worker";
+    return;
   }
-  result.set_end_mono_ns(clock->MonoNs());
-  result.set_decrements(static_cast<int64_t>(done));
-  result.set_outcome(done == count ? v1::CHUNK_OUTCOME_OK : v1::CHUNK_OUTCOME_CANCELLED);
-  return result;
+  result->end_mono_ns = clock->MonoNs();
+  if (result->cpu_ns < 0) result->cpu_ns = result->end_mono_ns - result->start_mono_ns;
+  result->decrements = static_cast<int64_t>(done);
+  result->outcome = done == count ? v1::CHUNK_OUTCOME_OK : v1::CHUNK_OUTCOME_CANCELLED;
 }
 
 }  // namespace tminus

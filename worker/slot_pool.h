@@ -31,15 +31,32 @@ struct PoolOptions {
   std::chrono::milliseconds kill_grace{2000};  // cancelled child: SIGUSR1, then SIGKILL after this
 };
 
+// What one lease came to. Plain data: the session client copies it straight
+// into the outgoing Results message.
+struct RunResult {
+  uint64_t job = 0;
+  int64_t chunk = 0;
+  int32_t attempt = 0;
+  v1::ChunkOutcome outcome = v1::CHUNK_OUTCOME_UNSPECIFIED;
+  int64_t decrements = 0;
+  int64_t start_mono_ns = 0;
+  int64_t end_mono_ns = 0;
+  int64_t start_wall_ns = 0;
+  int64_t cpu_ns = 0;
+  int32_t slot = 0;
+  v1::Executor executor = v1::EXECUTOR_UNSPECIFIED;
+  std::string error;
+};
+
 class SlotPool {
  public:
   // `epoch` tells results of an old session apart from the current one.
-  using Sink = std::function<void(uint64_t epoch, v1::ChunkResult result)>;
+  using Sink = std::function<void(uint64_t epoch, const RunResult& result)>;
 
   SlotPool(PoolOptions options, Sink sink);
   ~SlotPool();  // stops the runners and the children
 
-  void Submit(uint64_t epoch, const v1::Lease& lease);
+  void Submit(uint64_t epoch, const google::protobuf::RepeatedPtrField<v1::Lease>& leases);
   // Stops queued and running chunks of one job; their results say CANCELLED.
   void CancelJob(uint64_t job);
   // Stops everything from sessions before `epoch` (their stream is gone).
@@ -60,7 +77,7 @@ class SlotPool {
   };
 
   void RunnerLoop(int slot);
-  v1::ChunkResult Execute(int slot, const Queued& item, class ChildProcess* child);
+  void Execute(int slot, const Queued& item, class ChildProcess* child, RunResult* result);
   void Release(uint64_t epoch, uint64_t job) ABSL_LOCKS_EXCLUDED(mu_);
 
   const PoolOptions options_;

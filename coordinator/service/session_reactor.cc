@@ -8,9 +8,24 @@
 
 namespace tminus {
 
+namespace {
+constexpr size_t kArenaBlockBytes = 256 * 1024;
+
+google::protobuf::ArenaOptions ArenaWithBlock(char* block) {
+  google::protobuf::ArenaOptions options;
+  options.initial_block = block;
+  options.initial_block_size = kArenaBlockBytes;
+  return options;
+}
+}  // namespace
+
 SessionReactor::SessionReactor(SchedulerHost* host, std::string peer)
-    : host_(host), peer_(std::move(peer)) {
-  StartRead(&incoming_);
+    : host_(host),
+      peer_(std::move(peer)),
+      arena_block_(new char[kArenaBlockBytes]),
+      arena_(ArenaWithBlock(arena_block_.get())) {
+  incoming_ = google::protobuf::Arena::CreateMessage<v1::WorkerMessage>(&arena_);
+  StartRead(incoming_);
 }
 
 void SessionReactor::OnReadDone(bool ok) {
@@ -21,14 +36,16 @@ void SessionReactor::OnReadDone(bool ok) {
     EndWith(absl::OkStatus());
     return;
   }
-  const absl::Status applied = Apply(incoming_);
+  const absl::Status applied = Apply(*incoming_);
+  arena_.Reset();
+  incoming_ = google::protobuf::Arena::CreateMessage<v1::WorkerMessage>(&arena_);
   if (!applied.ok()) {
     if (session_ != 0) host_->CloseSession(session_, this);
     session_ = 0;
     EndWith(applied);
     return;
   }
-  StartRead(&incoming_);
+  StartRead(incoming_);
 }
 
 absl::Status SessionReactor::Apply(const v1::WorkerMessage& message) {
@@ -91,6 +108,10 @@ void SessionReactor::Deliver(Outbox outbox) {
       for (const LeaseGrant& lease : outbox.leases) ToProto(lease, assign->add_leases());
     } else {
       v1::CoordinatorMessage message;
+      if (!spare_assigns_.empty()) {
+        message = std::move(spare_assigns_.back());
+        spare_assigns_.pop_back();
+      }
       v1::Assign* assign = message.mutable_assign();
       for (const LeaseGrant& lease : outbox.leases) ToProto(lease, assign->add_leases());
       Enqueue(std::move(message));
@@ -114,6 +135,10 @@ void SessionReactor::Enqueue(v1::CoordinatorMessage message) {
 
 void SessionReactor::OnWriteDone(bool ok) {
   absl::MutexLock lock(&mu_);
+  if (outgoing_.front().has_assign() && spare_assigns_.size() < 4) {
+    outgoing_.front().mutable_assign()->mutable_leases()->Clear();  // keeps the objects
+    spare_assigns_.push_back(std::move(outgoing_.front()));
+  }
   outgoing_.pop_front();
   writing_ = false;
   if (!ok) {

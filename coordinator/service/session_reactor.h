@@ -8,12 +8,15 @@
 #pragma once
 
 #include <deque>
+#include <memory>
+#include <vector>
 
 #include <grpcpp/grpcpp.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "coordinator/service/scheduler_host.h"
+#include "google/protobuf/arena.h"
 #include "tminus/v1/worker.pb.h"
 
 namespace tminus {
@@ -41,11 +44,18 @@ class SessionReactor final
 
   SchedulerHost* const host_;
   const std::string peer_;
-  v1::WorkerMessage incoming_;  // touched only by the read reactions
+  // Incoming messages are parsed into an arena that is reset after each one:
+  // a batch of thousands of results costs no malloc per result. Touched only
+  // by the read reactions.
+  std::unique_ptr<char[]> arena_block_;
+  google::protobuf::Arena arena_;
+  v1::WorkerMessage* incoming_ = nullptr;
   SessionId session_ = 0;       // set once by the Hello, read by the read reactions
 
   absl::Mutex mu_;
   std::deque<v1::CoordinatorMessage> outgoing_ ABSL_GUARDED_BY(mu_);
+  // Written Assign messages, emptied but keeping their Lease objects for reuse.
+  std::vector<v1::CoordinatorMessage> spare_assigns_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool finish_after_writes_ ABSL_GUARDED_BY(mu_) = false;
