@@ -28,7 +28,8 @@ struct JobRun {
 JobRun RunJob(JobClient& client, const v1::JobSpec& spec);
 v1::JobSpec Spec(int64_t n, int64_t chunks, v1::Executor executor, int max_slots = 0);
 
-// `threads` threads each running Countdown(n / threads); returns decrements/s.
+// `threads` threads each running Countdown(n / threads); returns the sum of
+// the threads' own rates (decrements/s): the machine's ceiling.
 double BareKernelRate(int64_t n, int threads);
 
 double Median(std::vector<double> values);

@@ -42,7 +42,8 @@ absl::Status LocalCluster::StartCoordinator(const std::string& listen) {
   const std::string port_file = options_.work_dir + "/coordinator.port";
   unlink(port_file.c_str());
   std::vector<std::string> argv = {options_.bin_dir + "/tminus-coordinator", "--listen", listen,
-                                   "--port-file", port_file, "--log-level", options_.log_level};
+                                   "--port-file", port_file, "--log-level", options_.log_level,
+                                   "--exit-with-parent"};
   argv.insert(argv.end(), options_.coordinator_flags.begin(), options_.coordinator_flags.end());
   absl::StatusOr<Subprocess> process =
       Subprocess::Start(argv, options_.work_dir + "/coordinator.log");
@@ -67,7 +68,7 @@ absl::StatusOr<size_t> LocalCluster::AddWorker(const std::string& name, int slot
                                                const std::vector<std::string>& extra_flags) {
   std::vector<std::string> argv = {options_.bin_dir + "/tminus-worker", "--coordinator", address_,
                                    "--name", name, "--slots", absl::StrCat(slots),
-                                   "--log-level", options_.log_level};
+                                   "--log-level", options_.log_level, "--exit-with-parent"};
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   absl::StatusOr<Subprocess> process =
       Subprocess::Start(argv, absl::StrCat(options_.work_dir, "/", name, ".log"));

@@ -19,7 +19,9 @@ struct LocalClusterOptions {
   std::vector<std::string> coordinator_flags;  // extra flags
 };
 
-// Thread-compatible. The destructor stops everything it started.
+// Thread-compatible. The destructor stops everything it started, and the
+// daemons get SIGTERM if this process dies first (`--exit-with-parent`, tied
+// to the thread that starts them: start clusters from a long-lived thread).
 class LocalCluster {
  public:
   static absl::StatusOr<std::unique_ptr<LocalCluster>> Start(LocalClusterOptions options);

@@ -1,5 +1,6 @@
 // tminus-coordinator: flags, wiring, signals. See docs/operations.md.
 #include <signal.h>
+#include <sys/prctl.h>
 
 #include <cstdio>
 #include <fstream>
@@ -60,7 +61,12 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(1, 100));
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
       ->capture_default_str();
+  bool exit_with_parent = false;
+  app.add_flag("--exit-with-parent", exit_with_parent,
+               "get SIGTERM when the process that started this one dies (for local clusters "
+               "started by `tminus demo` and the tests)")->group("");
   CLI11_PARSE(app, argc, argv);
+  if (exit_with_parent) prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (!tminus::SetLogLevel(log_level)) {
     std::cerr << "--log-level: unknown level '" << log_level << "'\n";
     return 2;

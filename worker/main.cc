@@ -1,6 +1,7 @@
 // tminus-worker: connects to a coordinator and runs the chunks it leases.
 // Started with `--child PARENT_PID` it is instead one slot's child process.
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -67,7 +68,12 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(0.0, 600.0));
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
       ->capture_default_str();
+  bool exit_with_parent = false;
+  app.add_flag("--exit-with-parent", exit_with_parent,
+               "get SIGTERM when the process that started this one dies (for local clusters "
+               "started by `tminus demo` and the tests)")->group("");
   CLI11_PARSE(app, argc, argv);
+  if (exit_with_parent) prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (!ParseExecutors(executors, &options)) {
     std::cerr << "--executors: use threads, processes or threads,processes; got '" << executors
               << "'\n";
