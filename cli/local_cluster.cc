@@ -43,6 +43,7 @@ absl::Status LocalCluster::StartCoordinator(const std::string& listen) {
   unlink(port_file.c_str());
   std::vector<std::string> argv = {options_.bin_dir + "/tminus-coordinator", "--listen", listen,
                                    "--port-file", port_file, "--log-level", options_.log_level,
+                                   "--state-dir", options_.work_dir + "/state",
                                    "--exit-with-parent"};
   argv.insert(argv.end(), options_.coordinator_flags.begin(), options_.coordinator_flags.end());
   absl::StatusOr<Subprocess> process =

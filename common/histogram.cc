@@ -53,4 +53,25 @@ Percentiles DurationHistogram::Summary() const {
   return {count_, min_, Quantile(0.5), Quantile(0.9), Quantile(0.99), max_};
 }
 
+std::vector<std::pair<int32_t, int64_t>> DurationHistogram::NonEmptyBuckets() const {
+  std::vector<std::pair<int32_t, int64_t>> out;
+  for (int b = 0; b < kBuckets; ++b) {
+    if (buckets_[b] != 0) out.emplace_back(b, buckets_[b]);
+  }
+  return out;
+}
+
+DurationHistogram DurationHistogram::Restore(
+    const std::vector<std::pair<int32_t, int64_t>>& buckets, int64_t count, int64_t min,
+    int64_t max) {
+  DurationHistogram h;
+  for (const auto& [bucket, n] : buckets) {
+    if (bucket >= 0 && bucket < kBuckets) h.buckets_[bucket] = n;
+  }
+  h.count_ = count;
+  h.min_ = min;
+  h.max_ = max;
+  return h;
+}
+
 }  // namespace tminus

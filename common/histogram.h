@@ -4,6 +4,8 @@
 
 #include <array>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 namespace tminus {
 
@@ -24,6 +26,13 @@ class DurationHistogram {
   // q in [0, 1]; 0 when empty. Exact for min and max.
   int64_t Quantile(double q) const;
   Percentiles Summary() const;
+
+  // For persistence: the non-empty buckets, and rebuilding from them.
+  std::vector<std::pair<int32_t, int64_t>> NonEmptyBuckets() const;
+  int64_t min() const { return min_; }
+  int64_t max() const { return max_; }
+  static DurationHistogram Restore(const std::vector<std::pair<int32_t, int64_t>>& buckets,
+                                   int64_t count, int64_t min, int64_t max);
 
  private:
   static constexpr int kSubBits = 4;  // 16 buckets per power of two

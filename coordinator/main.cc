@@ -51,6 +51,10 @@ int main(int argc, char** argv) {
   app.add_option("--listen", options.listen, "HOST:PORT to serve on; port 0 picks a free one")
       ->capture_default_str();
   app.add_option("--port-file", port_file, "write the bound port to this file once serving");
+  options.state_dir = "tminus-state";
+  app.add_option("--state-dir", options.state_dir,
+                 "folder of the SQLite state file (jobs survive restarts); '' or ':memory:' "
+                 "keeps state in memory only")->capture_default_str();
   app.add_option("--heartbeat-interval", heartbeat_s, "seconds between worker heartbeats")
       ->capture_default_str()->check(CLI::Range(0.05, 3600.0));
   app.add_option("--lease-timeout", lease_timeout_s,

@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   std::string executors = "threads,processes";
   std::string log_level = "info";
   double kill_grace_s = 2.0;
+  double drain_timeout_s = 30.0;
   app.add_option("--coordinator", options.coordinator, "coordinator HOST:PORT")
       ->envname("TMINUS_COORDINATOR")->capture_default_str();
   app.add_option("--slots", options.slots, "chunks run at once (default: online CPUs)")
@@ -66,6 +67,10 @@ int main(int argc, char** argv) {
   app.add_option("--kill-grace", kill_grace_s,
                  "seconds a cancelled child process gets before SIGKILL")
       ->capture_default_str()->check(CLI::Range(0.0, 600.0));
+  app.add_option("--drain-timeout", drain_timeout_s,
+                 "on SIGTERM: seconds running chunks get to finish before they are handed back "
+                 "(keep it below the service manager's stop timeout)")
+      ->capture_default_str()->check(CLI::Range(0.0, 86400.0));
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
       ->capture_default_str();
   bool exit_with_parent = false;
@@ -104,8 +109,12 @@ int main(int argc, char** argv) {
   std::thread serving([&] { client.Run(); });
   int received = 0;
   sigwait(&signals, &received);
-  tminus::Logger("worker")->info("worker={} signal={} stopping", options.worker_id, received);
+  tminus::Logger("worker")->info("worker={} signal={} draining", options.worker_id, received);
+  // A planned stop: nothing is lost and nothing is retried because of it.
+  client.Drain(std::chrono::milliseconds(static_cast<int64_t>(drain_timeout_s * 1000)),
+               std::chrono::seconds(5));
   client.Stop();
   serving.join();
+  tminus::Logger("worker")->info("worker={} stopped", options.worker_id);
   return 0;
 }

@@ -94,7 +94,9 @@ bool SessionClient::RunSession(uint64_t epoch) {
     context_ = &context;
     epoch_ = epoch;
     session_over_ = false;
-    pending_.Clear();
+    resend_ = !unacked_.empty();
+    // pending_ keeps results finished between sessions: they go out, with
+    // no credit, in the first batch of this one.
     pending_count_ = 0;
     pending_busy_ns_ = 0;
   }
@@ -126,7 +128,10 @@ bool SessionClient::RunSession(uint64_t epoch) {
         if (incoming->has_assign()) {
           pool_->Submit(epoch, incoming->assign().leases());
         } else if (incoming->has_cancel()) {
-          pool_->CancelJob(incoming->cancel().job_id());
+          const auto& chunks = incoming->cancel().chunks();
+          pool_->Cancel(incoming->cancel().job_id(), {chunks.begin(), chunks.end()});
+        } else if (incoming->has_ack()) {
+          OnAck(incoming->ack().up_to_seq());
         }
         arena.Reset();
       }
@@ -165,8 +170,7 @@ void CopyResult(const RunResult& from, v1::ChunkResult* to) {
 
 void SessionClient::OnResult(uint64_t epoch, const RunResult& result) {
   absl::MutexLock lock(&mu_);
-  if (session_over_) return;
-  if (epoch == epoch_) {
+  if (epoch == epoch_ && !session_over_) {
     ++pending_count_;
     pending_busy_ns_ += result.end_mono_ns - result.start_mono_ns;
     CopyResult(result, pending_.add_results());
@@ -178,38 +182,95 @@ void SessionClient::OnResult(uint64_t epoch, const RunResult& result) {
   }
 }
 
+void SessionClient::OnAck(uint64_t up_to_seq) {
+  absl::MutexLock lock(&mu_);
+  while (!unacked_.empty() && unacked_.front().results().seq() <= up_to_seq) {
+    if (spare_.size() < 4) {
+      unacked_.front().mutable_results()->mutable_results()->Clear();  // keeps the objects
+      spare_.push_back(std::move(unacked_.front()));
+    }
+    unacked_.pop_front();
+  }
+}
+
 void SessionClient::SenderLoop(
     uint64_t epoch,
     grpc::ClientReaderWriter<v1::WorkerMessage, v1::CoordinatorMessage>* stream,
     std::chrono::milliseconds heartbeat) {
   (void)epoch;
-  v1::WorkerMessage results;  // reused: its ChunkResult objects go back to pending_
   v1::WorkerMessage heartbeat_message;
   heartbeat_message.mutable_heartbeat();
+  v1::WorkerMessage draining_message;
+  draining_message.mutable_draining();
   for (;;) {
-    const v1::WorkerMessage* message = &results;
+    std::vector<v1::WorkerMessage> resend;
+    v1::WorkerMessage results;
+    const v1::WorkerMessage* message = &heartbeat_message;
     {
       absl::MutexLock lock(&mu_);
+      if (resend_) {
+        // What the last session did not get acknowledged goes first, without
+        // credits: the coordinator counts chunks already done as duplicates.
+        resend_ = false;
+        for (v1::WorkerMessage& old : unacked_) {
+          old.mutable_results()->set_credits(0);
+          resend.push_back(old);
+        }
+      }
       auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-        return session_over_ || pending_.results_size() > 0;
+        return session_over_ || pending_.results_size() > 0 || (draining_ && !draining_sent_);
       };
-      mu_.AwaitWithTimeout(absl::Condition(&ready), absl::FromChrono(heartbeat));
+      if (resend.empty()) mu_.AwaitWithTimeout(absl::Condition(&ready), absl::FromChrono(heartbeat));
       if (session_over_) return;
-      if (pending_.results_size() == 0) {
-        message = &heartbeat_message;
-      } else {
+      if (draining_ && !draining_sent_) {
+        draining_sent_ = true;
+        message = &draining_message;
+      } else if (pending_.results_size() > 0) {
         // Everything that finished meanwhile goes in one message.
-        pending_.set_credits(
-            static_cast<int32_t>(credits_.OnResults(pending_count_, pending_busy_ns_)));
-        v1::Results* out = results.mutable_results();
-        out->mutable_results()->Clear();  // keeps the objects for pending_ to reuse
-        out->Swap(&pending_);
+        const int64_t credits = credits_.OnResults(pending_count_, pending_busy_ns_);
+        pending_.set_credits(draining_ ? 0 : static_cast<int32_t>(credits));
+        pending_.set_seq(next_seq_++);
+        if (!spare_.empty()) {
+          results = std::move(spare_.back());
+          spare_.pop_back();
+        }
+        results.mutable_results()->Swap(&pending_);
         pending_count_ = 0;
         pending_busy_ns_ = 0;
+        message = &results;
       }
     }
+    for (const v1::WorkerMessage& old : resend) {
+      if (!stream->Write(old)) return;
+    }
     if (!stream->Write(*message)) return;  // the read loop sees the end too
+    if (message == &results) {
+      absl::MutexLock lock(&mu_);
+      unacked_.push_back(std::move(results));
+    }
   }
+}
+
+void SessionClient::Drain(std::chrono::milliseconds grace, std::chrono::milliseconds ack_wait) {
+  auto log = Logger("worker");
+  {
+    absl::MutexLock lock(&mu_);
+    draining_ = true;
+  }
+  log->info("worker={} draining: handing back queued chunks, {} ms for running ones",
+            options_.worker_id, grace.count());
+  pool_->Drain(grace);
+  absl::MutexLock lock(&mu_);
+  auto flushed = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return stopping_ || (pending_.results_size() == 0 && unacked_.empty());
+  };
+  if (!mu_.AwaitWithTimeout(absl::Condition(&flushed), absl::FromChrono(ack_wait))) {
+    log->warn("worker={} {} result batches not acknowledged at exit", options_.worker_id,
+              unacked_.size());
+  }
+  stopping_ = true;
+  session_over_ = true;
+  if (context_ != nullptr) context_->TryCancel();
 }
 
 }  // namespace tminus

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -41,9 +42,14 @@ class SessionClient {
   explicit SessionClient(WorkerOptions options);
   ~SessionClient();
 
-  // Connects and serves until Stop(). Returns once stopped.
+  // Connects and serves until Stop() or a finished Drain(). Returns then.
   void Run();
   void Stop();
+  // The planned stop: tell the coordinator, take no new leases, hand back
+  // queued chunks, let running ones finish within `grace` (then hand them
+  // back too), send every result and wait up to `ack_wait` for the
+  // coordinator to acknowledge them, then close. Blocks until done.
+  void Drain(std::chrono::milliseconds grace, std::chrono::milliseconds ack_wait);
 
   // For tests and logs.
   uint64_t incarnation() const { return incarnation_; }
@@ -56,6 +62,7 @@ class SessionClient {
   void SenderLoop(uint64_t epoch, grpc::ClientReaderWriter<v1::WorkerMessage,
                                                            v1::CoordinatorMessage>* stream,
                   std::chrono::milliseconds heartbeat);
+  void OnAck(uint64_t up_to_seq);
   void OnResult(uint64_t epoch, const RunResult& result);
   v1::WorkerMessage HelloMessage() const;
 
@@ -74,6 +81,14 @@ class SessionClient {
   // Results to send, built in place. The sender swaps it with its own
   // (already sent, cleared) Results, so the ChunkResult objects are reused.
   v1::Results pending_ ABSL_GUARDED_BY(mu_);
+  // Sent and not yet acknowledged (durable at the coordinator), oldest
+  // first; sent again on the next session.
+  std::deque<v1::WorkerMessage> unacked_ ABSL_GUARDED_BY(mu_);
+  std::vector<v1::WorkerMessage> spare_ ABSL_GUARDED_BY(mu_);  // acked, cleared, reusable
+  uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
+  bool resend_ ABSL_GUARDED_BY(mu_) = false;     // unacked_ goes out first on this session
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;
+  bool draining_sent_ ABSL_GUARDED_BY(mu_) = false;
   int64_t pending_count_ ABSL_GUARDED_BY(mu_) = 0;    // of this session, returning credit
   int64_t pending_busy_ns_ ABSL_GUARDED_BY(mu_) = 0;
   CreditPolicy credits_ ABSL_GUARDED_BY(mu_);

@@ -1,5 +1,7 @@
 #include "worker/slot_pool.h"
 
+#include <algorithm>
+
 #include "common/clock.h"
 #include "common/kernel.h"
 #include "common/logging.h"
@@ -9,6 +11,10 @@ namespace tminus {
 
 SlotPool::SlotPool(PoolOptions options, Sink sink)
     : options_(std::move(options)), sink_(std::move(sink)) {
+  {
+    absl::MutexLock lock(&mu_);
+    for (int slot = 0; slot < options_.slots; ++slot) slots_.push_back(std::make_unique<Slot>());
+  }
   for (int slot = 0; slot < options_.slots; ++slot) {
     runners_.emplace_back([this, slot] { RunnerLoop(slot); });
   }
@@ -18,7 +24,7 @@ SlotPool::~SlotPool() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
-    for (auto& [key, flag] : flags_) flag.cancel->store(true);
+    for (auto& slot : slots_) slot->cancel = true;
   }
   for (std::thread& runner : runners_) runner.join();
 }
@@ -38,11 +44,20 @@ void SlotPool::Submit(uint64_t epoch, const google::protobuf::RepeatedPtrField<v
   }
 }
 
-void SlotPool::CancelJob(uint64_t job) {
+void SlotPool::Cancel(uint64_t job, const std::vector<int64_t>& chunks) {
   absl::MutexLock lock(&mu_);
-  for (auto& [key, flag] : flags_) {
-    if (key.second == job) flag.cancel->store(true);
+  if (chunks.empty()) {
+    for (auto& [key, flag] : flags_) {
+      if (key.second == job) flag.cancel->store(true);
+    }
   }
+  for (auto& slot : slots_) {
+    if (!slot->running || slot->job != job) continue;
+    if (chunks.empty() || std::find(chunks.begin(), chunks.end(), slot->chunk) != chunks.end()) {
+      slot->cancel = true;
+    }
+  }
+  for (int64_t chunk : chunks) cancelled_chunks_.insert({job, chunk});
 }
 
 void SlotPool::AbandonBefore(uint64_t epoch) {
@@ -50,10 +65,47 @@ void SlotPool::AbandonBefore(uint64_t epoch) {
   for (auto& [key, flag] : flags_) {
     if (key.first < epoch) flag.cancel->store(true);
   }
+  for (auto& slot : slots_) {
+    if (slot->running && slot->epoch < epoch) slot->cancel = true;
+  }
 }
 
-void SlotPool::Release(uint64_t epoch, uint64_t job) {
+bool SlotPool::Idle() const { return queue_.empty() && busy_.load() == 0; }
+
+void SlotPool::Drain(std::chrono::milliseconds grace) {
+  std::deque<Queued> queued;
+  {
+    absl::MutexLock lock(&mu_);
+    draining_ = true;  // from now on runners hand chunks back without running them
+    queued.swap(queue_);
+  }
+  for (const Queued& item : queued) {  // handed back at once, not after the running ones
+    RunResult result;
+    result.job = item.lease.job_id();
+    result.chunk = item.lease.chunk();
+    result.attempt = item.lease.attempt();
+    result.executor = item.lease.executor();
+    result.outcome = v1::CHUNK_OUTCOME_CANCELLED;
+    {
+      absl::MutexLock lock(&mu_);
+      auto it = flags_.find({item.epoch, item.lease.job_id()});
+      if (it != flags_.end() && --it->second.outstanding == 0) flags_.erase(it);
+    }
+    sink_(item.epoch, result);
+  }
   absl::MutexLock lock(&mu_);
+  auto idle = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return Idle(); };
+  if (!mu_.AwaitWithTimeout(absl::Condition(&idle), absl::FromChrono(grace))) {
+    for (auto& slot : slots_) {
+      if (slot->running) slot->cancel = true;
+    }
+    mu_.Await(absl::Condition(&idle));
+  }
+}
+
+void SlotPool::Release(int slot, uint64_t epoch, uint64_t job) {
+  absl::MutexLock lock(&mu_);
+  slots_[static_cast<size_t>(slot)]->running = false;
   auto it = flags_.find({epoch, job});
   if (it != flags_.end() && --it->second.outstanding == 0) flags_.erase(it);
 }
@@ -62,8 +114,14 @@ void SlotPool::RunnerLoop(int slot) {
   std::unique_ptr<ChildProcess> child;
   if (options_.processes) child = std::make_unique<ChildProcess>(options_.child_binary);
   RunResult result;
+  Slot* self = nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    self = slots_[static_cast<size_t>(slot)].get();
+  }
   for (;;) {
     Queued item;
+    bool hand_back = false;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
@@ -73,12 +131,19 @@ void SlotPool::RunnerLoop(int slot) {
       if (stopping_) return;
       item = std::move(queue_.front());
       queue_.pop_front();
+      busy_.fetch_add(1);
+      hand_back = draining_ || cancelled_chunks_.erase({item.lease.job_id(), item.lease.chunk()}) > 0;
+      self->running = true;
+      self->epoch = item.epoch;
+      self->job = item.lease.job_id();
+      self->chunk = item.lease.chunk();
+      self->cancel = hand_back || item.job_cancel->load();
     }
-    busy_.fetch_add(1);
     Execute(slot, item, child.get(), &result);
-    busy_.fetch_sub(1);
-    Release(item.epoch, item.lease.job_id());
+    Release(slot, item.epoch, item.lease.job_id());
     sink_(item.epoch, result);
+    absl::MutexLock lock(&mu_);
+    busy_.fetch_sub(1);  // under mu_: Drain waits on it; only after the sink has the result
   }
 }
 
@@ -88,6 +153,11 @@ constexpr uint64_t kMeasureCpuFrom = uint64_t{1} << 20;
 
 void SlotPool::Execute(int slot, const Queued& item, ChildProcess* child, RunResult* result) {
   const v1::Lease& lease = item.lease;
+  std::atomic<bool>* cancel = nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    cancel = &slots_[static_cast<size_t>(slot)]->cancel;
+  }
   *result = RunResult{};
   result->job = lease.job_id();
   result->chunk = lease.chunk();
@@ -99,15 +169,15 @@ void SlotPool::Execute(int slot, const Queued& item, ChildProcess* child, RunRes
   result->start_wall_ns = clock->WallNs();
   result->start_mono_ns = clock->MonoNs();
   uint64_t done = 0;
-  if (item.cancel->load()) {
-    // Cancelled while queued: nothing ran.
+  if (cancel->load()) {
+    // Cancelled (or handed back) while queued: nothing ran.
   } else if (lease.executor() == v1::EXECUTOR_THREADS) {
     const bool measure = count >= kMeasureCpuFrom;
     const int64_t cpu_start = measure ? ThreadCpuNs() : 0;
-    done = Countdown(count, item.cancel.get());
+    done = Countdown(count, cancel);
     result->cpu_ns = measure ? ThreadCpuNs() - cpu_start : -1;
   } else if (lease.executor() == v1::EXECUTOR_PROCESSES && child != nullptr) {
-    absl::StatusOr<ChildRun> run = child->Run(count, *item.cancel, options_.kill_grace);
+    absl::StatusOr<ChildRun> run = child->Run(count, *cancel, options_.kill_grace);
     if (!run.ok()) {
       Logger("worker")->warn("job={} chunk={} slot={} {}", lease.job_id(), lease.chunk(), slot,
                              run.status().ToString());

@@ -19,6 +19,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "tminus/v1/worker.pb.h"
 
@@ -57,10 +58,15 @@ class SlotPool {
   ~SlotPool();  // stops the runners and the children
 
   void Submit(uint64_t epoch, const google::protobuf::RepeatedPtrField<v1::Lease>& leases);
-  // Stops queued and running chunks of one job; their results say CANCELLED.
-  void CancelJob(uint64_t job);
+  // Stops queued and running chunks of one job (all chunks when `chunks` is
+  // empty); their results say CANCELLED.
+  void Cancel(uint64_t job, const std::vector<int64_t>& chunks);
   // Stops everything from sessions before `epoch` (their stream is gone).
   void AbandonBefore(uint64_t epoch);
+  // Drain: queued chunks come back CANCELLED without running; running ones
+  // go on. Returns once nothing runs or `grace` has passed; then stops what
+  // still runs (CANCELLED too). Every lease has its result when it returns.
+  void Drain(std::chrono::milliseconds grace);
 
   int slots() const { return options_.slots; }
   int64_t busy() const { return busy_.load(); }
@@ -69,25 +75,38 @@ class SlotPool {
   struct Queued {
     uint64_t epoch;
     v1::Lease lease;
-    std::shared_ptr<std::atomic<bool>> cancel;
+    std::shared_ptr<std::atomic<bool>> job_cancel;
   };
   struct JobFlag {
     std::shared_ptr<std::atomic<bool>> cancel;
     int64_t outstanding = 0;
   };
+  // What one runner is doing; its cancel flag is what the kernel polls.
+  struct Slot {
+    std::atomic<bool> cancel{false};
+    bool running = false;
+    uint64_t epoch = 0;
+    uint64_t job = 0;
+    int64_t chunk = 0;
+  };
 
   void RunnerLoop(int slot);
   void Execute(int slot, const Queued& item, class ChildProcess* child, RunResult* result);
-  void Release(uint64_t epoch, uint64_t job) ABSL_LOCKS_EXCLUDED(mu_);
+  void Release(int slot, uint64_t epoch, uint64_t job) ABSL_LOCKS_EXCLUDED(mu_);
+  bool Idle() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   const PoolOptions options_;
   const Sink sink_;
   std::atomic<int64_t> busy_{0};
 
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);
   // (epoch, job) -> its cancel flag, while it has chunks queued or running.
   absl::flat_hash_map<std::pair<uint64_t, uint64_t>, JobFlag> flags_ ABSL_GUARDED_BY(mu_);
+  // Single chunks cancelled while queued (a backup attempt that lost).
+  absl::flat_hash_set<std::pair<uint64_t, int64_t>> cancelled_chunks_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<Slot>> slots_ ABSL_GUARDED_BY(mu_);
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> runners_;
 };

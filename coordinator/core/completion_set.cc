@@ -24,4 +24,13 @@ bool CompletionSet::Insert(int64_t chunk) {
   return true;
 }
 
+CompletionSet CompletionSet::Restore(int64_t base, const std::vector<uint64_t>& words,
+                                     int64_t size) {
+  CompletionSet set;
+  set.base_ = base;
+  set.words_.assign(words.begin(), words.end());
+  set.size_ = size;
+  return set;
+}
+
 }  // namespace tminus

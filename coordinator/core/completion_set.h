@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <vector>
 
 namespace tminus {
 
@@ -20,6 +21,9 @@ class CompletionSet {
   // Every chunk below this is done.
   int64_t done_prefix() const { return base_; }
   size_t window_words() const { return words_.size(); }
+  const std::deque<uint64_t>& words() const { return words_; }
+  // Rebuilds a set saved as (done_prefix, words, size).
+  static CompletionSet Restore(int64_t base, const std::vector<uint64_t>& words, int64_t size);
 
  private:
   int64_t base_ = 0;            // a multiple of 64

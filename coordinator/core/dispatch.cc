@@ -9,7 +9,7 @@
 namespace tminus {
 
 void Scheduler::Dispatch() {
-  if (queued_.empty() || hungry_.empty()) return;
+  if (hungry_.empty()) return;
   for (int pass = 0; pass < 2 && !queued_.empty(); ++pass) {
     for (auto it = hungry_.begin(); it != hungry_.end() && !queued_.empty();) {
       Session& session = sessions_[*it];
@@ -20,6 +20,46 @@ void Scheduler::Dispatch() {
       }
       if (want > 0) AssignTo(session, want);
       it = session.credits == 0 ? hungry_.erase(it) : std::next(it);
+    }
+  }
+  if (!queued_.empty()) return;
+  // Nothing left to lease: idle slots may take backups of stragglers. The
+  // scan walks every lease, so it runs at most every 50 ms.
+  const int64_t now = clock_->MonoNs();
+  if (now - last_backup_scan_ns_ < 50'000'000) return;
+  last_backup_scan_ns_ = now;
+  for (auto it = hungry_.begin(); it != hungry_.end();) {
+    Session& session = sessions_[*it];
+    const int64_t idle = session.slots - static_cast<int64_t>(session.leases.size());
+    if (idle > 0) AssignBackups(session, std::min(idle, session.credits));
+    it = session.credits == 0 ? hungry_.erase(it) : std::next(it);
+  }
+}
+
+void Scheduler::AssignBackups(Session& session, int64_t want) {
+  const int64_t now = clock_->MonoNs();
+  for (auto& [id, job_ptr] : jobs_) {
+    Job& job = *job_ptr;
+    if (want == 0) return;
+    if (job.terminal() || job.leases().empty() || !session.Supports(job.spec().executor)) continue;
+    if (job.stats().durations().count() < 3) continue;  // no idea yet what "slow" is
+    const auto median = static_cast<double>(job.stats().durations().Quantile(0.5));
+    const auto threshold = std::max<int64_t>(options_.straggler_min_ns,
+                                             static_cast<int64_t>(median * options_.straggler_factor));
+    for (const auto& [chunk, lease] : job.leases()) {
+      if (want == 0) break;
+      if (lease.session == session.id || job.backups().contains(chunk)) continue;
+      if (now - lease.dispatch_mono_ns < threshold) continue;
+      const ChunkRange range = job.plan().Chunk(chunk);
+      const int32_t attempt = lease.attempt + 1;
+      job.backups()[chunk] = ActiveLease{session.id, attempt, now};
+      session.leases.insert({job.id(), chunk});
+      --session.credits;
+      --want;
+      ++job.stats().backups;
+      dirty_jobs_.insert(job.id());
+      OutboxOf(session).leases.push_back(
+          LeaseGrant{job.id(), chunk, attempt, range.begin, range.count, job.spec().executor});
     }
   }
 }
@@ -47,7 +87,10 @@ void Scheduler::Lease(Job& job, Session& session) {
   const auto [chunk, attempt] = job.TakeChunk();
   const ChunkRange range = job.plan().Chunk(chunk);
   const int64_t now = clock_->MonoNs();
-  if (job.state() == JobState::kQueued) job.MarkStarted(now, clock_->WallNs());
+  if (job.state() == JobState::kQueued) {
+    job.MarkStarted(now, clock_->WallNs());
+    dirty_jobs_.insert(job.id());
+  }
   job.leases()[chunk] = ActiveLease{session.id, attempt, now};
   session.leases.insert({job.id(), chunk});
   --session.credits;

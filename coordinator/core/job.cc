@@ -1,5 +1,7 @@
 #include "coordinator/core/job.h"
 
+#include "coordinator/core/report.h"
+
 #include <limits>
 #include <utility>
 
@@ -14,6 +16,8 @@ Job::Job(JobId id, JobSpec spec, int64_t submit_mono_ns, int64_t submit_wall_ns)
 
 bool Job::HasQueuedChunk() {
   while (!requeued_.empty() && done_.Contains(requeued_.front().chunk)) requeued_.pop_front();
+  // Only a restored job has done chunks ahead of the cursor.
+  while (next_fresh_ < plan_.chunk_count() && done_.Contains(next_fresh_)) ++next_fresh_;
   return !requeued_.empty() || next_fresh_ < plan_.chunk_count();
 }
 
@@ -62,6 +66,30 @@ void Job::MarkStarted(int64_t now_mono_ns, int64_t now_wall_ns) {
   start_wall_ns_ = now_wall_ns;
 }
 
+void Job::Restore(const JobSnapshot& snapshot, CompletionSet done, int64_t now_mono_ns,
+                  int64_t now_wall_ns) {
+  state_ = snapshot.state;
+  error_ = snapshot.error;
+  done_ = std::move(done);
+  next_fresh_ = done_.done_prefix();
+  decrements_done_ = snapshot.decrements_done;
+  submit_wall_ns_ = snapshot.submit_wall_ns;
+  submit_mono_ns_ = now_mono_ns - (now_wall_ns - snapshot.submit_wall_ns);
+  start_wall_ns_ = snapshot.start_wall_ns;
+  end_wall_ns_ = snapshot.end_wall_ns;
+  if (snapshot.start_wall_ns != 0) {
+    start_mono_ns_ = now_mono_ns - (now_wall_ns - snapshot.start_wall_ns);
+    last_accept_mono_ns_ = start_mono_ns_ + snapshot.elapsed_ns;
+  }
+  if (IsTerminal(state_)) end_mono_ns_ = submit_mono_ns_ + snapshot.submit_to_done_ns;
+  stats_.retries = snapshot.retries;
+  stats_.duplicates = snapshot.duplicates;
+  stats_.failed_attempts = snapshot.failed_attempts;
+  stats_.lease_expiries = snapshot.lease_expiries;
+  stats_.backups = snapshot.backups;
+  stats_.handed_back = snapshot.handed_back;
+}
+
 void Job::Finish(JobState state, std::string error, int64_t now_mono_ns, int64_t now_wall_ns) {
   state_ = state;
   error_ = std::move(error);
@@ -69,6 +97,7 @@ void Job::Finish(JobState state, std::string error, int64_t now_mono_ns, int64_t
   end_wall_ns_ = now_wall_ns;
   requeued_.clear();
   leases_.clear();
+  backups_.clear();
 }
 
 }  // namespace tminus

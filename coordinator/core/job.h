@@ -17,6 +17,8 @@
 
 namespace tminus {
 
+struct JobSnapshot;
+
 struct ActiveLease {
   SessionId session = 0;
   int32_t attempt = 0;
@@ -29,6 +31,8 @@ class Job {
   Job(JobId id, JobSpec spec, int64_t submit_mono_ns, int64_t submit_wall_ns);
 
   JobId id() const { return id_; }
+  const std::string& request_id() const { return request_id_; }
+  void set_request_id(std::string id) { request_id_ = std::move(id); }
   const JobSpec& spec() const { return spec_; }
   const ChunkPlan& plan() const { return plan_; }
   JobState state() const { return state_; }
@@ -47,6 +51,9 @@ class Job {
 
   absl::flat_hash_map<int64_t, ActiveLease>& leases() { return leases_; }
   const absl::flat_hash_map<int64_t, ActiveLease>& leases() const { return leases_; }
+  // Second attempts of straggling chunks, at most one per chunk.
+  absl::flat_hash_map<int64_t, ActiveLease>& backups() { return backups_; }
+  const absl::flat_hash_map<int64_t, ActiveLease>& backups() const { return backups_; }
   const CompletionSet& done() const { return done_; }
   JobStats& stats() { return stats_; }
   const JobStats& stats() const { return stats_; }
@@ -61,6 +68,10 @@ class Job {
   const std::vector<std::string>& FailedOn(int64_t chunk) const;
 
   void MarkStarted(int64_t now_mono_ns, int64_t now_wall_ns);
+  // Brings back a job saved before a restart (see JobSnapshot). Times are
+  // re-anchored on this process's monotonic clock through the wall clock.
+  void Restore(const JobSnapshot& snapshot, CompletionSet done, int64_t now_mono_ns,
+               int64_t now_wall_ns);
   void Finish(JobState state, std::string error, int64_t now_mono_ns, int64_t now_wall_ns);
 
   const std::string& error() const { return error_; }
@@ -79,6 +90,7 @@ class Job {
   };
 
   JobId id_;
+  std::string request_id_;
   JobSpec spec_;
   ChunkPlan plan_;
   JobState state_ = JobState::kQueued;
@@ -87,6 +99,7 @@ class Job {
   int64_t next_fresh_ = 0;              // chunks below this have been leased at least once
   std::deque<Requeued> requeued_;       // may hold chunks done meanwhile: skipped on take
   absl::flat_hash_map<int64_t, ActiveLease> leases_;
+  absl::flat_hash_map<int64_t, ActiveLease> backups_;
   CompletionSet done_;
   int64_t decrements_done_ = 0;
   absl::flat_hash_map<int64_t, std::vector<std::string>> failures_;  // sparse

@@ -1,6 +1,7 @@
 #include "coordinator/core/job_stats.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace tminus {
 
@@ -21,6 +22,14 @@ void JobStats::AddAccepted(uint32_t worker, int32_t slot, int64_t decrements,
   ++slot_totals.chunks;
   slot_totals.decrements += decrements;
   slot_totals.busy_ns += duration;
+}
+
+void JobStats::Restore(int64_t busy_ns, int64_t cpu_ns, DurationHistogram durations,
+                       std::map<uint32_t, WorkerTotals> workers) {
+  busy_ns_ = busy_ns;
+  cpu_ns_ = cpu_ns;
+  durations_ = durations;
+  workers_ = std::move(workers);
 }
 
 }  // namespace tminus

@@ -39,6 +39,13 @@ class JobStats {
   int64_t retries = 0;          // chunks put back in the queue after a failure or lost lease
   int64_t duplicates = 0;       // results for chunks already done
   int64_t failed_attempts = 0;  // failed results, bad results and lost leases
+  int64_t lease_expiries = 0;   // leases lost to a silent worker
+  int64_t backups = 0;          // backup attempts for stragglers
+  int64_t handed_back = 0;      // chunks returned unfinished by draining workers
+
+  // Rebuilds the totals saved before a restart.
+  void Restore(int64_t busy_ns, int64_t cpu_ns, DurationHistogram durations,
+               std::map<uint32_t, WorkerTotals> workers);
 
  private:
   int64_t busy_ns_ = 0;

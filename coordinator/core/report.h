@@ -63,6 +63,9 @@ struct JobReport {
   int64_t retries = 0;
   int64_t duplicates = 0;
   int64_t failed_attempts = 0;
+  int64_t lease_expiries = 0;
+  int64_t backups = 0;
+  int64_t handed_back = 0;
   std::vector<WorkerReport> workers;
 };
 
@@ -81,6 +84,10 @@ struct WorkerView {
   int64_t last_seen_wall_ns = 0;
   std::string version;
   uint64_t incarnation = 0;
+  int64_t sessions = 0;
+  int64_t lease_expiries = 0;
+  int64_t drains = 0;
+  int64_t leases_lost = 0;
 };
 
 struct WorkerProgress {
@@ -97,6 +104,54 @@ struct JobProgress {
   double decrements_per_second = 0;
   int64_t eta_ns = 0;
   std::vector<WorkerProgress> workers;
+};
+
+}  // namespace tminus
+
+namespace tminus {
+
+// Everything about a job that survives a coordinator restart. Plain data: the
+// store encodes it; Scheduler::Restore rebuilds the job from it.
+struct JobSnapshot {
+  JobId id = 0;
+  std::string request_id;
+  JobSpec spec;
+  JobState state = JobState::kQueued;
+  std::string error;
+  int64_t submit_wall_ns = 0;
+  int64_t start_wall_ns = 0;
+  int64_t end_wall_ns = 0;
+  int64_t elapsed_ns = 0;         // first dispatch to the last accepted result
+  int64_t submit_to_done_ns = 0;  // terminal jobs
+  int64_t decrements_done = 0;
+  int64_t completion_base = 0;    // CompletionSet: every chunk below is done
+  std::vector<uint64_t> completion_words;
+  int64_t completion_size = 0;
+  int64_t busy_ns = 0;
+  int64_t cpu_ns = 0;
+  std::vector<std::pair<int32_t, int64_t>> histogram;  // non-empty buckets
+  int64_t histogram_count = 0;
+  int64_t histogram_min = 0;
+  int64_t histogram_max = 0;
+  int64_t retries = 0;
+  int64_t duplicates = 0;
+  int64_t failed_attempts = 0;
+  int64_t lease_expiries = 0;
+  int64_t backups = 0;
+  int64_t handed_back = 0;
+  struct Worker {
+    std::string worker_id;
+    std::string host;
+    int32_t slots = 0;
+    int64_t chunks = 0;
+    int64_t decrements = 0;
+    int64_t busy_ns = 0;
+    int64_t cpu_ns = 0;
+    std::vector<int64_t> slot_chunks;
+    std::vector<int64_t> slot_decrements;
+    std::vector<int64_t> slot_busy_ns;
+  };
+  std::vector<Worker> workers;
 };
 
 }  // namespace tminus

@@ -24,16 +24,21 @@ void Scheduler::ApplyResult(Session& session, const ChunkReport& result) {
     return;
   }
   if (job->terminal()) return;  // e.g. the tail of a cancelled job
-  auto lease = job->leases().find(result.chunk);
-  const bool holder = lease != job->leases().end() && lease->second.session == session.id &&
-                      lease->second.attempt == result.attempt;
-  if (holder) {
-    job->leases().erase(lease);
-    session.leases.erase({job->id(), result.chunk});
+  // The sender holds this chunk if its primary or its backup lease matches.
+  bool holder = false;
+  for (auto* leases : {&job->leases(), &job->backups()}) {
+    auto lease = leases->find(result.chunk);
+    if (lease != leases->end() && lease->second.session == session.id &&
+        lease->second.attempt == result.attempt) {
+      leases->erase(lease);
+      holder = true;
+    }
   }
+  if (holder) session.leases.erase({job->id(), result.chunk});
   const std::string& worker_id = workers_[session.worker].hello.worker_id;
   if (job->done().Contains(result.chunk)) {
     ++job->stats().duplicates;
+    dirty_jobs_.insert(job->id());
     return;
   }
   switch (result.outcome) {
@@ -49,8 +54,12 @@ void Scheduler::ApplyResult(Session& session, const ChunkReport& result) {
       return;
     }
     case ChunkOutcome::kCancelled:
-      // Handed back unfinished (the worker is draining): not a failure.
-      if (holder) {
+      // Handed back unfinished (the worker is draining, or a backup lost
+      // the race): not a failure. Requeued unless another attempt runs.
+      if (holder && !job->leases().contains(result.chunk) &&
+          !job->backups().contains(result.chunk)) {
+        ++job->stats().handed_back;
+        dirty_jobs_.insert(job->id());
         job->Requeue(result.chunk, result.attempt);
         MarkQueued(*job);
       }
@@ -65,6 +74,8 @@ void Scheduler::ApplyResult(Session& session, const ChunkReport& result) {
 void Scheduler::Accept(Job& job, Session& session, const ChunkReport& result) {
   const int64_t duration = result.end_mono_ns - result.start_mono_ns;
   job.MarkDone(result.chunk, result.decrements, clock_->MonoNs());
+  dirty_jobs_.insert(job.id());
+  CancelOtherAttempt(job, result.chunk, session.id);
   job.stats().AddAccepted(session.worker, result.slot, result.decrements, duration,
                           result.cpu_ns);
   WorkerRecord& record = workers_[session.worker];
@@ -85,8 +96,25 @@ void Scheduler::Accept(Job& job, Session& session, const ChunkReport& result) {
   FinishJob(job, JobState::kSucceeded, "");
 }
 
+void Scheduler::CancelOtherAttempt(Job& job, int64_t chunk, SessionId winner) {
+  for (auto* leases : {&job.leases(), &job.backups()}) {
+    auto other = leases->find(chunk);
+    if (other == leases->end()) continue;
+    if (other->second.session != winner) {
+      if (Session* loser = FindSession(other->second.session)) {
+        loser->leases.erase({job.id(), chunk});
+        OutboxOf(*loser).cancels.push_back(CancelOrder{job.id(), {chunk}});
+      }
+    }
+    leases->erase(other);
+  }
+}
+
 void Scheduler::FailAttempt(Job& job, int64_t chunk, int32_t attempt,
                             const std::string& worker_id, const std::string& reason) {
+  dirty_jobs_.insert(job.id());
+  // While the other attempt of a backed-up chunk runs, this is no failure.
+  if (job.leases().contains(chunk) || job.backups().contains(chunk)) return;
   const int32_t failures = job.RecordFailure(chunk, worker_id);
   Logger("scheduler")->warn("job={} chunk={} attempt={} worker={} attempt failed: {}", job.id(),
                             chunk, attempt, worker_id, reason);
@@ -101,17 +129,24 @@ void Scheduler::FailAttempt(Job& job, int64_t chunk, int32_t attempt,
   MarkQueued(job);
 }
 
-void Scheduler::ReleaseLeases(Session& session, const std::string& reason) {
-  const std::string& worker_id = workers_[session.worker].hello.worker_id;
+void Scheduler::ReleaseLeases(Session& session, const std::string& reason, bool expired) {
+  WorkerRecord& record = workers_[session.worker];
+  const std::string worker_id = record.hello.worker_id;
   const auto leases = std::move(session.leases);
   session.leases.clear();
+  record.leases_lost += static_cast<int64_t>(leases.size());
   for (const auto& [job_id, chunk] : leases) {
     Job* job = FindJob(job_id);
     if (job == nullptr || job->terminal()) continue;
-    auto lease = job->leases().find(chunk);
-    if (lease == job->leases().end() || lease->second.session != session.id) continue;
-    const int32_t attempt = lease->second.attempt;
-    job->leases().erase(lease);
+    int32_t attempt = 0;
+    for (auto* held : {&job->leases(), &job->backups()}) {
+      auto lease = held->find(chunk);
+      if (lease == held->end() || lease->second.session != session.id) continue;
+      attempt = lease->second.attempt;
+      held->erase(lease);
+    }
+    if (attempt == 0) continue;
+    if (expired) ++job->stats().lease_expiries;
     FailAttempt(*job, chunk, attempt, worker_id, absl::StrCat("lease lost: ", reason));
   }
 }
@@ -119,13 +154,18 @@ void Scheduler::ReleaseLeases(Session& session, const std::string& reason) {
 void Scheduler::FinishJob(Job& job, JobState state, std::string error) {
   // Tell every session still running this job's chunks to stop them.
   absl::flat_hash_set<SessionId> holders;
-  for (const auto& [chunk, lease] : job.leases()) {
-    holders.insert(lease.session);
-    if (Session* session = FindSession(lease.session)) session->leases.erase({job.id(), chunk});
+  for (auto* leases : {&job.leases(), &job.backups()}) {
+    for (const auto& [chunk, lease] : *leases) {
+      holders.insert(lease.session);
+      if (Session* session = FindSession(lease.session)) session->leases.erase({job.id(), chunk});
+    }
   }
   for (SessionId holder : holders) {
-    if (Session* session = FindSession(holder)) OutboxOf(*session).cancels.push_back(job.id());
+    if (Session* session = FindSession(holder)) {
+      OutboxOf(*session).cancels.push_back(CancelOrder{job.id(), {}});
+    }
   }
+  dirty_jobs_.insert(job.id());
   queued_.erase({-job.spec().priority, job.id()});
   job.Finish(state, std::move(error), clock_->MonoNs(), clock_->WallNs());
   finished_.push_back(job.id());

@@ -38,7 +38,9 @@ absl::StatusOr<JobId> Scheduler::Submit(const JobSpec& spec, const std::string& 
   if (absl::Status valid = ValidateJobSpec(spec); !valid.ok()) return valid;
   const JobId id = next_job_id_++;
   auto job = std::make_unique<Job>(id, spec, clock_->MonoNs(), clock_->WallNs());
+  job->set_request_id(request_id);
   queued_.insert({-spec.priority, id});
+  dirty_jobs_.insert(id);
   jobs_.emplace(id, std::move(job));
   if (!request_id.empty()) request_ids_.emplace(request_id, id);
   Dispatch();
@@ -108,7 +110,7 @@ absl::StatusOr<SessionId> Scheduler::OpenSession(const WorkerHello& hello) {
     const SessionId old = workers_[index].session;
     if (old != 0) {
       Session* previous = FindSession(old);
-      if (previous != nullptr) ReleaseLeases(*previous, "replaced by a new session");
+      if (previous != nullptr) ReleaseLeases(*previous, "replaced by a new session", false);
       sessions_.erase(old);
       hungry_.erase(old);
       Outbox closing;
@@ -128,6 +130,7 @@ absl::StatusOr<SessionId> Scheduler::OpenSession(const WorkerHello& hello) {
   record.last_seen_wall_ns = now_wall;
   const SessionId id = next_session_id_++;
   record.session = id;
+  ++record.sessions;
   Session& session = sessions_[id];
   session.id = id;
   session.worker = index;
@@ -139,10 +142,13 @@ absl::StatusOr<SessionId> Scheduler::OpenSession(const WorkerHello& hello) {
   return id;
 }
 
-void Scheduler::CloseSession(SessionId id) {
+void Scheduler::CloseSession(SessionId id) { CloseSessionFor(id, false); }
+
+void Scheduler::CloseSessionFor(SessionId id, bool expired) {
   Session* session = FindSession(id);
   if (session == nullptr) return;
-  ReleaseLeases(*session, "worker session ended");
+  ReleaseLeases(*session, expired ? "no heartbeat within the lease timeout" : "worker session ended",
+                expired);
   WorkerRecord& record = workers_[session->worker];
   if (record.session == id) {
     record.session = 0;
@@ -177,6 +183,7 @@ absl::Status Scheduler::AddCredits(SessionId id, int64_t credits) {
 absl::Status Scheduler::SetDraining(SessionId id) {
   if (absl::Status alive = Touch(id); !alive.ok()) return alive;
   Session& session = sessions_[id];
+  if (!session.draining) ++workers_[session.worker].drains;
   session.draining = true;
   hungry_.erase(id);
   workers_[session.worker].state = WorkerState::kDraining;
@@ -193,10 +200,12 @@ void Scheduler::ExpireSilentSessions() {
     Outbox closing;
     closing.close = true;
     closing.close_status = absl::UnavailableError("no heartbeat within the lease timeout");
-    CloseSession(id);
+    ++workers_[sessions_[id].worker].lease_expiries;
+    CloseSessionFor(id, true);
     closed_outboxes_.emplace_back(id, std::move(closing));
     dirty_.push_back(id);
   }
+  Dispatch();  // also the periodic chance for straggler backups
 }
 
 }  // namespace tminus

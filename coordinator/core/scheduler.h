@@ -63,7 +63,8 @@ class Scheduler {
   absl::Status Touch(SessionId id);        // a heartbeat
   absl::Status SetDraining(SessionId id);  // no more leases for it
 
-  // Closes sessions silent for longer than the lease timeout.
+  // Closes sessions silent for longer than the lease timeout, then looks for
+  // stragglers to back up. Called periodically (every 500 ms).
   void ExpireSilentSessions();
 
   // Calls fn(session, outbox) for each session with messages waiting, moving
@@ -85,24 +86,40 @@ class Scheduler {
   // Jobs that became terminal since the last call.
   std::vector<JobId> TakeFinishedJobs();
 
+  // --- persistence (persist.cc) ---
+  // Snapshots of every job changed since the last call, for the store.
+  std::vector<JobSnapshot> TakeDirtySnapshots();
+  // Loads jobs saved before a restart; call once, before any other call.
+  // Running jobs go back to the queue: their chunks in flight at the crash
+  // are lost leases, done chunks stay done. FAILED_PRECONDITION if the
+  // scheduler already has jobs; INVALID_ARGUMENT for an inconsistent snapshot.
+  absl::Status Restore(const std::vector<JobSnapshot>& jobs);
+
  private:
   Job* FindJob(JobId id);
   const Job* FindJob(JobId id) const;
   Session* FindSession(SessionId id);
   Outbox* FindClosedOutbox(SessionId id);
   Outbox& OutboxOf(Session& session);
+  void CloseSessionFor(SessionId id, bool expired);
 
   // dispatch.cc
   void Dispatch();
   void AssignTo(Session& session, int64_t want);
   void Lease(Job& job, Session& session);
+  // Starts backup attempts of straggling chunks on the session's idle slots.
+  void AssignBackups(Session& session, int64_t want);
+  uint32_t WorkerIndexFor(const std::string& worker_id);
+  JobSnapshot SnapshotOf(const Job& job) const;
 
   // results.cc
   void ApplyResult(Session& session, const ChunkReport& result);
   void Accept(Job& job, Session& session, const ChunkReport& result);
   void FailAttempt(Job& job, int64_t chunk, int32_t attempt, const std::string& worker_id,
                    const std::string& reason);
-  void ReleaseLeases(Session& session, const std::string& reason);
+  void ReleaseLeases(Session& session, const std::string& reason, bool expired);
+  // Drops the other attempt of a chunk just accepted, telling its session.
+  void CancelOtherAttempt(Job& job, int64_t chunk, SessionId winner);
   void FinishJob(Job& job, JobState state, std::string error);
   void MarkQueued(Job& job);
 
@@ -119,6 +136,8 @@ class Scheduler {
   // Jobs with chunks waiting, in dispatch order: higher priority, then older.
   std::set<std::pair<int32_t, JobId>> queued_;  // (-priority, id)
   std::vector<JobId> finished_;
+  absl::flat_hash_set<JobId> dirty_jobs_;  // changed since the last snapshot
+  int64_t last_backup_scan_ns_ = 0;
 
   std::vector<WorkerRecord> workers_;
   absl::flat_hash_map<std::string, uint32_t> worker_index_;

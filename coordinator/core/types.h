@@ -57,10 +57,16 @@ struct ChunkReport {
   std::string error;
 };
 
+// Stop these chunks of a job (all of them when `chunks` is empty).
+struct CancelOrder {
+  JobId job = 0;
+  std::vector<int64_t> chunks;
+};
+
 // Messages the core wants sent to one session, in order of kind.
 struct Outbox {
   std::vector<LeaseGrant> leases;
-  std::vector<JobId> cancels;
+  std::vector<CancelOrder> cancels;
   bool close = false;     // end the stream with close_status
   absl::Status close_status;
   bool empty() const { return leases.empty() && cancels.empty() && !close; }
@@ -70,6 +76,10 @@ struct SchedulerOptions {
   int32_t max_attempts = 3;           // per chunk, failures and lost leases counted
   int64_t heartbeat_interval_ns = 2'000'000'000;
   int64_t lease_timeout_ns = 10'000'000'000;  // silence that ends a session
+  // A chunk running longer than this many times the job's median chunk gets
+  // a backup attempt on an idle slot, once the job has nothing left to lease.
+  double straggler_factor = 3.0;
+  int64_t straggler_min_ns = 500'000'000;  // never back up a chunk younger than this
 };
 
 }  // namespace tminus

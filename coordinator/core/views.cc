@@ -25,7 +25,7 @@ JobView Scheduler::ViewOf(const Job& job) const {
   view.chunk_total = job.plan().chunk_count();
   view.chunks_done = job.done().size();
   view.decrements_done = job.decrements_done();
-  view.chunks_running = static_cast<int64_t>(job.leases().size());
+  view.chunks_running = static_cast<int64_t>(job.leases().size() + job.backups().size());
   view.submit_wall_ns = job.submit_wall_ns();
   view.start_wall_ns = job.start_wall_ns();
   view.end_wall_ns = job.end_wall_ns();
@@ -104,6 +104,9 @@ absl::StatusOr<JobReport> Scheduler::GetReport(JobId id) const {
   report.retries = stats.retries;
   report.duplicates = stats.duplicates;
   report.failed_attempts = stats.failed_attempts;
+  report.lease_expiries = stats.lease_expiries;
+  report.backups = stats.backups;
+  report.handed_back = stats.handed_back;
   return report;
 }
 
@@ -124,9 +127,11 @@ absl::StatusOr<JobProgress> Scheduler::GetProgress(JobId id) const {
     entry.chunks_done = totals.chunks;
     entry.decrements_done = totals.decrements;
   }
-  for (const auto& [chunk, lease] : job->leases()) {
-    const auto session = sessions_.find(lease.session);
-    if (session != sessions_.end()) ++by_worker[session->second.worker].chunks_running;
+  for (const auto* leases : {&job->leases(), &job->backups()}) {
+    for (const auto& [chunk, lease] : *leases) {
+      const auto session = sessions_.find(lease.session);
+      if (session != sessions_.end()) ++by_worker[session->second.worker].chunks_running;
+    }
   }
   for (auto& [worker, entry] : by_worker) {
     entry.worker_id = workers_[worker].hello.worker_id;
@@ -160,6 +165,10 @@ std::vector<WorkerView> Scheduler::ListWorkers() const {
     view.last_seen_wall_ns = record.last_seen_wall_ns;
     view.version = record.hello.version;
     view.incarnation = record.hello.incarnation;
+    view.sessions = record.sessions;
+    view.lease_expiries = record.lease_expiries;
+    view.drains = record.drains;
+    view.leases_lost = record.leases_lost;
     views.push_back(std::move(view));
   }
   return views;

@@ -21,6 +21,10 @@ struct WorkerRecord {
   int64_t chunks_done = 0;
   int64_t decrements_done = 0;
   int64_t busy_ns = 0;
+  int64_t sessions = 0;
+  int64_t lease_expiries = 0;
+  int64_t drains = 0;
+  int64_t leases_lost = 0;
 };
 
 using ChunkKey = std::pair<JobId, int64_t>;

@@ -92,6 +92,9 @@ void ToProto(const JobReport& report, v1::JobReport* out) {
   out->set_retries(report.retries);
   out->set_duplicates(report.duplicates);
   out->set_failed_attempts(report.failed_attempts);
+  out->set_lease_expiries(report.lease_expiries);
+  out->set_backups(report.backups);
+  out->set_handed_back(report.handed_back);
   for (const WorkerReport& worker : report.workers) ToProto(worker, out->add_workers());
   out->set_error(report.job.error);
 }
@@ -126,6 +129,10 @@ void ToProto(const WorkerView& view, v1::WorkerInfo* out) {
   SetTimestamp(view.last_seen_wall_ns, out->mutable_last_seen_time());
   out->set_version(view.version);
   out->set_incarnation(view.incarnation);
+  out->set_sessions(view.sessions);
+  out->set_lease_expiries(view.lease_expiries);
+  out->set_drains(view.drains);
+  out->set_leases_lost(view.leases_lost);
 }
 
 void ToProto(const LeaseGrant& lease, v1::Lease* out) {

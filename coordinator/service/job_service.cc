@@ -21,6 +21,15 @@ grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, const absl
 
 }  // namespace
 
+// A submit or cancel is answered only once it would survive a crash.
+grpc::ServerUnaryReactor* JobServiceImpl::ReplyWhenDurable(grpc::CallbackServerContext* context,
+                                                           const absl::Status& status) {
+  if (!status.ok()) return Reply(context, status);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  host_->AfterCommit([reactor] { reactor->Finish(grpc::Status::OK); });
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* JobServiceImpl::SubmitJob(grpc::CallbackServerContext* context,
                                                     const v1::SubmitJobRequest* request,
                                                     v1::SubmitJobResponse* response) {
@@ -32,7 +41,7 @@ grpc::ServerUnaryReactor* JobServiceImpl::SubmitJob(grpc::CallbackServerContext*
     ToProto(*s.GetJob(*id), response->mutable_job());
     return absl::OkStatus();
   });
-  return Reply(context, status);
+  return ReplyWhenDurable(context, status);
 }
 
 grpc::ServerUnaryReactor* JobServiceImpl::GetJob(grpc::CallbackServerContext* context,
@@ -79,7 +88,7 @@ grpc::ServerUnaryReactor* JobServiceImpl::CancelJob(grpc::CallbackServerContext*
     ToProto(*s.GetJob(request->job_id()), response->mutable_job());
     return absl::OkStatus();
   });
-  return Reply(context, status);
+  return ReplyWhenDurable(context, status);
 }
 
 grpc::ServerWriteReactor<v1::WatchJobResponse>* JobServiceImpl::WatchJob(

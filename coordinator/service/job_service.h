@@ -34,6 +34,8 @@ class JobServiceImpl final : public v1::JobService::CallbackService {
                                         v1::ListWorkersResponse* response) override;
 
  private:
+  grpc::ServerUnaryReactor* ReplyWhenDurable(grpc::CallbackServerContext* context,
+                                             const absl::Status& status);
   SchedulerHost* host_;
 };
 

@@ -8,6 +8,9 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
+#include <memory>
+#include <vector>
 #include <map>
 #include <thread>
 #include <utility>
@@ -17,14 +20,17 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "coordinator/core/scheduler.h"
+#include "coordinator/store/store.h"
 
 namespace tminus {
 
-// A live worker stream. Deliver must not block.
+// A live worker stream. Deliver and DeliverAck must not block.
 class SessionSink {
  public:
   virtual ~SessionSink() = default;
   virtual void Deliver(Outbox outbox) = 0;
+  // Every Results message up to `seq` is durable.
+  virtual void DeliverAck(uint64_t seq) = 0;
 };
 
 // A WatchJob stream. OnJobFinished must not block.
@@ -36,8 +42,24 @@ class JobListener {
 
 class SchedulerHost {
  public:
-  SchedulerHost(const Clock* clock, SchedulerOptions options);
+  SchedulerHost(const Clock* clock, SchedulerOptions options, std::unique_ptr<Store> store);
   ~SchedulerHost();
+
+  // Loads the jobs saved in the store into the scheduler. Call once, before
+  // serving. DATA_LOSS or UNAVAILABLE from the store, INVALID_ARGUMENT for a
+  // saved job that makes no sense.
+  absl::Status Recover();
+
+  // Runs `done` (without the lock held) once everything changed so far is
+  // durable: at once for the in-memory store, after the next commit
+  // otherwise. Used to answer SubmitJob and CancelJob only when they would
+  // survive a crash.
+  void AfterCommit(std::function<void()> done);
+  // Results message `seq` of this session has been applied; acknowledge it
+  // once durable.
+  void NoteApplied(SessionId session, uint64_t seq);
+  // Commits what is pending now (at shutdown).
+  void CommitNow();
 
   // Runs fn(scheduler) under the lock, then delivers what it produced.
   template <typename Fn>
@@ -74,21 +96,31 @@ class SchedulerHost {
   void AddListener(JobId job, JobListener* listener);
   void RemoveListener(JobId job, JobListener* listener);
 
-  // Starts the thread that expires silent sessions; stops in the destructor.
+  // Starts the threads that expire silent sessions and commit to the store;
+  // they stop in the destructor.
   void StartHousekeeping();
   // Ends every worker stream with UNAVAILABLE (coordinator shutting down).
   void CloseAllSessions();
 
  private:
   void FlushLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // One group commit: snapshots, acks and callbacks taken under the lock,
+  // the store written without it, then acks and callbacks delivered.
+  void CommitOnce() ABSL_LOCKS_EXCLUDED(mu_);
+  void CommitLoop();
 
+  absl::Mutex commit_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // one commit at a time
   absl::Mutex mu_;
   Scheduler scheduler_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<SessionId, SessionSink*> sinks_ ABSL_GUARDED_BY(mu_);
   std::multimap<JobId, JobListener*> listeners_ ABSL_GUARDED_BY(mu_);
+  const std::unique_ptr<Store> store_;  // used by one commit at a time (commit_mu_)
+  absl::flat_hash_map<SessionId, uint64_t> acks_due_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::function<void()>> after_commit_ ABSL_GUARDED_BY(mu_);
 
   absl::Notification stop_;
   std::thread housekeeping_;
+  std::thread committer_;
 };
 
 }  // namespace tminus

@@ -13,8 +13,18 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
     const ServerOptions& options) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  std::unique_ptr<Store> store;
+  if (options.state_dir.empty() || options.state_dir == ":memory:") {
+    store = MakeMemoryStore();
+  } else {
+    absl::StatusOr<std::unique_ptr<Store>> opened = OpenSqliteStore(options.state_dir);
+    if (!opened.ok()) return opened.status();
+    store = std::move(*opened);
+  }
   std::unique_ptr<CoordinatorServer> server(new CoordinatorServer());
-  server->host_ = std::make_unique<SchedulerHost>(RealClock::Get(), options.scheduler);
+  server->host_ =
+      std::make_unique<SchedulerHost>(RealClock::Get(), options.scheduler, std::move(store));
+  if (absl::Status recovered = server->host_->Recover(); !recovered.ok()) return recovered;
   server->jobs_ = std::make_unique<JobServiceImpl>(server->host_.get());
   server->workers_ = std::make_unique<WorkerServiceImpl>(server->host_.get());
 
@@ -42,6 +52,7 @@ void CoordinatorServer::Shutdown(std::chrono::milliseconds grace) {
   host_->CloseAllSessions();
   server_->Shutdown(std::chrono::system_clock::now() + grace);
   server_->Wait();
+  host_->CommitNow();  // everything accepted is on disk before we exit
 }
 
 CoordinatorServer::~CoordinatorServer() {

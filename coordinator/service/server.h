@@ -18,12 +18,15 @@ namespace tminus {
 struct ServerOptions {
   std::string listen = "0.0.0.0:7070";
   SchedulerOptions scheduler;
+  // Folder of the SQLite state file; "" or ":memory:" keeps state in memory.
+  std::string state_dir;
 };
 
 // Threading: Start and Shutdown from one thread; the rest is gRPC's.
 class CoordinatorServer {
  public:
-  // UNAVAILABLE when the address cannot be bound.
+  // UNAVAILABLE when the address cannot be bound or the state store cannot
+  // be opened; DATA_LOSS for a corrupt state file.
   static absl::StatusOr<std::unique_ptr<CoordinatorServer>> Start(const ServerOptions& options);
   ~CoordinatorServer();
 

@@ -61,13 +61,17 @@ absl::Status SessionReactor::Apply(const v1::WorkerMessage& message) {
       std::vector<ChunkReport> results;
       results.reserve(message.results().results_size());
       for (const auto& result : message.results().results()) results.push_back(FromProto(result));
-      return host_->Run([&](Scheduler& s) {
+      absl::Status applied = host_->Run([&](Scheduler& s) {
         absl::Status status = s.OnResults(id, results);
         if (status.ok() && message.results().credits() != 0) {
           status = s.AddCredits(id, message.results().credits());
         }
         return status;
       });
+      if (applied.ok() && message.results().seq() != 0) {
+        host_->NoteApplied(id, message.results().seq());
+      }
+      return applied;
     }
     case v1::WorkerMessage::kHeartbeat:
       return host_->Run([&](Scheduler& s) { return s.Touch(id); });
@@ -117,12 +121,26 @@ void SessionReactor::Deliver(Outbox outbox) {
       Enqueue(std::move(message));
     }
   }
-  for (JobId job : outbox.cancels) {
+  for (const CancelOrder& order : outbox.cancels) {
     v1::CoordinatorMessage message;
-    message.mutable_cancel()->set_job_id(job);
+    message.mutable_cancel()->set_job_id(order.job);
+    message.mutable_cancel()->mutable_chunks()->Add(order.chunks.begin(), order.chunks.end());
     Enqueue(std::move(message));
   }
   if (outbox.close) FinishLocked(outbox.close_status);
+}
+
+void SessionReactor::DeliverAck(uint64_t seq) {
+  absl::MutexLock lock(&mu_);
+  if (finished_) return;
+  // An Ack still waiting behind the write in flight just moves forward.
+  if (outgoing_.size() > (writing_ ? 1u : 0u) && outgoing_.back().has_ack()) {
+    outgoing_.back().mutable_ack()->set_up_to_seq(seq);
+    return;
+  }
+  v1::CoordinatorMessage message;
+  message.mutable_ack()->set_up_to_seq(seq);
+  Enqueue(std::move(message));
 }
 
 void SessionReactor::Enqueue(v1::CoordinatorMessage message) {

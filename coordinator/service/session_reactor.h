@@ -28,6 +28,7 @@ class SessionReactor final
   SessionReactor(SchedulerHost* host, std::string peer);
 
   void Deliver(Outbox outbox) override;
+  void DeliverAck(uint64_t seq) override;
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;

@@ -85,7 +85,7 @@ TEST(ClusterTest, WorkersReconnectAfterACoordinatorRestart) {
 TEST(ClusterTest, SigtermStopsEveryProcessWithExitZero) {
   auto cluster = StartCluster("sigterm");
   ASSERT_NE(cluster, nullptr);
-  ASSERT_TRUE(cluster->AddWorker("w1", 1).ok());
+  ASSERT_TRUE(cluster->AddWorker("w1", 1, {"--drain-timeout", "1"}).ok());
   TMINUS_ASSERT_OK(cluster->WaitForWorkers(1, std::chrono::seconds(20)));
   {
     JobClient client(cluster->address());

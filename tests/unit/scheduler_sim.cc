@@ -51,7 +51,7 @@ void Sim::Pump() {
     for (const LeaseGrant& lease : outbox.leases) worker.queued.push_back(lease);
     held_[id] += static_cast<int64_t>(outbox.leases.size());
     worker.max_leases_held = std::max(worker.max_leases_held, held_[id]);
-    for (JobId job : outbox.cancels) worker.cancels_seen.push_back(job);
+    for (const CancelOrder& order : outbox.cancels) worker.cancels_seen.push_back(order.job);
     if (outbox.close) {
       worker.closed = true;
       worker.close_status = outbox.close_status;

@@ -1,0 +1,134 @@
+// Snapshots for the store, and rebuilding jobs from them after a restart.
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "coordinator/core/scheduler.h"
+
+namespace tminus {
+
+uint32_t Scheduler::WorkerIndexFor(const std::string& worker_id) {
+  const auto known = worker_index_.find(worker_id);
+  if (known != worker_index_.end()) return known->second;
+  const auto index = static_cast<uint32_t>(workers_.size());
+  workers_.emplace_back();
+  workers_.back().hello.worker_id = worker_id;
+  workers_.back().state = WorkerState::kDisconnected;
+  worker_index_.emplace(worker_id, index);
+  return index;
+}
+
+JobSnapshot Scheduler::SnapshotOf(const Job& job) const {
+  const JobView view = ViewOf(job);
+  JobSnapshot s;
+  s.id = job.id();
+  s.request_id = job.request_id();
+  s.spec = job.spec();
+  s.state = job.state();
+  s.error = job.error();
+  s.submit_wall_ns = job.submit_wall_ns();
+  s.start_wall_ns = job.start_wall_ns();
+  s.end_wall_ns = job.end_wall_ns();
+  s.elapsed_ns = job.terminal() || job.last_accept_mono_ns() == 0
+                     ? view.elapsed_ns
+                     : job.last_accept_mono_ns() - job.start_mono_ns();
+  if (job.terminal()) s.submit_to_done_ns = job.end_mono_ns() - job.submit_mono_ns();
+  s.decrements_done = job.decrements_done();
+  s.completion_base = job.done().done_prefix();
+  s.completion_words.assign(job.done().words().begin(), job.done().words().end());
+  s.completion_size = job.done().size();
+  const JobStats& stats = job.stats();
+  s.busy_ns = stats.busy_ns();
+  s.cpu_ns = stats.cpu_ns();
+  s.histogram = stats.durations().NonEmptyBuckets();
+  s.histogram_count = stats.durations().count();
+  s.histogram_min = stats.durations().min();
+  s.histogram_max = stats.durations().max();
+  s.retries = stats.retries;
+  s.duplicates = stats.duplicates;
+  s.failed_attempts = stats.failed_attempts;
+  s.lease_expiries = stats.lease_expiries;
+  s.backups = stats.backups;
+  s.handed_back = stats.handed_back;
+  for (const auto& [index, totals] : stats.workers()) {
+    JobSnapshot::Worker w;
+    w.worker_id = workers_[index].hello.worker_id;
+    w.host = workers_[index].hello.host;
+    w.slots = workers_[index].hello.slots;
+    w.chunks = totals.chunks;
+    w.decrements = totals.decrements;
+    w.busy_ns = totals.busy_ns;
+    w.cpu_ns = totals.cpu_ns;
+    for (const SlotTotals& slot : totals.slots) {
+      w.slot_chunks.push_back(slot.chunks);
+      w.slot_decrements.push_back(slot.decrements);
+      w.slot_busy_ns.push_back(slot.busy_ns);
+    }
+    s.workers.push_back(std::move(w));
+  }
+  return s;
+}
+
+std::vector<JobSnapshot> Scheduler::TakeDirtySnapshots() {
+  std::vector<JobSnapshot> snapshots;
+  snapshots.reserve(dirty_jobs_.size());
+  for (JobId id : dirty_jobs_) {
+    if (const Job* job = FindJob(id)) snapshots.push_back(SnapshotOf(*job));
+  }
+  dirty_jobs_.clear();
+  return snapshots;
+}
+
+absl::Status Scheduler::Restore(const std::vector<JobSnapshot>& jobs) {
+  if (!jobs_.empty()) return absl::FailedPreconditionError("restore into a scheduler with jobs");
+  const int64_t now_mono = clock_->MonoNs();
+  const int64_t now_wall = clock_->WallNs();
+  for (const JobSnapshot& s : jobs) {
+    if (absl::Status valid = ValidateJobSpec(s.spec); !valid.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("saved job ", s.id, ": ", valid.message()));
+    }
+    auto job = std::make_unique<Job>(s.id, s.spec, now_mono, now_wall);
+    const int64_t chunks = job->plan().chunk_count();
+    if (s.completion_size < 0 || s.completion_size > chunks || s.completion_base < 0 ||
+        s.decrements_done < 0 || s.decrements_done > s.spec.n) {
+      return absl::InvalidArgumentError(absl::StrCat("saved job ", s.id, ": inconsistent progress"));
+    }
+    job->set_request_id(s.request_id);
+    job->Restore(s, CompletionSet::Restore(s.completion_base, s.completion_words, s.completion_size),
+                 now_mono, now_wall);
+    std::map<uint32_t, WorkerTotals> totals;
+    for (const JobSnapshot::Worker& w : s.workers) {
+      const uint32_t index = WorkerIndexFor(w.worker_id);
+      if (workers_[index].hello.host.empty()) {
+        workers_[index].hello.host = w.host;
+        workers_[index].hello.slots = w.slots;
+      }
+      WorkerTotals& t = totals[index];
+      t.chunks = w.chunks;
+      t.decrements = w.decrements;
+      t.busy_ns = w.busy_ns;
+      t.cpu_ns = w.cpu_ns;
+      for (size_t i = 0; i < w.slot_chunks.size(); ++i) {
+        t.slots.push_back(SlotTotals{w.slot_chunks[i], i < w.slot_decrements.size() ? w.slot_decrements[i] : 0,
+                                     i < w.slot_busy_ns.size() ? w.slot_busy_ns[i] : 0});
+      }
+    }
+    job->stats().Restore(s.busy_ns, s.cpu_ns,
+                         DurationHistogram::Restore(s.histogram, s.histogram_count,
+                                                    s.histogram_min, s.histogram_max),
+                         std::move(totals));
+    if (!job->terminal() && job->AllChunksDone()) {
+      // Saved between the last result and the end of the job.
+      job->Finish(job->decrements_done() == s.spec.n ? JobState::kSucceeded : JobState::kFailed,
+                  job->decrements_done() == s.spec.n ? "" : "accounting mismatch after restart",
+                  now_mono, now_wall);
+      dirty_jobs_.insert(s.id);
+    }
+    if (!job->terminal()) queued_.insert({-s.spec.priority, s.id});
+    if (!s.request_id.empty()) request_ids_.emplace(s.request_id, s.id);
+    next_job_id_ = std::max(next_job_id_, s.id + 1);
+    jobs_.emplace(s.id, std::move(job));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace tminus

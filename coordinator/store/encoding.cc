@@ -1,0 +1,110 @@
+// JobSnapshot <-> tminus.v1.SavedJob bytes.
+#include "absl/strings/str_cat.h"
+#include "common/proto_convert.h"
+#include "coordinator/store/store.h"
+#include "tminus/v1/state.pb.h"
+
+namespace tminus {
+
+std::string EncodeJob(const JobSnapshot& s) {
+  v1::SavedJob p;
+  p.set_id(s.id);
+  p.set_request_id(s.request_id);
+  *p.mutable_spec() = ToProto(s.spec);
+  p.set_state(static_cast<int32_t>(s.state));
+  p.set_error(s.error);
+  p.set_submit_wall_ns(s.submit_wall_ns);
+  p.set_start_wall_ns(s.start_wall_ns);
+  p.set_end_wall_ns(s.end_wall_ns);
+  p.set_elapsed_ns(s.elapsed_ns);
+  p.set_submit_to_done_ns(s.submit_to_done_ns);
+  p.set_decrements_done(s.decrements_done);
+  p.set_completion_base(s.completion_base);
+  p.mutable_completion_words()->Add(s.completion_words.begin(), s.completion_words.end());
+  p.set_completion_size(s.completion_size);
+  p.set_busy_ns(s.busy_ns);
+  p.set_cpu_ns(s.cpu_ns);
+  for (const auto& [bucket, count] : s.histogram) {
+    p.add_histogram_buckets(bucket);
+    p.add_histogram_counts(count);
+  }
+  p.set_histogram_count(s.histogram_count);
+  p.set_histogram_min(s.histogram_min);
+  p.set_histogram_max(s.histogram_max);
+  p.set_retries(s.retries);
+  p.set_duplicates(s.duplicates);
+  p.set_failed_attempts(s.failed_attempts);
+  p.set_lease_expiries(s.lease_expiries);
+  p.set_backups(s.backups);
+  p.set_handed_back(s.handed_back);
+  for (const JobSnapshot::Worker& w : s.workers) {
+    v1::SavedJob::Worker* out = p.add_workers();
+    out->set_worker_id(w.worker_id);
+    out->set_host(w.host);
+    out->set_slots(w.slots);
+    out->set_chunks(w.chunks);
+    out->set_decrements(w.decrements);
+    out->set_busy_ns(w.busy_ns);
+    out->set_cpu_ns(w.cpu_ns);
+    out->mutable_slot_chunks()->Add(w.slot_chunks.begin(), w.slot_chunks.end());
+    out->mutable_slot_decrements()->Add(w.slot_decrements.begin(), w.slot_decrements.end());
+    out->mutable_slot_busy_ns()->Add(w.slot_busy_ns.begin(), w.slot_busy_ns.end());
+  }
+  return p.SerializeAsString();
+}
+
+absl::StatusOr<JobSnapshot> DecodeJob(const std::string& bytes) {
+  v1::SavedJob p;
+  if (!p.ParseFromString(bytes)) return absl::DataLossError("job record does not parse");
+  if (p.state() < static_cast<int32_t>(JobState::kQueued) ||
+      p.state() > static_cast<int32_t>(JobState::kCancelled) ||
+      p.histogram_buckets_size() != p.histogram_counts_size()) {
+    return absl::DataLossError(absl::StrCat("job record ", p.id(), " has impossible values"));
+  }
+  JobSnapshot s;
+  s.id = p.id();
+  s.request_id = p.request_id();
+  s.spec = FromProto(p.spec());
+  s.state = static_cast<JobState>(p.state());
+  s.error = p.error();
+  s.submit_wall_ns = p.submit_wall_ns();
+  s.start_wall_ns = p.start_wall_ns();
+  s.end_wall_ns = p.end_wall_ns();
+  s.elapsed_ns = p.elapsed_ns();
+  s.submit_to_done_ns = p.submit_to_done_ns();
+  s.decrements_done = p.decrements_done();
+  s.completion_base = p.completion_base();
+  s.completion_words.assign(p.completion_words().begin(), p.completion_words().end());
+  s.completion_size = p.completion_size();
+  s.busy_ns = p.busy_ns();
+  s.cpu_ns = p.cpu_ns();
+  for (int i = 0; i < p.histogram_buckets_size(); ++i) {
+    s.histogram.emplace_back(p.histogram_buckets(i), p.histogram_counts(i));
+  }
+  s.histogram_count = p.histogram_count();
+  s.histogram_min = p.histogram_min();
+  s.histogram_max = p.histogram_max();
+  s.retries = p.retries();
+  s.duplicates = p.duplicates();
+  s.failed_attempts = p.failed_attempts();
+  s.lease_expiries = p.lease_expiries();
+  s.backups = p.backups();
+  s.handed_back = p.handed_back();
+  for (const auto& w : p.workers()) {
+    JobSnapshot::Worker out;
+    out.worker_id = w.worker_id();
+    out.host = w.host();
+    out.slots = w.slots();
+    out.chunks = w.chunks();
+    out.decrements = w.decrements();
+    out.busy_ns = w.busy_ns();
+    out.cpu_ns = w.cpu_ns();
+    out.slot_chunks.assign(w.slot_chunks().begin(), w.slot_chunks().end());
+    out.slot_decrements.assign(w.slot_decrements().begin(), w.slot_decrements().end());
+    out.slot_busy_ns.assign(w.slot_busy_ns().begin(), w.slot_busy_ns().end());
+    s.workers.push_back(std::move(out));
+  }
+  return s;
+}
+
+}  // namespace tminus
