@@ -74,11 +74,11 @@ class SqliteStore final : public Store {
       const auto* data = static_cast<const char*>(sqlite3_column_blob(select, 1));
       const std::string bytes(data == nullptr ? "" : data,
                               static_cast<size_t>(sqlite3_column_bytes(select, 1)));
+      const int64_t row_id = sqlite3_column_int64(select, 0);
       absl::StatusOr<JobSnapshot> job = DecodeJob(bytes);
-      if (!job.ok() || job->id != static_cast<uint64_t>(sqlite3_column_int64(select, 0))) {
+      if (!job.ok() || job->id != static_cast<uint64_t>(row_id)) {
         sqlite3_finalize(select);
-        return absl::DataLossError(absl::StrCat(path_, ": job row ", sqlite3_column_int64(select, 0),
-                                                " is corrupt"));
+        return absl::DataLossError(absl::StrCat(path_, ": job row ", row_id, " is corrupt"));
       }
       jobs.push_back(std::move(*job));
     }

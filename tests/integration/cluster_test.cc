@@ -4,8 +4,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <fstream>
+
 #include "absl/strings/str_cat.h"
 #include "cli/local_cluster.h"
+#include "common/subprocess.h"
 #include "tests/integration/test_server.h"
 #include "tests/testing/status_matchers.h"
 
@@ -80,6 +83,91 @@ TEST(ClusterTest, WorkersReconnectAfterACoordinatorRestart) {
   auto report = WaitForEnd(client, job->id());
   TMINUS_ASSERT_OK(report);
   ExpectExact(*report);
+}
+
+int64_t ChunksDone(JobClient& client, uint64_t job) {
+  auto status = client.Get(job);
+  return status.ok() ? status->chunks_done() : -1;
+}
+
+TEST(ClusterTest, CoordinatorKilledMidJobComesBackWithItsJobs) {
+  auto cluster = StartCluster("crash");
+  ASSERT_NE(cluster, nullptr);
+  ASSERT_TRUE(cluster->AddWorker("w1", 2).ok());
+  TMINUS_ASSERT_OK(cluster->WaitForWorkers(1, std::chrono::seconds(20)));
+  JobClient client(cluster->address());
+  auto finished = client.Submit(Job(100'000'000, 4, v1::EXECUTOR_THREADS));
+  TMINUS_ASSERT_OK(finished);
+  auto finished_report = WaitForEnd(client, finished->id());
+  TMINUS_ASSERT_OK(finished_report);
+  auto job = client.Submit(Job(6'000'000'000, 120, v1::EXECUTOR_THREADS));
+  TMINUS_ASSERT_OK(job);
+  while (ChunksDone(client, job->id()) < 20) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const int64_t durable_by_now = ChunksDone(client, job->id());
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // several commits later
+  TMINUS_ASSERT_OK(cluster->RestartCoordinator());               // kill -9, same state dir
+  // Every accepted job is back, with its progress; the finished one keeps its report.
+  int64_t done_after = -1;
+  for (int i = 0; i < 200 && done_after < 0; ++i) {  // the client reconnects with backoff
+    done_after = ChunksDone(client, job->id());
+    if (done_after < 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_GE(done_after, durable_by_now);
+  auto after = client.Report(finished->id());
+  TMINUS_ASSERT_OK(after);
+  EXPECT_EQ(after->state(), v1::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(after->wall_ns(), finished_report->wall_ns());
+  EXPECT_EQ(after->busy_ns(), finished_report->busy_ns());
+  // The worker reconnects by itself and the job runs to the end, exactly.
+  auto report = WaitForEnd(client, job->id());
+  TMINUS_ASSERT_OK(report);
+  ExpectExact(*report);
+}
+
+TEST(ClusterTest, CorruptStateFileStopsTheCoordinatorWithAClearError) {
+  const std::string dir = absl::StrCat(::testing::TempDir(), "tminus-corrupt-", getpid());
+  ASSERT_EQ(std::system(absl::StrCat("mkdir -p ", dir, " && head -c 8192 /dev/urandom > ", dir,
+                                     "/tminus.db").c_str()), 0);
+  const std::string log = dir + "/coordinator.log";
+  auto coordinator = Subprocess::Start({std::string(TMINUS_BIN_DIR) + "/tminus-coordinator",
+                                        "--listen", "127.0.0.1:0", "--state-dir", dir}, log);
+  TMINUS_ASSERT_OK(coordinator);
+  const std::optional<int> status = coordinator->Wait(std::chrono::seconds(20));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(ExitCodeOf(*status), 1);
+  std::ifstream in(log);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("tminus.db"), std::string::npos) << text;
+  EXPECT_NE(text.find("DATA_LOSS"), std::string::npos) << text;
+}
+
+TEST(ClusterTest, SigtermedWorkerDrainsWithNoRetries) {
+  auto cluster = StartCluster("drain");
+  ASSERT_NE(cluster, nullptr);
+  ASSERT_TRUE(cluster->AddWorker("leaving", 2, {"--drain-timeout", "20"}).ok());
+  ASSERT_TRUE(cluster->AddWorker("staying", 2).ok());
+  TMINUS_ASSERT_OK(cluster->WaitForWorkers(2, std::chrono::seconds(20)));
+  JobClient client(cluster->address());
+  auto job = client.Submit(Job(4'000'000'000, 80, v1::EXECUTOR_PROCESSES));
+  TMINUS_ASSERT_OK(job);
+  while (ChunksDone(client, job->id()) < 10) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(cluster->workers()[0].Signal(SIGTERM));
+  auto exited = cluster->workers()[0].Wait(std::chrono::seconds(30));
+  ASSERT_TRUE(exited.has_value());
+  EXPECT_EQ(ExitCodeOf(*exited), 0);
+  auto report = WaitForEnd(client, job->id());
+  TMINUS_ASSERT_OK(report);
+  ExpectExact(*report);
+  EXPECT_EQ(report->retries(), 0);
+  EXPECT_EQ(report->failed_attempts(), 0);
+  auto workers = client.Workers();
+  TMINUS_ASSERT_OK(workers);
+  for (const auto& w : workers->workers()) {
+    if (w.worker_id() == "leaving") {
+      EXPECT_EQ(w.drains(), 1);
+      EXPECT_EQ(w.leases_lost(), 0);
+    }
+  }
 }
 
 TEST(ClusterTest, SigtermStopsEveryProcessWithExitZero) {
