@@ -73,7 +73,8 @@ void PrintReport(const v1::JobReport& r, OutputFormat format, std::ostream& out)
     Table table({"job_id", "state", "n", "decrements", "exact", "chunks", "executor",
                  "slots_used", "wall_ns", "busy_ns", "cpu_ns", "speedup", "efficiency",
                  "overhead_ns", "decrements_per_second", "chunk_p50_ns", "chunk_p99_ns",
-                 "retries", "duplicates", "failed_attempts"});
+                 "retries", "duplicates", "failed_attempts", "lease_expiries", "backups",
+                 "handed_back"});
     table.AddRow({absl::StrCat(r.job_id()), StateName(r.state()), absl::StrCat(r.n()),
                   absl::StrCat(r.decrements()), r.decrements() == r.n() ? "true" : "false",
                   absl::StrCat(r.chunks_done()), ExecutorLabel(r.spec().executor()),
@@ -83,7 +84,9 @@ void PrintReport(const v1::JobReport& r, OutputFormat format, std::ostream& out)
                   absl::StrCat(r.overhead_ns()), absl::StrFormat("%.0f", r.decrements_per_second()),
                   absl::StrCat(r.chunk_durations().p50_ns()),
                   absl::StrCat(r.chunk_durations().p99_ns()), absl::StrCat(r.retries()),
-                  absl::StrCat(r.duplicates()), absl::StrCat(r.failed_attempts())});
+                  absl::StrCat(r.duplicates()), absl::StrCat(r.failed_attempts()),
+                  absl::StrCat(r.lease_expiries()), absl::StrCat(r.backups()),
+                  absl::StrCat(r.handed_back())});
     table.PrintCsv(out);
     return;
   }
@@ -104,7 +107,8 @@ void PrintReport(const v1::JobReport& r, OutputFormat format, std::ostream& out)
       << FormatDuration(d.p50_ns()) << ", p90 " << FormatDuration(d.p90_ns()) << ", p99 "
       << FormatDuration(d.p99_ns()) << ", max " << FormatDuration(d.max_ns()) << "\n";
   out << "  retries " << r.retries() << ", duplicates " << r.duplicates()
-      << ", failed attempts " << r.failed_attempts() << "\n";
+      << ", failed attempts " << r.failed_attempts() << ", lease expiries " << r.lease_expiries()
+      << ", backups " << r.backups() << ", handed back " << r.handed_back() << "\n";
   if (!r.error().empty()) out << "  error: " << r.error() << "\n";
   Table table({"  WORKER", "SLOT", "CHUNKS", "DECREMENTS", "BUSY", "UTILISATION", "RATE/s"});
   for (const v1::WorkerReport& w : r.workers()) {
@@ -127,7 +131,7 @@ void PrintWorkers(const v1::ListWorkersResponse& workers, OutputFormat format,
     return;
   }
   Table table({"WORKER", "HOST", "STATE", "SLOTS", "EXECUTORS", "RUNNING", "CHUNKS",
-               "DECREMENTS", "BUSY", "VERSION"});
+               "DECREMENTS", "BUSY", "SESSIONS", "EXPIRIES", "DRAINS", "LOST", "VERSION"});
   for (const v1::WorkerInfo& w : workers.workers()) {
     std::string executors;
     for (int e : w.executors()) {
@@ -135,7 +139,9 @@ void PrintWorkers(const v1::ListWorkersResponse& workers, OutputFormat format,
     }
     table.AddRow({w.worker_id(), w.host(), WorkerStateName(w.state()), absl::StrCat(w.slots()),
                   executors, absl::StrCat(w.chunks_running()), absl::StrCat(w.chunks_done()),
-                  absl::StrCat(w.decrements_done()), FormatDuration(w.busy_ns()), w.version()});
+                  absl::StrCat(w.decrements_done()), FormatDuration(w.busy_ns()),
+                  absl::StrCat(w.sessions()), absl::StrCat(w.lease_expiries()),
+                  absl::StrCat(w.drains()), absl::StrCat(w.leases_lost()), w.version()});
   }
   if (format == OutputFormat::kCsv) table.PrintCsv(out);
   else table.PrintAligned(out);

@@ -1,0 +1,99 @@
+#include "tests/multihost/netns_hosts.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+
+namespace tminus::testing {
+namespace {
+
+absl::Status Sh(const std::string& command) {
+  const int rc = std::system((command + " >/dev/null 2>&1").c_str());
+  if (rc != 0) return absl::InternalError(absl::StrCat("failed (", rc, "): ", command));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<NetnsHosts>> NetnsHosts::Create(const std::string& tag, int hosts) {
+  if (geteuid() != 0) {
+    return absl::FailedPreconditionError("network namespaces need root; not root here");
+  }
+  const std::string prefix = absl::StrCat("tm", getpid() % 100000, tag);
+  std::unique_ptr<NetnsHosts> net(new NetnsHosts(prefix, hosts));
+  if (absl::Status built = net->Build(); !built.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create network namespaces here: ", built.message()));
+  }
+  return net;
+}
+
+std::string NetnsHosts::Namespace(int host) const { return absl::StrCat(prefix_, "-h", host); }
+
+absl::Status NetnsHosts::Build() {
+  const std::string sw = prefix_ + "-sw";
+  std::vector<std::string> steps = {
+      absl::StrCat("ip netns add ", sw),
+      absl::StrCat("ip -n ", sw, " link add br0 type bridge"),
+      absl::StrCat("ip -n ", sw, " link set br0 up"),
+  };
+  for (int h = 1; h <= hosts_; ++h) {
+    const std::string ns = Namespace(h);
+    steps.push_back(absl::StrCat("ip netns add ", ns));
+    steps.push_back(absl::StrCat("ip -n ", sw, " link add p", h, " type veth peer name eth0 netns ", ns));
+    steps.push_back(absl::StrCat("ip -n ", sw, " link set p", h, " master br0 up"));
+    steps.push_back(absl::StrCat("ip -n ", ns, " link set lo up"));
+    steps.push_back(absl::StrCat("ip -n ", ns, " addr add ", Address(h), "/24 dev eth0"));
+    steps.push_back(absl::StrCat("ip -n ", ns, " link set eth0 up"));
+  }
+  for (const std::string& step : steps) {
+    if (absl::Status s = Sh(step); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<size_t> NetnsHosts::Start(int host, const std::vector<std::string>& argv,
+                                         const std::string& log) {
+  std::vector<std::string> full = {"/usr/sbin/ip", "netns", "exec", Namespace(host)};
+  full.insert(full.end(), argv.begin(), argv.end());  // ip execs the program: same pid
+  absl::StatusOr<Subprocess> process = Subprocess::Start(full, log);
+  if (!process.ok()) return process.status();
+  processes_.push_back(std::move(*process));
+  return processes_.size() - 1;
+}
+
+absl::Status NetnsHosts::SetLink(int host, bool up) {
+  return Sh(absl::StrCat("ip -n ", prefix_, "-sw link set p", host, up ? " up" : " down"));
+}
+
+absl::Status NetnsHosts::LimitCpu(pid_t pid, int percent) {
+  const std::string dir = absl::StrCat("/sys/fs/cgroup/cpu/", prefix_, "-", pid);
+  if (absl::Status s = Sh("mkdir -p " + dir); !s.ok()) return s;
+  cgroups_.push_back(dir);
+  {
+    std::ofstream(dir + "/cpu.cfs_period_us") << 100000;
+    std::ofstream(dir + "/cpu.cfs_quota_us") << 1000 * percent;
+  }
+  // Every thread of the process (and its children, started later, inherit).
+  return Sh(absl::StrCat("for t in /proc/", pid, "/task/*; do echo ${t##*/} > ", dir,
+                         "/tasks; done"));
+}
+
+NetnsHosts::~NetnsHosts() {
+  for (Subprocess& process : processes_) {
+    if (process.running()) process.Signal(SIGKILL);
+    process.Wait(std::chrono::seconds(10));
+  }
+  processes_.clear();
+  for (const std::string& dir : cgroups_) {
+    (void)Sh(absl::StrCat("for t in $(cat ", dir, "/tasks); do echo $t > /sys/fs/cgroup/cpu/tasks; done; rmdir ", dir));
+  }
+  for (int h = 1; h <= hosts_; ++h) (void)Sh("ip netns del " + Namespace(h));
+  (void)Sh("ip netns del " + prefix_ + "-sw");
+}
+
+}  // namespace tminus::testing

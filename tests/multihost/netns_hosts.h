@@ -1,0 +1,47 @@
+// Several "hosts" on this machine: one network namespace each, joined by a
+// bridge in a switch namespace (10.200.0.0/24). Processes run on a host with
+// `ip netns exec`. Names are unique per run; the destructor kills every
+// process it started (by pid) and deletes every namespace, also when a test
+// fails.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/subprocess.h"
+
+namespace tminus::testing {
+
+class NetnsHosts {
+ public:
+  // FAILED_PRECONDITION when namespaces cannot be made here (not root).
+  static absl::StatusOr<std::unique_ptr<NetnsHosts>> Create(const std::string& tag, int hosts);
+  ~NetnsHosts();
+
+  // Host i (1-based): its namespace and address.
+  std::string Namespace(int host) const;
+  std::string Address(int host) const { return "10.200.0." + std::to_string(host); }
+
+  // Starts argv on a host; output goes to `log`. Returns the process index.
+  absl::StatusOr<size_t> Start(int host, const std::vector<std::string>& argv,
+                               const std::string& log);
+  Subprocess& process(size_t index) { return processes_[index]; }
+
+  // Cuts or restores a host's link to the switch (a partition).
+  absl::Status SetLink(int host, bool up);
+  // Puts a running process into a cgroup (v1) limited to `percent` of a CPU.
+  absl::Status LimitCpu(pid_t pid, int percent);
+
+ private:
+  NetnsHosts(std::string prefix, int hosts) : prefix_(std::move(prefix)), hosts_(hosts) {}
+  absl::Status Build();
+
+  std::string prefix_;
+  int hosts_;
+  std::vector<Subprocess> processes_;
+  std::vector<std::string> cgroups_;
+};
+
+}  // namespace tminus::testing
