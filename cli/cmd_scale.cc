@@ -7,8 +7,8 @@
 #include "cli/client.h"
 #include "cli/commands.h"
 #include "cli/scale.h"
+#include "cli/spec_flags.h"
 #include "common/job_spec.h"
-#include "common/parse_count.h"
 
 namespace tminus {
 namespace {
@@ -24,22 +24,11 @@ struct ScaleFlags {
 };
 
 absl::Status ToOptions(const ScaleFlags& flags, ScaleOptions* options) {
-  absl::StatusOr<int64_t> n = ParseCount(flags.n, "--n");
-  if (!n.ok()) return n.status();
   JobSpec spec;  // validated like a submit, so errors read the same
-  spec.n = *n;
   spec.executor = ExecutorKind::kThreads;
-  if (flags.chunks.empty() == flags.chunk_size.empty()) {
-    return absl::InvalidArgumentError("give exactly one of --chunks and --chunk-size");
-  }
-  if (!flags.chunks.empty()) {
-    absl::StatusOr<int64_t> chunks = ParseCount(flags.chunks, "--chunks");
-    if (!chunks.ok()) return chunks.status();
-    spec.chunk_count = *chunks;
-  } else {
-    absl::StatusOr<int64_t> size = ParseCount(flags.chunk_size, "--chunk-size");
-    if (!size.ok()) return size.status();
-    spec.chunk_size = *size;
+  if (absl::Status sized = ParseSizeFlags(flags.n, flags.chunks, flags.chunk_size, &spec);
+      !sized.ok()) {
+    return sized;
   }
   if (absl::Status valid = ValidateJobSpec(spec); !valid.ok()) return valid;
   options->n = spec.n;

@@ -9,8 +9,8 @@
 #include "cli/client.h"
 #include "cli/commands.h"
 #include "cli/follow.h"
+#include "cli/spec_flags.h"
 #include "common/job_spec.h"
-#include "common/parse_count.h"
 #include "common/proto_convert.h"
 
 namespace tminus {
@@ -35,20 +35,9 @@ std::string NewRequestId() {
 
 absl::StatusOr<JobSpec> SpecFromFlags(const SubmitFlags& flags) {
   JobSpec spec;
-  absl::StatusOr<int64_t> n = ParseCount(flags.n, "--n");
-  if (!n.ok()) return n.status();
-  spec.n = *n;
-  if (flags.chunks.empty() == flags.chunk_size.empty()) {
-    return absl::InvalidArgumentError("give exactly one of --chunks and --chunk-size");
-  }
-  if (!flags.chunks.empty()) {
-    absl::StatusOr<int64_t> chunks = ParseCount(flags.chunks, "--chunks");
-    if (!chunks.ok()) return chunks.status();
-    spec.chunk_count = *chunks;
-  } else {
-    absl::StatusOr<int64_t> size = ParseCount(flags.chunk_size, "--chunk-size");
-    if (!size.ok()) return size.status();
-    spec.chunk_size = *size;
+  if (absl::Status sized = ParseSizeFlags(flags.n, flags.chunks, flags.chunk_size, &spec);
+      !sized.ok()) {
+    return sized;
   }
   if (absl::Status s = ParseExecutor(flags.executor, "--executor", &spec.executor); !s.ok()) {
     return s;

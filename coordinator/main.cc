@@ -1,6 +1,5 @@
-// tminus-coordinator: flags, wiring, signals. See docs/operations.md.
+// tminus-coordinator: flags, wiring, signals. See docs/architecture.md.
 #include <signal.h>
-#include <sys/prctl.h>
 
 #include <cstdio>
 #include <fstream>
@@ -8,6 +7,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/synchronization/mutex.h"
+#include "common/daemon.h"
 #include "common/logging.h"
 #include "common/rpc.h"
 #include "coordinator/service/server.h"
@@ -24,16 +24,6 @@ bool WritePortFile(const std::string& path, int port) {
   return std::rename(temp.c_str(), path.c_str()) == 0;  // readers never see half a file
 }
 
-int WaitForStopSignal() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  int received = 0;
-  sigwait(&signals, &received);
-  return received;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -45,7 +35,6 @@ int main(int argc, char** argv) {
                "tminus-worker daemons over gRPC."};
   tminus::ServerOptions options;
   std::string port_file;
-  std::string log_level = "info";
   double heartbeat_s = 2.0;
   double lease_timeout_s = 10.0;
   app.add_option("--listen", options.listen, "HOST:PORT to serve on; port 0 picks a free one")
@@ -63,18 +52,10 @@ int main(int argc, char** argv) {
   app.add_option("--max-attempts", options.scheduler.max_attempts,
                  "attempts per chunk before its job fails")
       ->capture_default_str()->check(CLI::Range(1, 100));
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
-      ->capture_default_str();
-  bool exit_with_parent = false;
-  app.add_flag("--exit-with-parent", exit_with_parent,
-               "get SIGTERM when the process that started this one dies (for local clusters "
-               "started by `tminus demo` and the tests)")->group("");
+  tminus::DaemonFlags daemon;
+  tminus::AddDaemonFlags(app, &daemon);
   CLI11_PARSE(app, argc, argv);
-  if (exit_with_parent) prctl(PR_SET_PDEATHSIG, SIGTERM);
-  if (!tminus::SetLogLevel(log_level)) {
-    std::cerr << "--log-level: unknown level '" << log_level << "'\n";
-    return 2;
-  }
+  if (!tminus::ApplyDaemonFlags(daemon)) return 2;
   if (lease_timeout_s <= heartbeat_s) {
     std::cerr << "--lease-timeout must be longer than --heartbeat-interval\n";
     return 2;
@@ -82,13 +63,8 @@ int main(int argc, char** argv) {
   options.scheduler.heartbeat_interval_ns = static_cast<int64_t>(heartbeat_s * 1e9);
   options.scheduler.lease_timeout_ns = static_cast<int64_t>(lease_timeout_s * 1e9);
 
-  // Block the stop signals before any thread starts, so only sigwait sees them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  // Before any thread starts, so only sigwait sees the stop signals.
+  const sigset_t signals = tminus::BlockStopSignals();
 
   auto log = tminus::Logger("coordinator");
   auto server = tminus::CoordinatorServer::Start(options);
@@ -101,7 +77,7 @@ int main(int argc, char** argv) {
     log->error("cannot write --port-file {}", port_file);
     return 1;
   }
-  const int signal_number = WaitForStopSignal();
+  const int signal_number = tminus::WaitForStopSignal(signals);
   log->info("signal={} shutting down", signal_number);
   (*server)->Shutdown(std::chrono::seconds(5));
   log->info("stopped");

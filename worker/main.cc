@@ -1,7 +1,6 @@
 // tminus-worker: connects to a coordinator and runs the chunks it leases.
 // Started with `--child PARENT_PID` it is instead one slot's child process.
 #include <signal.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -12,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/daemon.h"
 #include "common/logging.h"
 #include "common/rpc.h"
 #include "worker/child_process.h"
@@ -51,7 +51,6 @@ int main(int argc, char** argv) {
   tminus::WorkerOptions options;
   options.slots = tminus::OnlineCpus();
   std::string executors = "threads,processes";
-  std::string log_level = "info";
   double kill_grace_s = 2.0;
   double drain_timeout_s = 30.0;
   app.add_option("--coordinator", options.coordinator, "coordinator HOST:PORT")
@@ -71,21 +70,13 @@ int main(int argc, char** argv) {
                  "on SIGTERM: seconds running chunks get to finish before they are handed back "
                  "(keep it below the service manager's stop timeout)")
       ->capture_default_str()->check(CLI::Range(0.0, 86400.0));
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
-      ->capture_default_str();
-  bool exit_with_parent = false;
-  app.add_flag("--exit-with-parent", exit_with_parent,
-               "get SIGTERM when the process that started this one dies (for local clusters "
-               "started by `tminus demo` and the tests)")->group("");
+  tminus::DaemonFlags daemon;
+  tminus::AddDaemonFlags(app, &daemon);
   CLI11_PARSE(app, argc, argv);
-  if (exit_with_parent) prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (!tminus::ApplyDaemonFlags(daemon)) return 2;
   if (!ParseExecutors(executors, &options)) {
     std::cerr << "--executors: use threads, processes or threads,processes; got '" << executors
               << "'\n";
-    return 2;
-  }
-  if (!tminus::SetLogLevel(log_level)) {
-    std::cerr << "--log-level: unknown level '" << log_level << "'\n";
     return 2;
   }
   if (options.worker_id.empty()) {
@@ -98,17 +89,12 @@ int main(int argc, char** argv) {
   options.kill_grace = std::chrono::milliseconds(static_cast<int64_t>(kill_grace_s * 1000));
   options.child_binary = SelfBinary();
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  // Before any thread starts, so only sigwait sees the stop signals.
+  const sigset_t signals = tminus::BlockStopSignals();
 
   tminus::SessionClient client(options);
   std::thread serving([&] { client.Run(); });
-  int received = 0;
-  sigwait(&signals, &received);
+  const int received = tminus::WaitForStopSignal(signals);
   tminus::Logger("worker")->info("worker={} signal={} draining", options.worker_id, received);
   // A planned stop: nothing is lost and nothing is retried because of it.
   client.Drain(std::chrono::milliseconds(static_cast<int64_t>(drain_timeout_s * 1000)),
