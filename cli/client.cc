@@ -5,10 +5,17 @@
 
 namespace tminus {
 
-JobClient::JobClient(const std::string& coordinator, std::chrono::milliseconds deadline)
+JobClient::JobClient(const std::string& coordinator, std::chrono::milliseconds deadline,
+                     ClientSecurity security)
     : target_(coordinator),
       deadline_(deadline),
-      stub_(v1::JobService::NewStub(MakeChannel(coordinator))) {}
+      security_(std::move(security)),
+      stub_(v1::JobService::NewStub(MakeSecureChannel(coordinator, security_))) {}
+
+void JobClient::Prepare(grpc::ClientContext* context, bool with_deadline) const {
+  if (with_deadline) SetDeadline(context, deadline_);
+  Authenticate(context, security_);
+}
 
 absl::Status JobClient::Finish(const grpc::Status& status) const {
   return FromGrpcStatus(status);
@@ -16,7 +23,7 @@ absl::Status JobClient::Finish(const grpc::Status& status) const {
 
 absl::StatusOr<v1::Job> JobClient::Submit(const v1::SubmitJobRequest& request) {
   grpc::ClientContext context;
-  SetDeadline(&context, deadline_);
+  Prepare(&context);
   v1::SubmitJobResponse response;
   absl::Status status = Finish(stub_->SubmitJob(&context, request, &response));
   if (!status.ok()) return status;
@@ -25,7 +32,7 @@ absl::StatusOr<v1::Job> JobClient::Submit(const v1::SubmitJobRequest& request) {
 
 absl::StatusOr<v1::Job> JobClient::Get(uint64_t job_id) {
   grpc::ClientContext context;
-  SetDeadline(&context, deadline_);
+  Prepare(&context);
   v1::GetJobRequest request;
   request.set_job_id(job_id);
   v1::GetJobResponse response;
@@ -37,7 +44,7 @@ absl::StatusOr<v1::Job> JobClient::Get(uint64_t job_id) {
 absl::StatusOr<v1::ListJobsResponse> JobClient::List(int page_size,
                                                      const std::string& page_token) {
   grpc::ClientContext context;
-  SetDeadline(&context, deadline_);
+  Prepare(&context);
   v1::ListJobsRequest request;
   request.set_page_size(page_size);
   request.set_page_token(page_token);
@@ -49,7 +56,7 @@ absl::StatusOr<v1::ListJobsResponse> JobClient::List(int page_size,
 
 absl::StatusOr<v1::Job> JobClient::Cancel(uint64_t job_id) {
   grpc::ClientContext context;
-  SetDeadline(&context, deadline_);
+  Prepare(&context);
   v1::CancelJobRequest request;
   request.set_job_id(job_id);
   v1::CancelJobResponse response;
@@ -60,7 +67,7 @@ absl::StatusOr<v1::Job> JobClient::Cancel(uint64_t job_id) {
 
 absl::StatusOr<v1::JobReport> JobClient::Report(uint64_t job_id) {
   grpc::ClientContext context;
-  SetDeadline(&context, deadline_);
+  Prepare(&context);
   v1::GetJobReportRequest request;
   request.set_job_id(job_id);
   v1::GetJobReportResponse response;
@@ -71,7 +78,7 @@ absl::StatusOr<v1::JobReport> JobClient::Report(uint64_t job_id) {
 
 absl::StatusOr<v1::ListWorkersResponse> JobClient::Workers() {
   grpc::ClientContext context;
-  SetDeadline(&context, deadline_);
+  Prepare(&context);
   v1::ListWorkersResponse response;
   absl::Status status = Finish(stub_->ListWorkers(&context, v1::ListWorkersRequest(), &response));
   if (!status.ok()) return status;
@@ -84,6 +91,7 @@ absl::StatusOr<v1::WatchJobResponse> JobClient::Watch(
   // No deadline (jobs may run for days); without wait-for-ready the call still
   // fails at once with UNAVAILABLE when the coordinator cannot be reached.
   grpc::ClientContext context;
+  Prepare(&context, /*with_deadline=*/false);
   v1::WatchJobRequest request;
   request.set_job_id(job_id);
   request.set_interval_ms(interval_ms);

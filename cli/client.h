@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/security.h"
 #include "tminus/v1/jobs.grpc.pb.h"
 
 namespace tminus {
@@ -16,7 +17,8 @@ namespace tminus {
 class JobClient {
  public:
   explicit JobClient(const std::string& coordinator,
-                     std::chrono::milliseconds deadline = std::chrono::seconds(10));
+                     std::chrono::milliseconds deadline = std::chrono::seconds(10),
+                     ClientSecurity security = {});
 
   const std::string& target() const { return target_; }
   absl::StatusOr<v1::Job> Submit(const v1::SubmitJobRequest& request);
@@ -34,9 +36,12 @@ class JobClient {
 
  private:
   absl::Status Finish(const grpc::Status& status) const;
+  // A context with the deadline (when `with_deadline`) and the token.
+  void Prepare(grpc::ClientContext* context, bool with_deadline = true) const;
 
   std::string target_;
   std::chrono::milliseconds deadline_;
+  ClientSecurity security_;
   std::unique_ptr<v1::JobService::Stub> stub_;
 };
 

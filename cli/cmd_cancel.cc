@@ -15,7 +15,7 @@ void AddCancelCommand(CLI::App& app, CliContext& ctx) {
   cmd->callback([&ctx, job] {
     absl::StatusOr<uint64_t> id = ParseJobId(*job);
     if (!id.ok()) return FailUsage(ctx, std::string(id.status().message()));
-    absl::StatusOr<v1::Job> result = JobClient(ctx.coordinator).Cancel(*id);
+    absl::StatusOr<v1::Job> result = MakeClient(ctx).Cancel(*id);
     if (!result.ok()) return Fail(ctx, result.status());
     std::cout << "job " << result->id() << ": " << StateName(result->state()) << "\n";
   });

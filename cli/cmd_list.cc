@@ -19,7 +19,7 @@ void AddListCommand(CLI::App& app, CliContext& ctx) {
   cmd->callback([&ctx, output, limit, all] {
     OutputFormat format;
     if (!ResolveOutput(ctx, *output, &format)) return;
-    JobClient client(ctx.coordinator);
+    JobClient client = MakeClient(ctx);
     v1::ListJobsResponse combined;
     std::string token;
     do {

@@ -19,7 +19,7 @@ void AddReportCommand(CLI::App& app, CliContext& ctx) {
     if (!ResolveOutput(ctx, *output, &format)) return;
     absl::StatusOr<uint64_t> id = ParseJobId(*job);
     if (!id.ok()) return FailUsage(ctx, std::string(id.status().message()));
-    absl::StatusOr<v1::JobReport> report = JobClient(ctx.coordinator).Report(*id);
+    absl::StatusOr<v1::JobReport> report = MakeClient(ctx).Report(*id);
     if (!report.ok()) return Fail(ctx, report.status());
     PrintReport(*report, format, std::cout);
   });

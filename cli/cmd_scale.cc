@@ -82,7 +82,7 @@ void AddScaleCommand(CLI::App& app, CliContext& ctx) {
     if (absl::Status valid = ToOptions(*flags, &options); !valid.ok()) {
       return FailUsage(ctx, std::string(valid.message()));
     }
-    JobClient client(ctx.coordinator);
+    JobClient client = MakeClient(ctx);
     absl::StatusOr<ScaleStudy> study =
         RunScaleStudy(client, options, [](const std::string& line) { std::cerr << "  " << line << "\n"; });
     if (!study.ok()) {

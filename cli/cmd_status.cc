@@ -18,7 +18,7 @@ void AddStatusCommand(CLI::App& app, CliContext& ctx) {
     if (!ResolveOutput(ctx, *output, &format)) return;
     absl::StatusOr<uint64_t> id = ParseJobId(*job);
     if (!id.ok()) return FailUsage(ctx, std::string(id.status().message()));
-    absl::StatusOr<v1::Job> result = JobClient(ctx.coordinator).Get(*id);
+    absl::StatusOr<v1::Job> result = MakeClient(ctx).Get(*id);
     if (!result.ok()) return Fail(ctx, result.status());
     PrintJob(*result, format, std::cout);
   });

@@ -57,7 +57,7 @@ void RunSubmit(CliContext& ctx, const SubmitFlags& flags) {
     FailUsage(ctx, std::string(spec.status().message()));
     return;
   }
-  JobClient client(ctx.coordinator);
+  JobClient client = MakeClient(ctx);
   v1::SubmitJobRequest request;
   request.set_request_id(NewRequestId());
   *request.mutable_spec() = ToProto(*spec);

@@ -22,7 +22,7 @@ void AddWatchCommand(CLI::App& app, CliContext& ctx) {
     if (!id.ok()) return FailUsage(ctx, std::string(id.status().message()));
     const bool terminal = isatty(STDOUT_FILENO);
     const int interval = *interval_ms != 0 ? *interval_ms : (terminal ? 250 : 1000);
-    JobClient client(ctx.coordinator);
+    JobClient client = MakeClient(ctx);
     ProgressView view(std::cout, terminal);
     absl::StatusOr<v1::WatchJobResponse> last =
         client.Watch(*id, interval, [&](const v1::WatchJobResponse& s) { view.Update(s); });

@@ -14,7 +14,7 @@ void AddWorkersCommand(CLI::App& app, CliContext& ctx) {
   cmd->callback([&ctx, output] {
     OutputFormat format;
     if (!ResolveOutput(ctx, *output, &format)) return;
-    absl::StatusOr<v1::ListWorkersResponse> workers = JobClient(ctx.coordinator).Workers();
+    absl::StatusOr<v1::ListWorkersResponse> workers = MakeClient(ctx).Workers();
     if (!workers.ok()) return Fail(ctx, workers.status());
     PrintWorkers(*workers, format, std::cout);
   });

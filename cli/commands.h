@@ -6,7 +6,9 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
+#include "cli/client.h"
 #include "cli/output.h"
+#include "common/security.h"
 
 namespace tminus {
 
@@ -20,8 +22,17 @@ enum ExitCode : int {
 
 struct CliContext {
   std::string coordinator = "127.0.0.1:7070";
+  std::string token_file;  // or the TMINUS_TOKEN environment variable
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
+  ClientSecurity security;  // loaded from the above once the flags are parsed
   int exit_code = kExitOk;
 };
+
+// A JobClient for the coordinator and credentials the flags name.
+JobClient MakeClient(const CliContext& ctx,
+                     std::chrono::milliseconds deadline = std::chrono::seconds(10));
 
 // Prints "tminus: <message>" to stderr and records the exit code for it.
 void Fail(CliContext& ctx, const absl::Status& status);

@@ -38,6 +38,10 @@ void AddOutputOption(CLI::App* command, std::string* format) {
       ->capture_default_str();
 }
 
+JobClient MakeClient(const CliContext& ctx, std::chrono::milliseconds deadline) {
+  return JobClient(ctx.coordinator, deadline, ctx.security);
+}
+
 bool ResolveOutput(CliContext& ctx, const std::string& text, OutputFormat* out) {
   if (ParseOutputFormat(text, out)) return true;
   FailUsage(ctx, absl::StrCat("--output: must be table, json or csv, got '", text, "'"));
@@ -59,7 +63,21 @@ int main(int argc, char** argv) {
   CliContext ctx;
   app.add_option("-c,--coordinator", ctx.coordinator, "coordinator HOST:PORT")
       ->envname("TMINUS_COORDINATOR")->capture_default_str();
+  app.add_option("--token-file", ctx.token_file,
+                 "file holding the token to send (default: the TMINUS_TOKEN variable)");
+  app.add_option("--tls-ca", ctx.tls_ca, "PEM CA of the coordinator's certificate: use TLS");
+  app.add_option("--tls-cert", ctx.tls_cert, "PEM client certificate, for mutual TLS");
+  app.add_option("--tls-key", ctx.tls_key, "PEM key of --tls-cert");
   app.set_version_flag("--version", std::string(Version()));
+  app.parse_complete_callback([&ctx] {
+    absl::StatusOr<ClientSecurity> security =
+        LoadClientSecurity(ctx.token_file, ctx.tls_ca, ctx.tls_cert, ctx.tls_key);
+    if (!security.ok()) {
+      std::cerr << "tminus: " << security.status().message() << "\n";
+      throw CLI::RuntimeError(kExitUsage);
+    }
+    ctx.security = *security;
+  });
   AddSubmitCommand(app, ctx);
   AddWatchCommand(app, ctx);
   AddStatusCommand(app, ctx);
@@ -72,7 +90,7 @@ int main(int argc, char** argv) {
   SetLogLevel("warn");  // the CLI's own gRPC/log chatter stays out of the output
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::Error& e) {
     const int code = app.exit(e);  // prints help, version or the error
     return code == 0 ? kExitOk : kExitUsage;
   }

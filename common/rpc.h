@@ -23,8 +23,11 @@ inline constexpr int kMaxMessageBytes = 16 * 1024 * 1024;
 grpc::Status ToGrpcStatus(const absl::Status& status);
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
-// An insecure channel to host:port with the shared keepalive settings.
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target);
+// A channel to host:port with the shared keepalive settings; insecure unless
+// credentials are given (see common/security.h).
+std::shared_ptr<grpc::Channel> MakeChannel(
+    const std::string& target,
+    std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials());
 
 // Applies the shared server settings (keepalive, message size).
 void ConfigureServerBuilder(grpc::ServerBuilder* builder);

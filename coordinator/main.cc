@@ -52,6 +52,16 @@ int main(int argc, char** argv) {
   app.add_option("--max-attempts", options.scheduler.max_attempts,
                  "attempts per chunk before its job fails")
       ->capture_default_str()->check(CLI::Range(1, 100));
+  std::string client_tokens, worker_tokens, admin_tokens, tls_cert, tls_key, tls_client_ca;
+  app.add_option("--client-token-file", client_tokens,
+                 "tokens (one a line) that may use JobService: submit, watch, cancel, ...");
+  app.add_option("--worker-token-file", worker_tokens,
+                 "tokens (one a line) that may open worker sessions");
+  app.add_option("--admin-token-file", admin_tokens, "tokens (one a line) that may do both");
+  app.add_option("--tls-cert", tls_cert, "PEM certificate chain: serve TLS");
+  app.add_option("--tls-key", tls_key, "PEM private key of --tls-cert");
+  app.add_option("--tls-client-ca", tls_client_ca,
+                 "PEM CA: require client certificates it signed (mutual TLS)");
   tminus::DaemonFlags daemon;
   tminus::AddDaemonFlags(app, &daemon);
   CLI11_PARSE(app, argc, argv);
@@ -67,6 +77,19 @@ int main(int argc, char** argv) {
   const sigset_t signals = tminus::BlockStopSignals();
 
   auto log = tminus::Logger("coordinator");
+  absl::StatusOr<tminus::TokenSet> tokens =
+      tminus::TokenSet::Load(client_tokens, worker_tokens, admin_tokens);
+  absl::StatusOr<tminus::ServerTls> tls = tminus::LoadServerTls(tls_cert, tls_key, tls_client_ca);
+  if (!tokens.ok() || !tls.ok()) {
+    std::cerr << (tokens.ok() ? tls.status() : tokens.status()).message() << "\n";
+    return 2;
+  }
+  options.tokens = *tokens;
+  options.tls = *tls;
+  if (options.tokens.open()) {
+    log->warn("no token configured: anyone who can reach {} may submit work and pose as a "
+              "worker (see docs/security.md)", options.listen);
+  }
   auto server = tminus::CoordinatorServer::Start(options);
   if (!server.ok()) {
     log->error("{}", server.status().ToString());

@@ -70,6 +70,12 @@ int main(int argc, char** argv) {
                  "on SIGTERM: seconds running chunks get to finish before they are handed back "
                  "(keep it below the service manager's stop timeout)")
       ->capture_default_str()->check(CLI::Range(0.0, 86400.0));
+  std::string token_file, tls_ca, tls_cert, tls_key;
+  app.add_option("--token-file", token_file,
+                 "file holding the worker token (default: the TMINUS_TOKEN variable)");
+  app.add_option("--tls-ca", tls_ca, "PEM CA of the coordinator's certificate: use TLS");
+  app.add_option("--tls-cert", tls_cert, "PEM client certificate, for mutual TLS");
+  app.add_option("--tls-key", tls_key, "PEM key of --tls-cert");
   tminus::DaemonFlags daemon;
   tminus::AddDaemonFlags(app, &daemon);
   CLI11_PARSE(app, argc, argv);
@@ -88,6 +94,13 @@ int main(int argc, char** argv) {
   }
   options.kill_grace = std::chrono::milliseconds(static_cast<int64_t>(kill_grace_s * 1000));
   options.child_binary = SelfBinary();
+  absl::StatusOr<tminus::ClientSecurity> security =
+      tminus::LoadClientSecurity(token_file, tls_ca, tls_cert, tls_key);
+  if (!security.ok()) {
+    std::cerr << security.status().message() << "\n";
+    return 2;
+  }
+  options.security = *security;
 
   // Before any thread starts, so only sigwait sees the stop signals.
   const sigset_t signals = tminus::BlockStopSignals();

@@ -26,7 +26,7 @@ SessionClient::SessionClient(WorkerOptions options)
     : options_(std::move(options)),
       incarnation_(RandomIncarnation()),
       credits_(options_.slots, options_.prefetch) {
-  channel_ = MakeChannel(options_.coordinator);
+  channel_ = MakeSecureChannel(options_.coordinator, options_.security);
   stub_ = v1::WorkerService::NewStub(channel_);
   PoolOptions pool;
   pool.slots = options_.slots;
@@ -88,6 +88,7 @@ void SessionClient::Run() {
 bool SessionClient::RunSession(uint64_t epoch) {
   auto log = Logger("worker");
   grpc::ClientContext context;
+  Authenticate(&context, options_.security);
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) return false;

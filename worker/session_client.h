@@ -19,6 +19,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "common/security.h"
 #include "tminus/v1/worker.grpc.pb.h"
 #include "worker/credit_policy.h"
 #include "worker/slot_pool.h"
@@ -35,6 +36,7 @@ struct WorkerOptions {
   std::string child_binary;
   std::chrono::milliseconds kill_grace{2000};
   std::chrono::milliseconds max_backoff{5000};
+  ClientSecurity security;  // token and TLS towards the coordinator
 };
 
 class SessionClient {

@@ -134,7 +134,11 @@ void Scheduler::ReleaseLeases(Session& session, const std::string& reason, bool 
   const std::string worker_id = record.hello.worker_id;
   const auto leases = std::move(session.leases);
   session.leases.clear();
-  record.leases_lost += static_cast<int64_t>(leases.size());
+  // A draining worker closing its stream is a planned stop: whatever it
+  // still held (an Assign that crossed its Draining message) is handed back,
+  // not failed.
+  const bool planned = session.draining && !expired;
+  if (!planned) record.leases_lost += static_cast<int64_t>(leases.size());
   for (const auto& [job_id, chunk] : leases) {
     Job* job = FindJob(job_id);
     if (job == nullptr || job->terminal()) continue;
@@ -146,6 +150,15 @@ void Scheduler::ReleaseLeases(Session& session, const std::string& reason, bool 
       held->erase(lease);
     }
     if (attempt == 0) continue;
+    if (planned) {
+      ++job->stats().handed_back;
+      dirty_jobs_.insert(job->id());
+      if (!job->leases().contains(chunk) && !job->backups().contains(chunk)) {
+        job->Requeue(chunk, attempt);
+        MarkQueued(*job);
+      }
+      continue;
+    }
     if (expired) ++job->stats().lease_expiries;
     FailAttempt(*job, chunk, attempt, worker_id, absl::StrCat("lease lost: ", reason));
   }

@@ -11,6 +11,13 @@ namespace tminus {
 namespace {
 
 constexpr int kDefaultPageSize = 100;
+
+// A WatchJob refused before it starts.
+class RejectedWatch final : public grpc::ServerWriteReactor<v1::WatchJobResponse> {
+ public:
+  explicit RejectedWatch(const grpc::Status& status) { Finish(status); }
+  void OnDone() override { delete this; }
+};
 constexpr int kMaxPageSize = 1000;
 
 grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, const absl::Status& status) {
@@ -20,6 +27,10 @@ grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, const absl
 }
 
 }  // namespace
+
+absl::Status JobServiceImpl::Authorize(grpc::CallbackServerContext* context) const {
+  return tokens_->Check(context->client_metadata(), Role::kClient);
+}
 
 // A submit or cancel is answered only once it would survive a crash.
 grpc::ServerUnaryReactor* JobServiceImpl::ReplyWhenDurable(grpc::CallbackServerContext* context,
@@ -33,6 +44,7 @@ grpc::ServerUnaryReactor* JobServiceImpl::ReplyWhenDurable(grpc::CallbackServerC
 grpc::ServerUnaryReactor* JobServiceImpl::SubmitJob(grpc::CallbackServerContext* context,
                                                     const v1::SubmitJobRequest* request,
                                                     v1::SubmitJobResponse* response) {
+  if (absl::Status denied = Authorize(context); !denied.ok()) return Reply(context, denied);
   if (!request->has_spec()) return Reply(context, absl::InvalidArgumentError("spec: required"));
   const JobSpec spec = FromProto(request->spec());
   const absl::Status status = host_->Run([&](Scheduler& s) -> absl::Status {
@@ -47,6 +59,7 @@ grpc::ServerUnaryReactor* JobServiceImpl::SubmitJob(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* JobServiceImpl::GetJob(grpc::CallbackServerContext* context,
                                                  const v1::GetJobRequest* request,
                                                  v1::GetJobResponse* response) {
+  if (absl::Status denied = Authorize(context); !denied.ok()) return Reply(context, denied);
   const absl::Status status = host_->Run([&](Scheduler& s) -> absl::Status {
     absl::StatusOr<JobView> view = s.GetJob(request->job_id());
     if (!view.ok()) return view.status();
@@ -59,6 +72,7 @@ grpc::ServerUnaryReactor* JobServiceImpl::GetJob(grpc::CallbackServerContext* co
 grpc::ServerUnaryReactor* JobServiceImpl::ListJobs(grpc::CallbackServerContext* context,
                                                    const v1::ListJobsRequest* request,
                                                    v1::ListJobsResponse* response) {
+  if (absl::Status denied = Authorize(context); !denied.ok()) return Reply(context, denied);
   if (request->page_size() < 0 || request->page_size() > kMaxPageSize) {
     return Reply(context, absl::InvalidArgumentError(absl::StrCat(
                               "page_size: must be between 0 and ", kMaxPageSize, ", got ",
@@ -83,6 +97,7 @@ grpc::ServerUnaryReactor* JobServiceImpl::ListJobs(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* JobServiceImpl::CancelJob(grpc::CallbackServerContext* context,
                                                     const v1::CancelJobRequest* request,
                                                     v1::CancelJobResponse* response) {
+  if (absl::Status denied = Authorize(context); !denied.ok()) return Reply(context, denied);
   const absl::Status status = host_->Run([&](Scheduler& s) -> absl::Status {
     if (absl::Status cancelled = s.Cancel(request->job_id()); !cancelled.ok()) return cancelled;
     ToProto(*s.GetJob(request->job_id()), response->mutable_job());
@@ -93,13 +108,16 @@ grpc::ServerUnaryReactor* JobServiceImpl::CancelJob(grpc::CallbackServerContext*
 
 grpc::ServerWriteReactor<v1::WatchJobResponse>* JobServiceImpl::WatchJob(
     grpc::CallbackServerContext* context, const v1::WatchJobRequest* request) {
-  (void)context;
+  if (absl::Status denied = Authorize(context); !denied.ok()) {
+    return new RejectedWatch(ToGrpcStatus(denied));
+  }
   return new WatchReactor(host_, request->job_id(), request->interval_ms());
 }
 
 grpc::ServerUnaryReactor* JobServiceImpl::GetJobReport(grpc::CallbackServerContext* context,
                                                        const v1::GetJobReportRequest* request,
                                                        v1::GetJobReportResponse* response) {
+  if (absl::Status denied = Authorize(context); !denied.ok()) return Reply(context, denied);
   const absl::Status status = host_->Run([&](Scheduler& s) -> absl::Status {
     absl::StatusOr<JobReport> report = s.GetReport(request->job_id());
     if (!report.ok()) return report.status();
@@ -112,6 +130,7 @@ grpc::ServerUnaryReactor* JobServiceImpl::GetJobReport(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* JobServiceImpl::ListWorkers(grpc::CallbackServerContext* context,
                                                       const v1::ListWorkersRequest* request,
                                                       v1::ListWorkersResponse* response) {
+  if (absl::Status denied = Authorize(context); !denied.ok()) return Reply(context, denied);
   (void)request;
   const std::vector<WorkerView> views = host_->Run([](Scheduler& s) { return s.ListWorkers(); });
   for (const WorkerView& view : views) ToProto(view, response->add_workers());

@@ -3,6 +3,7 @@
 // rules here are about the wire (paging tokens, watch intervals).
 #pragma once
 
+#include "common/security.h"
 #include "coordinator/service/scheduler_host.h"
 #include "tminus/v1/jobs.grpc.pb.h"
 
@@ -10,7 +11,7 @@ namespace tminus {
 
 class JobServiceImpl final : public v1::JobService::CallbackService {
  public:
-  explicit JobServiceImpl(SchedulerHost* host) : host_(host) {}
+  JobServiceImpl(SchedulerHost* host, const TokenSet* tokens) : host_(host), tokens_(tokens) {}
 
   grpc::ServerUnaryReactor* SubmitJob(grpc::CallbackServerContext* context,
                                       const v1::SubmitJobRequest* request,
@@ -36,7 +37,10 @@ class JobServiceImpl final : public v1::JobService::CallbackService {
  private:
   grpc::ServerUnaryReactor* ReplyWhenDurable(grpc::CallbackServerContext* context,
                                              const absl::Status& status);
+  // OK, UNAUTHENTICATED or PERMISSION_DENIED for a client call.
+  absl::Status Authorize(grpc::CallbackServerContext* context) const;
   SchedulerHost* host_;
+  const TokenSet* tokens_;
 };
 
 }  // namespace tminus

@@ -25,12 +25,13 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
   server->host_ =
       std::make_unique<SchedulerHost>(RealClock::Get(), options.scheduler, std::move(store));
   if (absl::Status recovered = server->host_->Recover(); !recovered.ok()) return recovered;
-  server->jobs_ = std::make_unique<JobServiceImpl>(server->host_.get());
-  server->workers_ = std::make_unique<WorkerServiceImpl>(server->host_.get());
+  server->tokens_ = options.tokens;
+  server->jobs_ = std::make_unique<JobServiceImpl>(server->host_.get(), &server->tokens_);
+  server->workers_ = std::make_unique<WorkerServiceImpl>(server->host_.get(), &server->tokens_);
 
   grpc::ServerBuilder builder;
   ConfigureServerBuilder(&builder);
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &server->port_);
+  builder.AddListeningPort(options.listen, MakeServerCredentials(options.tls), &server->port_);
   builder.RegisterService(server->jobs_.get());
   builder.RegisterService(server->workers_.get());
   server->server_ = builder.BuildAndStart();

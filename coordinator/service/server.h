@@ -8,6 +8,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
+#include "common/security.h"
 #include "coordinator/core/types.h"
 #include "coordinator/service/job_service.h"
 #include "coordinator/service/scheduler_host.h"
@@ -20,6 +21,8 @@ struct ServerOptions {
   SchedulerOptions scheduler;
   // Folder of the SQLite state file; "" or ":memory:" keeps state in memory.
   std::string state_dir;
+  TokenSet tokens;  // none: open access
+  ServerTls tls;    // none: plaintext
 };
 
 // Threading: Start and Shutdown from one thread; the rest is gRPC's.
@@ -41,6 +44,7 @@ class CoordinatorServer {
  private:
   CoordinatorServer() = default;
 
+  TokenSet tokens_;
   std::unique_ptr<SchedulerHost> host_;
   std::unique_ptr<JobServiceImpl> jobs_;
   std::unique_ptr<WorkerServiceImpl> workers_;

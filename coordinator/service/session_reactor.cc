@@ -204,8 +204,22 @@ void SessionReactor::OnDone() {
   delete this;
 }
 
+namespace {
+// A session refused before it starts (bad or missing worker token).
+class RejectedSession final
+    : public grpc::ServerBidiReactor<v1::WorkerMessage, v1::CoordinatorMessage> {
+ public:
+  explicit RejectedSession(const grpc::Status& status) { Finish(status); }
+  void OnDone() override { delete this; }
+};
+}  // namespace
+
 grpc::ServerBidiReactor<v1::WorkerMessage, v1::CoordinatorMessage>* WorkerServiceImpl::Session(
     grpc::CallbackServerContext* context) {
+  if (absl::Status denied = tokens_->Check(context->client_metadata(), Role::kWorker);
+      !denied.ok()) {
+    return new RejectedSession(ToGrpcStatus(denied));
+  }
   return new SessionReactor(host_, context->peer());
 }
 

@@ -2,6 +2,7 @@
 // forwards them to the SchedulerHost; business rules live in the core.
 #pragma once
 
+#include "common/security.h"
 #include "coordinator/service/scheduler_host.h"
 #include "tminus/v1/worker.grpc.pb.h"
 
@@ -9,13 +10,14 @@ namespace tminus {
 
 class WorkerServiceImpl final : public v1::WorkerService::CallbackService {
  public:
-  explicit WorkerServiceImpl(SchedulerHost* host) : host_(host) {}
+  WorkerServiceImpl(SchedulerHost* host, const TokenSet* tokens) : host_(host), tokens_(tokens) {}
 
   grpc::ServerBidiReactor<v1::WorkerMessage, v1::CoordinatorMessage>* Session(
       grpc::CallbackServerContext* context) override;
 
  private:
   SchedulerHost* host_;
+  const TokenSet* tokens_;
 };
 
 }  // namespace tminus

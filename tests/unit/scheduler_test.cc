@@ -95,6 +95,23 @@ TEST(SchedulerTest, ClosedSessionReleasesLeasesToOtherWorkers) {
   EXPECT_THAT(sim.scheduler().AddCredits(doomed, 1), StatusIs(absl::StatusCode::kAborted));
 }
 
+TEST(SchedulerTest, DrainingSessionClosingHandsItsLeasesBackWithoutRetries) {
+  Sim sim;
+  const SessionId leaving = sim.AddWorker("leaving", 2);
+  const JobId job = sim.Submit(10'000, 10);
+  ASSERT_GT(sim.held(leaving), 0);
+  TMINUS_EXPECT_OK(sim.scheduler().SetDraining(leaving));
+  sim.worker(leaving).closed = true;
+  sim.scheduler().CloseSession(leaving);  // an Assign crossed its Draining message
+  sim.AddWorker("staying", 2);
+  sim.Run();
+  ExpectExact(sim.scheduler(), job);
+  const JobReport report = *sim.scheduler().GetReport(job);
+  EXPECT_EQ(report.retries, 0);
+  EXPECT_EQ(report.failed_attempts, 0);
+  EXPECT_GT(report.handed_back, 0);
+}
+
 TEST(SchedulerTest, SecondResultForAChunkIsADuplicate) {
   Sim sim;
   const SessionId w = sim.AddWorker("w", 1, 1.0, 0);

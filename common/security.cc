@@ -1,0 +1,180 @@
+#include "common/security.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/rpc.h"
+
+namespace tminus {
+namespace {
+
+constexpr size_t kMinTokenBytes = 16;
+
+absl::StatusOr<std::string> ReadFile(const std::string& path, const std::string& flag) {
+  std::ifstream in(path);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read ", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// One token a line; blank lines and lines starting with '#' are skipped.
+absl::StatusOr<std::vector<std::string>> ReadTokens(const std::string& path,
+                                                    const std::string& flag) {
+  std::vector<std::string> tokens;
+  if (path.empty()) return tokens;
+  absl::StatusOr<std::string> text = ReadFile(path, flag);
+  if (!text.ok()) return text.status();
+  for (absl::string_view line : absl::StrSplit(*text, '\n')) {
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty() || line[0] == '#') continue;
+    if (line.size() < kMinTokenBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(flag, ": a token in ", path, " is under ",
+                                                     kMinTokenBytes, " bytes"));
+    }
+    tokens.emplace_back(line);
+  }
+  if (tokens.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, ": no token in ", path));
+  }
+  return tokens;
+}
+
+bool AnyEquals(const std::vector<std::string>& tokens, const std::string& presented) {
+  bool found = false;
+  for (const std::string& token : tokens) found |= ConstantTimeEquals(token, presented);
+  return found;
+}
+
+}  // namespace
+
+bool ConstantTimeEquals(const std::string& a, const std::string& b) {
+  unsigned diff = a.size() == b.size() ? 0u : 1u;
+  const size_t n = std::max(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    const unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff |= static_cast<unsigned>(x ^ y);
+  }
+  return diff == 0;
+}
+
+absl::StatusOr<ClientSecurity> LoadClientSecurity(const std::string& token_file,
+                                                  const std::string& ca_file,
+                                                  const std::string& cert_file,
+                                                  const std::string& key_file) {
+  ClientSecurity security;
+  if (!token_file.empty()) {
+    absl::StatusOr<std::vector<std::string>> tokens = ReadTokens(token_file, "--token-file");
+    if (!tokens.ok()) return tokens.status();
+    security.token = tokens->front();
+  } else if (const char* env = std::getenv("TMINUS_TOKEN"); env != nullptr) {
+    security.token = std::string(absl::StripAsciiWhitespace(env));
+  }
+  for (auto [path, flag, out] : {std::tuple{&ca_file, "--tls-ca", &security.ca_pem},
+                                 std::tuple{&cert_file, "--tls-cert", &security.cert_pem},
+                                 std::tuple{&key_file, "--tls-key", &security.key_pem}}) {
+    if (path->empty()) continue;
+    absl::StatusOr<std::string> pem = ReadFile(*path, flag);
+    if (!pem.ok()) return pem.status();
+    *out = *pem;
+  }
+  if (security.cert_pem.empty() != security.key_pem.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  }
+  if (!security.cert_pem.empty() && security.ca_pem.empty()) {
+    return absl::InvalidArgumentError("--tls-cert needs --tls-ca (the coordinator's CA)");
+  }
+  return security;
+}
+
+std::shared_ptr<grpc::Channel> MakeSecureChannel(const std::string& target,
+                                                 const ClientSecurity& security) {
+  if (security.ca_pem.empty()) return MakeChannel(target);
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = security.ca_pem;
+  options.pem_cert_chain = security.cert_pem;
+  options.pem_private_key = security.key_pem;
+  return MakeChannel(target, grpc::SslCredentials(options));
+}
+
+void Authenticate(grpc::ClientContext* context, const ClientSecurity& security) {
+  if (!security.token.empty()) context->AddMetadata("authorization", "Bearer " + security.token);
+}
+
+absl::StatusOr<TokenSet> TokenSet::Load(const std::string& client_file,
+                                        const std::string& worker_file,
+                                        const std::string& admin_file) {
+  TokenSet set;
+  for (auto [path, flag, out] :
+       {std::tuple{&client_file, "--client-token-file", &set.client_},
+        std::tuple{&worker_file, "--worker-token-file", &set.worker_},
+        std::tuple{&admin_file, "--admin-token-file", &set.admin_}}) {
+    absl::StatusOr<std::vector<std::string>> tokens = ReadTokens(*path, flag);
+    if (!tokens.ok()) return tokens.status();
+    *out = std::move(*tokens);
+  }
+  return set;
+}
+
+absl::Status TokenSet::Check(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
+                             Role needed) const {
+  if (open()) return absl::OkStatus();
+  const auto header = metadata.find("authorization");
+  constexpr absl::string_view kBearer = "Bearer ";
+  if (header == metadata.end() || header->second.size() <= kBearer.size() ||
+      absl::string_view(header->second.data(), kBearer.size()) != kBearer) {
+    return absl::UnauthenticatedError("missing token: send 'authorization: Bearer <token>' "
+                                      "(--token-file or TMINUS_TOKEN)");
+  }
+  const std::string token(header->second.data() + kBearer.size(),
+                          header->second.size() - kBearer.size());
+  if (AnyEquals(admin_, token)) return absl::OkStatus();
+  const bool client = AnyEquals(client_, token);
+  const bool worker = AnyEquals(worker_, token);
+  if ((needed == Role::kClient && client) || (needed == Role::kWorker && worker)) {
+    return absl::OkStatus();
+  }
+  if (client || worker) {
+    return absl::PermissionDeniedError(needed == Role::kClient
+                                           ? "a worker token cannot use JobService"
+                                           : "a client token cannot open worker sessions");
+  }
+  return absl::UnauthenticatedError("unknown token");
+}
+
+absl::StatusOr<ServerTls> LoadServerTls(const std::string& cert_file, const std::string& key_file,
+                                        const std::string& client_ca_file) {
+  ServerTls tls;
+  for (auto [path, flag, out] : {std::tuple{&cert_file, "--tls-cert", &tls.cert_pem},
+                                 std::tuple{&key_file, "--tls-key", &tls.key_pem},
+                                 std::tuple{&client_ca_file, "--tls-client-ca", &tls.client_ca_pem}}) {
+    if (path->empty()) continue;
+    absl::StatusOr<std::string> pem = ReadFile(*path, flag);
+    if (!pem.ok()) return pem.status();
+    *out = *pem;
+  }
+  if (tls.cert_pem.empty() != tls.key_pem.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  }
+  if (!tls.client_ca_pem.empty() && tls.cert_pem.empty()) {
+    return absl::InvalidArgumentError("--tls-client-ca needs --tls-cert and --tls-key");
+  }
+  return tls;
+}
+
+std::shared_ptr<grpc::ServerCredentials> MakeServerCredentials(const ServerTls& tls) {
+  if (tls.cert_pem.empty()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions options(
+      tls.client_ca_pem.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  options.pem_root_certs = tls.client_ca_pem;
+  options.pem_key_cert_pairs.push_back({tls.key_pem, tls.cert_pem});
+  return grpc::SslServerCredentials(options);
+}
+
+}  // namespace tminus
