@@ -1,0 +1,209 @@
+// Tokens with roles and TLS / mutual TLS against a real coordinator on
+// 127.0.0.1:0, with a throwaway CA and certificates made by openssl.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/rpc.h"
+#include "common/security.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "tests/integration/test_server.h"
+#include "tests/testing/status_matchers.h"
+#include "tminus/v1/worker.grpc.pb.h"
+
+namespace tminus::testing {
+namespace {
+
+const std::string kClientToken = "client-token-0123456789abcdef";
+const std::string kWorkerToken = "worker-token-0123456789abcdef";
+const std::string kAdminToken = "admin-token-0123456789abcdef";
+
+std::string Dir() { return absl::StrCat(::testing::TempDir(), "tminus-security-", getpid()); }
+std::string Read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+// A CA, a server certificate for 127.0.0.1, a client certificate, and a
+// second CA that signed neither.
+void MakeCertificates() {
+  const std::string d = Dir();
+  Write(d + "/san.ext", "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+  const std::string key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+  const std::string script = absl::StrCat(
+      "set -e; cd ", d, ";",
+      "openssl req -x509 ", key, " -keyout ca.key -out ca.pem -days 2 -subj /CN=test-ca;",
+      "openssl req -x509 ", key, " -keyout other.key -out other.pem -days 2 -subj /CN=other-ca;",
+      "openssl req ", key, " -keyout server.key -out server.csr -subj /CN=localhost;",
+      "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+      "-out server.pem -extfile san.ext;",
+      "openssl req ", key, " -keyout client.key -out client.csr -subj /CN=test-client;",
+      "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+      "-out client.pem");
+  ASSERT_EQ(std::system(("(" + script + ") >/dev/null 2>&1").c_str()), 0);
+}
+
+class SecurityTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ASSERT_EQ(std::system(("rm -rf " + Dir() + " && mkdir -p " + Dir()).c_str()), 0);
+    MakeCertificates();
+    Write(Dir() + "/client.tokens", "# rotated monthly\nold-client-token-0123456789\n" + kClientToken + "\n");
+    Write(Dir() + "/worker.tokens", kWorkerToken + "\n");
+    Write(Dir() + "/admin.tokens", kAdminToken + "\n");
+  }
+
+  void Start(bool tls, bool mutual) {
+    ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    auto tokens = TokenSet::Load(Dir() + "/client.tokens", Dir() + "/worker.tokens",
+                                 Dir() + "/admin.tokens");
+    ASSERT_TRUE(tokens.ok()) << tokens.status();
+    options.tokens = *tokens;
+    if (tls) {
+      auto server_tls = LoadServerTls(Dir() + "/server.pem", Dir() + "/server.key",
+                                      mutual ? Dir() + "/ca.pem" : "");
+      ASSERT_TRUE(server_tls.ok());
+      options.tls = *server_tls;
+    }
+    auto server = CoordinatorServer::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+  }
+  void TearDown() override {
+    if (server_) server_->Shutdown(std::chrono::milliseconds(200));
+  }
+
+  ClientSecurity Security(const std::string& token, const std::string& ca = "",
+                          bool client_cert = false) {
+    ClientSecurity security;
+    security.token = token;
+    if (!ca.empty()) security.ca_pem = Read(Dir() + "/" + ca);
+    if (client_cert) {
+      security.cert_pem = Read(Dir() + "/client.pem");
+      security.key_pem = Read(Dir() + "/client.key");
+    }
+    return security;
+  }
+
+  absl::Status ListJobs(const ClientSecurity& security) {
+    JobClient client(server_->address(), std::chrono::seconds(5), security);
+    return client.List(10, "").status();
+  }
+
+  // Opens a worker session and says Hello; the stream's final status.
+  absl::Status OpenSession(const ClientSecurity& security) {
+    auto stub = v1::WorkerService::NewStub(MakeSecureChannel(server_->address(), security));
+    grpc::ClientContext context;
+    SetDeadline(&context, std::chrono::seconds(5));
+    Authenticate(&context, security);
+    auto stream = stub->Session(&context);
+    v1::WorkerMessage hello;
+    hello.mutable_hello()->set_worker_id("probe");
+    hello.mutable_hello()->set_incarnation(7);
+    hello.mutable_hello()->set_slots(1);
+    hello.mutable_hello()->add_executors(v1::EXECUTOR_THREADS);
+    stream->Write(hello);
+    v1::CoordinatorMessage reply;
+    if (stream->Read(&reply) && reply.has_welcome()) {
+      context.TryCancel();
+      stream->Finish();
+      return absl::OkStatus();
+    }
+    return FromGrpcStatus(stream->Finish());
+  }
+
+  // A job through an in-process worker with `worker` credentials; exact?
+  void RunExactJob(const ClientSecurity& client_security, const ClientSecurity& worker_security) {
+    WorkerOptions options;
+    options.coordinator = server_->address();
+    options.worker_id = "secure-worker";
+    options.slots = 2;
+    options.processes = false;
+    options.security = worker_security;
+    SessionClient worker(options);
+    std::thread serving([&] { worker.Run(); });
+    JobClient client(server_->address(), std::chrono::seconds(10), client_security);
+    v1::SubmitJobRequest request;
+    request.mutable_spec()->set_n(100'000'007);
+    request.mutable_spec()->set_chunk_count(10);
+    request.mutable_spec()->set_executor(v1::EXECUTOR_THREADS);
+    auto job = client.Submit(request);
+    ASSERT_TRUE(job.ok()) << job.status();
+    auto last = client.Watch(job->id(), 100, [](const auto&) {});
+    ASSERT_TRUE(last.ok()) << last.status();
+    auto report = client.Report(job->id());
+    ASSERT_TRUE(report.ok());
+    ExpectExact(*report);
+    worker.Stop();
+    serving.join();
+  }
+
+  std::unique_ptr<CoordinatorServer> server_;
+};
+
+TEST_F(SecurityTest, TokensAndRolesOnAPlaintextServer) {
+  Start(/*tls=*/false, /*mutual=*/false);
+  EXPECT_THAT(ListJobs(Security("")), StatusIs(absl::StatusCode::kUnauthenticated, "missing token"));
+  EXPECT_THAT(ListJobs(Security("not-a-token-0123456789")),
+              StatusIs(absl::StatusCode::kUnauthenticated, "unknown token"));
+  EXPECT_THAT(ListJobs(Security(kWorkerToken)),
+              StatusIs(absl::StatusCode::kPermissionDenied, "worker token"));
+  TMINUS_EXPECT_OK(ListJobs(Security(kClientToken)));
+  TMINUS_EXPECT_OK(ListJobs(Security("old-client-token-0123456789")));  // rotation: both work
+  TMINUS_EXPECT_OK(ListJobs(Security(kAdminToken)));
+  EXPECT_THAT(OpenSession(Security("")), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(OpenSession(Security(kClientToken)),
+              StatusIs(absl::StatusCode::kPermissionDenied, "client token"));
+  TMINUS_EXPECT_OK(OpenSession(Security(kWorkerToken)));
+  TMINUS_EXPECT_OK(OpenSession(Security(kAdminToken)));
+  // Health stays open: probes carry no token.
+  auto health = grpc::health::v1::Health::NewStub(MakeChannel(server_->address()));
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  grpc::health::v1::HealthCheckResponse response;
+  EXPECT_TRUE(health->Check(&context, {}, &response).ok());
+  RunExactJob(Security(kClientToken), Security(kWorkerToken));
+}
+
+TEST_F(SecurityTest, TlsNeedsTheRightCa) {
+  Start(/*tls=*/true, /*mutual=*/false);
+  EXPECT_THAT(ListJobs(Security(kClientToken)), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(ListJobs(Security(kClientToken, "other.pem")),
+              StatusIs(absl::StatusCode::kUnavailable));
+  TMINUS_EXPECT_OK(ListJobs(Security(kClientToken, "ca.pem")));
+  RunExactJob(Security(kClientToken, "ca.pem"), Security(kWorkerToken, "ca.pem"));
+}
+
+TEST_F(SecurityTest, MutualTlsNeedsAClientCertificate) {
+  Start(/*tls=*/true, /*mutual=*/true);
+  EXPECT_THAT(ListJobs(Security(kClientToken, "ca.pem")), StatusIs(absl::StatusCode::kUnavailable));
+  TMINUS_EXPECT_OK(ListJobs(Security(kClientToken, "ca.pem", /*client_cert=*/true)));
+  RunExactJob(Security(kClientToken, "ca.pem", true), Security(kWorkerToken, "ca.pem", true));
+}
+
+TEST(TokenSetTest, BadTokenFilesNameTheFlag) {
+  const std::string dir = Dir() + "-files";
+  ASSERT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
+  Write(dir + "/short", "abc\n");
+  Write(dir + "/empty", "# nothing\n\n");
+  EXPECT_THAT(TokenSet::Load(dir + "/short", "", ""),
+              StatusIs(absl::StatusCode::kInvalidArgument, "--client-token-file"));
+  EXPECT_THAT(TokenSet::Load("", dir + "/empty", ""),
+              StatusIs(absl::StatusCode::kInvalidArgument, "no token"));
+  EXPECT_THAT(TokenSet::Load("", "", dir + "/missing"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "--admin-token-file"));
+  EXPECT_TRUE(TokenSet::Load("", "", "")->open());
+  EXPECT_TRUE(ConstantTimeEquals("same-token", "same-token"));
+  EXPECT_FALSE(ConstantTimeEquals("same-token", "same-tokem"));
+  EXPECT_FALSE(ConstantTimeEquals("same-token", "same-token-longer"));
+}
+
+}  // namespace
+}  // namespace tminus::testing
