@@ -26,6 +26,7 @@ std::unique_ptr<LocalCluster> StartCluster(const std::string& name, int slots,
   LocalClusterOptions options;
   options.bin_dir = LocalCluster::SelfDir();
   options.work_dir = absl::StrCat("/tmp/tminus-bench-", name, "-", getpid());
+  options.coordinator_flags = BenchCoordinatorFlags();
   auto cluster = LocalCluster::Start(options);
   if (!cluster.ok()) Die(cluster.status().ToString());
   if (auto added = (*cluster)->AddWorker("bench-worker", slots, worker_flags); !added.ok()) {
@@ -35,6 +36,12 @@ std::unique_ptr<LocalCluster> StartCluster(const std::string& name, int slots,
     Die(ready.ToString());
   }
   return std::move(*cluster);
+}
+
+std::vector<std::string> BenchCoordinatorFlags() {
+  // Benchmarks measure speed: the per-client admission limits stay out of it.
+  return {"--submits-per-second", "1000000", "--submit-burst", "1000000",
+          "--max-sessions-per-host", "100000"};
 }
 
 v1::JobSpec Spec(int64_t n, int64_t chunks, v1::Executor executor, int max_slots) {

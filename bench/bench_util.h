@@ -13,6 +13,9 @@
 
 namespace tminus::bench {
 
+// Coordinator flags that lift the admission limits (rates, sessions per host).
+std::vector<std::string> BenchCoordinatorFlags();
+
 // A coordinator and one worker with `slots` slots, from the binaries next to
 // this benchmark. Exits the process with a message on failure.
 std::unique_ptr<LocalCluster> StartCluster(const std::string& name, int slots,

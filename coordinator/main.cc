@@ -62,6 +62,18 @@ int main(int argc, char** argv) {
   app.add_option("--tls-key", tls_key, "PEM private key of --tls-cert");
   app.add_option("--tls-client-ca", tls_client_ca,
                  "PEM CA: require client certificates it signed (mutual TLS)");
+  app.add_option("--max-active-jobs", options.scheduler.max_active_jobs,
+                 "jobs queued or running at once; more submits get RESOURCE_EXHAUSTED")
+      ->capture_default_str()->check(CLI::Range(1, 10'000'000));
+  app.add_option("--submits-per-second", options.admission.submits_per_second,
+                 "sustained submit rate per client (token or address)")
+      ->capture_default_str()->check(CLI::Range(0.1, 1e6));
+  app.add_option("--submit-burst", options.admission.submit_burst, "submits a client may burst")
+      ->capture_default_str()->check(CLI::Range(1.0, 1e7));
+  app.add_option("--max-watches-per-client", options.admission.watches_per_client,
+                 "open watch streams per client")->capture_default_str()->check(CLI::Range(1, 100000));
+  app.add_option("--max-sessions-per-host", options.admission.sessions_per_host,
+                 "worker sessions per worker host")->capture_default_str()->check(CLI::Range(1, 100000));
   tminus::DaemonFlags daemon;
   tminus::AddDaemonFlags(app, &daemon);
   CLI11_PARSE(app, argc, argv);

@@ -124,6 +124,7 @@ absl::Status Scheduler::Restore(const std::vector<JobSnapshot>& jobs) {
       dirty_jobs_.insert(s.id);
     }
     if (!job->terminal()) queued_.insert({-s.spec.priority, s.id});
+    if (job->terminal()) ++terminal_jobs_;
     if (!s.request_id.empty()) request_ids_.emplace(s.request_id, s.id);
     next_job_id_ = std::max(next_job_id_, s.id + 1);
     jobs_.emplace(s.id, std::move(job));

@@ -181,6 +181,7 @@ void Scheduler::FinishJob(Job& job, JobState state, std::string error) {
   dirty_jobs_.insert(job.id());
   queued_.erase({-job.spec().priority, job.id()});
   job.Finish(state, std::move(error), clock_->MonoNs(), clock_->WallNs());
+  ++terminal_jobs_;
   finished_.push_back(job.id());
   Logger("scheduler")->info("job={} state={} decrements={} n={} {}", job.id(),
                             JobStateName(state), job.decrements_done(), job.spec().n,

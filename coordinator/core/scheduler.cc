@@ -36,6 +36,11 @@ absl::StatusOr<JobId> Scheduler::Submit(const JobSpec& spec, const std::string& 
     if (seen != request_ids_.end()) return seen->second;
   }
   if (absl::Status valid = ValidateJobSpec(spec); !valid.ok()) return valid;
+  if (ActiveJobs() >= options_.max_active_jobs) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "jobs: at most ", options_.max_active_jobs,
+        " jobs queued or running at once; wait for some to finish"));
+  }
   const JobId id = next_job_id_++;
   auto job = std::make_unique<Job>(id, spec, clock_->MonoNs(), clock_->WallNs());
   job->set_request_id(request_id);
@@ -45,6 +50,10 @@ absl::StatusOr<JobId> Scheduler::Submit(const JobSpec& spec, const std::string& 
   if (!request_id.empty()) request_ids_.emplace(request_id, id);
   Dispatch();
   return id;
+}
+
+int64_t Scheduler::ActiveJobs() const {
+  return static_cast<int64_t>(jobs_.size()) - terminal_jobs_;
 }
 
 absl::Status Scheduler::Cancel(JobId id) {

@@ -36,6 +36,8 @@ class Scheduler {
   Scheduler& operator=(const Scheduler&) = delete;
 
   const SchedulerOptions& options() const { return options_; }
+  // Jobs queued or running.
+  int64_t ActiveJobs() const;
 
   // --- jobs ---
   // INVALID_ARGUMENT for a bad spec or request id. A request id seen before
@@ -136,6 +138,7 @@ class Scheduler {
   // Jobs with chunks waiting, in dispatch order: higher priority, then older.
   std::set<std::pair<int32_t, JobId>> queued_;  // (-priority, id)
   std::vector<JobId> finished_;
+  int64_t terminal_jobs_ = 0;
   absl::flat_hash_set<JobId> dirty_jobs_;  // changed since the last snapshot
   int64_t last_backup_scan_ns_ = 0;
 

@@ -80,6 +80,7 @@ struct SchedulerOptions {
   // a backup attempt on an idle slot, once the job has nothing left to lease.
   double straggler_factor = 3.0;
   int64_t straggler_min_ns = 500'000'000;  // never back up a chunk younger than this
+  int64_t max_active_jobs = 10'000;  // queued or running; more is RESOURCE_EXHAUSTED
 };
 
 }  // namespace tminus

@@ -46,6 +46,10 @@ grpc::ServerUnaryReactor* JobServiceImpl::SubmitJob(grpc::CallbackServerContext*
                                                     v1::SubmitJobResponse* response) {
   if (absl::Status denied = Authorize(context); !denied.ok()) return Reply(context, denied);
   if (!request->has_spec()) return Reply(context, absl::InvalidArgumentError("spec: required"));
+  if (absl::Status admitted = admission_->AdmitSubmit(Admission::ClientOf(context));
+      !admitted.ok()) {
+    return Reply(context, admitted);
+  }
   const JobSpec spec = FromProto(request->spec());
   const absl::Status status = host_->Run([&](Scheduler& s) -> absl::Status {
     absl::StatusOr<JobId> id = s.Submit(spec, request->request_id());
@@ -111,7 +115,12 @@ grpc::ServerWriteReactor<v1::WatchJobResponse>* JobServiceImpl::WatchJob(
   if (absl::Status denied = Authorize(context); !denied.ok()) {
     return new RejectedWatch(ToGrpcStatus(denied));
   }
-  return new WatchReactor(host_, request->job_id(), request->interval_ms());
+  const std::string client = Admission::ClientOf(context);
+  if (absl::Status admitted = admission_->AcquireWatch(client); !admitted.ok()) {
+    return new RejectedWatch(ToGrpcStatus(admitted));
+  }
+  return new WatchReactor(host_, request->job_id(), request->interval_ms(),
+                          [admission = admission_, client] { admission->ReleaseWatch(client); });
 }
 
 grpc::ServerUnaryReactor* JobServiceImpl::GetJobReport(grpc::CallbackServerContext* context,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "common/security.h"
+#include "coordinator/service/admission.h"
 #include "coordinator/service/scheduler_host.h"
 #include "tminus/v1/jobs.grpc.pb.h"
 
@@ -11,7 +12,8 @@ namespace tminus {
 
 class JobServiceImpl final : public v1::JobService::CallbackService {
  public:
-  JobServiceImpl(SchedulerHost* host, const TokenSet* tokens) : host_(host), tokens_(tokens) {}
+  JobServiceImpl(SchedulerHost* host, const TokenSet* tokens, Admission* admission)
+      : host_(host), tokens_(tokens), admission_(admission) {}
 
   grpc::ServerUnaryReactor* SubmitJob(grpc::CallbackServerContext* context,
                                       const v1::SubmitJobRequest* request,
@@ -41,6 +43,7 @@ class JobServiceImpl final : public v1::JobService::CallbackService {
   absl::Status Authorize(grpc::CallbackServerContext* context) const;
   SchedulerHost* host_;
   const TokenSet* tokens_;
+  Admission* admission_;
 };
 
 }  // namespace tminus

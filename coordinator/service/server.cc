@@ -26,8 +26,11 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
       std::make_unique<SchedulerHost>(RealClock::Get(), options.scheduler, std::move(store));
   if (absl::Status recovered = server->host_->Recover(); !recovered.ok()) return recovered;
   server->tokens_ = options.tokens;
-  server->jobs_ = std::make_unique<JobServiceImpl>(server->host_.get(), &server->tokens_);
-  server->workers_ = std::make_unique<WorkerServiceImpl>(server->host_.get(), &server->tokens_);
+  server->admission_ = std::make_unique<Admission>(options.admission);
+  server->jobs_ = std::make_unique<JobServiceImpl>(server->host_.get(), &server->tokens_,
+                                                   server->admission_.get());
+  server->workers_ = std::make_unique<WorkerServiceImpl>(server->host_.get(), &server->tokens_,
+                                                         server->admission_.get());
 
   grpc::ServerBuilder builder;
   ConfigureServerBuilder(&builder);

@@ -22,6 +22,7 @@ struct ServerOptions {
   // Folder of the SQLite state file; "" or ":memory:" keeps state in memory.
   std::string state_dir;
   TokenSet tokens;  // none: open access
+  AdmissionLimits admission;
   ServerTls tls;    // none: plaintext
 };
 
@@ -45,6 +46,7 @@ class CoordinatorServer {
   CoordinatorServer() = default;
 
   TokenSet tokens_;
+  std::unique_ptr<Admission> admission_;
   std::unique_ptr<SchedulerHost> host_;
   std::unique_ptr<JobServiceImpl> jobs_;
   std::unique_ptr<WorkerServiceImpl> workers_;

@@ -19,9 +19,11 @@ google::protobuf::ArenaOptions ArenaWithBlock(char* block) {
 }
 }  // namespace
 
-SessionReactor::SessionReactor(SchedulerHost* host, std::string peer)
+SessionReactor::SessionReactor(SchedulerHost* host, std::string peer,
+                               std::function<void()> on_done)
     : host_(host),
       peer_(std::move(peer)),
+      on_done_(std::move(on_done)),
       arena_block_(new char[kArenaBlockBytes]),
       arena_(ArenaWithBlock(arena_block_.get())) {
   incoming_ = google::protobuf::Arena::CreateMessage<v1::WorkerMessage>(&arena_);
@@ -201,6 +203,7 @@ void SessionReactor::EndWith(const absl::Status& status) {
 
 void SessionReactor::OnDone() {
   if (session_ != 0) host_->CloseSession(session_, this);
+  if (on_done_) on_done_();
   delete this;
 }
 
@@ -220,7 +223,12 @@ grpc::ServerBidiReactor<v1::WorkerMessage, v1::CoordinatorMessage>* WorkerServic
       !denied.ok()) {
     return new RejectedSession(ToGrpcStatus(denied));
   }
-  return new SessionReactor(host_, context->peer());
+  const std::string host = Admission::HostOf(context);
+  if (absl::Status admitted = admission_->AcquireSession(host); !admitted.ok()) {
+    return new RejectedSession(ToGrpcStatus(admitted));
+  }
+  return new SessionReactor(host_, context->peer(),
+                            [admission = admission_, host] { admission->ReleaseSession(host); });
 }
 
 }  // namespace tminus

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -25,7 +26,8 @@ class SessionReactor final
     : public grpc::ServerBidiReactor<v1::WorkerMessage, v1::CoordinatorMessage>,
       public SessionSink {
  public:
-  SessionReactor(SchedulerHost* host, std::string peer);
+  // `on_done` runs once the stream is over (releases its admission slot).
+  SessionReactor(SchedulerHost* host, std::string peer, std::function<void()> on_done);
 
   void Deliver(Outbox outbox) override;
   void DeliverAck(uint64_t seq) override;
@@ -45,6 +47,7 @@ class SessionReactor final
 
   SchedulerHost* const host_;
   const std::string peer_;
+  const std::function<void()> on_done_;
   // Incoming messages are parsed into an arena that is reset after each one:
   // a batch of thousands of results costs no malloc per result. Touched only
   // by the read reactions.

@@ -8,8 +8,9 @@
 
 namespace tminus {
 
-WatchReactor::WatchReactor(SchedulerHost* host, JobId job, int32_t interval_ms)
-    : host_(host), job_(job) {
+WatchReactor::WatchReactor(SchedulerHost* host, JobId job, int32_t interval_ms,
+                           std::function<void()> on_done)
+    : host_(host), job_(job), on_done_(std::move(on_done)) {
   if (interval_ms != 0 && (interval_ms < 50 || interval_ms > 60'000)) {
     Finish(ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
         "interval_ms: must be 0 (default 500) or between 50 and 60000, got ", interval_ms))));
@@ -90,6 +91,7 @@ void WatchReactor::OnDone() {
     absl::MutexLock lock(&mu_);
     alarm_.reset();
   }
+  if (on_done_) on_done_();
   delete this;
 }
 

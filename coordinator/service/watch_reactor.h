@@ -6,6 +6,7 @@
 // in flight" and "alarm pending" holds at a time; mu_ guards the flags.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include <grpcpp/alarm.h>
@@ -21,7 +22,8 @@ namespace tminus {
 class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchJobResponse>,
                            public JobListener {
  public:
-  WatchReactor(SchedulerHost* host, JobId job, int32_t interval_ms);
+  // `on_done` runs once the stream is over (releases its admission slot).
+  WatchReactor(SchedulerHost* host, JobId job, int32_t interval_ms, std::function<void()> on_done);
 
   void OnJobFinished() override;
   void OnWriteDone(bool ok) override;
@@ -34,6 +36,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchJobResponse>
 
   SchedulerHost* const host_;
   const JobId job_;
+  const std::function<void()> on_done_;
   int64_t interval_ms_ = 500;
   v1::WatchJobResponse response_;  // owned by the write in flight
   bool terminal_ = false;          // set before each write, read after it

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "common/security.h"
+#include "coordinator/service/admission.h"
 #include "coordinator/service/scheduler_host.h"
 #include "tminus/v1/worker.grpc.pb.h"
 
@@ -10,7 +11,8 @@ namespace tminus {
 
 class WorkerServiceImpl final : public v1::WorkerService::CallbackService {
  public:
-  WorkerServiceImpl(SchedulerHost* host, const TokenSet* tokens) : host_(host), tokens_(tokens) {}
+  WorkerServiceImpl(SchedulerHost* host, const TokenSet* tokens, Admission* admission)
+      : host_(host), tokens_(tokens), admission_(admission) {}
 
   grpc::ServerBidiReactor<v1::WorkerMessage, v1::CoordinatorMessage>* Session(
       grpc::CallbackServerContext* context) override;
@@ -18,6 +20,7 @@ class WorkerServiceImpl final : public v1::WorkerService::CallbackService {
  private:
   SchedulerHost* host_;
   const TokenSet* tokens_;
+  Admission* admission_;
 };
 
 }  // namespace tminus

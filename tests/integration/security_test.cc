@@ -188,6 +188,71 @@ TEST_F(SecurityTest, MutualTlsNeedsAClientCertificate) {
   RunExactJob(Security(kClientToken, "ca.pem", true), Security(kWorkerToken, "ca.pem", true));
 }
 
+// Every limit answers RESOURCE_EXHAUSTED naming itself; the coordinator
+// stays healthy and what it accepted is still there.
+TEST(LimitsTest, OverEachLimitIsRefusedAndNothingIsLost) {
+  ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.scheduler.max_active_jobs = 2;
+  options.admission.submits_per_second = 0.1;
+  options.admission.submit_burst = 3;
+  options.admission.watches_per_client = 1;
+  options.admission.sessions_per_host = 1;
+  auto server = CoordinatorServer::Start(options);
+  ASSERT_TRUE(server.ok());
+  JobClient client((*server)->address());
+  v1::SubmitJobRequest request;
+  request.mutable_spec()->set_n(int64_t{1} << 40);
+  request.mutable_spec()->set_chunk_count(2);
+  request.mutable_spec()->set_executor(v1::EXECUTOR_THREADS);
+  auto first = client.Submit(request);
+  auto second = client.Submit(request);
+  TMINUS_ASSERT_OK(first);
+  TMINUS_ASSERT_OK(second);
+  EXPECT_THAT(client.Submit(request),
+              StatusIs(absl::StatusCode::kResourceExhausted, "jobs: at most 2"));
+  EXPECT_THAT(client.Submit(request),  // the burst of 3 is spent
+              StatusIs(absl::StatusCode::kResourceExhausted, "submit rate"));
+  // One watch stream per client: a second one is refused while the first is
+  // open. The job is cancelled after a while, which ends any watch of it.
+  std::thread watcher([&] { (void)client.Watch(first->id(), 50, [](const auto&) {}); });
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    (void)client.Cancel(first->id());
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_THAT(client.Watch(first->id(), 50, [](const auto&) {}),
+              StatusIs(absl::StatusCode::kResourceExhausted, "watch streams"));
+  canceller.join();
+  watcher.join();
+  // One worker session per host (all of ours come from 127.0.0.1).
+  auto stub = v1::WorkerService::NewStub(MakeChannel((*server)->address()));
+  grpc::ClientContext held_context;
+  auto held = stub->Session(&held_context);
+  v1::WorkerMessage hello;
+  hello.mutable_hello()->set_worker_id("holder");
+  hello.mutable_hello()->set_incarnation(1);
+  hello.mutable_hello()->set_slots(1);
+  hello.mutable_hello()->add_executors(v1::EXECUTOR_THREADS);
+  held->Write(hello);
+  v1::CoordinatorMessage welcome;
+  ASSERT_TRUE(held->Read(&welcome));
+  grpc::ClientContext second_context;
+  SetDeadline(&second_context);
+  auto refused_session = stub->Session(&second_context);
+  v1::CoordinatorMessage nothing;
+  EXPECT_FALSE(refused_session->Read(&nothing));
+  EXPECT_THAT(FromGrpcStatus(refused_session->Finish()),
+              StatusIs(absl::StatusCode::kResourceExhausted, "worker sessions"));
+  held_context.TryCancel();
+  held->Finish();
+  // Nothing accepted was lost; the coordinator still answers.
+  auto jobs = client.List(10, "");
+  TMINUS_ASSERT_OK(jobs);
+  EXPECT_EQ(jobs->jobs_size(), 2);
+  (*server)->Shutdown(std::chrono::milliseconds(200));
+}
+
 TEST(TokenSetTest, BadTokenFilesNameTheFlag) {
   const std::string dir = Dir() + "-files";
   ASSERT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
