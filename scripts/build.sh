@@ -15,7 +15,8 @@ if [ "$mode" = "release" ]; then
 else
   dir="${TMINUS_BUILD_DIR:-build-asan}"
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-    -DCMAKE_CXX_COMPILER=clang++ -DTMINUS_THREAD_SAFETY=ON -DTMINUS_SANITIZE=ON >/dev/null
+    -DCMAKE_CXX_COMPILER=clang++ -DTMINUS_THREAD_SAFETY=ON -DTMINUS_SANITIZE=ON \
+    -DTMINUS_FUZZ=ON >/dev/null
 fi
 cmake --build "$dir" -j "$jobs"
 echo "built into $dir"

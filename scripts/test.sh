@@ -2,7 +2,7 @@
 # Installs the dependencies, builds, and runs every test:
 #   1. g++ release build: unit, integration and CLI tests;
 #   2. clang build with -Wthread-safety -Werror and ASan+UBSan: unit and
-#      integration tests once more.
+#      integration tests once more, then a short libFuzzer run of each target.
 # `scripts/test.sh --quick` skips the second build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,4 +18,5 @@ if [ "${1:-}" != "--quick" ]; then
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
   (cd build-asan && ctest --output-on-failure -j "$jobs" --timeout 600 -L "unit|integration")
+  scripts/fuzz.sh 15   # a short fuzz run of each target from its seed corpus
 fi

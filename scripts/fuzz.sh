@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target for SECONDS each (default 15) from its seed
+# corpus in tests/fuzz/corpus, in a scratch copy so the repository is not
+# written to. Needs the sanitizer build (scripts/build.sh --sanitize).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-15}"
+work="$(mktemp -d /tmp/tminus-fuzz.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+for target in job_spec parse_count state_record worker_message; do
+  cp -r "tests/fuzz/corpus/$target" "$work/$target"
+  echo "fuzz_$target: ${seconds}s"
+  status=0
+  ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="halt_on_error=1" \
+    "build-asan/bin/fuzz_$target" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 \
+    "$work/$target" > "$work/$target.log" 2>&1 || status=$?
+  grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ +DONE)" "$work/$target.log" || true
+  if [ "$status" != 0 ]; then
+    tail -40 "$work/$target.log"
+    echo "fuzz_$target failed (exit $status): a crash or a sanitizer report above"
+    exit 1
+  fi
+done
