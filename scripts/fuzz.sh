@@ -13,10 +13,12 @@ for target in job_spec parse_count state_record worker_message; do
   status=0
   ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="halt_on_error=1" \
     "build-asan/bin/fuzz_$target" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 \
+      -artifact_prefix="$work/" \
     "$work/$target" > "$work/$target.log" 2>&1 || status=$?
   grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ +DONE)" "$work/$target.log" || true
   if [ "$status" != 0 ]; then
     tail -40 "$work/$target.log"
+    mkdir -p fuzz-crashes && cp "$work"/crash-* "$work"/leak-* "$work"/timeout-* fuzz-crashes/ 2>/dev/null || true
     echo "fuzz_$target failed (exit $status): a crash or a sanitizer report above"
     exit 1
   fi

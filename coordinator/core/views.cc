@@ -119,7 +119,10 @@ absl::StatusOr<JobProgress> Scheduler::GetProgress(JobId id) const {
       Ratio(progress.job.decrements_done * 1e9, progress.job.elapsed_ns);
   const int64_t remaining = job->spec().n - progress.job.decrements_done;
   if (!job->terminal() && progress.decrements_per_second > 0) {
-    progress.eta_ns = static_cast<int64_t>(remaining / progress.decrements_per_second * 1e9);
+    // A crawling job's ETA can exceed what int64 nanoseconds hold (found by
+    // fuzzing): cap it instead of overflowing.
+    const double eta = static_cast<double>(remaining) / progress.decrements_per_second * 1e9;
+    progress.eta_ns = eta < 9e18 ? static_cast<int64_t>(eta) : int64_t{9'000'000'000'000'000'000};
   }
   std::map<uint32_t, WorkerProgress> by_worker;
   for (const auto& [worker, totals] : job->stats().workers()) {
