@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 mode="release"
 if [ "${1:-}" = "--sanitize" ]; then mode="sanitize"; fi
 jobs="${TMINUS_JOBS:-$(nproc)}"
+# Paths below the checkout are hashed relative to it, so a fresh clone in
+# another folder (as CI makes) still hits the compiler cache.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 
 if [ "$mode" = "release" ]; then
   dir="${TMINUS_BUILD_DIR:-build}"
