@@ -92,6 +92,18 @@ absl::Status Scheduler::Restore(const std::vector<JobSnapshot>& jobs) {
         s.decrements_done < 0 || s.decrements_done > s.spec.n) {
       return absl::InvalidArgumentError(absl::StrCat("saved job ", s.id, ": inconsistent progress"));
     }
+    // Times must be plausible: they are re-anchored by subtraction below.
+    constexpr int64_t kCentury = int64_t{100} * 365 * 24 * 3600 * 1'000'000'000;
+    for (int64_t t : {s.submit_wall_ns, s.start_wall_ns, s.end_wall_ns}) {
+      if (t < 0 || t > now_wall + kCentury) {
+        return absl::InvalidArgumentError(absl::StrCat("saved job ", s.id, ": impossible time"));
+      }
+    }
+    for (int64_t d : {s.elapsed_ns, s.submit_to_done_ns, s.busy_ns, s.cpu_ns}) {
+      if (d < 0 || d > kCentury) {
+        return absl::InvalidArgumentError(absl::StrCat("saved job ", s.id, ": impossible duration"));
+      }
+    }
     job->set_request_id(s.request_id);
     job->Restore(s, CompletionSet::Restore(s.completion_base, s.completion_words, s.completion_size),
                  now_mono, now_wall);

@@ -1,5 +1,6 @@
 // Read-only views: job status, the timing report, progress, listings.
 #include <algorithm>
+#include <cstdint>
 
 #include "absl/strings/str_cat.h"
 #include "coordinator/core/scheduler.h"
@@ -98,7 +99,9 @@ absl::StatusOr<JobReport> Scheduler::GetReport(JobId id) const {
   report.slots_used = static_cast<int32_t>(slots);
   report.speedup = Ratio(report.busy_ns, report.wall_ns);
   report.efficiency = Ratio(report.speedup, report.slots_used);
-  report.overhead_ns = std::max<int64_t>(0, slots * report.wall_ns - report.busy_ns);
+  int64_t capacity_ns = 0;  // slots x wall; saturates instead of overflowing (found by fuzzing)
+  if (__builtin_mul_overflow(slots, report.wall_ns, &capacity_ns)) capacity_ns = INT64_MAX;
+  report.overhead_ns = std::max<int64_t>(0, capacity_ns - report.busy_ns);
   report.decrements_per_second = Ratio(report.job.decrements_done * 1e9, report.wall_ns);
   report.chunk_durations = stats.durations().Summary();
   report.retries = stats.retries;
