@@ -18,5 +18,5 @@ if [ "${1:-}" != "--quick" ]; then
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
   (cd build-asan && ctest --output-on-failure -j "$jobs" --timeout 600 -L "unit|integration")
-  scripts/fuzz.sh 15   # a short fuzz run of each target from its seed corpus
+  scripts/fuzz.sh --ci   # a short, repeatable fuzz run of each target from its seed corpus
 fi
