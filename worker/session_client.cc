@@ -107,8 +107,6 @@ bool SessionClient::RunSession(uint64_t epoch) {
   std::thread sender;
   if (stream->Write(HelloMessage()) && stream->Read(&message) && message.has_welcome()) {
     welcomed = true;
-    connected_ = true;
-    ++sessions_opened_;
     const auto heartbeat = std::chrono::milliseconds(
         std::max<int64_t>(50, message.welcome().heartbeat_interval_ms()));
     log->info("worker={} incarnation={} connected coordinator={} slots={}", options_.worker_id,
@@ -146,7 +144,6 @@ bool SessionClient::RunSession(uint64_t epoch) {
   context.TryCancel();  // unblocks a sender stuck in Write
   if (sender.joinable()) sender.join();
   const grpc::Status status = stream->Finish();
-  connected_ = false;
   log->info("worker={} session ended: {} {}", options_.worker_id,
             static_cast<int>(status.error_code()), status.error_message());
   return welcomed;

@@ -53,10 +53,7 @@ class SessionClient {
   // coordinator to acknowledge them, then close. Blocks until done.
   void Drain(std::chrono::milliseconds grace, std::chrono::milliseconds ack_wait);
 
-  // For tests and logs.
   uint64_t incarnation() const { return incarnation_; }
-  int64_t sessions_opened() const { return sessions_opened_.load(); }
-  bool connected() const { return connected_.load(); }
 
  private:
   // One stream from Hello to its end. Returns true if it got a Welcome.
@@ -72,8 +69,6 @@ class SessionClient {
   const uint64_t incarnation_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::WorkerService::Stub> stub_;
-  std::atomic<int64_t> sessions_opened_{0};
-  std::atomic<bool> connected_{false};
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -88,8 +88,7 @@ void SlotPool::Drain(std::chrono::milliseconds grace) {
     result.outcome = v1::CHUNK_OUTCOME_CANCELLED;
     {
       absl::MutexLock lock(&mu_);
-      auto it = flags_.find({item.epoch, item.lease.job_id()});
-      if (it != flags_.end() && --it->second.outstanding == 0) flags_.erase(it);
+      DropFlag(item.epoch, item.lease.job_id());
     }
     sink_(item.epoch, result);
   }
@@ -106,6 +105,10 @@ void SlotPool::Drain(std::chrono::milliseconds grace) {
 void SlotPool::Release(int slot, uint64_t epoch, uint64_t job) {
   absl::MutexLock lock(&mu_);
   slots_[static_cast<size_t>(slot)]->running = false;
+  DropFlag(epoch, job);
+}
+
+void SlotPool::DropFlag(uint64_t epoch, uint64_t job) {
   auto it = flags_.find({epoch, job});
   if (it != flags_.end() && --it->second.outstanding == 0) flags_.erase(it);
 }

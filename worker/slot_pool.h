@@ -69,7 +69,6 @@ class SlotPool {
   void Drain(std::chrono::milliseconds grace);
 
   int slots() const { return options_.slots; }
-  int64_t busy() const { return busy_.load(); }
 
  private:
   struct Queued {
@@ -93,6 +92,8 @@ class SlotPool {
   void RunnerLoop(int slot);
   void Execute(int slot, const Queued& item, class ChildProcess* child, RunResult* result);
   void Release(int slot, uint64_t epoch, uint64_t job) ABSL_LOCKS_EXCLUDED(mu_);
+  // One fewer chunk of (epoch, job) queued or running; forgets its flag at 0.
+  void DropFlag(uint64_t epoch, uint64_t job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool Idle() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   const PoolOptions options_;

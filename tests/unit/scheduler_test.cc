@@ -11,6 +11,17 @@ namespace {
 using ::tminus::testing::Sim;
 using ::tminus::testing::StatusIs;
 
+ChunkReport Result(JobId job, int64_t chunk, int32_t attempt, int64_t decrements,
+                   ChunkOutcome outcome = ChunkOutcome::kOk) {
+  ChunkReport r;
+  r.job = job;
+  r.chunk = chunk;
+  r.attempt = attempt;
+  r.decrements = decrements;
+  r.outcome = outcome;
+  return r;
+}
+
 // The correctness check every finished job must pass.
 void ExpectExact(Scheduler& scheduler, JobId id) {
   const absl::StatusOr<JobReport> report = scheduler.GetReport(id);
@@ -116,11 +127,7 @@ TEST(SchedulerTest, SecondResultForAChunkIsADuplicate) {
   Sim sim;
   const SessionId w = sim.AddWorker("w", 1, 1.0, 0);
   const JobId job = sim.Submit(100, 2);
-  ChunkReport result;
-  result.job = job;
-  result.chunk = 0;
-  result.attempt = 1;
-  result.decrements = 50;
+  const ChunkReport result = Result(job, 0, 1, 50);
   TMINUS_EXPECT_OK(sim.scheduler().OnResults(w, {result, result}));
   const JobReport report = *sim.scheduler().GetReport(job);
   EXPECT_EQ(report.duplicates, 1);
@@ -137,12 +144,7 @@ TEST(SchedulerTest, LateResultFromAReleasedLeaseIsAcceptedOnceOnly) {
   ASSERT_EQ(sim.held(second), 1);
   // The first worker comes back and delivers its attempt-1 result late.
   const SessionId returned = sim.AddWorker("first", 1, 1.0, 0);
-  ChunkReport late;
-  late.job = job;
-  late.chunk = 0;
-  late.attempt = 1;
-  late.decrements = 100;
-  TMINUS_EXPECT_OK(sim.scheduler().OnResults(returned, {late}));
+  TMINUS_EXPECT_OK(sim.scheduler().OnResults(returned, {Result(job, 0, 1, 100)}));
   sim.Pump();
   sim.Run();  // the second worker's attempt-2 result arrives too
   ExpectExact(sim.scheduler(), job);
@@ -154,12 +156,7 @@ TEST(SchedulerTest, WrongDecrementCountIsAFailedAttemptNotAccepted) {
   Sim sim;
   const SessionId w = sim.AddWorker("w", 1, 1.0, 0);
   const JobId job = sim.Submit(100, 1);
-  ChunkReport bad;
-  bad.job = job;
-  bad.chunk = 0;
-  bad.attempt = 1;
-  bad.decrements = 99;
-  TMINUS_EXPECT_OK(sim.scheduler().OnResults(w, {bad}));
+  TMINUS_EXPECT_OK(sim.scheduler().OnResults(w, {Result(job, 0, 1, 99)}));
   const JobReport report = *sim.scheduler().GetReport(job);
   EXPECT_EQ(report.job.decrements_done, 0);
   EXPECT_EQ(report.failed_attempts, 1);
@@ -173,11 +170,7 @@ TEST(SchedulerTest, ChunkFailingMaxAttemptsFailsTheJobNamingChunkAndWorkers) {
   const SessionId w = sim.AddWorker("flaky", 1, 1.0, 0);
   const JobId job = sim.Submit(100, 1);
   for (int attempt = 1; attempt <= 3; ++attempt) {
-    ChunkReport failed;
-    failed.job = job;
-    failed.chunk = 0;
-    failed.attempt = attempt;
-    failed.outcome = ChunkOutcome::kFailed;
+    ChunkReport failed = Result(job, 0, attempt, 0, ChunkOutcome::kFailed);
     failed.error = "child process killed by signal 9";
     TMINUS_EXPECT_OK(sim.scheduler().OnResults(w, {failed}));
     TMINUS_EXPECT_OK(sim.scheduler().AddCredits(w, 1));
