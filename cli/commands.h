@@ -53,5 +53,6 @@ void AddWorkersCommand(CLI::App& app, CliContext& ctx);
 void AddReportCommand(CLI::App& app, CliContext& ctx);
 void AddScaleCommand(CLI::App& app, CliContext& ctx);
 void AddDemoCommand(CLI::App& app, CliContext& ctx);
+void AddClusterCommand(CLI::App& app, CliContext& ctx);
 
 }  // namespace tminus

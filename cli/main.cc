@@ -87,6 +87,7 @@ int main(int argc, char** argv) {
   AddReportCommand(app, ctx);
   AddScaleCommand(app, ctx);
   AddDemoCommand(app, ctx);
+  AddClusterCommand(app, ctx);
   SetLogLevel("warn");  // the CLI's own gRPC/log chatter stays out of the output
   try {
     app.parse(argc, argv);

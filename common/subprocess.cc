@@ -17,7 +17,8 @@ namespace tminus {
 
 absl::StatusOr<Subprocess> Subprocess::Start(const std::vector<std::string>& argv,
                                              const std::string& stdout_path,
-                                             const std::string& stderr_path) {
+                                             const std::string& stderr_path,
+                                             const std::string& stdin_path) {
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
@@ -31,6 +32,9 @@ absl::StatusOr<Subprocess> Subprocess::Start(const std::vector<std::string>& arg
   if (!stderr_path.empty()) {
     posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(), kFlags, 0644);
   }
+  if (!stdin_path.empty()) {
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, stdin_path.c_str(), O_RDONLY, 0);
+  }
   // Children start with no signals blocked, whatever the caller blocked.
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
@@ -39,7 +43,7 @@ absl::StatusOr<Subprocess> Subprocess::Start(const std::vector<std::string>& arg
   posix_spawnattr_setsigmask(&attributes, &none);
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, args[0], &actions, &attributes, args.data(), environ);
+  const int rc = posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   if (rc != 0) {

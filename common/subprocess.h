@@ -17,12 +17,14 @@ namespace tminus {
 // running, so nothing outlives its owner.
 class Subprocess {
  public:
-  // INTERNAL when the program cannot be started. `stdout_path`, when not
-  // empty, receives the child's stdout, and its stderr too unless
-  // `stderr_path` is given.
+  // INTERNAL when the program cannot be started. argv[0] without a slash is
+  // looked up on PATH. `stdout_path`, when not empty, receives the child's
+  // stdout, and its stderr too unless `stderr_path` is given; `stdin_path`,
+  // when not empty, is its stdin.
   static absl::StatusOr<Subprocess> Start(const std::vector<std::string>& argv,
                                           const std::string& stdout_path = "",
-                                          const std::string& stderr_path = "");
+                                          const std::string& stderr_path = "",
+                                          const std::string& stdin_path = "");
   Subprocess(Subprocess&& other) noexcept;
   Subprocess& operator=(Subprocess&& other) noexcept;
   ~Subprocess();

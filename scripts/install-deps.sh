@@ -9,6 +9,7 @@ PACKAGES=(
   libabsl-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   libcli11-dev prometheus-cpp-dev libsqlite3-dev
   libclang-rt-14-dev iproute2 procps python3 openssl systemd
+  openssh-client openssh-server
 )
 
 missing=()

@@ -23,13 +23,6 @@ namespace {
 constexpr int kCoordinatorHost = 1;
 constexpr int kClientHost = 5;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 class MultiHostTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -71,14 +64,9 @@ class MultiHostTest : public ::testing::Test {
 
   // Runs the CLI on the client host; returns (exit code, stdout).
   std::pair<int, std::string> Cli(std::vector<std::string> args) {
-    std::vector<std::string> argv = {"/usr/sbin/ip", "netns", "exec", net_->Namespace(kClientHost),
-                                     Bin("tminus"), "--coordinator", Coordinator()};
+    std::vector<std::string> argv = {Bin("tminus"), "--coordinator", Coordinator()};
     argv.insert(argv.end(), args.begin(), args.end());
-    const std::string out = absl::StrCat(dir_, "/cli-", ++cli_calls_, ".out");
-    auto process = Subprocess::Start(argv, out, out + ".err");
-    if (!process.ok()) return {-1, ""};
-    auto status = process->Wait(std::chrono::seconds(60));
-    return {status ? ExitCodeOf(*status) : -1, ReadFile(out)};
+    return net_->Run(kClientHost, argv, absl::StrCat(dir_, "/cli-", ++cli_calls_, ".out"));
   }
 
   void WaitUntil(const std::function<bool()>& done, const std::string& what,

@@ -5,10 +5,18 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 
 namespace tminus::testing {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
 namespace {
 
 absl::Status Sh(const std::string& command) {
@@ -64,6 +72,17 @@ absl::StatusOr<size_t> NetnsHosts::Start(int host, const std::vector<std::string
   if (!process.ok()) return process.status();
   processes_.push_back(std::move(*process));
   return processes_.size() - 1;
+}
+
+std::pair<int, std::string> NetnsHosts::Run(int host, const std::vector<std::string>& argv,
+                                            const std::string& out_path,
+                                            std::chrono::seconds timeout) {
+  std::vector<std::string> full = {"/usr/sbin/ip", "netns", "exec", Namespace(host)};
+  full.insert(full.end(), argv.begin(), argv.end());
+  absl::StatusOr<Subprocess> process = Subprocess::Start(full, out_path, out_path + ".err");
+  if (!process.ok()) return {-1, ""};
+  std::optional<int> status = process->Wait(timeout);
+  return {status ? ExitCodeOf(*status) : -1, ReadFile(out_path)};
 }
 
 absl::Status NetnsHosts::SetLink(int host, bool up) {

@@ -5,6 +5,7 @@
 // fails.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,6 +14,8 @@
 #include "common/subprocess.h"
 
 namespace tminus::testing {
+
+std::string ReadFile(const std::string& path);
 
 class NetnsHosts {
  public:
@@ -28,6 +31,12 @@ class NetnsHosts {
   absl::StatusOr<size_t> Start(int host, const std::vector<std::string>& argv,
                                const std::string& log);
   Subprocess& process(size_t index) { return processes_[index]; }
+
+  // Runs argv on a host to its end (killed after `timeout`): its exit code
+  // (-1 when it timed out) and stdout; stderr goes to `out_path`.err.
+  std::pair<int, std::string> Run(int host, const std::vector<std::string>& argv,
+                                  const std::string& out_path,
+                                  std::chrono::seconds timeout = std::chrono::seconds(60));
 
   // Cuts or restores a host's link to the switch (a partition).
   absl::Status SetLink(int host, bool up);
