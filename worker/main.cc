@@ -15,6 +15,7 @@
 #include "common/logging.h"
 #include "common/rpc.h"
 #include "worker/child_process.h"
+#include "worker/health_server.h"
 #include "worker/session_client.h"
 
 namespace {
@@ -47,7 +48,7 @@ int main(int argc, char** argv) {
     return tminus::ChildMain(static_cast<pid_t>(std::atol(argv[2])));
   }
   CLI::App app{"tminus-worker: runs countdown chunks leased by a tminus-coordinator, on local "
-               "threads or local child processes. Dials out; needs no open port."};
+               "threads or local child processes. Dials out; needs no open port (but --health-listen)."};
   tminus::WorkerOptions options;
   options.slots = tminus::OnlineCpus();
   std::string executors = "threads,processes";
@@ -70,6 +71,10 @@ int main(int argc, char** argv) {
                  "on SIGTERM: seconds running chunks get to finish before they are handed back "
                  "(keep it below the service manager's stop timeout)")
       ->capture_default_str()->check(CLI::Range(0.0, 86400.0));
+  std::string health_listen;
+  app.add_option("--health-listen", health_listen,
+                 "HOST:PORT for a gRPC health endpoint (Kubernetes probes): service \"\" is "
+                 "liveness, \"tminus.worker\" is ready while connected (default: none)");
   std::string token_file, tls_ca, tls_cert, tls_key;
   app.add_option("--token-file", token_file,
                  "file holding the worker token (default: the TMINUS_TOKEN variable)");
@@ -104,11 +109,22 @@ int main(int argc, char** argv) {
 
   // Before any thread starts, so only sigwait sees the stop signals.
   const sigset_t signals = tminus::BlockStopSignals();
-
+  std::unique_ptr<tminus::HealthServer> health;
+  if (!health_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<tminus::HealthServer>> started =
+        tminus::HealthServer::Start(health_listen);
+    if (!started.ok()) {
+      std::cerr << started.status().message() << "\n";
+      return 2;
+    }
+    health = std::move(*started);
+    options.on_connection = [&health](bool connected) { health->SetReady(connected); };
+  }
   tminus::SessionClient client(options);
   std::thread serving([&] { client.Run(); });
   const int received = tminus::WaitForStopSignal(signals);
   tminus::Logger("worker")->info("worker={} signal={} draining", options.worker_id, received);
+  if (health) health->SetReady(false);
   // A planned stop: nothing is lost and nothing is retried because of it.
   client.Drain(std::chrono::milliseconds(static_cast<int64_t>(drain_timeout_s * 1000)),
                std::chrono::seconds(5));

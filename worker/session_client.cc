@@ -111,6 +111,7 @@ bool SessionClient::RunSession(uint64_t epoch) {
         std::max<int64_t>(50, message.welcome().heartbeat_interval_ms()));
     log->info("worker={} incarnation={} connected coordinator={} slots={}", options_.worker_id,
               incarnation_, options_.coordinator, options_.slots);
+    if (options_.on_connection) options_.on_connection(true);
     v1::WorkerMessage credit;
     {
       absl::MutexLock lock(&mu_);
@@ -141,6 +142,7 @@ bool SessionClient::RunSession(uint64_t epoch) {
     session_over_ = true;
     context_ = nullptr;
   }
+  if (welcomed && options_.on_connection) options_.on_connection(false);
   context.TryCancel();  // unblocks a sender stuck in Write
   if (sender.joinable()) sender.join();
   const grpc::Status status = stream->Finish();

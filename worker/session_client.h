@@ -10,6 +10,7 @@
 #include <atomic>
 #include <deque>
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -37,6 +38,9 @@ struct WorkerOptions {
   std::chrono::milliseconds kill_grace{2000};
   std::chrono::milliseconds max_backoff{5000};
   ClientSecurity security;  // token and TLS towards the coordinator
+  // Called with true once a session is welcomed and with false when it
+  // ends (the health server's readiness); may be empty.
+  std::function<void(bool connected)> on_connection;
 };
 
 class SessionClient {

@@ -85,6 +85,13 @@ std::pair<int, std::string> NetnsHosts::Run(int host, const std::vector<std::str
   return {status ? ExitCodeOf(*status) : -1, ReadFile(out_path)};
 }
 
+absl::Status NetnsHosts::SetHostsFile(int host, const std::string& text) {
+  const std::string dir = "/etc/netns/" + Namespace(host);
+  if (absl::Status s = Sh("mkdir -p " + dir); !s.ok()) return s;
+  std::ofstream(dir + "/hosts") << text;
+  return absl::OkStatus();
+}
+
 absl::Status NetnsHosts::SetLink(int host, bool up) {
   return Sh(absl::StrCat("ip -n ", prefix_, "-sw link set p", host, up ? " up" : " down"));
 }
@@ -111,7 +118,10 @@ NetnsHosts::~NetnsHosts() {
   for (const std::string& dir : cgroups_) {
     (void)Sh(absl::StrCat("for t in $(cat ", dir, "/tasks); do echo $t > /sys/fs/cgroup/cpu/tasks; done; rmdir ", dir));
   }
-  for (int h = 1; h <= hosts_; ++h) (void)Sh("ip netns del " + Namespace(h));
+  for (int h = 1; h <= hosts_; ++h) {
+    (void)Sh("ip netns del " + Namespace(h));
+    (void)Sh("rm -rf /etc/netns/" + Namespace(h));
+  }
   (void)Sh("ip netns del " + prefix_ + "-sw");
 }
 

@@ -38,6 +38,10 @@ class NetnsHosts {
                                   const std::string& out_path,
                                   std::chrono::seconds timeout = std::chrono::seconds(60));
 
+  // Sets a host's /etc/hosts (`ip netns exec` mounts /etc/netns/NS/hosts
+  // over it): how a "pod" resolves a Service name. Removed with the host.
+  absl::Status SetHostsFile(int host, const std::string& text);
+
   // Cuts or restores a host's link to the switch (a partition).
   absl::Status SetLink(int host, bool up);
   // Puts a running process into a cgroup (v1) limited to `percent` of a CPU.

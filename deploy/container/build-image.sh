@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds the tminus image with podman, here, where no registry is reachable:
+# the Debian 12 base image is made locally with debootstrap (once; reused
+# while it exists), and the host's compiler cache is lent to the build stage.
+#   deploy/container/build-image.sh [TAG (localhost/tminus:dev)]
+# Env: TMINUS_BASE_IMAGE to use another base (e.g. debian:bookworm-slim where
+# a registry is reachable), DEBIAN_MIRROR for debootstrap.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export CONTAINERS_CONF="$PWD/deploy/container/containers.conf"
+tag="${1:-localhost/tminus:dev}"
+base="${TMINUS_BASE_IMAGE:-localhost/debian-bookworm-minbase:local}"
+mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+
+if ! podman image exists "$base"; then
+  rootfs=$(mktemp -d)
+  trap 'rm -rf "$rootfs"' EXIT
+  echo "build-image: making $base with debootstrap from $mirror" >&2
+  debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >/dev/null
+  tar -C "$rootfs" -c . | podman import --quiet - "$base" >/dev/null
+fi
+
+cache="$(ccache -k cache_dir 2>/dev/null || echo "$HOME/.cache/ccache")"
+mkdir -p "$cache"
+podman build --quiet --network=host --build-arg BASE="$base" --volume "$cache:/ccache" \
+  -f deploy/container/Containerfile -t "$tag" . >/dev/null
+echo "built $tag ($(podman image inspect --format '{{.Size}}' "$tag" | numfmt --to=iec) )"
