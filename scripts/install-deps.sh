@@ -10,7 +10,11 @@ PACKAGES=(
   libcli11-dev prometheus-cpp-dev libsqlite3-dev
   libclang-rt-14-dev iproute2 procps python3 openssl systemd
   openssh-client openssh-server
+  podman buildah runc catatonit debootstrap
 )
+# Node.js runs the Kubernetes manifest checks (deploy/k8s/test); Debian's
+# package only where no node is installed already.
+if ! command -v node >/dev/null; then PACKAGES+=(nodejs npm); fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
@@ -19,13 +23,19 @@ for pkg in "${PACKAGES[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}" >&2
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -o DPkg::Lock::Timeout=600 -qq
+  $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}"
 fi
 
-echo "install-deps: installing ${missing[*]}" >&2
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -o DPkg::Lock::Timeout=600 -qq
-$SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}"
+# The pinned npm packages of the manifest checks (package-lock.json).
+checks="$(dirname "$0")/../deploy/k8s/test"
+if [ ! -d "$checks/node_modules" ] || [ "$checks/package-lock.json" -nt "$checks/node_modules" ]; then
+  (cd "$checks" && npm ci --no-audit --no-fund --loglevel=error && touch node_modules)
+fi
+command -v kubectl >/dev/null ||
+  echo "install-deps: kubectl (with kustomize) is not installed: the manifest tests will fail" >&2

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs the dependencies, builds, and runs every test:
-#   1. g++ release build: unit, integration and CLI tests;
-#   2. clang build with -Wthread-safety -Werror and ASan+UBSan: unit and
+#   1. g++ release build: unit, integration, CLI, multi-host, benchmark-smoke
+#      and deployment tests;
+#   2. the container image, built and run (scripts/test-images.sh;
+#      TMINUS_SKIP_IMAGES=1 skips it);
+#   3. clang build with -Wthread-safety -Werror and ASan+UBSan: unit and
 #      integration tests once more, then a short libFuzzer run of each target.
 # `scripts/test.sh --quick` skips the second build.
 set -euo pipefail
@@ -12,6 +15,7 @@ jobs="${TMINUS_JOBS:-$(nproc)}"
 
 scripts/build.sh
 (cd build && ctest --output-on-failure -j "$jobs" --timeout 300)
+scripts/test-images.sh
 
 if [ "${1:-}" != "--quick" ]; then
   scripts/build.sh --sanitize

@@ -16,7 +16,7 @@ function cpuUnits(quantity, divisor = "1") {
   return String(Math.max(1, Math.ceil(value(quantity) / value(divisor))));
 }
 
-function envOf(objects, podName, container) {
+export function envOf(objects, podName, container) {
   const env = {};
   for (const from of container.envFrom ?? []) {
     const map = objects.find((o) => o.kind === "ConfigMap" &&
@@ -37,7 +37,7 @@ function envOf(objects, podName, container) {
 }
 
 // Kubernetes' $(VAR) expansion: defined names only; $$ is a literal $.
-const expand = (text, env) =>
+export const expand = (text, env) =>
   text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, name) =>
     m === "$$" ? "$" : name in env ? env[name] : m);
 
