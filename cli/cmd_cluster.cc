@@ -79,6 +79,7 @@ void AddClusterCommand(CLI::App& app, CliContext& ctx) {
   CLI::App* cluster = app.add_subcommand(
       "cluster", "start and stop a coordinator and workers on other hosts over ssh");
   cluster->require_subcommand(1);
+  cluster->fallthrough();  // `cluster down --state DIR` as well as `cluster --state DIR down`
   cluster->add_option("--state", flags->up.state_dir,
                       "local folder recording what `up` started (and the client token)")
       ->capture_default_str();
