@@ -110,10 +110,11 @@ class ClusterSshTest : public ::testing::Test {
     return Launcher(argv);
   }
 
-  std::pair<int, std::string> Up(const std::string& hosts) {
+  std::pair<int, std::string> Up(const std::string& hosts,
+                                 const std::string& bin_dir = TMINUS_BIN_DIR) {
     std::ofstream(dir_ + "/hosts") << hosts;
     return Cluster({"up", "--hosts", dir_ + "/hosts", "--ssh-config", dir_ + "/ssh_config",
-                    "--identity", dir_ + "/id", "--remote-bin-dir", TMINUS_BIN_DIR,
+                    "--identity", dir_ + "/id", "--remote-bin-dir", bin_dir,
                     "--remote-dir", dir_ + "/remote", "--log-level", "warn"});
   }
 
@@ -169,6 +170,14 @@ TEST_F(ClusterSshTest, UnreachableHostIsNamedAndWhatStartedIsStopped) {
   EXPECT_TRUE(absl::StrContains(err_, "10.200.0.99: cannot reach it over ssh")) << err_;
   EXPECT_TRUE(ProcessesIn(dir_ + "/remote").empty());
   EXPECT_EQ(ReadFile(dir_ + "/state/cluster.txt"), "");
+}
+
+TEST_F(ClusterSshTest, MissingBinariesAreNamedWithTheHost) {
+  auto [up, printed] = Up(absl::StrCat("coordinator ", net_->Address(1), "\nworker ",
+                                       net_->Address(2), "\n"), "/nonexistent/bin");
+  EXPECT_EQ(up, 1) << printed << err_;
+  EXPECT_TRUE(absl::StrContains(err_, "coordinator on 10.200.0.1: /nonexistent/bin/"
+                                      "tminus-coordinator not found")) << err_;
 }
 
 TEST_F(ClusterSshTest, BadHostsFileIsAUsageErrorNamingTheLine) {
