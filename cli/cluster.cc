@@ -307,6 +307,10 @@ absl::StatusOr<ClusterUpResult> Launcher::Run(const HostsPlan& plan) {
   if (!record_.daemons.empty()) {
     progress_ << "stopping what was started\n";
     ClusterDown(options_.state_dir, options_.timeout, progress_).IgnoreError();
+  } else {
+    std::remove(Path("client.token").c_str());
+    std::error_code ignored;
+    fs::remove(options_.state_dir, ignored);  // only when empty
   }
   return status;
 }
