@@ -4,6 +4,7 @@
 # is there, Python's multiprocessing Pool on the same countdown at the same
 # worker counts, for a side-by-side ratio.
 #   scale_host.sh BIN_DIR OUT_DIR [N (2e10)] [SLOTS (1,2,4,6,8,10,12,14,16)]
+# SKIP_PYTHON=1 leaves the Python side out.
 set -uo pipefail
 bin="$1"; out="$2"; n="${3:-2e10}"; slots="${4:-1,2,4,6,8,10,12,14,16}"
 cores=$(nproc)
@@ -30,6 +31,7 @@ chunks=$((16 * 45))  # divides evenly over 1..16 slots except 7, 11, 13
 timeout 400 "$bin/tminus" scale -n "$n" --chunks "$chunks" --slots "$slots" \
   --executor both --repeat 3 --out "$out" 2>&1 | tee "$out/scale.txt"
 py=$(command -v python3 || true)
+[ "${SKIP_PYTHON:-0}" = 1 ] && py=""
 if [ -n "$py" ]; then
   # The seed's countdown in Python: same task shape (one task per worker
   # times 8), a fixed n small enough for Python's ~50 M decrements/s.
