@@ -10,9 +10,16 @@ cd "$(dirname "$0")/../.."
 export CONTAINERS_CONF="$PWD/deploy/container/containers.conf"
 tag="${1:-localhost/tminus:dev}"
 base="${TMINUS_BASE_IMAGE:-localhost/debian-bookworm-minbase:local}"
-mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+# The Debian mirror this machine's apt already uses, unless DEBIAN_MIRROR says.
+host_mirror() {
+  { grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}'
+    grep -hE '^deb ' /etc/apt/sources.list 2>/dev/null | awk '{print $2}'
+  } | grep -E '/debian/?$' | head -n 1
+}
+mirror="${DEBIAN_MIRROR:-$(host_mirror)}"
 
 if ! podman image exists "$base"; then
+  [ -n "$mirror" ] || { echo "build-image: no Debian mirror found; set DEBIAN_MIRROR" >&2; exit 2; }
   rootfs=$(mktemp -d)
   trap 'rm -rf "$rootfs"' EXIT
   echo "build-image: making $base with debootstrap from $mirror" >&2
