@@ -14,7 +14,7 @@ base="${TMINUS_BASE_IMAGE:-localhost/debian-bookworm-minbase:local}"
 host_mirror() {
   { grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}'
     grep -hE '^deb ' /etc/apt/sources.list 2>/dev/null | awk '{print $2}'
-  } | grep -E '/debian/?$' | head -n 1
+  } | grep -E '/debian/?$' | head -n 1 || true
 }
 mirror="${DEBIAN_MIRROR:-$(host_mirror)}"
 
