@@ -10,7 +10,7 @@ PACKAGES=(
   libcli11-dev prometheus-cpp-dev libsqlite3-dev
   libclang-rt-14-dev iproute2 procps python3 openssl systemd
   openssh-client openssh-server
-  podman buildah runc catatonit debootstrap
+  podman buildah runc catatonit debootstrap patchelf
 )
 # Node.js runs the Kubernetes manifest checks (deploy/k8s/test); Debian's
 # package only where no node is installed already.
