@@ -6,7 +6,7 @@
 #      TMINUS_SKIP_IMAGES=1 skips it);
 #   3. clang build with -Wthread-safety -Werror and ASan+UBSan: unit and
 #      integration tests once more, then a short libFuzzer run of each target.
-# `scripts/test.sh --quick` skips the second build.
+# `scripts/test.sh --quick` skips the clang build (step 3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
