@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -162,10 +163,15 @@ class Launcher {
     return WritePrivate(options_.state_dir + "/" + kRecordFile, FormatClusterRecord(record_));
   }
   std::string Path(const std::string& name) const { return options_.state_dir + "/" + name; }
-  JobClient Client() const {
-    ClientSecurity security;
-    security.token = client_token_;
-    return JobClient(result_.coordinator, std::chrono::seconds(2), security);
+  // One channel to the coordinator for all the polling, made once its
+  // address is known.
+  JobClient& Client() {
+    if (!client_) {
+      ClientSecurity security;
+      security.token = client_token_;
+      client_.emplace(result_.coordinator, std::chrono::seconds(2), security);
+    }
+    return *client_;
   }
 
   const ClusterUpOptions& options_;
@@ -173,6 +179,7 @@ class Launcher {
   ClusterRecord record_;
   ClusterUpResult result_;
   std::string client_token_;
+  std::optional<JobClient> client_;
 };
 
 absl::Status Launcher::PrepareTokens() {
