@@ -1,23 +1,61 @@
 #include "cli/follow.h"
 
+#include <chrono>
 #include <iostream>
+#include <thread>
 
 #include "cli/views.h"
 
 namespace tminus {
+namespace {
+
+// How long a follower keeps re-attaching to its job while the coordinator is
+// away (a restart keeps every job that was accepted).
+constexpr auto kReattachFor = std::chrono::seconds(120);
+constexpr auto kReattachEvery = std::chrono::milliseconds(500);
+
+bool Transient(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kUnavailable ||
+         status.code() == absl::StatusCode::kDeadlineExceeded;
+}
+
+// Runs `call` until it succeeds, fails for good, or the coordinator has been
+// away for kReattachFor; says once that it is re-attaching.
+template <typename Call>
+auto Reattaching(uint64_t job_id, Call call) -> decltype(call()) {
+  const auto give_up = std::chrono::steady_clock::now() + kReattachFor;
+  bool told = false;
+  for (;;) {
+    auto result = call();
+    if (result.ok() || !Transient(result.status()) ||
+        std::chrono::steady_clock::now() > give_up) {
+      return result;
+    }
+    if (!told) {
+      std::cerr << "tminus: lost the coordinator (" << result.status().message()
+                << "); re-attaching to job " << job_id << " (the job goes on; Ctrl-C stops "
+                << "waiting, `tminus cancel " << job_id << "` stops the job)\n";
+      told = true;
+    }
+    std::this_thread::sleep_for(kReattachEvery);
+  }
+}
+
+}  // namespace
 
 void FollowAndReport(CliContext& ctx, JobClient& client, uint64_t job_id, OutputFormat format,
                      bool show_progress) {
   ProgressView view(std::cerr, /*terminal=*/true);
-  absl::StatusOr<v1::WatchJobResponse> last =
-      client.Watch(job_id, 200, [&](const v1::WatchJobResponse& snapshot) {
-        if (show_progress) view.Update(snapshot);
-      });
+  absl::StatusOr<v1::WatchJobResponse> last = Reattaching(job_id, [&] {
+    return client.Watch(job_id, 200, [&](const v1::WatchJobResponse& snapshot) {
+      if (show_progress) view.Update(snapshot);
+    });
+  });
   if (!last.ok()) {
     Fail(ctx, last.status());
     return;
   }
-  absl::StatusOr<v1::JobReport> report = client.Report(job_id);
+  absl::StatusOr<v1::JobReport> report = Reattaching(job_id, [&] { return client.Report(job_id); });
   if (!report.ok()) {
     Fail(ctx, report.status());
     return;

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/client.h"
 #include "cli/commands.h"
+#include "common/address.h"
 #include "common/logging.h"
 #include "common/rpc.h"
 
@@ -61,7 +62,7 @@ int main(int argc, char** argv) {
                "3 coordinator unreachable or RPC error."};
   app.require_subcommand(1);
   CliContext ctx;
-  app.add_option("-c,--coordinator", ctx.coordinator, "coordinator HOST:PORT")
+  app.add_option("-c,--coordinator", ctx.coordinator, "coordinator HOST[:PORT] (port 7070 if left out)")
       ->envname("TMINUS_COORDINATOR")->capture_default_str();
   app.add_option("--token-file", ctx.token_file,
                  "file holding the token to send (default: the TMINUS_TOKEN variable)");
@@ -70,6 +71,12 @@ int main(int argc, char** argv) {
   app.add_option("--tls-key", ctx.tls_key, "PEM key of --tls-cert");
   app.set_version_flag("--version", std::string(Version()));
   app.parse_complete_callback([&ctx] {
+    absl::StatusOr<std::string> target = ParseDialTarget(ctx.coordinator, "--coordinator");
+    if (!target.ok()) {
+      std::cerr << "tminus: " << target.status().message() << "\n";
+      throw CLI::RuntimeError(kExitUsage);
+    }
+    ctx.coordinator = *target;
     absl::StatusOr<ClientSecurity> security =
         LoadClientSecurity(ctx.token_file, ctx.tls_ca, ctx.tls_cert, ctx.tls_key);
     if (!security.ok()) {

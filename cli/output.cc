@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/text.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace tminus {
@@ -15,6 +16,11 @@ bool ParseOutputFormat(const std::string& text, OutputFormat* out) {
   else if (text == "csv") *out = OutputFormat::kCsv;
   else return false;
   return true;
+}
+
+void Table::AddRow(std::vector<std::string> row) {
+  for (std::string& cell : row) cell = EscapeForTerminal(cell);
+  rows_.push_back(std::move(row));
 }
 
 void Table::PrintAligned(std::ostream& out) const {

@@ -21,7 +21,8 @@ bool ParseOutputFormat(const std::string& text, OutputFormat* out);
 class Table {
  public:
   explicit Table(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
-  void AddRow(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  // Cells are escaped for the terminal (names come from other people).
+  void AddRow(std::vector<std::string> row);
   void PrintAligned(std::ostream& out) const;
   void PrintCsv(std::ostream& out) const;
 

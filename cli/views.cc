@@ -1,5 +1,7 @@
 #include "cli/views.h"
 
+#include "common/text.h"
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/proto_convert.h"
@@ -48,7 +50,7 @@ void PrintJob(const v1::Job& job, OutputFormat format, std::ostream& out) {
     PrintJobs({job}, format, out);
     return;
   }
-  out << "job " << job.id() << (job.spec().name().empty() ? "" : " (" + job.spec().name() + ")")
+  out << "job " << job.id() << (job.spec().name().empty() ? "" : " (" + EscapeForTerminal(job.spec().name()) + ")")
       << ": " << StateName(job.state()) << "\n";
   out << "  n " << job.spec().n() << ", chunks " << Chunking(job.spec()) << " ("
       << job.chunk_total() << "), executor " << ExecutorLabel(job.spec().executor())
@@ -59,10 +61,11 @@ void PrintJob(const v1::Job& job, OutputFormat format, std::ostream& out) {
       << job.chunks_done() << "/" << job.chunk_total() << " chunks done, "
       << job.chunks_running() << " running, " << job.decrements_done() << " decrements\n";
   out << "  elapsed " << FormatDuration(job.elapsed_ns()) << "\n";
-  if (!job.error().empty()) out << "  error: " << job.error() << "\n";
+  if (!job.error().empty()) out << "  error: " << EscapeForTerminal(job.error()) << "\n";
 }
 
 void PrintReport(const v1::JobReport& r, OutputFormat format, std::ostream& out) {
+  const v1::JobCounters& c = r.counters();
   if (format == OutputFormat::kJson) {
     v1::GetJobReportResponse response;
     *response.mutable_report() = r;
@@ -83,14 +86,14 @@ void PrintReport(const v1::JobReport& r, OutputFormat format, std::ostream& out)
                   absl::StrFormat("%.4f", r.speedup()), absl::StrFormat("%.4f", r.efficiency()),
                   absl::StrCat(r.overhead_ns()), absl::StrFormat("%.0f", r.decrements_per_second()),
                   absl::StrCat(r.chunk_durations().p50_ns()),
-                  absl::StrCat(r.chunk_durations().p99_ns()), absl::StrCat(r.retries()),
-                  absl::StrCat(r.duplicates()), absl::StrCat(r.failed_attempts()),
-                  absl::StrCat(r.lease_expiries()), absl::StrCat(r.backups()),
-                  absl::StrCat(r.handed_back())});
+                  absl::StrCat(r.chunk_durations().p99_ns()), absl::StrCat(c.retries()),
+                  absl::StrCat(c.duplicates()), absl::StrCat(c.failed_attempts()),
+                  absl::StrCat(c.lease_expiries()), absl::StrCat(c.backups()),
+                  absl::StrCat(c.handed_back())});
     table.PrintCsv(out);
     return;
   }
-  out << "job " << r.job_id() << (r.spec().name().empty() ? "" : " (" + r.spec().name() + ")")
+  out << "job " << r.job_id() << (r.spec().name().empty() ? "" : " (" + EscapeForTerminal(r.spec().name()) + ")")
       << ": " << StateName(r.state()) << "\n";
   out << "  decrements " << r.decrements() << " of n " << r.n()
       << (r.decrements() == r.n() ? " (exact)" : " (incomplete)") << ", chunks "
@@ -106,10 +109,10 @@ void PrintReport(const v1::JobReport& r, OutputFormat format, std::ostream& out)
   out << "  chunk durations: min " << FormatDuration(d.min_ns()) << ", p50 "
       << FormatDuration(d.p50_ns()) << ", p90 " << FormatDuration(d.p90_ns()) << ", p99 "
       << FormatDuration(d.p99_ns()) << ", max " << FormatDuration(d.max_ns()) << "\n";
-  out << "  retries " << r.retries() << ", duplicates " << r.duplicates()
-      << ", failed attempts " << r.failed_attempts() << ", lease expiries " << r.lease_expiries()
-      << ", backups " << r.backups() << ", handed back " << r.handed_back() << "\n";
-  if (!r.error().empty()) out << "  error: " << r.error() << "\n";
+  out << "  retries " << c.retries() << ", duplicates " << c.duplicates()
+      << ", failed attempts " << c.failed_attempts() << ", lease expiries " << c.lease_expiries()
+      << ", backups " << c.backups() << ", handed back " << c.handed_back() << "\n";
+  if (!r.error().empty()) out << "  error: " << EscapeForTerminal(r.error()) << "\n";
   Table table({"  WORKER", "SLOT", "CHUNKS", "DECREMENTS", "BUSY", "UTILISATION", "RATE/s"});
   for (const v1::WorkerReport& w : r.workers()) {
     table.AddRow({"  " + w.worker_id(), absl::StrCat("all ", w.slots()), absl::StrCat(w.chunks()),
@@ -174,7 +177,7 @@ void ProgressView::Update(const v1::WatchJobResponse& s) {
   for (const v1::WorkerProgress& w : s.workers()) {
     out_ << "\x1b[2K"
          << absl::StrFormat("  %-24s slots %-3d leased %-3d done %-6d decrements %s",
-                            w.worker_id(), w.slots(), w.chunks_running(), w.chunks_done(),
+                            EscapeForTerminal(w.worker_id()), w.slots(), w.chunks_running(), w.chunks_done(),
                             FormatSi(static_cast<double>(w.decrements_done())))
          << "\n";
     ++lines;

@@ -1,9 +1,11 @@
 // What both daemons (tminus-coordinator, tminus-worker) do the same way:
-// log level and parent-death flags, and stop signals taken by sigwait.
+// flags (log level, parent death, --version, exit codes), the file
+// descriptor limit, and stop signals taken by sigwait.
 #pragma once
 
 #include <signal.h>
 
+#include <cstdint>
 #include <string>
 
 #include "CLI/CLI.hpp"
@@ -16,8 +18,24 @@ struct DaemonFlags {
 };
 
 void AddDaemonFlags(CLI::App& app, DaemonFlags* flags);
+// Parses the command line. Returns -1 to go on, or the code to exit with:
+// 0 after --help or --version, 2 for a usage error (its message printed).
+int ParseDaemonFlags(CLI::App& app, int argc, char** argv);
 // Applies them after parsing; false (with a message on stderr) for a bad level.
 bool ApplyDaemonFlags(const DaemonFlags& flags);
+
+// For floating-point flags: refuses nan and inf, which CLI::Range lets
+// through (every comparison with nan is false).
+CLI::Validator Finite();
+
+struct FdLimit {
+  uint64_t soft_before = 0;
+  uint64_t soft = 0;
+  uint64_t hard = 0;
+};
+// Raises the soft RLIMIT_NOFILE to the hard one: every connection costs a
+// file descriptor, and running out stops a server from accepting.
+FdLimit RaiseFdLimit();
 
 // Blocks SIGTERM and SIGINT in the calling thread (call before any thread
 // starts, so every thread inherits it) and ignores SIGPIPE.

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "common/text.h"
 
 namespace tminus {
 namespace {
@@ -53,6 +54,9 @@ absl::Status ValidateLabels(const JobSpec& spec) {
       return Invalid(absl::StrCat("labels: value of '", key, "' is ", value.size(),
                                   " bytes; at most ", kMaxLabelValueBytes));
     }
+    if (!IsPrintableUtf8(key) || !IsPrintableUtf8(value)) {
+      return Invalid("labels: keys and values must be UTF-8 without control characters");
+    }
   }
   return absl::OkStatus();
 }
@@ -96,9 +100,8 @@ absl::Status ValidateJobSpec(const JobSpec& spec) {
     return Invalid(absl::StrCat("priority: must be between 0 and ", kMaxPriority, ", got ",
                                 spec.priority));
   }
-  if (spec.name.size() > kMaxNameBytes) {
-    return Invalid(absl::StrCat("name: at most ", kMaxNameBytes, " bytes, got ",
-                                spec.name.size()));
+  if (absl::Status name = CheckPrintableUtf8(spec.name, "name", kMaxNameBytes); !name.ok()) {
+    return name;
   }
   return ValidateLabels(spec);
 }

@@ -55,4 +55,24 @@ int64_t TimestampNs(const google::protobuf::Timestamp& ts) {
   return ts.seconds() * 1'000'000'000 + ts.nanos();
 }
 
+void ToProto(const JobCounters& counters, v1::JobCounters* out) {
+  out->set_retries(counters.retries);
+  out->set_duplicates(counters.duplicates);
+  out->set_failed_attempts(counters.failed_attempts);
+  out->set_lease_expiries(counters.lease_expiries);
+  out->set_backups(counters.backups);
+  out->set_handed_back(counters.handed_back);
+}
+
+JobCounters FromProto(const v1::JobCounters& counters) {
+  JobCounters out;
+  out.retries = counters.retries();
+  out.duplicates = counters.duplicates();
+  out.failed_attempts = counters.failed_attempts();
+  out.lease_expiries = counters.lease_expiries();
+  out.backups = counters.backups();
+  out.handed_back = counters.handed_back();
+  return out;
+}
+
 }  // namespace tminus

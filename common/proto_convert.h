@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include "common/job_counters.h"
 #include "common/job_spec.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "tminus/v1/common.pb.h"
@@ -15,6 +16,9 @@ v1::Executor ToProto(ExecutorKind kind);
 // Copies fields as they are; call ValidateJobSpec on the result.
 JobSpec FromProto(const v1::JobSpec& proto);
 v1::JobSpec ToProto(const JobSpec& spec);
+
+void ToProto(const JobCounters& counters, v1::JobCounters* out);
+JobCounters FromProto(const v1::JobCounters& counters);
 
 // Leaves `out` unset for 0 (meaning "never").
 void SetTimestamp(int64_t wall_ns, google::protobuf::Timestamp* out);

@@ -1,9 +1,5 @@
 #include "common/rpc.h"
 
-#include <unistd.h>
-
-#include <limits.h>
-
 namespace tminus {
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
@@ -26,9 +22,13 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   args.SetInt(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, kMaxMessageBytes);
-  // Reconnect quickly after a coordinator restart.
+  // Reconnect quickly after a coordinator restart: a channel retries at
+  // least every kMaxReconnectBackoffMs (plus gRPC's 20% jitter), and a
+  // connect attempt that hears nothing (a dropped SYN) gives up after
+  // kConnectTimeoutMs instead of gRPC's 20 s.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2'000);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kMaxReconnectBackoffMs);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, kConnectTimeoutMs);
   return grpc::CreateCustomChannel(target, credentials, args);
 }
 
@@ -39,23 +39,15 @@ void ConfigureServerBuilder(grpc::ServerBuilder* builder) {
   builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder->AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5'000);
   builder->AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+  // A second server on a port in use must fail, not share it (see Listener).
+  builder->AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // A connection that has not finished its handshake by then is closed: idle
+  // garbage connections do not hold file descriptors for gRPC's 120 s.
+  builder->AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, kServerHandshakeTimeoutMs);
 }
 
 void SetDeadline(grpc::ClientContext* context, std::chrono::milliseconds timeout) {
   context->set_deadline(std::chrono::system_clock::now() + timeout);
 }
-
-std::string Hostname() {
-  char name[HOST_NAME_MAX + 1] = {};
-  if (gethostname(name, sizeof(name) - 1) != 0) return "unknown";
-  return name;
-}
-
-int OnlineCpus() {
-  const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-  return cpus > 0 ? static_cast<int>(cpus) : 1;
-}
-
-const char* Version() { return "0.1.0"; }
 
 }  // namespace tminus

@@ -9,6 +9,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
+#include "common/host.h"
 
 namespace tminus {
 
@@ -18,6 +19,9 @@ inline constexpr std::chrono::milliseconds kDefaultRpcDeadline{10'000};
 inline constexpr int kKeepaliveTimeMs = 10'000;
 inline constexpr int kKeepaliveTimeoutMs = 5'000;
 inline constexpr int kMaxMessageBytes = 16 * 1024 * 1024;
+inline constexpr int kMaxReconnectBackoffMs = 500;
+inline constexpr int kConnectTimeoutMs = 2'000;
+inline constexpr int kServerHandshakeTimeoutMs = 10'000;
 
 // The one conversion at the edge; keeps the code and the message.
 grpc::Status ToGrpcStatus(const absl::Status& status);
@@ -34,9 +38,5 @@ void ConfigureServerBuilder(grpc::ServerBuilder* builder);
 
 void SetDeadline(grpc::ClientContext* context,
                  std::chrono::milliseconds timeout = kDefaultRpcDeadline);
-
-std::string Hostname();
-int OnlineCpus();
-const char* Version();
 
 }  // namespace tminus

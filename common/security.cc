@@ -8,11 +8,28 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/rpc.h"
+#include "common/text.h"
 
 namespace tminus {
 namespace {
 
 constexpr size_t kMinTokenBytes = 16;
+// A token travels in a header: gRPC's default limit on all headers is 8 KiB.
+constexpr size_t kMaxTokenBytes = 4096;
+
+// OK, or INVALID_ARGUMENT naming `source`: a token that could never be sent.
+absl::Status CheckToken(absl::string_view token, const std::string& source) {
+  if (token.size() < kMinTokenBytes || token.size() > kMaxTokenBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": a token must be ", kMinTokenBytes,
+                                                   " to ", kMaxTokenBytes, " bytes, got ",
+                                                   token.size()));
+  }
+  if (!IsVisibleAscii(token)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": a token may hold visible ASCII characters only (it is sent in a header)"));
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::string> ReadFile(const std::string& path, const std::string& flag) {
   std::ifstream in(path);
@@ -32,10 +49,7 @@ absl::StatusOr<std::vector<std::string>> ReadTokens(const std::string& path,
   for (absl::string_view line : absl::StrSplit(*text, '\n')) {
     line = absl::StripAsciiWhitespace(line);
     if (line.empty() || line[0] == '#') continue;
-    if (line.size() < kMinTokenBytes) {
-      return absl::InvalidArgumentError(absl::StrCat(flag, ": a token in ", path, " is under ",
-                                                     kMinTokenBytes, " bytes"));
-    }
+    if (absl::Status ok = CheckToken(line, absl::StrCat(flag, " ", path)); !ok.ok()) return ok;
     tokens.emplace_back(line);
   }
   if (tokens.empty()) {
@@ -72,8 +86,9 @@ absl::StatusOr<ClientSecurity> LoadClientSecurity(const std::string& token_file,
     absl::StatusOr<std::vector<std::string>> tokens = ReadTokens(token_file, "--token-file");
     if (!tokens.ok()) return tokens.status();
     security.token = tokens->front();
-  } else if (const char* env = std::getenv("TMINUS_TOKEN"); env != nullptr) {
+  } else if (const char* env = std::getenv("TMINUS_TOKEN"); env != nullptr && *env != '\0') {
     security.token = std::string(absl::StripAsciiWhitespace(env));
+    if (absl::Status ok = CheckToken(security.token, "TMINUS_TOKEN"); !ok.ok()) return ok;
   }
   for (auto [path, flag, out] : {std::tuple{&ca_file, "--tls-ca", &security.ca_pem},
                                  std::tuple{&cert_file, "--tls-cert", &security.cert_pem},
@@ -117,6 +132,14 @@ absl::StatusOr<TokenSet> TokenSet::Load(const std::string& client_file,
     absl::StatusOr<std::vector<std::string>> tokens = ReadTokens(*path, flag);
     if (!tokens.ok()) return tokens.status();
     *out = std::move(*tokens);
+  }
+  // A token in both files would quietly act as an admin token.
+  for (const std::string& token : set.client_) {
+    if (AnyEquals(set.worker_, token)) {
+      return absl::InvalidArgumentError(
+          "--client-token-file and --worker-token-file share a token: give clients and workers "
+          "different tokens (a token that may do both belongs in --admin-token-file)");
+    }
   }
   return set;
 }

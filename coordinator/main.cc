@@ -32,23 +32,35 @@ int main(int argc, char** argv) {
   // keep it on.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   CLI::App app{"tminus-coordinator: splits countdown jobs into chunks and leases them to "
-               "tminus-worker daemons over gRPC."};
+               "tminus-worker daemons over gRPC.\nExit codes: 0 stopped (SIGTERM/SIGINT), 1 "
+               "cannot start (address in use, state store), 2 usage error."};
   tminus::ServerOptions options;
   std::string port_file;
   double heartbeat_s = 2.0;
   double lease_timeout_s = 10.0;
   app.add_option("--listen", options.listen, "HOST:PORT to serve on; port 0 picks a free one")
       ->capture_default_str();
+  app.add_option("--max-connections", options.listener.max_connections,
+                 "client and worker connections open at once; beyond it (or when file "
+                 "descriptors run low) new ones wait in the kernel's backlog and readiness says "
+                 "NOT_SERVING")
+      ->capture_default_str()->check(CLI::Range(1, 1'000'000));
   app.add_option("--port-file", port_file, "write the bound port to this file once serving");
   options.state_dir = "tminus-state";
   app.add_option("--state-dir", options.state_dir,
                  "folder of the SQLite state file (jobs survive restarts); '' or ':memory:' "
                  "keeps state in memory only")->capture_default_str();
   app.add_option("--heartbeat-interval", heartbeat_s, "seconds between worker heartbeats")
-      ->capture_default_str()->check(CLI::Range(0.05, 3600.0));
+      ->capture_default_str()->check(tminus::Finite())->check(CLI::Range(0.05, 3600.0));
   app.add_option("--lease-timeout", lease_timeout_s,
-                 "seconds of worker silence after which its leases are released")
-      ->capture_default_str()->check(CLI::Range(0.2, 86400.0));
+                 "seconds of worker silence after which its leases are released (and after "
+                 "which a worker of the same --name may take the name over)")
+      ->capture_default_str()->check(tminus::Finite())->check(CLI::Range(0.2, 86400.0));
+  double forget_after_s = 3600.0;
+  app.add_option("--forget-workers-after", forget_after_s,
+                 "seconds after which a disconnected worker is dropped from `tminus workers` "
+                 "(finished jobs' reports keep it)")
+      ->capture_default_str()->check(tminus::Finite())->check(CLI::Range(1.0, 1e8));
   app.add_option("--max-attempts", options.scheduler.max_attempts,
                  "attempts per chunk before its job fails")
       ->capture_default_str()->check(CLI::Range(1, 100));
@@ -67,16 +79,16 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(1, 10'000'000));
   app.add_option("--submits-per-second", options.admission.submits_per_second,
                  "sustained submit rate per client (token or address)")
-      ->capture_default_str()->check(CLI::Range(0.1, 1e6));
+      ->capture_default_str()->check(tminus::Finite())->check(CLI::Range(0.1, 1e6));
   app.add_option("--submit-burst", options.admission.submit_burst, "submits a client may burst")
-      ->capture_default_str()->check(CLI::Range(1.0, 1e7));
+      ->capture_default_str()->check(tminus::Finite())->check(CLI::Range(1.0, 1e7));
   app.add_option("--max-watches-per-client", options.admission.watches_per_client,
                  "open watch streams per client")->capture_default_str()->check(CLI::Range(1, 100000));
   app.add_option("--max-sessions-per-host", options.admission.sessions_per_host,
                  "worker sessions per worker host")->capture_default_str()->check(CLI::Range(1, 100000));
   tminus::DaemonFlags daemon;
   tminus::AddDaemonFlags(app, &daemon);
-  CLI11_PARSE(app, argc, argv);
+  if (const int code = tminus::ParseDaemonFlags(app, argc, argv); code >= 0) return code;
   if (!tminus::ApplyDaemonFlags(daemon)) return 2;
   if (lease_timeout_s <= heartbeat_s) {
     std::cerr << "--lease-timeout must be longer than --heartbeat-interval\n";
@@ -84,11 +96,14 @@ int main(int argc, char** argv) {
   }
   options.scheduler.heartbeat_interval_ns = static_cast<int64_t>(heartbeat_s * 1e9);
   options.scheduler.lease_timeout_ns = static_cast<int64_t>(lease_timeout_s * 1e9);
+  options.scheduler.forget_workers_after_ns = static_cast<int64_t>(forget_after_s * 1e9);
 
   // Before any thread starts, so only sigwait sees the stop signals.
   const sigset_t signals = tminus::BlockStopSignals();
 
   auto log = tminus::Logger("coordinator");
+  const tminus::FdLimit fds = tminus::RaiseFdLimit();
+  log->info("file descriptor limit soft={} (was {}) hard={}", fds.soft, fds.soft_before, fds.hard);
   absl::StatusOr<tminus::TokenSet> tokens =
       tminus::TokenSet::Load(client_tokens, worker_tokens, admin_tokens);
   absl::StatusOr<tminus::ServerTls> tls = tminus::LoadServerTls(tls_cert, tls_key, tls_client_ca);
@@ -105,9 +120,11 @@ int main(int argc, char** argv) {
   auto server = tminus::CoordinatorServer::Start(options);
   if (!server.ok()) {
     log->error("{}", server.status().ToString());
-    return 1;
+    std::cerr << "tminus-coordinator: " << server.status().message() << "\n";
+    return server.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
   }
-  log->info("listening address={} version={}", (*server)->address(), tminus::Version());
+  log->info("listening address={} version={} max_connections={}", (*server)->address(),
+            tminus::Version(), (*server)->listener().max_connections());
   if (!port_file.empty() && !WritePortFile(port_file, (*server)->port())) {
     log->error("cannot write --port-file {}", port_file);
     return 1;

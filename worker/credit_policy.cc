@@ -14,22 +14,12 @@ int64_t CreditPolicy::Desired() const {
   return slots_ + slots_ * prefetch_per_slot;
 }
 
-int64_t CreditPolicy::Start() {
-  outstanding_ = Desired();
-  return outstanding_;
-}
-
-int64_t CreditPolicy::OnResults(int64_t count, int64_t busy_ns) {
-  if (count <= 0) return 0;
-  const double mean = static_cast<double>(std::max<int64_t>(busy_ns, 0)) / count;
+void CreditPolicy::Observe(int64_t count, int64_t busy_ns) {
+  if (count <= 0) return;
+  const double mean = std::max(static_cast<double>(std::max<int64_t>(busy_ns, 0)) / count, 1.0);
   // Weighted by batch size, so one slow outlier does not swing a big batch.
   const double weight = std::min(1.0, static_cast<double>(count) / 64.0);
-  mean_chunk_ns_ = mean_chunk_ns_ <= 0 ? std::max(mean, 1.0)
-                                       : (1 - weight) * mean_chunk_ns_ + weight * std::max(mean, 1.0);
-  outstanding_ = std::max<int64_t>(0, outstanding_ - count);
-  const int64_t grant = std::max<int64_t>(0, Desired() - outstanding_);
-  outstanding_ += grant;
-  return grant;
+  mean_chunk_ns_ = mean_chunk_ns_ <= 0 ? mean : (1 - weight) * mean_chunk_ns_ + weight * mean;
 }
 
 }  // namespace tminus

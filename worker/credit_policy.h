@@ -1,10 +1,11 @@
-// How many chunks a worker keeps granted to the coordinator: its slots plus a
-// prefetch. With a fixed prefetch that is all; by default the prefetch adapts
-// to the chunk durations seen, so that each slot has about `kTargetQueueNs`
-// of work queued: one chunk for long chunks (best balance across workers),
-// thousands for tiny ones (no slot ever waits for a round trip).
+// How many chunks a worker wants granted to the coordinator at once: its
+// slots plus a prefetch. With a fixed prefetch that is all; by default the
+// prefetch adapts to the chunk durations seen, so that each slot has about
+// `kTargetQueueNs` of work queued: one chunk for long chunks (best balance
+// across workers), thousands for tiny ones (no slot ever waits for a round
+// trip). The session core (WorkerSession) keeps the count of what is out.
 //
-// Value type; thread-compatible (the session client guards it).
+// Value type; thread-compatible.
 #pragma once
 
 #include <cstdint>
@@ -19,19 +20,15 @@ class CreditPolicy {
   // fixed_prefetch < 0: adaptive.
   CreditPolicy(int slots, int fixed_prefetch) : slots_(slots), fixed_prefetch_(fixed_prefetch) {}
 
-  // A new session: nothing is outstanding. Returns the credits to grant first.
-  int64_t Start();
-  // `count` results came back (chunk durations summing to `busy_ns`); returns
-  // the credits to grant with them.
-  int64_t OnResults(int64_t count, int64_t busy_ns);
-  int64_t outstanding() const { return outstanding_; }
+  // `count` chunks finished, their durations summing to `busy_ns`.
+  void Observe(int64_t count, int64_t busy_ns);
+  // Leases plus unused credits the worker wants out at once.
   int64_t Desired() const;
 
  private:
   int slots_;
   int fixed_prefetch_;
   double mean_chunk_ns_ = 0;  // moving average; 0 until the first result
-  int64_t outstanding_ = 0;
 };
 
 }  // namespace tminus

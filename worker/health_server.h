@@ -17,11 +17,13 @@ inline constexpr char kWorkerReadinessService[] = "tminus.worker";
 
 class HealthServer {
  public:
-  // UNAVAILABLE naming the address when it cannot listen there.
+  // INVALID_ARGUMENT for a malformed address, UNAVAILABLE naming it when it
+  // cannot listen there (in use, not an address of this machine).
   static absl::StatusOr<std::unique_ptr<HealthServer>> Start(const std::string& listen);
   ~HealthServer();
 
   void SetReady(bool ready);
+  int port() const;
 
  private:
   struct State;

@@ -9,6 +9,10 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "common/address.h"
+#include "common/text.h"
+#include "common/job_spec.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/daemon.h"
@@ -37,6 +41,11 @@ bool ParseExecutors(const std::string& text, tminus::WorkerOptions* options) {
   return options->threads || options->processes;
 }
 
+int Usage(const absl::Status& status) {
+  std::cerr << status.message() << "\n";
+  return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -48,29 +57,39 @@ int main(int argc, char** argv) {
     return tminus::ChildMain(static_cast<pid_t>(std::atol(argv[2])));
   }
   CLI::App app{"tminus-worker: runs countdown chunks leased by a tminus-coordinator, on local "
-               "threads or local child processes. Dials out; needs no open port (but --health-listen)."};
+               "threads or local child processes. Dials out; needs no open port (but "
+               "--health-listen).\nExit codes: 0 stopped (SIGTERM/SIGINT: drains first), 1 "
+               "refused by the coordinator (token, name in use) or a start-up failure, 2 usage "
+               "error."};
   tminus::WorkerOptions options;
   options.slots = tminus::OnlineCpus();
+  std::string coordinator = "127.0.0.1:7070";
   std::string executors = "threads,processes";
   double kill_grace_s = 2.0;
   double drain_timeout_s = 30.0;
-  app.add_option("--coordinator", options.coordinator, "coordinator HOST:PORT")
+  app.add_option("--coordinator", coordinator, "coordinator HOST[:PORT] (port 7070 if left out)")
       ->envname("TMINUS_COORDINATOR")->capture_default_str();
   app.add_option("--slots", options.slots, "chunks run at once (default: online CPUs)")
       ->capture_default_str()->check(CLI::Range(1, 4096));
-  app.add_option("--name", options.worker_id, "worker id shown in reports (default: HOST-PID)");
+  app.add_option("--name", options.worker_id,
+                 "worker id shown in reports, 1-128 visible ASCII characters; unique per "
+                 "cluster: a second live worker with the same name is refused (default: HOST-PID)");
   app.add_option("--executors", executors, "comma list of threads, processes")
       ->capture_default_str();
   app.add_option("--prefetch", options.prefetch,
                  "credits beyond --slots, so a slot never waits for a round trip "
                  "(default: adapts to chunk durations, ~10 ms of work queued per slot)")->check(CLI::Range(0, 1'000'000));
+  app.add_option("--max-unacked-results", options.max_unacked_results,
+                 "results sent but not yet acknowledged (made durable) by the coordinator, "
+                 "beyond which the worker asks for no more work")
+      ->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{100'000'000}));
   app.add_option("--kill-grace", kill_grace_s,
                  "seconds a cancelled child process gets before SIGKILL")
-      ->capture_default_str()->check(CLI::Range(0.0, 600.0));
+      ->capture_default_str()->check(tminus::Finite())->check(CLI::Range(0.0, 600.0));
   app.add_option("--drain-timeout", drain_timeout_s,
                  "on SIGTERM: seconds running chunks get to finish before they are handed back "
                  "(keep it below the service manager's stop timeout)")
-      ->capture_default_str()->check(CLI::Range(0.0, 86400.0));
+      ->capture_default_str()->check(tminus::Finite())->check(CLI::Range(0.0, 86400.0));
   std::string health_listen;
   app.add_option("--health-listen", health_listen,
                  "HOST:PORT for a gRPC health endpoint (Kubernetes probes): service \"\" is "
@@ -83,28 +102,29 @@ int main(int argc, char** argv) {
   app.add_option("--tls-key", tls_key, "PEM key of --tls-cert");
   tminus::DaemonFlags daemon;
   tminus::AddDaemonFlags(app, &daemon);
-  CLI11_PARSE(app, argc, argv);
+  if (const int code = tminus::ParseDaemonFlags(app, argc, argv); code >= 0) return code;
   if (!tminus::ApplyDaemonFlags(daemon)) return 2;
   if (!ParseExecutors(executors, &options)) {
     std::cerr << "--executors: use threads, processes or threads,processes; got '" << executors
               << "'\n";
     return 2;
   }
+  absl::StatusOr<std::string> target = tminus::ParseDialTarget(coordinator, "--coordinator");
+  if (!target.ok()) return Usage(target.status());
+  options.coordinator = *target;
   if (options.worker_id.empty()) {
     options.worker_id = absl::StrCat(tminus::Hostname(), "-", getpid());
   }
-  if (options.worker_id.size() > 128) {
-    std::cerr << "--name: at most 128 bytes\n";
-    return 2;
+  if (absl::Status name = tminus::CheckVisibleAscii(options.worker_id, "--name", 1,
+                                                    tminus::kMaxNameBytes);
+      !name.ok()) {
+    return Usage(name);
   }
   options.kill_grace = std::chrono::milliseconds(static_cast<int64_t>(kill_grace_s * 1000));
   options.child_binary = SelfBinary();
   absl::StatusOr<tminus::ClientSecurity> security =
       tminus::LoadClientSecurity(token_file, tls_ca, tls_cert, tls_key);
-  if (!security.ok()) {
-    std::cerr << security.status().message() << "\n";
-    return 2;
-  }
+  if (!security.ok()) return Usage(security.status());
   options.security = *security;
 
   // Before any thread starts, so only sigwait sees the stop signals.
@@ -115,21 +135,31 @@ int main(int argc, char** argv) {
         tminus::HealthServer::Start(health_listen);
     if (!started.ok()) {
       std::cerr << started.status().message() << "\n";
-      return 2;
+      return started.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
     }
     health = std::move(*started);
     options.on_connection = [&health](bool connected) { health->SetReady(connected); };
   }
   tminus::SessionClient client(options);
-  std::thread serving([&] { client.Run(); });
-  const int received = tminus::WaitForStopSignal(signals);
-  tminus::Logger("worker")->info("worker={} signal={} draining", options.worker_id, received);
-  if (health) health->SetReady(false);
-  // A planned stop: nothing is lost and nothing is retried because of it.
-  client.Drain(std::chrono::milliseconds(static_cast<int64_t>(drain_timeout_s * 1000)),
-               std::chrono::seconds(5));
-  client.Stop();
-  serving.join();
+  // The stop signal is taken on its own thread; Run() serves on this one and
+  // returns after the drain, or at once when the coordinator refuses us.
+  absl::Notification drained;
+  std::thread stopper([&] {
+    const int received = tminus::WaitForStopSignal(signals);
+    tminus::Logger("worker")->info("worker={} signal={} draining", options.worker_id, received);
+    if (health) health->SetReady(false);
+    // A planned stop: nothing is lost and nothing is retried because of it.
+    client.Drain(std::chrono::milliseconds(static_cast<int64_t>(drain_timeout_s * 1000)),
+                 std::chrono::seconds(5));
+    drained.Notify();
+  });
+  if (client.Run() == tminus::RunEnd::kRefused) {
+    std::cerr << "tminus-worker: " << client.refusal() << "\n";
+    stopper.detach();  // blocked in sigwait; the process ends now
+    return 1;
+  }
+  drained.WaitForNotification();
+  stopper.join();
   tminus::Logger("worker")->info("worker={} stopped", options.worker_id);
   return 0;
 }

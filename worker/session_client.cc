@@ -1,17 +1,23 @@
 #include "worker/session_client.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <random>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/arena.h"
+#include "common/clock.h"
 #include "common/logging.h"
 #include "common/rpc.h"
+#include "google/protobuf/arena.h"
 
 namespace tminus {
 namespace {
+
+// Repeated failures to reach the coordinator are logged once, then at most
+// this often.
+constexpr int64_t kFailureLogEveryNs = 10'000'000'000;
 
 uint64_t RandomIncarnation() {
   std::random_device device;
@@ -20,12 +26,28 @@ uint64_t RandomIncarnation() {
   return value;
 }
 
+int64_t Now() { return RealClock::Get()->MonoNs(); }
+
+WorkerSessionOptions CoreOptions(const WorkerOptions& options, uint64_t incarnation) {
+  WorkerSessionOptions core;
+  core.identity.worker_id = options.worker_id;
+  core.identity.host = Hostname();
+  core.identity.slots = options.slots;
+  core.identity.threads = options.threads;
+  core.identity.processes = options.processes;
+  core.identity.version = Version();
+  core.identity.incarnation = incarnation;
+  core.prefetch = options.prefetch;
+  core.max_unacked_results = options.max_unacked_results;
+  return core;
+}
+
 }  // namespace
 
 SessionClient::SessionClient(WorkerOptions options)
     : options_(std::move(options)),
       incarnation_(RandomIncarnation()),
-      credits_(options_.slots, options_.prefetch) {
+      core_(CoreOptions(options_, incarnation_)) {
   channel_ = MakeSecureChannel(options_.coordinator, options_.security);
   stub_ = v1::WorkerService::NewStub(channel_);
   PoolOptions pool;
@@ -45,232 +67,190 @@ SessionClient::~SessionClient() {
 void SessionClient::Stop() {
   absl::MutexLock lock(&mu_);
   stopping_ = true;
-  session_over_ = true;
+  stream_over_ = true;
   if (context_ != nullptr) context_->TryCancel();
 }
 
-v1::WorkerMessage SessionClient::HelloMessage() const {
-  v1::WorkerMessage message;
-  v1::Hello* hello = message.mutable_hello();
-  hello->set_worker_id(options_.worker_id);
-  hello->set_incarnation(incarnation_);
-  hello->set_host(Hostname());
-  hello->set_slots(options_.slots);
-  if (options_.threads) hello->add_executors(v1::EXECUTOR_THREADS);
-  if (options_.processes) hello->add_executors(v1::EXECUTOR_PROCESSES);
-  hello->set_version(Version());
-  return message;
+std::string SessionClient::refusal() const {
+  absl::MutexLock lock(&mu_);
+  return refusal_;
 }
 
-void SessionClient::Run() {
+int64_t SessionClient::unacked_results() const {
+  absl::MutexLock lock(&mu_);
+  return core_.unacked_results();
+}
+
+void SessionClient::OnResult(uint64_t epoch, const RunResult& result) {
+  absl::MutexLock lock(&mu_);
+  core_.OnSlotResult(epoch, result, Now());
+}
+
+RunEnd SessionClient::Run() {
+  for (;;) {
+    const SessionEnd end = RunSession();
+    StreamVerdict verdict;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return RunEnd::kStopped;
+      verdict = core_.OnStreamEnded(FromGrpcStatus(end.status), Now());
+      if (verdict.stop) refusal_ = verdict.message;
+    }
+    if (end.welcomed && options_.on_connection) options_.on_connection(false);
+    pool_->Execute(verdict.pool);
+    LogEnd(verdict);
+    if (verdict.stop) return RunEnd::kRefused;
+    AwaitChannel(std::chrono::nanoseconds(verdict.reconnect_after_ns));
+  }
+}
+
+void SessionClient::LogEnd(const StreamVerdict& verdict) {
   auto log = Logger("worker");
-  std::mt19937_64 jitter(incarnation_);
-  std::chrono::milliseconds backoff{100};
-  for (uint64_t epoch = 1;; ++epoch) {
+  if (verdict.stop) {
+    log->error("worker={} {}", options_.worker_id, verdict.message);
+    return;
+  }
+  if (!verdict.warn) {
+    log->info("worker={} {}; reconnecting", options_.worker_id, verdict.message);
+    return;
+  }
+  const int64_t now = Now();
+  if (quiet_failures_ > 0 && now - last_failure_log_ns_ < kFailureLogEveryNs) {
+    ++quiet_failures_;
+    return;
+  }
+  log->warn("worker={} coordinator={} {}{}; retrying", options_.worker_id, options_.coordinator,
+            verdict.message,
+            quiet_failures_ > 1 ? absl::StrCat(" (", quiet_failures_, " attempts)") : "");
+  quiet_failures_ = 1;
+  last_failure_log_ns_ = now;
+}
+
+void SessionClient::AwaitChannel(std::chrono::nanoseconds limit) {
+  // A connected channel means the coordinator answered and refused or ended
+  // the session: wait the whole backoff. Otherwise go as soon as the channel
+  // connects (it retries every 0.5 s at most: common/rpc.h), so a worker is
+  // back within about that long after the coordinator listens again.
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
     }
-    if (RunSession(epoch)) backoff = std::chrono::milliseconds(100);
-    pool_->AbandonBefore(epoch + 1);  // the coordinator has released those leases
-    absl::MutexLock lock(&mu_);
-    if (stopping_) return;
-    // Full jitter keeps a fleet of workers from reconnecting in lockstep.
-    const auto wait = std::chrono::milliseconds(
-        std::uniform_int_distribution<int64_t>(backoff.count() / 2, backoff.count())(jitter));
-    log->info("worker={} reconnecting to {} in {} ms", options_.worker_id, options_.coordinator,
-              wait.count());
-    mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::FromChrono(wait));
-    backoff = std::min(backoff * 2, options_.max_backoff);
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return;
+    const auto step = std::min<std::chrono::nanoseconds>(deadline - now, std::chrono::milliseconds(200));
+    if (channel_->GetState(true) == GRPC_CHANNEL_READY) {
+      absl::MutexLock lock(&mu_);
+      mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::FromChrono(step));
+      continue;
+    }
+    if (channel_->WaitForConnected(std::chrono::system_clock::now() + step)) return;
   }
 }
 
-bool SessionClient::RunSession(uint64_t epoch) {
-  auto log = Logger("worker");
+SessionClient::SessionEnd SessionClient::RunSession() {
+  SessionEnd end;
   grpc::ClientContext context;
   Authenticate(&context, options_.security);
   {
     absl::MutexLock lock(&mu_);
-    if (stopping_) return false;
+    if (stopping_) return end;
     context_ = &context;
-    epoch_ = epoch;
-    session_over_ = false;
-    resend_ = !unacked_.empty();
-    // pending_ keeps results finished between sessions: they go out, with
-    // no credit, in the first batch of this one.
-    pending_count_ = 0;
-    pending_busy_ns_ = 0;
+    stream_over_ = false;
+    core_.OnStreamStarted(Now());
   }
   auto stream = stub_->Session(&context);
-  v1::CoordinatorMessage message;
-  bool welcomed = false;
-  std::thread sender;
-  if (stream->Write(HelloMessage()) && stream->Read(&message) && message.has_welcome()) {
-    welcomed = true;
-    const auto heartbeat = std::chrono::milliseconds(
-        std::max<int64_t>(50, message.welcome().heartbeat_interval_ms()));
-    log->info("worker={} incarnation={} connected coordinator={} slots={}", options_.worker_id,
-              incarnation_, options_.coordinator, options_.slots);
-    if (options_.on_connection) options_.on_connection(true);
-    v1::WorkerMessage credit;
+  std::thread writer([&] { WriterLoop(stream.get()); });
+  // Each message is parsed into an arena reset after it: an Assign of
+  // thousands of leases costs no malloc per lease.
+  google::protobuf::Arena arena;
+  for (;;) {
+    auto* incoming = google::protobuf::Arena::CreateMessage<v1::CoordinatorMessage>(&arena);
+    if (!stream->Read(incoming)) break;
+    PoolCommands commands;
+    bool live = false;
     {
       absl::MutexLock lock(&mu_);
-      credit.mutable_credit()->set_credits(static_cast<int32_t>(credits_.Start()));
+      commands = core_.OnMessage(*incoming, Now());
+      live = core_.live();
     }
-    if (stream->Write(credit)) {
-      sender = std::thread([&] { SenderLoop(epoch, stream.get(), heartbeat); });
-      // Each message is parsed into an arena reset after it: an Assign of
-      // thousands of leases costs no malloc per lease.
-      google::protobuf::Arena arena;
-      for (;;) {
-        auto* incoming = google::protobuf::Arena::CreateMessage<v1::CoordinatorMessage>(&arena);
-        if (!stream->Read(incoming)) break;
-        if (incoming->has_assign()) {
-          pool_->Submit(epoch, incoming->assign().leases());
-        } else if (incoming->has_cancel()) {
-          const auto& chunks = incoming->cancel().chunks();
-          pool_->Cancel(incoming->cancel().job_id(), {chunks.begin(), chunks.end()});
-        } else if (incoming->has_ack()) {
-          OnAck(incoming->ack().up_to_seq());
-        }
-        arena.Reset();
-      }
+    arena.Reset();
+    if (live && !end.welcomed) {
+      end.welcomed = true;
+      quiet_failures_ = 0;
+      Logger("worker")->info("worker={} incarnation={} connected coordinator={} slots={}",
+                             options_.worker_id, incarnation_, options_.coordinator,
+                             options_.slots);
+      if (options_.on_connection) options_.on_connection(true);
     }
+    pool_->Execute(commands);
   }
   {
     absl::MutexLock lock(&mu_);
-    session_over_ = true;
+    stream_over_ = true;
     context_ = nullptr;
   }
-  if (welcomed && options_.on_connection) options_.on_connection(false);
-  context.TryCancel();  // unblocks a sender stuck in Write
-  if (sender.joinable()) sender.join();
-  const grpc::Status status = stream->Finish();
-  log->info("worker={} session ended: {} {}", options_.worker_id,
-            static_cast<int>(status.error_code()), status.error_message());
-  return welcomed;
+  context.TryCancel();  // unblocks a writer stuck in Write
+  writer.join();
+  end.status = stream->Finish();
+  return end;
 }
 
-namespace {
-void CopyResult(const RunResult& from, v1::ChunkResult* to) {
-  to->set_job_id(from.job);
-  to->set_chunk(from.chunk);
-  to->set_attempt(from.attempt);
-  to->set_outcome(from.outcome);
-  to->set_decrements(from.decrements);
-  to->set_start_mono_ns(from.start_mono_ns);
-  to->set_end_mono_ns(from.end_mono_ns);
-  to->set_start_wall_ns(from.start_wall_ns);
-  to->set_cpu_ns(from.cpu_ns);
-  to->set_slot(from.slot);
-  to->set_executor(from.executor);
-  to->set_error(from.error);
-}
-}  // namespace
-
-void SessionClient::OnResult(uint64_t epoch, const RunResult& result) {
-  absl::MutexLock lock(&mu_);
-  if (epoch == epoch_ && !session_over_) {
-    ++pending_count_;
-    pending_busy_ns_ += result.end_mono_ns - result.start_mono_ns;
-    CopyResult(result, pending_.add_results());
-  } else if (result.outcome == v1::CHUNK_OUTCOME_OK) {
-    // Finished work from a broken session: still worth offering (the
-    // coordinator accepts it if the chunk is not done yet), but it returns no
-    // credit to this session.
-    CopyResult(result, pending_.add_results());
-  }
-}
-
-void SessionClient::OnAck(uint64_t up_to_seq) {
-  absl::MutexLock lock(&mu_);
-  while (!unacked_.empty() && unacked_.front().results().seq() <= up_to_seq) {
-    if (spare_.size() < 4) {
-      unacked_.front().mutable_results()->mutable_results()->Clear();  // keeps the objects
-      spare_.push_back(std::move(unacked_.front()));
-    }
-    unacked_.pop_front();
-  }
-}
-
-void SessionClient::SenderLoop(
-    uint64_t epoch,
-    grpc::ClientReaderWriter<v1::WorkerMessage, v1::CoordinatorMessage>* stream,
-    std::chrono::milliseconds heartbeat) {
-  (void)epoch;
-  v1::WorkerMessage heartbeat_message;
-  heartbeat_message.mutable_heartbeat();
-  v1::WorkerMessage draining_message;
-  draining_message.mutable_draining();
+void SessionClient::WriterLoop(
+    grpc::ClientReaderWriter<v1::WorkerMessage, v1::CoordinatorMessage>* stream) {
   for (;;) {
-    std::vector<v1::WorkerMessage> resend;
-    v1::WorkerMessage results;
-    const v1::WorkerMessage* message = &heartbeat_message;
+    std::shared_ptr<const v1::WorkerMessage> message;
+    bool release_memory = false;
     {
       absl::MutexLock lock(&mu_);
-      if (resend_) {
-        // What the last session did not get acknowledged goes first, without
-        // credits: the coordinator counts chunks already done as duplicates.
-        resend_ = false;
-        for (v1::WorkerMessage& old : unacked_) {
-          old.mutable_results()->set_credits(0);
-          resend.push_back(old);
-        }
-      }
       auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-        return session_over_ || pending_.results_size() > 0 || (draining_ && !draining_sent_);
+        return stream_over_ || core_.HasOutgoing(Now());
       };
-      if (resend.empty()) mu_.AwaitWithTimeout(absl::Condition(&ready), absl::FromChrono(heartbeat));
-      if (session_over_) return;
-      if (draining_ && !draining_sent_) {
-        draining_sent_ = true;
-        message = &draining_message;
-      } else if (pending_.results_size() > 0) {
-        // Everything that finished meanwhile goes in one message.
-        const int64_t credits = credits_.OnResults(pending_count_, pending_busy_ns_);
-        pending_.set_credits(draining_ ? 0 : static_cast<int32_t>(credits));
-        pending_.set_seq(next_seq_++);
-        if (!spare_.empty()) {
-          results = std::move(spare_.back());
-          spare_.pop_back();
-        }
-        results.mutable_results()->Swap(&pending_);
-        pending_count_ = 0;
-        pending_busy_ns_ = 0;
-        message = &results;
+      while (!ready()) {
+        const int64_t wait_ns = std::max<int64_t>(core_.NextDeadlineNs() - Now(), 1'000'000);
+        mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Nanoseconds(wait_ns));
       }
+      if (stream_over_) return;
+      message = core_.TakeOutgoing(Now());
+      release_memory = core_.TakeMemoryReleaseDue();
     }
-    for (const v1::WorkerMessage& old : resend) {
-      if (!stream->Write(old)) return;
-    }
-    if (!stream->Write(*message)) return;  // the read loop sees the end too
-    if (message == &results) {
-      absl::MutexLock lock(&mu_);
-      unacked_.push_back(std::move(results));
-    }
+    if (release_memory) malloc_trim(0);  // acknowledged results: give the memory back
+    if (message != nullptr && !stream->Write(*message)) return;  // the reader sees the end too
   }
 }
 
 void SessionClient::Drain(std::chrono::milliseconds grace, std::chrono::milliseconds ack_wait) {
   auto log = Logger("worker");
-  {
-    absl::MutexLock lock(&mu_);
-    draining_ = true;
-  }
   log->info("worker={} draining: handing back queued chunks, {} ms for running ones",
             options_.worker_id, grace.count());
-  pool_->Drain(grace);
-  absl::MutexLock lock(&mu_);
-  auto flushed = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    return stopping_ || (pending_.results_size() == 0 && unacked_.empty());
-  };
-  if (!mu_.AwaitWithTimeout(absl::Condition(&flushed), absl::FromChrono(ack_wait))) {
-    log->warn("worker={} {} result batches not acknowledged at exit", options_.worker_id,
-              unacked_.size());
+  PoolCommands commands;
+  {
+    absl::MutexLock lock(&mu_);
+    commands = core_.StartDrain(Now(), absl::ToInt64Nanoseconds(absl::FromChrono(grace)),
+                                absl::ToInt64Nanoseconds(absl::FromChrono(ack_wait)));
   }
-  stopping_ = true;
-  session_over_ = true;
-  if (context_ != nullptr) context_->TryCancel();
+  for (;;) {
+    pool_->Execute(commands);
+    absl::MutexLock lock(&mu_);
+    auto done = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return stopping_ || core_.DrainFinished(Now());
+    };
+    if (done()) break;
+    commands = core_.OnTick(Now());
+    if (!commands.empty()) continue;
+    const int64_t wait_ns = std::max<int64_t>(core_.NextDeadlineNs() - Now(), 1'000'000);
+    mu_.AwaitWithTimeout(absl::Condition(&done), absl::Nanoseconds(std::min<int64_t>(wait_ns, 100'000'000)));
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    if (core_.unacked_results() > 0 || core_.pending_results() > 0 || core_.outstanding() > 0) {
+      log->warn("worker={} stopping with {} results not acknowledged, {} not sent, {} chunks "
+                "still running", options_.worker_id, core_.unacked_results(),
+                core_.pending_results(), core_.outstanding());
+    }
+  }
+  Stop();
 }
 
 }  // namespace tminus

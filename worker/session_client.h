@@ -1,20 +1,18 @@
-// The worker's side of WorkerService.Session: dials the coordinator, says
-// Hello, grants credits, runs what it is assigned on the SlotPool and sends
-// the results back in batches. Reconnects with backoff when the stream ends.
+// The worker's transport: dials the coordinator, opens one Session stream
+// after another, and moves messages between the stream, the session core
+// (WorkerSession: every decision) and the slot pool.
 //
-// Threading: Run() blocks the calling thread (it reads the stream); one
-// sender thread per session writes (results, heartbeats). Stop() may be
-// called from any thread.
+// Threading: Run() blocks the calling thread; it reads the stream of the
+// live session. One writer thread per session takes messages from the core
+// and writes them. Runner threads hand results to the core. Stop() and
+// Drain() may be called from any other thread. One mutex guards the core.
 #pragma once
 
-#include <atomic>
-#include <deque>
 #include <chrono>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include <grpcpp/grpcpp.h>
 
@@ -22,8 +20,8 @@
 #include "absl/synchronization/mutex.h"
 #include "common/security.h"
 #include "tminus/v1/worker.grpc.pb.h"
-#include "worker/credit_policy.h"
 #include "worker/slot_pool.h"
+#include "worker/worker_session.h"
 
 namespace tminus {
 
@@ -36,63 +34,63 @@ struct WorkerOptions {
   bool processes = true;
   std::string child_binary;
   std::chrono::milliseconds kill_grace{2000};
-  std::chrono::milliseconds max_backoff{5000};
+  int64_t max_unacked_results = 262'144;
   ClientSecurity security;  // token and TLS towards the coordinator
   // Called with true once a session is welcomed and with false when it
   // ends (the health server's readiness); may be empty.
   std::function<void(bool connected)> on_connection;
 };
 
+// What Run() came to.
+enum class RunEnd { kStopped, kRefused };
+
 class SessionClient {
  public:
   explicit SessionClient(WorkerOptions options);
   ~SessionClient();
 
-  // Connects and serves until Stop() or a finished Drain(). Returns then.
-  void Run();
+  // Connects and serves until Stop(), a finished Drain(), or a refusal by
+  // the coordinator (a wrong token, a name in use, a bad hello: retrying
+  // cannot help; refusal() says why).
+  RunEnd Run();
   void Stop();
   // The planned stop: tell the coordinator, take no new leases, hand back
-  // queued chunks, let running ones finish within `grace` (then hand them
-  // back too), send every result and wait up to `ack_wait` for the
-  // coordinator to acknowledge them, then close. Blocks until done.
+  // queued chunks, let running ones finish within `grace` (then stop them
+  // and hand them back too), send every result and wait up to `ack_wait`
+  // for the coordinator to acknowledge them, then Stop(). Blocks until done.
   void Drain(std::chrono::milliseconds grace, std::chrono::milliseconds ack_wait);
 
   uint64_t incarnation() const { return incarnation_; }
+  std::string refusal() const;
+  // Results sent and not yet acknowledged (tests, logs).
+  int64_t unacked_results() const;
 
  private:
-  // One stream from Hello to its end. Returns true if it got a Welcome.
-  bool RunSession(uint64_t epoch);
-  void SenderLoop(uint64_t epoch, grpc::ClientReaderWriter<v1::WorkerMessage,
-                                                           v1::CoordinatorMessage>* stream,
-                  std::chrono::milliseconds heartbeat);
-  void OnAck(uint64_t up_to_seq);
+  struct SessionEnd {
+    grpc::Status status;
+    bool welcomed = false;
+  };
+  // One stream from Hello to its end.
+  SessionEnd RunSession();
+  void WriterLoop(grpc::ClientReaderWriter<v1::WorkerMessage, v1::CoordinatorMessage>* stream);
+  // Waits until the channel is connected, up to `limit` (or Stop()).
+  void AwaitChannel(std::chrono::nanoseconds limit);
   void OnResult(uint64_t epoch, const RunResult& result);
-  v1::WorkerMessage HelloMessage() const;
+  void LogEnd(const StreamVerdict& verdict);
 
   const WorkerOptions options_;
   const uint64_t incarnation_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::WorkerService::Stub> stub_;
 
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
+  WorkerSession core_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool stream_over_ ABSL_GUARDED_BY(mu_) = true;  // tells the writer to stop
   grpc::ClientContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;  // of the live stream
-  uint64_t epoch_ ABSL_GUARDED_BY(mu_) = 0;
-  bool session_over_ ABSL_GUARDED_BY(mu_) = false;  // tells the sender to stop
-  // Results to send, built in place. The sender swaps it with its own
-  // (already sent, cleared) Results, so the ChunkResult objects are reused.
-  v1::Results pending_ ABSL_GUARDED_BY(mu_);
-  // Sent and not yet acknowledged (durable at the coordinator), oldest
-  // first; sent again on the next session.
-  std::deque<v1::WorkerMessage> unacked_ ABSL_GUARDED_BY(mu_);
-  std::vector<v1::WorkerMessage> spare_ ABSL_GUARDED_BY(mu_);  // acked, cleared, reusable
-  uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
-  bool resend_ ABSL_GUARDED_BY(mu_) = false;     // unacked_ goes out first on this session
-  bool draining_ ABSL_GUARDED_BY(mu_) = false;
-  bool draining_sent_ ABSL_GUARDED_BY(mu_) = false;
-  int64_t pending_count_ ABSL_GUARDED_BY(mu_) = 0;    // of this session, returning credit
-  int64_t pending_busy_ns_ ABSL_GUARDED_BY(mu_) = 0;
-  CreditPolicy credits_ ABSL_GUARDED_BY(mu_);
+  std::string refusal_ ABSL_GUARDED_BY(mu_);
+  int64_t quiet_failures_ = 0;   // failed attempts not logged (Run's thread only)
+  int64_t last_failure_log_ns_ = 0;
 
   // Last member: its runner threads call OnResult, so it must go first.
   std::unique_ptr<SlotPool> pool_;

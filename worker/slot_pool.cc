@@ -9,6 +9,16 @@
 
 namespace tminus {
 
+RunResult HandedBack(const LeaseSpec& lease) {
+  RunResult result;
+  result.job = lease.job;
+  result.chunk = lease.chunk;
+  result.attempt = lease.attempt;
+  result.executor = lease.executor;
+  result.outcome = RunOutcome::kCancelled;
+  return result;
+}
+
 SlotPool::SlotPool(PoolOptions options, Sink sink)
     : options_(std::move(options)), sink_(std::move(sink)) {
   {
@@ -24,81 +34,83 @@ SlotPool::~SlotPool() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
-    for (auto& slot : slots_) slot->cancel = true;
+    for (auto& slot : slots_) slot->stop = true;
   }
   for (std::thread& runner : runners_) runner.join();
 }
 
-void SlotPool::Submit(uint64_t epoch, const google::protobuf::RepeatedPtrField<v1::Lease>& leases) {
+void SlotPool::Execute(const PoolCommands& commands) {
+  for (const StopOrder& order : commands.stop) Stop(order.job, order.chunks);
+  if (!commands.run.empty()) Submit(commands.epoch, commands.run);
+  if (commands.drop_queued_before != 0) DropQueuedBefore(commands.drop_queued_before);
+  if (commands.hand_back_queued) HandBackQueued();
+  if (commands.stop_running) StopRunning();
+}
+
+void SlotPool::Submit(uint64_t epoch, const std::vector<LeaseSpec>& leases) {
   absl::MutexLock lock(&mu_);  // once per Assign batch
   JobFlag* flag = nullptr;
   uint64_t flag_job = 0;
-  for (const v1::Lease& lease : leases) {
-    if (flag == nullptr || flag_job != lease.job_id()) {
-      flag = &flags_[{epoch, lease.job_id()}];
-      flag_job = lease.job_id();
-      if (flag->cancel == nullptr) flag->cancel = std::make_shared<std::atomic<bool>>(false);
+  for (const LeaseSpec& lease : leases) {
+    if (flag == nullptr || flag_job != lease.job) {
+      flag = &flags_[{epoch, lease.job}];
+      flag_job = lease.job;
+      if (flag->stop == nullptr) flag->stop = std::make_shared<std::atomic<bool>>(false);
     }
     ++flag->outstanding;
-    queue_.push_back(Queued{epoch, lease, flag->cancel});
+    queue_.push_back(Queued{epoch, lease, flag->stop});
   }
 }
 
-void SlotPool::Cancel(uint64_t job, const std::vector<int64_t>& chunks) {
-  absl::MutexLock lock(&mu_);
-  if (chunks.empty()) {
-    for (auto& [key, flag] : flags_) {
-      if (key.second == job) flag.cancel->store(true);
-    }
-  }
-  for (auto& slot : slots_) {
-    if (!slot->running || slot->job != job) continue;
-    if (chunks.empty() || std::find(chunks.begin(), chunks.end(), slot->chunk) != chunks.end()) {
-      slot->cancel = true;
-    }
-  }
-  for (int64_t chunk : chunks) cancelled_chunks_.insert({job, chunk});
-}
-
-void SlotPool::AbandonBefore(uint64_t epoch) {
-  absl::MutexLock lock(&mu_);
-  for (auto& [key, flag] : flags_) {
-    if (key.first < epoch) flag.cancel->store(true);
-  }
-  for (auto& slot : slots_) {
-    if (slot->running && slot->epoch < epoch) slot->cancel = true;
-  }
-}
-
-bool SlotPool::Idle() const { return queue_.empty() && busy_.load() == 0; }
-
-void SlotPool::Drain(std::chrono::milliseconds grace) {
-  std::deque<Queued> queued;
+void SlotPool::Stop(uint64_t job, const std::vector<int64_t>& chunks) {
+  auto listed = [&chunks](int64_t chunk) {
+    return chunks.empty() || std::find(chunks.begin(), chunks.end(), chunk) != chunks.end();
+  };
   {
     absl::MutexLock lock(&mu_);
-    draining_ = true;  // from now on runners hand chunks back without running them
-    queued.swap(queue_);
-  }
-  for (const Queued& item : queued) {  // handed back at once, not after the running ones
-    RunResult result;
-    result.job = item.lease.job_id();
-    result.chunk = item.lease.chunk();
-    result.attempt = item.lease.attempt();
-    result.executor = item.lease.executor();
-    result.outcome = v1::CHUNK_OUTCOME_CANCELLED;
-    {
-      absl::MutexLock lock(&mu_);
-      DropFlag(item.epoch, item.lease.job_id());
+    if (chunks.empty()) {
+      for (auto& [key, flag] : flags_) {
+        if (key.second == job) flag.stop->store(true);
+      }
     }
-    sink_(item.epoch, result);
-  }
-  absl::MutexLock lock(&mu_);
-  auto idle = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return Idle(); };
-  if (!mu_.AwaitWithTimeout(absl::Condition(&idle), absl::FromChrono(grace))) {
     for (auto& slot : slots_) {
-      if (slot->running) slot->cancel = true;
+      if (slot->running && slot->job == job && listed(slot->chunk)) slot->stop = true;
     }
-    mu_.Await(absl::Condition(&idle));
+  }
+  // Single chunks (a backup attempt that lost) leave the queue at once.
+  if (!chunks.empty()) {
+    HandBack([&](const Queued& item) { return item.lease.job == job && listed(item.lease.chunk); });
+  }
+}
+
+template <typename Pick>
+void SlotPool::HandBack(Pick pick) {
+  std::vector<Queued> picked;
+  {
+    absl::MutexLock lock(&mu_);
+    auto keep = std::stable_partition(queue_.begin(), queue_.end(),
+                                      [&](const Queued& item) { return !pick(item); });
+    for (auto it = keep; it != queue_.end(); ++it) {
+      DropFlag(it->epoch, it->lease.job);
+      picked.push_back(std::move(*it));
+    }
+    queue_.erase(keep, queue_.end());
+  }
+  for (const Queued& item : picked) sink_(item.epoch, HandedBack(item.lease));
+}
+
+void SlotPool::DropQueuedBefore(uint64_t epoch) {
+  HandBack([epoch](const Queued& item) { return item.epoch < epoch; });
+}
+
+void SlotPool::HandBackQueued() {
+  HandBack([](const Queued&) { return true; });
+}
+
+void SlotPool::StopRunning() {
+  absl::MutexLock lock(&mu_);
+  for (auto& slot : slots_) {
+    if (slot->running) slot->stop = true;
   }
 }
 
@@ -124,7 +136,6 @@ void SlotPool::RunnerLoop(int slot) {
   }
   for (;;) {
     Queued item;
-    bool hand_back = false;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
@@ -134,19 +145,14 @@ void SlotPool::RunnerLoop(int slot) {
       if (stopping_) return;
       item = std::move(queue_.front());
       queue_.pop_front();
-      busy_.fetch_add(1);
-      hand_back = draining_ || cancelled_chunks_.erase({item.lease.job_id(), item.lease.chunk()}) > 0;
       self->running = true;
-      self->epoch = item.epoch;
-      self->job = item.lease.job_id();
-      self->chunk = item.lease.chunk();
-      self->cancel = hand_back || item.job_cancel->load();
+      self->job = item.lease.job;
+      self->chunk = item.lease.chunk;
+      self->stop = item.job_stop->load();
     }
-    Execute(slot, item, child.get(), &result);
-    Release(slot, item.epoch, item.lease.job_id());
+    RunLease(slot, item, child.get(), &result);
+    Release(slot, item.epoch, item.lease.job);
     sink_(item.epoch, result);
-    absl::MutexLock lock(&mu_);
-    busy_.fetch_sub(1);  // under mu_: Drain waits on it; only after the sink has the result
   }
 }
 
@@ -154,37 +160,33 @@ void SlotPool::RunnerLoop(int slot) {
 // is pure kernel time and its CPU time is taken to be its duration.
 constexpr uint64_t kMeasureCpuFrom = uint64_t{1} << 20;
 
-void SlotPool::Execute(int slot, const Queued& item, ChildProcess* child, RunResult* result) {
-  const v1::Lease& lease = item.lease;
-  std::atomic<bool>* cancel = nullptr;
+void SlotPool::RunLease(int slot, const Queued& item, ChildProcess* child, RunResult* result) {
+  const LeaseSpec& lease = item.lease;
+  std::atomic<bool>* stop = nullptr;
   {
     absl::MutexLock lock(&mu_);
-    cancel = &slots_[static_cast<size_t>(slot)]->cancel;
+    stop = &slots_[static_cast<size_t>(slot)]->stop;
   }
-  *result = RunResult{};
-  result->job = lease.job_id();
-  result->chunk = lease.chunk();
-  result->attempt = lease.attempt();
+  *result = HandedBack(lease);
   result->slot = slot;
-  result->executor = lease.executor();
-  const uint64_t count = static_cast<uint64_t>(lease.count());
+  const uint64_t count = static_cast<uint64_t>(lease.count);
   const RealClock* clock = RealClock::Get();
   result->start_wall_ns = clock->WallNs();
   result->start_mono_ns = clock->MonoNs();
   uint64_t done = 0;
-  if (cancel->load()) {
-    // Cancelled (or handed back) while queued: nothing ran.
-  } else if (lease.executor() == v1::EXECUTOR_THREADS) {
+  if (stop->load()) {
+    // Stopped (or handed back) while queued: nothing ran.
+  } else if (lease.executor == ExecutorKind::kThreads) {
     const bool measure = count >= kMeasureCpuFrom;
     const int64_t cpu_start = measure ? ThreadCpuNs() : 0;
-    done = Countdown(count, cancel);
+    done = Countdown(count, stop);
     result->cpu_ns = measure ? ThreadCpuNs() - cpu_start : -1;
-  } else if (lease.executor() == v1::EXECUTOR_PROCESSES && child != nullptr) {
-    absl::StatusOr<ChildRun> run = child->Run(count, *cancel, options_.kill_grace);
+  } else if (lease.executor == ExecutorKind::kProcesses && child != nullptr) {
+    absl::StatusOr<ChildRun> run = child->Run(count, *stop, options_.kill_grace);
     if (!run.ok()) {
-      Logger("worker")->warn("job={} chunk={} slot={} {}", lease.job_id(), lease.chunk(), slot,
+      Logger("worker")->warn("job={} chunk={} slot={} {}", lease.job, lease.chunk, slot,
                              run.status().ToString());
-      result->outcome = v1::CHUNK_OUTCOME_FAILED;
+      result->outcome = RunOutcome::kFailed;
       result->error = std::string(run.status().message());
       result->end_mono_ns = clock->MonoNs();
       return;
@@ -193,14 +195,14 @@ void SlotPool::Execute(int slot, const Queued& item, ChildProcess* child, RunRes
     result->cpu_ns = run->cpu_ns;
   } else {
     result->end_mono_ns = clock->MonoNs();
-    result->outcome = v1::CHUNK_OUTCOME_FAILED;
+    result->outcome = RunOutcome::kFailed;
     result->error = "executor not supported by this worker";
     return;
   }
   result->end_mono_ns = clock->MonoNs();
   if (result->cpu_ns < 0) result->cpu_ns = result->end_mono_ns - result->start_mono_ns;
   result->decrements = static_cast<int64_t>(done);
-  result->outcome = done == count ? v1::CHUNK_OUTCOME_OK : v1::CHUNK_OUTCOME_CANCELLED;
+  result->outcome = done == count ? RunOutcome::kOk : RunOutcome::kCancelled;
 }
 
 }  // namespace tminus

@@ -1,10 +1,12 @@
 // The worker's slots: `slots` runner threads sharing one queue of leases.
 // A runner runs a lease in its own thread (threads executor) or hands it to
 // its own long-lived child process (processes executor), then reports one
-// result per lease through the sink.
+// result per lease through the sink: every lease submitted ends in exactly
+// one result, whether it ran, failed, was stopped or was handed back.
 //
-// Threading: thread-safe. The sink is called from runner threads without any
-// lock of the pool held.
+// Threading: thread-safe. The sink is called from runner threads (and from
+// the thread that drops or hands back queued leases) without any lock of the
+// pool held.
 #pragma once
 
 #include <atomic>
@@ -19,9 +21,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
-#include "tminus/v1/worker.pb.h"
+#include "worker/lease.h"
 
 namespace tminus {
 
@@ -29,24 +30,7 @@ struct PoolOptions {
   int slots = 1;
   bool processes = true;           // may run the processes executor
   std::string child_binary;        // this binary, for `--child`
-  std::chrono::milliseconds kill_grace{2000};  // cancelled child: SIGUSR1, then SIGKILL after this
-};
-
-// What one lease came to. Plain data: the session client copies it straight
-// into the outgoing Results message.
-struct RunResult {
-  uint64_t job = 0;
-  int64_t chunk = 0;
-  int32_t attempt = 0;
-  v1::ChunkOutcome outcome = v1::CHUNK_OUTCOME_UNSPECIFIED;
-  int64_t decrements = 0;
-  int64_t start_mono_ns = 0;
-  int64_t end_mono_ns = 0;
-  int64_t start_wall_ns = 0;
-  int64_t cpu_ns = 0;
-  int32_t slot = 0;
-  v1::Executor executor = v1::EXECUTOR_UNSPECIFIED;
-  std::string error;
+  std::chrono::milliseconds kill_grace{2000};  // stopped child: SIGUSR1, then SIGKILL after this
 };
 
 class SlotPool {
@@ -57,59 +41,64 @@ class SlotPool {
   SlotPool(PoolOptions options, Sink sink);
   ~SlotPool();  // stops the runners and the children
 
-  void Submit(uint64_t epoch, const google::protobuf::RepeatedPtrField<v1::Lease>& leases);
+  // Runs the session core's commands, in their order.
+  void Execute(const PoolCommands& commands);
+
+  void Submit(uint64_t epoch, const std::vector<LeaseSpec>& leases);
   // Stops queued and running chunks of one job (all chunks when `chunks` is
   // empty); their results say CANCELLED.
-  void Cancel(uint64_t job, const std::vector<int64_t>& chunks);
-  // Stops everything from sessions before `epoch` (their stream is gone).
-  void AbandonBefore(uint64_t epoch);
-  // Drain: queued chunks come back CANCELLED without running; running ones
-  // go on. Returns once nothing runs or `grace` has passed; then stops what
-  // still runs (CANCELLED too). Every lease has its result when it returns.
-  void Drain(std::chrono::milliseconds grace);
+  void Stop(uint64_t job, const std::vector<int64_t>& chunks);
+  // Hands back, unrun (CANCELLED), the queued leases of sessions before
+  // `epoch`. Running ones go on: their work is still worth reporting.
+  void DropQueuedBefore(uint64_t epoch);
+  // Hands back every queued lease (a drain).
+  void HandBackQueued();
+  // Stops everything that runs (a drain past its grace).
+  void StopRunning();
 
   int slots() const { return options_.slots; }
 
  private:
   struct Queued {
     uint64_t epoch;
-    v1::Lease lease;
-    std::shared_ptr<std::atomic<bool>> job_cancel;
+    LeaseSpec lease;
+    std::shared_ptr<std::atomic<bool>> job_stop;
   };
   struct JobFlag {
-    std::shared_ptr<std::atomic<bool>> cancel;
+    std::shared_ptr<std::atomic<bool>> stop;
     int64_t outstanding = 0;
   };
-  // What one runner is doing; its cancel flag is what the kernel polls.
+  // What one runner is doing; its stop flag is what the kernel polls.
   struct Slot {
-    std::atomic<bool> cancel{false};
+    std::atomic<bool> stop{false};
     bool running = false;
-    uint64_t epoch = 0;
     uint64_t job = 0;
     int64_t chunk = 0;
   };
 
   void RunnerLoop(int slot);
-  void Execute(int slot, const Queued& item, class ChildProcess* child, RunResult* result);
+  void RunLease(int slot, const Queued& item, class ChildProcess* child, RunResult* result);
   void Release(int slot, uint64_t epoch, uint64_t job) ABSL_LOCKS_EXCLUDED(mu_);
+  // Takes the queued leases `pick` selects out of the queue, then reports
+  // each as handed back.
+  template <typename Pick>
+  void HandBack(Pick pick) ABSL_LOCKS_EXCLUDED(mu_);
   // One fewer chunk of (epoch, job) queued or running; forgets its flag at 0.
   void DropFlag(uint64_t epoch, uint64_t job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  bool Idle() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   const PoolOptions options_;
   const Sink sink_;
-  std::atomic<int64_t> busy_{0};
 
   mutable absl::Mutex mu_;
   std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);
-  // (epoch, job) -> its cancel flag, while it has chunks queued or running.
+  // (epoch, job) -> its stop flag, while it has chunks queued or running.
   absl::flat_hash_map<std::pair<uint64_t, uint64_t>, JobFlag> flags_ ABSL_GUARDED_BY(mu_);
-  // Single chunks cancelled while queued (a backup attempt that lost).
-  absl::flat_hash_set<std::pair<uint64_t, int64_t>> cancelled_chunks_ ABSL_GUARDED_BY(mu_);
   std::vector<std::unique_ptr<Slot>> slots_ ABSL_GUARDED_BY(mu_);
-  bool draining_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> runners_;
 };
+
+// A lease that never ran: its result says CANCELLED.
+RunResult HandedBack(const LeaseSpec& lease);
 
 }  // namespace tminus

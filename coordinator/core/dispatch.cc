@@ -9,7 +9,7 @@
 namespace tminus {
 
 void Scheduler::Dispatch() {
-  if (hungry_.empty()) return;
+  if (hungry_.empty() || dispatch_paused_) return;
   for (int pass = 0; pass < 2 && !queued_.empty(); ++pass) {
     for (auto it = hungry_.begin(); it != hungry_.end() && !queued_.empty();) {
       Session& session = sessions_[*it];
@@ -36,27 +36,43 @@ void Scheduler::Dispatch() {
   }
 }
 
+int64_t Scheduler::StragglerAfterNs(const Job& job, int64_t chunk) const {
+  // Expected duration: the job's median chunk once one finished, else this
+  // chunk's size at the cluster's recent rate (so a job of one or two chunks
+  // gets backups too); unknown before the cluster finished any chunk.
+  double expected = 0;
+  if (job.stats().durations().count() > 0) {
+    expected = static_cast<double>(job.stats().durations().Quantile(0.5));
+  } else if (ns_per_decrement_ > 0) {
+    expected = ns_per_decrement_ * static_cast<double>(job.plan().Chunk(chunk).count);
+  } else {
+    return 0;
+  }
+  return std::max<int64_t>(options_.straggler_min_ns,
+                           static_cast<int64_t>(expected * options_.straggler_factor));
+}
+
 void Scheduler::AssignBackups(Session& session, int64_t want) {
   const int64_t now = clock_->MonoNs();
-  for (auto& [id, job_ptr] : jobs_) {
-    Job& job = *job_ptr;
+  for (JobId id : active_) {
+    Job& job = *jobs_[id];
     if (want == 0) return;
-    if (job.terminal() || job.leases().empty() || !session.Supports(job.spec().executor)) continue;
-    if (job.stats().durations().count() < 3) continue;  // no idea yet what "slow" is
-    const auto median = static_cast<double>(job.stats().durations().Quantile(0.5));
-    const auto threshold = std::max<int64_t>(options_.straggler_min_ns,
-                                             static_cast<int64_t>(median * options_.straggler_factor));
+    if (job.terminal() || job.held() || job.leases().empty() ||
+        !session.Supports(job.spec().executor)) {
+      continue;
+    }
     for (const auto& [chunk, lease] : job.leases()) {
       if (want == 0) break;
       if (lease.session == session.id || job.backups().contains(chunk)) continue;
-      if (now - lease.dispatch_mono_ns < threshold) continue;
+      const int64_t threshold = StragglerAfterNs(job, chunk);
+      if (threshold == 0 || now - lease.dispatch_mono_ns < threshold) continue;
       const ChunkRange range = job.plan().Chunk(chunk);
       const int32_t attempt = lease.attempt + 1;
       job.backups()[chunk] = ActiveLease{session.id, attempt, now};
       session.leases.insert({job.id(), chunk});
       --session.credits;
       --want;
-      ++job.stats().backups;
+      ++job.stats().counters.backups;
       dirty_jobs_.insert(job.id());
       OutboxOf(session).leases.push_back(
           LeaseGrant{job.id(), chunk, attempt, range.begin, range.count, job.spec().executor});

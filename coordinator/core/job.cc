@@ -1,7 +1,5 @@
 #include "coordinator/core/job.h"
 
-#include "coordinator/core/report.h"
-
 #include <limits>
 #include <utility>
 
@@ -11,52 +9,65 @@ Job::Job(JobId id, JobSpec spec, int64_t submit_mono_ns, int64_t submit_wall_ns)
     : id_(id),
       spec_(std::move(spec)),
       plan_(PlanOf(spec_)),
+      live_(std::make_unique<Live>()),
       submit_mono_ns_(submit_mono_ns),
       submit_wall_ns_(submit_wall_ns) {}
 
 bool Job::HasQueuedChunk() {
-  while (!requeued_.empty() && done_.Contains(requeued_.front().chunk)) requeued_.pop_front();
+  if (held_ || live_ == nullptr) return false;
+  Live& live = *live_;
+  while (!live.requeued.empty() && live.done.Contains(live.requeued.front().chunk)) {
+    live.requeued.pop_front();
+  }
   // Only a restored job has done chunks ahead of the cursor.
-  while (next_fresh_ < plan_.chunk_count() && done_.Contains(next_fresh_)) ++next_fresh_;
-  return !requeued_.empty() || next_fresh_ < plan_.chunk_count();
+  while (live.next_fresh < plan_.chunk_count() && live.done.Contains(live.next_fresh)) {
+    ++live.next_fresh;
+  }
+  return !live.requeued.empty() || live.next_fresh < plan_.chunk_count();
 }
 
 std::pair<int64_t, int32_t> Job::TakeChunk() {
-  if (!requeued_.empty()) {
-    const Requeued next = requeued_.front();
-    requeued_.pop_front();
+  Live& live = *live_;
+  if (!live.requeued.empty()) {
+    const Requeued next = live.requeued.front();
+    live.requeued.pop_front();
     return {next.chunk, next.next_attempt};
   }
-  return {next_fresh_++, 1};
+  return {live.next_fresh++, 1};
 }
 
 void Job::Requeue(int64_t chunk, int32_t last_attempt) {
-  requeued_.push_back({chunk, last_attempt + 1});
+  live_->requeued.push_back({chunk, last_attempt + 1});
 }
 
 int64_t Job::LeaseRoom() const {
   if (spec_.max_slots == 0) return std::numeric_limits<int64_t>::max();
-  return std::max<int64_t>(0, spec_.max_slots - static_cast<int64_t>(leases_.size()));
+  return std::max<int64_t>(0, spec_.max_slots - static_cast<int64_t>(live_->leases.size()));
+}
+
+int64_t Job::running() const {
+  if (live_ == nullptr) return 0;
+  return static_cast<int64_t>(live_->leases.size() + live_->backups.size());
 }
 
 bool Job::MarkDone(int64_t chunk, int64_t decrements, int64_t now_mono_ns) {
-  if (!done_.Insert(chunk)) return false;
+  if (!live_->done.Insert(chunk)) return false;
   decrements_done_ += decrements;
   last_accept_mono_ns_ = now_mono_ns;
   return true;
 }
 
 int32_t Job::RecordFailure(int64_t chunk, const std::string& worker_id) {
-  std::vector<std::string>& workers = failures_[chunk];
+  std::vector<std::string>& workers = live_->failures[chunk];
   workers.push_back(worker_id);
-  ++stats_.failed_attempts;
+  ++live_->stats.counters.failed_attempts;
   return static_cast<int32_t>(workers.size());
 }
 
 const std::vector<std::string>& Job::FailedOn(int64_t chunk) const {
   static const std::vector<std::string> kNone;
-  const auto it = failures_.find(chunk);
-  return it == failures_.end() ? kNone : it->second;
+  const auto it = live_->failures.find(chunk);
+  return it == live_->failures.end() ? kNone : it->second;
 }
 
 void Job::MarkStarted(int64_t now_mono_ns, int64_t now_wall_ns) {
@@ -70,8 +81,8 @@ void Job::Restore(const JobSnapshot& snapshot, CompletionSet done, int64_t now_m
                   int64_t now_wall_ns) {
   state_ = snapshot.state;
   error_ = snapshot.error;
-  done_ = std::move(done);
-  next_fresh_ = done_.done_prefix();
+  live_->done = std::move(done);
+  live_->next_fresh = live_->done.done_prefix();
   decrements_done_ = snapshot.decrements_done;
   submit_wall_ns_ = snapshot.submit_wall_ns;
   submit_mono_ns_ = now_mono_ns - (now_wall_ns - snapshot.submit_wall_ns);
@@ -82,12 +93,7 @@ void Job::Restore(const JobSnapshot& snapshot, CompletionSet done, int64_t now_m
     last_accept_mono_ns_ = start_mono_ns_ + snapshot.elapsed_ns;
   }
   if (IsTerminal(state_)) end_mono_ns_ = submit_mono_ns_ + snapshot.submit_to_done_ns;
-  stats_.retries = snapshot.retries;
-  stats_.duplicates = snapshot.duplicates;
-  stats_.failed_attempts = snapshot.failed_attempts;
-  stats_.lease_expiries = snapshot.lease_expiries;
-  stats_.backups = snapshot.backups;
-  stats_.handed_back = snapshot.handed_back;
+  live_->stats.counters = snapshot.counters;
 }
 
 void Job::Finish(JobState state, std::string error, int64_t now_mono_ns, int64_t now_wall_ns) {
@@ -95,9 +101,14 @@ void Job::Finish(JobState state, std::string error, int64_t now_mono_ns, int64_t
   error_ = std::move(error);
   end_mono_ns_ = now_mono_ns;
   end_wall_ns_ = now_wall_ns;
-  requeued_.clear();
-  leases_.clear();
-  backups_.clear();
+  live_->requeued.clear();
+  live_->leases.clear();
+  live_->backups.clear();
+}
+
+void Job::Compact(JobReport report) {
+  final_report_ = std::make_unique<const JobReport>(std::move(report));
+  live_.reset();
 }
 
 }  // namespace tminus

@@ -1,10 +1,13 @@
 // One job inside the scheduler: its spec, where its chunks are (queued,
 // leased, done) and its timing. Chunks are derived from the plan on demand:
-// memory is O(chunks leased + chunks requeued + completion window).
+// memory is O(chunks leased + chunks requeued + completion window). Once the
+// job is over and its report made, Compact() drops all of that: a finished
+// job costs its report (about a kilobyte), not its live structures.
 #pragma once
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +16,7 @@
 #include "common/job_spec.h"
 #include "coordinator/core/completion_set.h"
 #include "coordinator/core/job_stats.h"
+#include "coordinator/core/report.h"
 #include "coordinator/core/types.h"
 
 namespace tminus {
@@ -25,7 +29,8 @@ struct ActiveLease {
   int64_t dispatch_mono_ns = 0;
 };
 
-// Owned and driven by Scheduler; thread-compatible.
+// Owned and driven by Scheduler; thread-compatible. The chunk accessors
+// (leases, done, stats, ...) require !compacted().
 class Job {
  public:
   Job(JobId id, JobSpec spec, int64_t submit_mono_ns, int64_t submit_wall_ns);
@@ -37,6 +42,9 @@ class Job {
   const ChunkPlan& plan() const { return plan_; }
   JobState state() const { return state_; }
   bool terminal() const { return IsTerminal(state_); }
+  // Submitted, not yet saved by the store: nothing of it is leased.
+  bool held() const { return held_; }
+  void set_held(bool held) { held_ = held; }
 
   // True when a chunk is waiting to be leased.
   bool HasQueuedChunk();
@@ -49,19 +57,21 @@ class Job {
   // How many more chunks this job may have leased (its max_slots cap).
   int64_t LeaseRoom() const;
 
-  absl::flat_hash_map<int64_t, ActiveLease>& leases() { return leases_; }
-  const absl::flat_hash_map<int64_t, ActiveLease>& leases() const { return leases_; }
+  absl::flat_hash_map<int64_t, ActiveLease>& leases() { return live_->leases; }
+  const absl::flat_hash_map<int64_t, ActiveLease>& leases() const { return live_->leases; }
   // Second attempts of straggling chunks, at most one per chunk.
-  absl::flat_hash_map<int64_t, ActiveLease>& backups() { return backups_; }
-  const absl::flat_hash_map<int64_t, ActiveLease>& backups() const { return backups_; }
-  const CompletionSet& done() const { return done_; }
-  JobStats& stats() { return stats_; }
-  const JobStats& stats() const { return stats_; }
+  absl::flat_hash_map<int64_t, ActiveLease>& backups() { return live_->backups; }
+  const absl::flat_hash_map<int64_t, ActiveLease>& backups() const { return live_->backups; }
+  const CompletionSet& done() const { return live_->done; }
+  JobStats& stats() { return live_->stats; }
+  const JobStats& stats() const { return live_->stats; }
+  // Leases and backups in flight.
+  int64_t running() const;
 
   // Records one accepted result. Returns false if the chunk was already done.
   bool MarkDone(int64_t chunk, int64_t decrements, int64_t now_mono_ns);
   int64_t decrements_done() const { return decrements_done_; }
-  bool AllChunksDone() const { return done_.size() == plan_.chunk_count(); }
+  bool AllChunksDone() const { return live_->done.size() == plan_.chunk_count(); }
 
   // Counts a failed attempt; returns how many this chunk has had.
   int32_t RecordFailure(int64_t chunk, const std::string& worker_id);
@@ -73,6 +83,11 @@ class Job {
   void Restore(const JobSnapshot& snapshot, CompletionSet done, int64_t now_mono_ns,
                int64_t now_wall_ns);
   void Finish(JobState state, std::string error, int64_t now_mono_ns, int64_t now_wall_ns);
+  // Terminal jobs only: keeps `report` and drops everything live.
+  void Compact(JobReport report);
+  bool compacted() const { return live_ == nullptr; }
+  // After Compact: the report made when the job ended.
+  const JobReport& final_report() const { return *final_report_; }
 
   const std::string& error() const { return error_; }
   int64_t submit_mono_ns() const { return submit_mono_ns_; }
@@ -88,22 +103,27 @@ class Job {
     int64_t chunk;
     int32_t next_attempt;
   };
+  // Everything that only a job in progress needs.
+  struct Live {
+    int64_t next_fresh = 0;         // chunks below this have been leased at least once
+    std::deque<Requeued> requeued;  // may hold chunks done meanwhile: skipped on take
+    absl::flat_hash_map<int64_t, ActiveLease> leases;
+    absl::flat_hash_map<int64_t, ActiveLease> backups;
+    CompletionSet done;
+    absl::flat_hash_map<int64_t, std::vector<std::string>> failures;  // sparse
+    JobStats stats;
+  };
 
   JobId id_;
   std::string request_id_;
   JobSpec spec_;
   ChunkPlan plan_;
   JobState state_ = JobState::kQueued;
+  bool held_ = false;
   std::string error_;
-
-  int64_t next_fresh_ = 0;              // chunks below this have been leased at least once
-  std::deque<Requeued> requeued_;       // may hold chunks done meanwhile: skipped on take
-  absl::flat_hash_map<int64_t, ActiveLease> leases_;
-  absl::flat_hash_map<int64_t, ActiveLease> backups_;
-  CompletionSet done_;
   int64_t decrements_done_ = 0;
-  absl::flat_hash_map<int64_t, std::vector<std::string>> failures_;  // sparse
-  JobStats stats_;
+  std::unique_ptr<Live> live_;
+  std::unique_ptr<const JobReport> final_report_;
 
   int64_t submit_mono_ns_;
   int64_t submit_wall_ns_;

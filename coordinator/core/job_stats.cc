@@ -5,17 +5,19 @@
 
 namespace tminus {
 
-void JobStats::AddAccepted(uint32_t worker, int32_t slot, int64_t decrements,
-                           int64_t duration_ns, int64_t cpu_ns) {
+void JobStats::AddAccepted(uint32_t worker, const WorkerIdentityView& who, int32_t slot,
+                           int64_t decrements, int64_t duration_ns, int64_t cpu_ns) {
   const int64_t duration = std::max<int64_t>(duration_ns, 0);
   busy_ns_ += duration;
-  cpu_ns_ += cpu_ns;
+  cpu_ns_ += std::max<int64_t>(cpu_ns, 0);
   durations_.Add(duration);
-  WorkerTotals& totals = workers_[worker];
+  auto [entry, first] = workers_.try_emplace(worker);
+  WorkerTotals& totals = entry->second;
+  if (first) totals.who = who;
   ++totals.chunks;
   totals.decrements += decrements;
   totals.busy_ns += duration;
-  totals.cpu_ns += cpu_ns;
+  totals.cpu_ns += std::max<int64_t>(cpu_ns, 0);
   const size_t index = static_cast<size_t>(std::max(slot, 0));
   if (index >= totals.slots.size()) totals.slots.resize(index + 1);
   SlotTotals& slot_totals = totals.slots[index];

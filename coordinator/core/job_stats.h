@@ -4,9 +4,11 @@
 
 #include <cstdint>
 #include <map>
+#include <string>
 #include <vector>
 
 #include "common/histogram.h"
+#include "common/job_counters.h"
 
 namespace tminus {
 
@@ -16,7 +18,15 @@ struct SlotTotals {
   int64_t busy_ns = 0;
 };
 
+// Who a worker was, as the job saw it: reports outlive worker records.
+struct WorkerIdentityView {
+  std::string worker_id;
+  std::string host;
+  int32_t slots = 0;
+};
+
 struct WorkerTotals {
+  WorkerIdentityView who;
   int64_t chunks = 0;
   int64_t decrements = 0;
   int64_t busy_ns = 0;
@@ -27,21 +37,17 @@ struct WorkerTotals {
 // Value type; thread-compatible.
 class JobStats {
  public:
-  // One accepted chunk result. `worker` is the registry index of the worker.
-  void AddAccepted(uint32_t worker, int32_t slot, int64_t decrements, int64_t duration_ns,
-                   int64_t cpu_ns);
+  // One accepted chunk result. `worker` is the registry key of the worker;
+  // `who` is copied the first time the worker is seen.
+  void AddAccepted(uint32_t worker, const WorkerIdentityView& who, int32_t slot,
+                   int64_t decrements, int64_t duration_ns, int64_t cpu_ns);
 
   int64_t busy_ns() const { return busy_ns_; }
   int64_t cpu_ns() const { return cpu_ns_; }
   const DurationHistogram& durations() const { return durations_; }
   const std::map<uint32_t, WorkerTotals>& workers() const { return workers_; }
 
-  int64_t retries = 0;          // chunks put back in the queue after a failure or lost lease
-  int64_t duplicates = 0;       // results for chunks already done
-  int64_t failed_attempts = 0;  // failed results, bad results and lost leases
-  int64_t lease_expiries = 0;   // leases lost to a silent worker
-  int64_t backups = 0;          // backup attempts for stragglers
-  int64_t handed_back = 0;      // chunks returned unfinished by draining workers
+  JobCounters counters;
 
   // Rebuilds the totals saved before a restart.
   void Restore(int64_t busy_ns, int64_t cpu_ns, DurationHistogram durations,

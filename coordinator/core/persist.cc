@@ -5,17 +5,62 @@
 #include "coordinator/core/scheduler.h"
 
 namespace tminus {
+namespace {
 
-uint32_t Scheduler::WorkerIndexFor(const std::string& worker_id) {
-  const auto known = worker_index_.find(worker_id);
-  if (known != worker_index_.end()) return known->second;
-  const auto index = static_cast<uint32_t>(workers_.size());
-  workers_.emplace_back();
-  workers_.back().hello.worker_id = worker_id;
-  workers_.back().state = WorkerState::kDisconnected;
-  worker_index_.emplace(worker_id, index);
-  return index;
+JobSnapshot::Worker SavedWorker(const WorkerTotals& totals) {
+  JobSnapshot::Worker w;
+  w.worker_id = totals.who.worker_id;
+  w.host = totals.who.host;
+  w.slots = totals.who.slots;
+  w.chunks = totals.chunks;
+  w.decrements = totals.decrements;
+  w.busy_ns = totals.busy_ns;
+  w.cpu_ns = totals.cpu_ns;
+  for (const SlotTotals& slot : totals.slots) {
+    w.slot_chunks.push_back(slot.chunks);
+    w.slot_decrements.push_back(slot.decrements);
+    w.slot_busy_ns.push_back(slot.busy_ns);
+  }
+  return w;
 }
+
+WorkerTotals RestoredTotals(const JobSnapshot::Worker& w) {
+  WorkerTotals t;
+  t.who = WorkerIdentityView{w.worker_id, w.host, w.slots};
+  t.chunks = w.chunks;
+  t.decrements = w.decrements;
+  t.busy_ns = w.busy_ns;
+  t.cpu_ns = w.cpu_ns;
+  for (size_t i = 0; i < w.slot_chunks.size(); ++i) {
+    t.slots.push_back(SlotTotals{w.slot_chunks[i],
+                                 i < w.slot_decrements.size() ? w.slot_decrements[i] : 0,
+                                 i < w.slot_busy_ns.size() ? w.slot_busy_ns[i] : 0});
+  }
+  return t;
+}
+
+// OK, or INVALID_ARGUMENT for a saved job whose numbers cannot be true.
+absl::Status CheckSaved(const JobSnapshot& s, int64_t chunks, int64_t now_wall) {
+  if (s.completion_size < 0 || s.completion_size > chunks || s.completion_base < 0 ||
+      s.decrements_done < 0 || s.decrements_done > s.spec.n) {
+    return absl::InvalidArgumentError(absl::StrCat("saved job ", s.id, ": inconsistent progress"));
+  }
+  // Times must be plausible: they are re-anchored by subtraction.
+  constexpr int64_t kCentury = int64_t{100} * 365 * 24 * 3600 * 1'000'000'000;
+  for (int64_t t : {s.submit_wall_ns, s.start_wall_ns, s.end_wall_ns}) {
+    if (t < 0 || t > now_wall + kCentury) {
+      return absl::InvalidArgumentError(absl::StrCat("saved job ", s.id, ": impossible time"));
+    }
+  }
+  for (int64_t d : {s.elapsed_ns, s.submit_to_done_ns, s.busy_ns, s.cpu_ns}) {
+    if (d < 0 || d > kCentury) {
+      return absl::InvalidArgumentError(absl::StrCat("saved job ", s.id, ": impossible duration"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 JobSnapshot Scheduler::SnapshotOf(const Job& job) const {
   const JobView view = ViewOf(job);
@@ -43,86 +88,49 @@ JobSnapshot Scheduler::SnapshotOf(const Job& job) const {
   s.histogram_count = stats.durations().count();
   s.histogram_min = stats.durations().min();
   s.histogram_max = stats.durations().max();
-  s.retries = stats.retries;
-  s.duplicates = stats.duplicates;
-  s.failed_attempts = stats.failed_attempts;
-  s.lease_expiries = stats.lease_expiries;
-  s.backups = stats.backups;
-  s.handed_back = stats.handed_back;
-  for (const auto& [index, totals] : stats.workers()) {
-    JobSnapshot::Worker w;
-    w.worker_id = workers_[index].hello.worker_id;
-    w.host = workers_[index].hello.host;
-    w.slots = workers_[index].hello.slots;
-    w.chunks = totals.chunks;
-    w.decrements = totals.decrements;
-    w.busy_ns = totals.busy_ns;
-    w.cpu_ns = totals.cpu_ns;
-    for (const SlotTotals& slot : totals.slots) {
-      w.slot_chunks.push_back(slot.chunks);
-      w.slot_decrements.push_back(slot.decrements);
-      w.slot_busy_ns.push_back(slot.busy_ns);
-    }
-    s.workers.push_back(std::move(w));
-  }
+  s.counters = stats.counters;
+  for (const auto& [index, totals] : stats.workers()) s.workers.push_back(SavedWorker(totals));
   return s;
 }
 
 std::vector<JobSnapshot> Scheduler::TakeDirtySnapshots() {
-  std::vector<JobSnapshot> snapshots;
-  snapshots.reserve(dirty_jobs_.size());
+  std::vector<JobSnapshot> snapshots = std::exchange(final_snapshots_, {});
+  snapshots.reserve(snapshots.size() + dirty_jobs_.size());
   for (JobId id : dirty_jobs_) {
-    if (const Job* job = FindJob(id)) snapshots.push_back(SnapshotOf(*job));
+    const Job* job = FindJob(id);
+    if (job != nullptr && !job->compacted()) snapshots.push_back(SnapshotOf(*job));
   }
   dirty_jobs_.clear();
   return snapshots;
 }
 
-absl::Status Scheduler::Restore(const std::vector<JobSnapshot>& jobs) {
+absl::Status Scheduler::Restore(const std::vector<JobSnapshot>& jobs, JobId next_job_id) {
   if (!jobs_.empty()) return absl::FailedPreconditionError("restore into a scheduler with jobs");
   const int64_t now_mono = clock_->MonoNs();
   const int64_t now_wall = clock_->WallNs();
+  next_job_id_ = std::max<JobId>(next_job_id_, next_job_id);
   for (const JobSnapshot& s : jobs) {
     if (absl::Status valid = ValidateJobSpec(s.spec); !valid.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("saved job ", s.id, ": ", valid.message()));
     }
     auto job = std::make_unique<Job>(s.id, s.spec, now_mono, now_wall);
-    const int64_t chunks = job->plan().chunk_count();
-    if (s.completion_size < 0 || s.completion_size > chunks || s.completion_base < 0 ||
-        s.decrements_done < 0 || s.decrements_done > s.spec.n) {
-      return absl::InvalidArgumentError(absl::StrCat("saved job ", s.id, ": inconsistent progress"));
-    }
-    // Times must be plausible: they are re-anchored by subtraction below.
-    constexpr int64_t kCentury = int64_t{100} * 365 * 24 * 3600 * 1'000'000'000;
-    for (int64_t t : {s.submit_wall_ns, s.start_wall_ns, s.end_wall_ns}) {
-      if (t < 0 || t > now_wall + kCentury) {
-        return absl::InvalidArgumentError(absl::StrCat("saved job ", s.id, ": impossible time"));
-      }
-    }
-    for (int64_t d : {s.elapsed_ns, s.submit_to_done_ns, s.busy_ns, s.cpu_ns}) {
-      if (d < 0 || d > kCentury) {
-        return absl::InvalidArgumentError(absl::StrCat("saved job ", s.id, ": impossible duration"));
-      }
+    if (absl::Status sane = CheckSaved(s, job->plan().chunk_count(), now_wall); !sane.ok()) {
+      return sane;
     }
     job->set_request_id(s.request_id);
     job->Restore(s, CompletionSet::Restore(s.completion_base, s.completion_words, s.completion_size),
                  now_mono, now_wall);
     std::map<uint32_t, WorkerTotals> totals;
     for (const JobSnapshot::Worker& w : s.workers) {
-      const uint32_t index = WorkerIndexFor(w.worker_id);
-      if (workers_[index].hello.host.empty()) {
-        workers_[index].hello.host = w.host;
-        workers_[index].hello.slots = w.slots;
+      // Keyed by the registry, so a worker that comes back adds to its totals.
+      const uint32_t key = RecordFor(w.worker_id);
+      WorkerRecord& record = workers_[key];
+      if (record.hello.host.empty()) {
+        record.hello.host = w.host;
+        record.hello.slots = w.slots;
+        record.last_seen_wall_ns = now_wall;  // kept for --forget-workers-after from now
       }
-      WorkerTotals& t = totals[index];
-      t.chunks = w.chunks;
-      t.decrements = w.decrements;
-      t.busy_ns = w.busy_ns;
-      t.cpu_ns = w.cpu_ns;
-      for (size_t i = 0; i < w.slot_chunks.size(); ++i) {
-        t.slots.push_back(SlotTotals{w.slot_chunks[i], i < w.slot_decrements.size() ? w.slot_decrements[i] : 0,
-                                     i < w.slot_busy_ns.size() ? w.slot_busy_ns[i] : 0});
-      }
+      totals[key] = RestoredTotals(w);
     }
     job->stats().Restore(s.busy_ns, s.cpu_ns,
                          DurationHistogram::Restore(s.histogram, s.histogram_count,
@@ -130,13 +138,18 @@ absl::Status Scheduler::Restore(const std::vector<JobSnapshot>& jobs) {
                          std::move(totals));
     if (!job->terminal() && job->AllChunksDone()) {
       // Saved between the last result and the end of the job.
-      job->Finish(job->decrements_done() == s.spec.n ? JobState::kSucceeded : JobState::kFailed,
-                  job->decrements_done() == s.spec.n ? "" : "accounting mismatch after restart",
-                  now_mono, now_wall);
-      dirty_jobs_.insert(s.id);
+      const bool exact = job->decrements_done() == s.spec.n;
+      job->Finish(exact ? JobState::kSucceeded : JobState::kFailed,
+                  exact ? "" : "accounting mismatch after restart", now_mono, now_wall);
+      final_snapshots_.push_back(SnapshotOf(*job));
     }
-    if (!job->terminal()) queued_.insert({-s.spec.priority, s.id});
-    if (job->terminal()) ++terminal_jobs_;
+    if (job->terminal()) {
+      ++terminal_jobs_;
+      job->Compact(ReportOf(*job));
+    } else {
+      queued_.insert({-s.spec.priority, s.id});
+      active_.insert(s.id);
+    }
     if (!s.request_id.empty()) request_ids_.emplace(s.request_id, s.id);
     next_job_id_ = std::max(next_job_id_, s.id + 1);
     jobs_.emplace(s.id, std::move(job));

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/histogram.h"
+#include "common/job_counters.h"
 #include "common/job_spec.h"
 #include "coordinator/core/types.h"
 
@@ -60,12 +61,7 @@ struct JobReport {
   int64_t overhead_ns = 0;
   double decrements_per_second = 0;
   Percentiles chunk_durations;
-  int64_t retries = 0;
-  int64_t duplicates = 0;
-  int64_t failed_attempts = 0;
-  int64_t lease_expiries = 0;
-  int64_t backups = 0;
-  int64_t handed_back = 0;
+  JobCounters counters;
   std::vector<WorkerReport> workers;
 };
 
@@ -133,12 +129,7 @@ struct JobSnapshot {
   int64_t histogram_count = 0;
   int64_t histogram_min = 0;
   int64_t histogram_max = 0;
-  int64_t retries = 0;
-  int64_t duplicates = 0;
-  int64_t failed_attempts = 0;
-  int64_t lease_expiries = 0;
-  int64_t backups = 0;
-  int64_t handed_back = 0;
+  JobCounters counters;
   struct Worker {
     std::string worker_id;
     std::string host;

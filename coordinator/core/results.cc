@@ -7,9 +7,35 @@
 #include "coordinator/core/scheduler.h"
 
 namespace tminus {
+namespace {
+
+constexpr size_t kMaxErrorBytes = 4096;
+
+// OK, or INVALID_ARGUMENT naming the result and its field.
+absl::Status ValidateReport(const ChunkReport& r, size_t index) {
+  auto bad = [index](const char* field, const std::string& why) {
+    return absl::InvalidArgumentError(absl::StrCat("results[", index, "].", field, ": ", why));
+  };
+  if (r.attempt < 1) return bad("attempt", absl::StrCat("must be >= 1, got ", r.attempt));
+  if (r.decrements < 0) return bad("decrements", absl::StrCat("must be >= 0, got ", r.decrements));
+  if (r.end_mono_ns < r.start_mono_ns) return bad("end_mono_ns", "must not be before start_mono_ns");
+  if (r.cpu_ns < 0) return bad("cpu_ns", absl::StrCat("must be >= 0, got ", r.cpu_ns));
+  if (r.slot < 0 || r.slot >= kMaxWorkerSlots) {
+    return bad("slot", absl::StrCat("must be between 0 and ", kMaxWorkerSlots - 1, ", got ", r.slot));
+  }
+  if (r.error.size() > kMaxErrorBytes) {
+    return bad("error", absl::StrCat("at most ", kMaxErrorBytes, " bytes, got ", r.error.size()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::Status Scheduler::OnResults(SessionId id, const std::vector<ChunkReport>& results) {
   if (absl::Status alive = Touch(id); !alive.ok()) return alive;
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (absl::Status valid = ValidateReport(results[i], i); !valid.ok()) return valid;
+  }
   Session& session = sessions_[id];
   for (const ChunkReport& result : results) ApplyResult(session, result);
   Dispatch();
@@ -37,7 +63,7 @@ void Scheduler::ApplyResult(Session& session, const ChunkReport& result) {
   if (holder) session.leases.erase({job->id(), result.chunk});
   const std::string& worker_id = workers_[session.worker].hello.worker_id;
   if (job->done().Contains(result.chunk)) {
-    ++job->stats().duplicates;
+    ++job->stats().counters.duplicates;
     dirty_jobs_.insert(job->id());
     return;
   }
@@ -58,7 +84,7 @@ void Scheduler::ApplyResult(Session& session, const ChunkReport& result) {
       // the race): not a failure. Requeued unless another attempt runs.
       if (holder && !job->leases().contains(result.chunk) &&
           !job->backups().contains(result.chunk)) {
-        ++job->stats().handed_back;
+        ++job->stats().counters.handed_back;
         dirty_jobs_.insert(job->id());
         job->Requeue(result.chunk, result.attempt);
         MarkQueued(*job);
@@ -75,9 +101,13 @@ void Scheduler::Accept(Job& job, Session& session, const ChunkReport& result) {
   const int64_t duration = result.end_mono_ns - result.start_mono_ns;
   job.MarkDone(result.chunk, result.decrements, clock_->MonoNs());
   dirty_jobs_.insert(job.id());
-  CancelOtherAttempt(job, result.chunk, session.id);
-  job.stats().AddAccepted(session.worker, result.slot, result.decrements, duration,
-                          result.cpu_ns);
+  CancelOtherAttempts(job, result.chunk, session.id, result.attempt);
+  job.stats().AddAccepted(session.worker, IdentityOf(session.worker), result.slot,
+                          result.decrements, duration, result.cpu_ns);
+  if (result.decrements > 0 && duration > 0) {
+    const double rate = static_cast<double>(duration) / static_cast<double>(result.decrements);
+    ns_per_decrement_ = ns_per_decrement_ == 0 ? rate : 0.9 * ns_per_decrement_ + 0.1 * rate;
+  }
   WorkerRecord& record = workers_[session.worker];
   ++record.chunks_done;
   record.decrements_done += result.decrements;
@@ -96,17 +126,21 @@ void Scheduler::Accept(Job& job, Session& session, const ChunkReport& result) {
   FinishJob(job, JobState::kSucceeded, "");
 }
 
-void Scheduler::CancelOtherAttempt(Job& job, int64_t chunk, SessionId winner) {
+void Scheduler::CancelOtherAttempts(Job& job, int64_t chunk, SessionId winner, int32_t attempt) {
   for (auto* leases : {&job.leases(), &job.backups()}) {
     auto other = leases->find(chunk);
     if (other == leases->end()) continue;
-    if (other->second.session != winner) {
-      if (Session* loser = FindSession(other->second.session)) {
-        loser->leases.erase({job.id(), chunk});
-        OutboxOf(*loser).cancels.push_back(CancelOrder{job.id(), {chunk}});
-      }
-    }
+    const ActiveLease lease = other->second;
     leases->erase(other);
+    // The holder's set always loses the chunk, the winner's too: its result
+    // may be of an earlier attempt (resent after a reconnect) than the one
+    // it now holds. Only the attempt that produced the result needs no stop.
+    Session* holder = FindSession(lease.session);
+    if (holder == nullptr) continue;
+    holder->leases.erase({job.id(), chunk});
+    if (lease.session != winner || lease.attempt != attempt) {
+      OutboxOf(*holder).cancels.push_back(CancelOrder{job.id(), {chunk}});
+    }
   }
 }
 
@@ -124,7 +158,7 @@ void Scheduler::FailAttempt(Job& job, int64_t chunk, int32_t attempt,
                            absl::StrJoin(job.FailedOn(chunk), ", "), "); last error: ", reason));
     return;
   }
-  ++job.stats().retries;
+  ++job.stats().counters.retries;
   job.Requeue(chunk, attempt);
   MarkQueued(job);
 }
@@ -151,7 +185,7 @@ void Scheduler::ReleaseLeases(Session& session, const std::string& reason, bool 
     }
     if (attempt == 0) continue;
     if (planned) {
-      ++job->stats().handed_back;
+      ++job->stats().counters.handed_back;
       dirty_jobs_.insert(job->id());
       if (!job->leases().contains(chunk) && !job->backups().contains(chunk)) {
         job->Requeue(chunk, attempt);
@@ -159,7 +193,7 @@ void Scheduler::ReleaseLeases(Session& session, const std::string& reason, bool 
       }
       continue;
     }
-    if (expired) ++job->stats().lease_expiries;
+    if (expired) ++job->stats().counters.lease_expiries;
     FailAttempt(*job, chunk, attempt, worker_id, absl::StrCat("lease lost: ", reason));
   }
 }
@@ -178,14 +212,18 @@ void Scheduler::FinishJob(Job& job, JobState state, std::string error) {
       OutboxOf(*session).cancels.push_back(CancelOrder{job.id(), {}});
     }
   }
-  dirty_jobs_.insert(job.id());
   queued_.erase({-job.spec().priority, job.id()});
   job.Finish(state, std::move(error), clock_->MonoNs(), clock_->WallNs());
   ++terminal_jobs_;
+  active_.erase(job.id());
   finished_.push_back(job.id());
   Logger("scheduler")->info("job={} state={} decrements={} n={} {}", job.id(),
                             JobStateName(state), job.decrements_done(), job.spec().n,
                             job.error());
+  // Its last snapshot is taken now, then only its report is kept.
+  dirty_jobs_.erase(job.id());
+  final_snapshots_.push_back(SnapshotOf(job));
+  job.Compact(ReportOf(job));
 }
 
 }  // namespace tminus

@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "common/text.h"
 
 namespace tminus {
 
@@ -44,12 +46,49 @@ absl::StatusOr<JobId> Scheduler::Submit(const JobSpec& spec, const std::string& 
   const JobId id = next_job_id_++;
   auto job = std::make_unique<Job>(id, spec, clock_->MonoNs(), clock_->WallNs());
   job->set_request_id(request_id);
-  queued_.insert({-spec.priority, id});
   dirty_jobs_.insert(id);
-  jobs_.emplace(id, std::move(job));
+  active_.insert(id);
   if (!request_id.empty()) request_ids_.emplace(request_id, id);
+  if (options_.hold_until_saved) {
+    job->set_held(true);
+    held_new_.push_back(id);
+    jobs_.emplace(id, std::move(job));
+    return id;
+  }
+  queued_.insert({-spec.priority, id});
+  jobs_.emplace(id, std::move(job));
   Dispatch();
   return id;
+}
+
+std::vector<JobId> Scheduler::TakeHeldJobs() { return std::exchange(held_new_, {}); }
+
+void Scheduler::ReleaseSaved(const std::vector<JobId>& ids) {
+  for (JobId id : ids) {
+    Job* job = FindJob(id);
+    if (job == nullptr || !job->held()) continue;
+    job->set_held(false);
+    MarkQueued(*job);
+  }
+  Dispatch();
+}
+
+void Scheduler::DropUnsaved(JobId id) {
+  const auto it = jobs_.find(id);
+  if (it == jobs_.end() || !it->second->held()) return;
+  if (it->second->terminal()) --terminal_jobs_;  // cancelled before it was saved
+  if (!it->second->request_id().empty()) request_ids_.erase(it->second->request_id());
+  dirty_jobs_.erase(id);
+  active_.erase(id);
+  final_snapshots_.erase(std::remove_if(final_snapshots_.begin(), final_snapshots_.end(),
+                                        [id](const JobSnapshot& s) { return s.id == id; }),
+                         final_snapshots_.end());
+  jobs_.erase(it);
+}
+
+void Scheduler::SetDispatchPaused(bool paused) {
+  dispatch_paused_ = paused;
+  if (!paused) Dispatch();
 }
 
 int64_t Scheduler::ActiveJobs() const {
@@ -93,14 +132,23 @@ Outbox& Scheduler::OutboxOf(Session& session) {
 
 std::vector<JobId> Scheduler::TakeFinishedJobs() { return std::exchange(finished_, {}); }
 
-absl::StatusOr<SessionId> Scheduler::OpenSession(const WorkerHello& hello) {
-  if (hello.worker_id.empty() || hello.worker_id.size() > kMaxNameBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("hello.worker_id: must be 1 to ",
-                                                   kMaxNameBytes, " bytes"));
+namespace {
+
+absl::Status ValidateHello(const WorkerHello& hello) {
+  if (absl::Status s = CheckVisibleAscii(hello.worker_id, "hello.worker_id", 1, kMaxNameBytes);
+      !s.ok()) {
+    return s;
   }
-  if (hello.slots < 1 || hello.slots > 4096) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("hello.slots: must be between 1 and 4096, got ", hello.slots));
+  if (absl::Status s = CheckVisibleAscii(hello.host, "hello.host", 1, kMaxHostBytes); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckVisibleAscii(hello.version, "hello.version", 0, kMaxVersionBytes);
+      !s.ok()) {
+    return s;
+  }
+  if (hello.slots < 1 || hello.slots > kMaxWorkerSlots) {
+    return absl::InvalidArgumentError(absl::StrCat("hello.slots: must be between 1 and ",
+                                                   kMaxWorkerSlots, ", got ", hello.slots));
   }
   if (!hello.threads && !hello.processes) {
     return absl::InvalidArgumentError("hello.executors: name at least one executor");
@@ -108,31 +156,48 @@ absl::StatusOr<SessionId> Scheduler::OpenSession(const WorkerHello& hello) {
   if (hello.incarnation == 0) {
     return absl::InvalidArgumentError("hello.incarnation: must not be 0");
   }
-  uint32_t index;
-  const auto known = worker_index_.find(hello.worker_id);
-  if (known == worker_index_.end()) {
-    index = static_cast<uint32_t>(workers_.size());
-    workers_.emplace_back();
-    worker_index_.emplace(hello.worker_id, index);
-  } else {
-    index = known->second;
-    const SessionId old = workers_[index].session;
-    if (old != 0) {
-      Session* previous = FindSession(old);
-      if (previous != nullptr) ReleaseLeases(*previous, "replaced by a new session", false);
-      sessions_.erase(old);
-      hungry_.erase(old);
-      Outbox closing;
-      closing.close = true;
-      closing.close_status = absl::AbortedError(absl::StrCat(
-          "worker ", hello.worker_id, " opened a new session (incarnation ", hello.incarnation,
-          "); this one is stale"));
-      closed_outboxes_.emplace_back(old, std::move(closing));
-      dirty_.push_back(old);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+uint32_t Scheduler::RecordFor(const std::string& worker_id) {
+  const auto known = worker_index_.find(worker_id);
+  if (known != worker_index_.end()) return known->second;
+  const uint32_t key = next_worker_key_++;
+  WorkerRecord& record = workers_[key];
+  record.hello.worker_id = worker_id;
+  record.state = WorkerState::kDisconnected;
+  worker_index_.emplace(worker_id, key);
+  return key;
+}
+
+WorkerIdentityView Scheduler::IdentityOf(uint32_t worker) const {
+  const WorkerHello& hello = workers_.at(worker).hello;
+  return WorkerIdentityView{hello.worker_id, hello.host, hello.slots};
+}
+
+absl::StatusOr<SessionId> Scheduler::OpenSession(const WorkerHello& hello) {
+  if (absl::Status valid = ValidateHello(hello); !valid.ok()) return valid;
+  const int64_t now_mono = clock_->MonoNs();
+  const uint32_t key = RecordFor(hello.worker_id);
+  WorkerRecord& record = workers_[key];
+  if (record.session != 0) {
+    const Session* live = FindSession(record.session);
+    const bool same_process = record.hello.incarnation == hello.incarnation;
+    const int64_t silent_ns = live == nullptr ? options_.lease_timeout_ns + 1
+                                              : now_mono - live->last_seen_mono_ns;
+    if (!same_process && silent_ns <= options_.lease_timeout_ns) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "hello.worker_id: worker '", hello.worker_id, "' is already connected from host ",
+          record.hello.host, " (incarnation ", record.hello.incarnation, ", heard from ",
+          silent_ns / 1'000'000, " ms ago); give every worker its own --name (a restarted "
+          "worker takes the name over once the old one is gone, or silent for ",
+          options_.lease_timeout_ns / 1'000'000'000.0, " s)"));
     }
+    CloseReplaced(record.session, hello, same_process);
   }
   const int64_t now_wall = clock_->WallNs();
-  WorkerRecord& record = workers_[index];
   record.hello = hello;
   record.state = WorkerState::kConnected;
   record.connected_wall_ns = now_wall;
@@ -142,13 +207,30 @@ absl::StatusOr<SessionId> Scheduler::OpenSession(const WorkerHello& hello) {
   ++record.sessions;
   Session& session = sessions_[id];
   session.id = id;
-  session.worker = index;
+  session.worker = key;
   session.slots = hello.slots;
   session.threads = hello.threads;
   session.processes = hello.processes;
-  session.last_seen_mono_ns = clock_->MonoNs();
+  session.last_seen_mono_ns = now_mono;
   Dispatch();  // leases released from a replaced session may go out now
   return id;
+}
+
+void Scheduler::CloseReplaced(SessionId old, const WorkerHello& hello, bool same_process) {
+  if (Session* previous = FindSession(old)) {
+    ReleaseLeases(*previous, "replaced by a new session", false);
+  }
+  sessions_.erase(old);
+  hungry_.erase(old);
+  Outbox closing;
+  closing.close = true;
+  closing.close_status = absl::AbortedError(
+      same_process ? absl::StrCat("worker ", hello.worker_id, " opened a new session; this one is stale")
+                   : absl::StrCat("worker name ", hello.worker_id, " was taken over by incarnation ",
+                                  hello.incarnation, " on host ", hello.host,
+                                  " after this one went silent"));
+  closed_outboxes_.emplace_back(old, std::move(closing));
+  dirty_.push_back(old);
 }
 
 void Scheduler::CloseSession(SessionId id) { CloseSessionFor(id, false); }
@@ -170,7 +252,10 @@ void Scheduler::CloseSessionFor(SessionId id, bool expired) {
 
 absl::Status Scheduler::Touch(SessionId id) {
   Session* session = FindSession(id);
-  if (session == nullptr) return absl::AbortedError("session is closed or was replaced");
+  if (session == nullptr) {
+    return absl::UnavailableError("this session was closed (silent past the lease timeout, or "
+                                  "replaced); reconnect");
+  }
   session->last_seen_mono_ns = clock_->MonoNs();
   workers_[session->worker].last_seen_wall_ns = clock_->WallNs();
   return absl::OkStatus();
@@ -200,7 +285,19 @@ absl::Status Scheduler::SetDraining(SessionId id) {
 }
 
 void Scheduler::ExpireSilentSessions() {
-  const int64_t cutoff = clock_->MonoNs() - options_.lease_timeout_ns;
+  const int64_t now = clock_->MonoNs();
+  const int64_t gap = last_expiry_check_ns_ == 0 ? 0 : now - last_expiry_check_ns_;
+  last_expiry_check_ns_ = now;
+  if (gap > 2 * options_.housekeeping_interval_ns) {
+    // The coordinator itself did not run (stopped, paused, swapped out): no
+    // worker could have been heard meanwhile. Blame none of them: every
+    // session gets a fresh lease timeout from now.
+    for (auto& [id, session] : sessions_) session.last_seen_mono_ns = now;
+    ++stalls_;
+    Logger("scheduler")->warn("coordinator stalled for {} ms; workers get a fresh lease timeout",
+                              gap / 1'000'000);
+  }
+  const int64_t cutoff = now - options_.lease_timeout_ns;
   std::vector<SessionId> silent;
   for (const auto& [id, session] : sessions_) {
     if (session.last_seen_mono_ns < cutoff) silent.push_back(id);
@@ -214,7 +311,57 @@ void Scheduler::ExpireSilentSessions() {
     closed_outboxes_.emplace_back(id, std::move(closing));
     dirty_.push_back(id);
   }
+  ForgetGoneWorkers();
   Dispatch();  // also the periodic chance for straggler backups
+}
+
+void Scheduler::ForgetGoneWorkers() {
+  const int64_t cutoff = clock_->WallNs() - options_.forget_workers_after_ns;
+  for (auto it = workers_.begin(); it != workers_.end();) {
+    const WorkerRecord& record = it->second;
+    if (record.session == 0 && record.last_seen_wall_ns < cutoff) {
+      worker_index_.erase(record.hello.worker_id);
+      it = workers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+absl::Status Scheduler::CheckInvariants() const {
+  for (const auto& [id, session] : sessions_) {
+    for (const auto& [job_id, chunk] : session.leases) {
+      const Job* job = FindJob(job_id);
+      if (job == nullptr || job->compacted()) {
+        return absl::InternalError(absl::StrCat("session ", id, " holds chunk ", chunk,
+                                                " of job ", job_id, ", which has no leases"));
+      }
+      bool found = false;
+      for (const auto* held : {&job->leases(), &job->backups()}) {
+        const auto lease = held->find(chunk);
+        found |= lease != held->end() && lease->second.session == id;
+      }
+      if (!found) {
+        return absl::InternalError(absl::StrCat("session ", id, " holds chunk ", chunk, " of job ",
+                                                job_id, " but the job has no such lease"));
+      }
+    }
+    if (session.credits < 0) return absl::InternalError(absl::StrCat("session ", id, " credits < 0"));
+  }
+  for (const auto& [job_id, job] : jobs_) {
+    if (job->compacted()) continue;
+    for (const auto* held : {&job->leases(), &job->backups()}) {
+      for (const auto& [chunk, lease] : *held) {
+        const auto session = sessions_.find(lease.session);
+        if (session == sessions_.end() || !session->second.leases.contains({job_id, chunk})) {
+          return absl::InternalError(absl::StrCat("job ", job_id, " chunk ", chunk,
+                                                  " is leased to session ", lease.session,
+                                                  ", which does not hold it"));
+        }
+      }
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace tminus

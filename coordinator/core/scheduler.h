@@ -2,12 +2,14 @@
 // leases and worker sessions. No gRPC, no threads, no real clock: the service
 // layer calls it under one lock, then sends what it left in the outboxes.
 //
-// Invariants:
+// Invariants (CheckInvariants() verifies the ones about leases):
 //  - a chunk is accepted at most once; later results for it are duplicates;
 //  - a session never holds more leases than the credits it granted;
+//  - a session's lease set and the jobs' lease and backup maps agree;
 //  - a job is SUCCEEDED only when every chunk is done and the accepted
 //    decrements add up to n exactly;
-//  - leases of a closed session go back to the queue at once.
+//  - leases of a closed session go back to the queue at once;
+//  - with hold_until_saved, nothing of a job is leased before it is saved.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -40,8 +43,9 @@ class Scheduler {
   int64_t ActiveJobs() const;
 
   // --- jobs ---
-  // INVALID_ARGUMENT for a bad spec or request id. A request id seen before
-  // returns the job it created.
+  // INVALID_ARGUMENT for a bad spec or request id; RESOURCE_EXHAUSTED past
+  // max_active_jobs. A request id seen before returns the job it created.
+  // With hold_until_saved the job waits for ReleaseSaved().
   absl::StatusOr<JobId> Submit(const JobSpec& spec, const std::string& request_id);
   // NOT_FOUND for an unknown id. Cancelling a terminal job changes nothing.
   absl::Status Cancel(JobId id);
@@ -53,20 +57,40 @@ class Scheduler {
   std::vector<JobView> ListJobs(JobId before, int limit) const;
   std::vector<WorkerView> ListWorkers() const;
 
+  // --- saving (the host's commit thread, through the host) ---
+  // Jobs submitted (held) since the last call.
+  std::vector<JobId> TakeHeldJobs();
+  // They are saved: their chunks may be leased now.
+  void ReleaseSaved(const std::vector<JobId>& ids);
+  // Its save failed: the job is forgotten as if it had never been submitted
+  // (its submitter is told so). Its id is not handed out again.
+  void DropUnsaved(JobId id);
+  // While the store cannot commit, nothing new is leased.
+  void SetDispatchPaused(bool paused);
+  // Ids below this were handed out.
+  JobId next_job_id() const { return next_job_id_; }
+
   // --- worker sessions ---
-  // INVALID_ARGUMENT for a bad hello. A live session of the same worker_id is
-  // closed (ABORTED) and its leases released.
+  // INVALID_ARGUMENT for a bad hello (the message names the field).
+  // ALREADY_EXISTS while another process (another incarnation) holds the
+  // worker_id with a live session, heard from within the lease timeout. A
+  // session of the same incarnation (a reconnect), or of a worker silent for
+  // longer, is replaced: its stream ends with ABORTED, its leases released.
   absl::StatusOr<SessionId> OpenSession(const WorkerHello& hello);
   // Releases the session's leases; unknown ids are ignored.
   void CloseSession(SessionId id);
-  // These return ABORTED for a session that is closed or was replaced.
+  // These return UNAVAILABLE for a session that is closed or was replaced
+  // (the worker reconnects). OnResults: INVALID_ARGUMENT naming the result
+  // and field for a malformed result (none of the batch is applied).
   absl::Status AddCredits(SessionId id, int64_t credits);
   absl::Status OnResults(SessionId id, const std::vector<ChunkReport>& results);
   absl::Status Touch(SessionId id);        // a heartbeat
   absl::Status SetDraining(SessionId id);  // no more leases for it
 
-  // Closes sessions silent for longer than the lease timeout, then looks for
-  // stragglers to back up. Called periodically (every 500 ms).
+  // Called every housekeeping_interval_ns: closes sessions silent for longer
+  // than the lease timeout (unless the coordinator itself stalled: then every
+  // session gets a fresh timeout), forgets long-gone workers, and looks for
+  // stragglers to back up.
   void ExpireSilentSessions();
 
   // Calls fn(session, outbox) for each session with messages waiting, moving
@@ -93,9 +117,15 @@ class Scheduler {
   std::vector<JobSnapshot> TakeDirtySnapshots();
   // Loads jobs saved before a restart; call once, before any other call.
   // Running jobs go back to the queue: their chunks in flight at the crash
-  // are lost leases, done chunks stay done. FAILED_PRECONDITION if the
+  // are lost leases, done chunks stay done. Ids start at the larger of
+  // `next_job_id` and the highest saved id + 1. FAILED_PRECONDITION if the
   // scheduler already has jobs; INVALID_ARGUMENT for an inconsistent snapshot.
-  absl::Status Restore(const std::vector<JobSnapshot>& jobs);
+  absl::Status Restore(const std::vector<JobSnapshot>& jobs, JobId next_job_id = 1);
+
+  // OK, or INTERNAL naming the first broken lease invariant (for tests).
+  absl::Status CheckInvariants() const;
+  // Times the coordinator found itself stalled past the lease timeout's grace.
+  int64_t stalls() const { return stalls_; }
 
  private:
   Job* FindJob(JobId id);
@@ -104,6 +134,10 @@ class Scheduler {
   Outbox* FindClosedOutbox(SessionId id);
   Outbox& OutboxOf(Session& session);
   void CloseSessionFor(SessionId id, bool expired);
+  void CloseReplaced(SessionId old, const WorkerHello& hello, bool same_process);
+  uint32_t RecordFor(const std::string& worker_id);
+  WorkerIdentityView IdentityOf(uint32_t worker) const;
+  void ForgetGoneWorkers();
 
   // dispatch.cc
   void Dispatch();
@@ -111,8 +145,8 @@ class Scheduler {
   void Lease(Job& job, Session& session);
   // Starts backup attempts of straggling chunks on the session's idle slots.
   void AssignBackups(Session& session, int64_t want);
-  uint32_t WorkerIndexFor(const std::string& worker_id);
-  JobSnapshot SnapshotOf(const Job& job) const;
+  // How long a chunk of this job that runs longer is a straggler; 0: unknown.
+  int64_t StragglerAfterNs(const Job& job, int64_t chunk) const;
 
   // results.cc
   void ApplyResult(Session& session, const ChunkReport& result);
@@ -120,14 +154,18 @@ class Scheduler {
   void FailAttempt(Job& job, int64_t chunk, int32_t attempt, const std::string& worker_id,
                    const std::string& reason);
   void ReleaseLeases(Session& session, const std::string& reason, bool expired);
-  // Drops the other attempt of a chunk just accepted, telling its session.
-  void CancelOtherAttempt(Job& job, int64_t chunk, SessionId winner);
+  // Drops every other attempt of a chunk just accepted, telling its session.
+  void CancelOtherAttempts(Job& job, int64_t chunk, SessionId winner, int32_t attempt);
   void FinishJob(Job& job, JobState state, std::string error);
   void MarkQueued(Job& job);
 
+  // persist.cc
+  JobSnapshot SnapshotOf(const Job& job) const;
+
   // views.cc
   JobView ViewOf(const Job& job) const;
-  WorkerReport ReportOf(uint32_t worker, const WorkerTotals& totals, int64_t wall_ns) const;
+  JobReport ReportOf(const Job& job) const;
+  WorkerReport WorkerReportOf(const WorkerTotals& totals, int64_t wall_ns) const;
 
   const Clock* clock_;
   SchedulerOptions options_;
@@ -137,12 +175,24 @@ class Scheduler {
   absl::flat_hash_map<std::string, JobId> request_ids_;
   // Jobs with chunks waiting, in dispatch order: higher priority, then older.
   std::set<std::pair<int32_t, JobId>> queued_;  // (-priority, id)
+  absl::btree_set<JobId> active_;               // jobs not terminal
+  std::vector<JobId> held_new_;                 // submitted since TakeHeldJobs
   std::vector<JobId> finished_;
   int64_t terminal_jobs_ = 0;
   absl::flat_hash_set<JobId> dirty_jobs_;  // changed since the last snapshot
+  // Final snapshots of jobs that ended since the last TakeDirtySnapshots,
+  // taken before the job was compacted.
+  std::vector<JobSnapshot> final_snapshots_;
   int64_t last_backup_scan_ns_ = 0;
+  bool dispatch_paused_ = false;
+  int64_t last_expiry_check_ns_ = 0;
+  int64_t stalls_ = 0;
+  // The cluster's recent nanoseconds per decrement (per slot), for
+  // stragglers of jobs that have no finished chunk yet; 0 until known.
+  double ns_per_decrement_ = 0;
 
-  std::vector<WorkerRecord> workers_;
+  absl::btree_map<uint32_t, WorkerRecord> workers_;  // by key, in order of first contact
+  uint32_t next_worker_key_ = 0;
   absl::flat_hash_map<std::string, uint32_t> worker_index_;
   absl::flat_hash_map<SessionId, Session> sessions_;
   SessionId next_session_id_ = 1;

@@ -20,6 +20,11 @@ const char* JobStateName(JobState state);
 
 enum class WorkerState { kConnected, kDraining, kDisconnected };
 
+// Limits of the fields of a Hello (docs/api.md).
+inline constexpr size_t kMaxHostBytes = 255;
+inline constexpr size_t kMaxVersionBytes = 64;
+inline constexpr int32_t kMaxWorkerSlots = 4096;
+
 enum class ChunkOutcome { kOk, kFailed, kCancelled };
 
 struct WorkerHello {
@@ -76,11 +81,22 @@ struct SchedulerOptions {
   int32_t max_attempts = 3;           // per chunk, failures and lost leases counted
   int64_t heartbeat_interval_ns = 2'000'000'000;
   int64_t lease_timeout_ns = 10'000'000'000;  // silence that ends a session
-  // A chunk running longer than this many times the job's median chunk gets
-  // a backup attempt on an idle slot, once the job has nothing left to lease.
+  // How often the host calls ExpireSilentSessions. A gap between two calls
+  // of more than twice this means the coordinator itself stalled (SIGSTOP, a
+  // VM pause): workers then get a fresh lease timeout instead of the blame.
+  int64_t housekeeping_interval_ns = 500'000'000;
+  // A chunk running longer than this many times its expected duration gets
+  // a backup attempt on an idle slot, once the job has nothing left to lease
+  // (the expected duration: the job's median chunk, or before any chunk of
+  // the job finished, the chunk's size at the cluster's recent rate).
   double straggler_factor = 3.0;
   int64_t straggler_min_ns = 500'000'000;  // never back up a chunk younger than this
   int64_t max_active_jobs = 10'000;  // queued or running; more is RESOURCE_EXHAUSTED
+  // Records of workers disconnected for longer than this are dropped.
+  int64_t forget_workers_after_ns = int64_t{3600} * 1'000'000'000;
+  // New jobs wait for SavedJobs() before their chunks are leased (a durable
+  // store: nothing unsaved runs). Off for the in-memory store.
+  bool hold_until_saved = false;
 };
 
 }  // namespace tminus

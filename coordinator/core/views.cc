@@ -16,9 +16,18 @@ absl::Status JobNotFound(JobId id) {
   return absl::NotFoundError(absl::StrCat("job ", id, " not found"));
 }
 
+// A crawling job's ETA can exceed what int64 nanoseconds hold (found by
+// fuzzing): capped instead of overflowing.
+int64_t EtaNs(int64_t remaining, double rate) {
+  if (rate <= 0) return 0;
+  const double eta = static_cast<double>(remaining) / rate * 1e9;
+  return eta < 9e18 ? static_cast<int64_t>(eta) : int64_t{9'000'000'000'000'000'000};
+}
+
 }  // namespace
 
 JobView Scheduler::ViewOf(const Job& job) const {
+  if (job.compacted()) return job.final_report().job;
   JobView view;
   view.id = job.id();
   view.spec = job.spec();
@@ -26,16 +35,15 @@ JobView Scheduler::ViewOf(const Job& job) const {
   view.chunk_total = job.plan().chunk_count();
   view.chunks_done = job.done().size();
   view.decrements_done = job.decrements_done();
-  view.chunks_running = static_cast<int64_t>(job.leases().size() + job.backups().size());
+  view.chunks_running = job.running();
   view.submit_wall_ns = job.submit_wall_ns();
   view.start_wall_ns = job.start_wall_ns();
   view.end_wall_ns = job.end_wall_ns();
   view.error = job.error();
   if (job.start_mono_ns() != 0) {
-    // Wall time runs from the first dispatch to the last accepted result.
-    const int64_t end = !job.terminal() ? clock_->MonoNs()
-                        : job.last_accept_mono_ns() != 0 ? job.last_accept_mono_ns()
-                                                         : job.end_mono_ns();
+    // Wall time runs from the first dispatch to now, or to the end: the last
+    // accepted result of a job that succeeded, the cancel or the failure.
+    const int64_t end = job.terminal() ? job.end_mono_ns() : clock_->MonoNs();
     view.elapsed_ns = std::max<int64_t>(0, end - job.start_mono_ns());
   }
   return view;
@@ -57,18 +65,16 @@ std::vector<JobView> Scheduler::ListJobs(JobId before, int limit) const {
   return views;
 }
 
-WorkerReport Scheduler::ReportOf(uint32_t worker, const WorkerTotals& totals,
-                                 int64_t wall_ns) const {
-  const WorkerHello& hello = workers_[worker].hello;
+WorkerReport Scheduler::WorkerReportOf(const WorkerTotals& totals, int64_t wall_ns) const {
   WorkerReport report;
-  report.worker_id = hello.worker_id;
-  report.host = hello.host;
-  report.slots = hello.slots;
+  report.worker_id = totals.who.worker_id;
+  report.host = totals.who.host;
+  report.slots = totals.who.slots;
   report.chunks = totals.chunks;
   report.decrements = totals.decrements;
   report.busy_ns = totals.busy_ns;
   report.cpu_ns = totals.cpu_ns;
-  report.utilisation = Ratio(totals.busy_ns, static_cast<double>(hello.slots) * wall_ns);
+  report.utilisation = Ratio(totals.busy_ns, static_cast<double>(totals.who.slots) * wall_ns);
   report.decrements_per_second = Ratio(totals.decrements * 1e9, totals.busy_ns);
   for (size_t slot = 0; slot < totals.slots.size(); ++slot) {
     const SlotTotals& slot_totals = totals.slots[slot];
@@ -80,22 +86,20 @@ WorkerReport Scheduler::ReportOf(uint32_t worker, const WorkerTotals& totals,
   return report;
 }
 
-absl::StatusOr<JobReport> Scheduler::GetReport(JobId id) const {
-  const Job* job = FindJob(id);
-  if (job == nullptr) return JobNotFound(id);
+JobReport Scheduler::ReportOf(const Job& job) const {
   JobReport report;
-  report.job = ViewOf(*job);
-  const JobStats& stats = job->stats();
+  report.job = ViewOf(job);
+  const JobStats& stats = job.stats();
   report.wall_ns = report.job.elapsed_ns;
-  if (job->terminal()) report.submit_to_done_ns = job->end_mono_ns() - job->submit_mono_ns();
+  if (job.terminal()) report.submit_to_done_ns = job.end_mono_ns() - job.submit_mono_ns();
   report.busy_ns = stats.busy_ns();
   report.cpu_ns = stats.cpu_ns();
   int64_t slots = 0;
   for (const auto& [worker, totals] : stats.workers()) {
-    slots += workers_[worker].hello.slots;
-    report.workers.push_back(ReportOf(worker, totals, report.wall_ns));
+    slots += totals.who.slots;
+    report.workers.push_back(WorkerReportOf(totals, report.wall_ns));
   }
-  if (job->spec().max_slots > 0) slots = std::min<int64_t>(slots, job->spec().max_slots);
+  if (job.spec().max_slots > 0) slots = std::min<int64_t>(slots, job.spec().max_slots);
   report.slots_used = static_cast<int32_t>(slots);
   report.speedup = Ratio(report.busy_ns, report.wall_ns);
   report.efficiency = Ratio(report.speedup, report.slots_used);
@@ -104,13 +108,15 @@ absl::StatusOr<JobReport> Scheduler::GetReport(JobId id) const {
   report.overhead_ns = std::max<int64_t>(0, capacity_ns - report.busy_ns);
   report.decrements_per_second = Ratio(report.job.decrements_done * 1e9, report.wall_ns);
   report.chunk_durations = stats.durations().Summary();
-  report.retries = stats.retries;
-  report.duplicates = stats.duplicates;
-  report.failed_attempts = stats.failed_attempts;
-  report.lease_expiries = stats.lease_expiries;
-  report.backups = stats.backups;
-  report.handed_back = stats.handed_back;
+  report.counters = stats.counters;
   return report;
+}
+
+absl::StatusOr<JobReport> Scheduler::GetReport(JobId id) const {
+  const Job* job = FindJob(id);
+  if (job == nullptr) return JobNotFound(id);
+  if (job->compacted()) return job->final_report();
+  return ReportOf(*job);
 }
 
 absl::StatusOr<JobProgress> Scheduler::GetProgress(JobId id) const {
@@ -120,37 +126,45 @@ absl::StatusOr<JobProgress> Scheduler::GetProgress(JobId id) const {
   progress.job = ViewOf(*job);
   progress.decrements_per_second =
       Ratio(progress.job.decrements_done * 1e9, progress.job.elapsed_ns);
-  const int64_t remaining = job->spec().n - progress.job.decrements_done;
-  if (!job->terminal() && progress.decrements_per_second > 0) {
-    // A crawling job's ETA can exceed what int64 nanoseconds hold (found by
-    // fuzzing): cap it instead of overflowing.
-    const double eta = static_cast<double>(remaining) / progress.decrements_per_second * 1e9;
-    progress.eta_ns = eta < 9e18 ? static_cast<int64_t>(eta) : int64_t{9'000'000'000'000'000'000};
+  if (job->compacted()) {
+    for (const WorkerReport& worker : job->final_report().workers) {
+      progress.workers.push_back(WorkerProgress{worker.worker_id, worker.host, worker.slots, 0,
+                                                worker.chunks, worker.decrements});
+    }
+    return progress;
   }
+  progress.eta_ns = EtaNs(job->spec().n - progress.job.decrements_done,
+                          progress.decrements_per_second);
   std::map<uint32_t, WorkerProgress> by_worker;
   for (const auto& [worker, totals] : job->stats().workers()) {
     WorkerProgress& entry = by_worker[worker];
+    entry.worker_id = totals.who.worker_id;
+    entry.host = totals.who.host;
+    entry.slots = totals.who.slots;
     entry.chunks_done = totals.chunks;
     entry.decrements_done = totals.decrements;
   }
   for (const auto* leases : {&job->leases(), &job->backups()}) {
     for (const auto& [chunk, lease] : *leases) {
       const auto session = sessions_.find(lease.session);
-      if (session != sessions_.end()) ++by_worker[session->second.worker].chunks_running;
+      if (session == sessions_.end()) continue;
+      WorkerProgress& entry = by_worker[session->second.worker];
+      if (entry.worker_id.empty()) {
+        const WorkerIdentityView who = IdentityOf(session->second.worker);
+        entry.worker_id = who.worker_id;
+        entry.host = who.host;
+        entry.slots = who.slots;
+      }
+      ++entry.chunks_running;
     }
   }
-  for (auto& [worker, entry] : by_worker) {
-    entry.worker_id = workers_[worker].hello.worker_id;
-    entry.host = workers_[worker].hello.host;
-    entry.slots = workers_[worker].hello.slots;
-    progress.workers.push_back(entry);
-  }
+  for (auto& [worker, entry] : by_worker) progress.workers.push_back(entry);
   return progress;
 }
 
 std::vector<WorkerView> Scheduler::ListWorkers() const {
   std::vector<WorkerView> views;
-  for (const WorkerRecord& record : workers_) {
+  for (const auto& [key, record] : workers_) {
     WorkerView view;
     view.worker_id = record.hello.worker_id;
     view.host = record.hello.host;

@@ -1,5 +1,6 @@
 // Worker records (one per worker_id, kept after it disconnects, for listings
-// and reports) and sessions (one per live stream).
+// and reports, until --forget-workers-after) and sessions (one per live
+// stream).
 #pragma once
 
 #include <cstdint>
@@ -31,7 +32,7 @@ using ChunkKey = std::pair<JobId, int64_t>;
 
 struct Session {
   SessionId id = 0;
-  uint32_t worker = 0;  // index into the worker records
+  uint32_t worker = 0;  // key of the worker's record
   int32_t slots = 0;
   bool threads = false;
   bool processes = false;

@@ -89,12 +89,7 @@ void ToProto(const JobReport& report, v1::JobReport* out) {
   out->set_overhead_ns(report.overhead_ns);
   out->set_decrements_per_second(report.decrements_per_second);
   ToProto(report.chunk_durations, out->mutable_chunk_durations());
-  out->set_retries(report.retries);
-  out->set_duplicates(report.duplicates);
-  out->set_failed_attempts(report.failed_attempts);
-  out->set_lease_expiries(report.lease_expiries);
-  out->set_backups(report.backups);
-  out->set_handed_back(report.handed_back);
+  tminus::ToProto(report.counters, out->mutable_counters());
   for (const WorkerReport& worker : report.workers) ToProto(worker, out->add_workers());
   out->set_error(report.job.error);
 }

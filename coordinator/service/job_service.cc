@@ -32,12 +32,21 @@ absl::Status JobServiceImpl::Authorize(grpc::CallbackServerContext* context) con
   return tokens_->Check(context->client_metadata(), Role::kClient);
 }
 
-// A submit or cancel is answered only once it would survive a crash.
+// A submit or cancel is answered only once it would survive a crash; when
+// the store cannot commit, with its error and `consequence`.
 grpc::ServerUnaryReactor* JobServiceImpl::ReplyWhenDurable(grpc::CallbackServerContext* context,
-                                                           const absl::Status& status) {
+                                                           const absl::Status& status,
+                                                           const char* consequence) {
   if (!status.ok()) return Reply(context, status);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  host_->AfterCommit([reactor] { reactor->Finish(grpc::Status::OK); });
+  host_->AfterCommit([reactor, consequence](const absl::Status& saved) {
+    if (saved.ok()) {
+      reactor->Finish(grpc::Status::OK);
+      return;
+    }
+    reactor->Finish(ToGrpcStatus(
+        absl::Status(saved.code(), absl::StrCat(saved.message(), "; ", consequence))));
+  });
   return reactor;
 }
 
@@ -57,7 +66,7 @@ grpc::ServerUnaryReactor* JobServiceImpl::SubmitJob(grpc::CallbackServerContext*
     ToProto(*s.GetJob(*id), response->mutable_job());
     return absl::OkStatus();
   });
-  return ReplyWhenDurable(context, status);
+  return ReplyWhenDurable(context, status, "the job was not accepted; submit it again later");
 }
 
 grpc::ServerUnaryReactor* JobServiceImpl::GetJob(grpc::CallbackServerContext* context,
@@ -107,7 +116,8 @@ grpc::ServerUnaryReactor* JobServiceImpl::CancelJob(grpc::CallbackServerContext*
     ToProto(*s.GetJob(request->job_id()), response->mutable_job());
     return absl::OkStatus();
   });
-  return ReplyWhenDurable(context, status);
+  return ReplyWhenDurable(context, status,
+                          "the job is cancelled, and saved so once the store commits again");
 }
 
 grpc::ServerWriteReactor<v1::WatchJobResponse>* JobServiceImpl::WatchJob(

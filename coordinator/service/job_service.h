@@ -38,7 +38,7 @@ class JobServiceImpl final : public v1::JobService::CallbackService {
 
  private:
   grpc::ServerUnaryReactor* ReplyWhenDurable(grpc::CallbackServerContext* context,
-                                             const absl::Status& status);
+                                             const absl::Status& status, const char* consequence);
   // OK, UNAUTHENTICATED or PERMISSION_DENIED for a client call.
   absl::Status Authorize(grpc::CallbackServerContext* context) const;
   SchedulerHost* host_;

@@ -7,10 +7,20 @@
 namespace tminus {
 
 constexpr absl::Duration kCommitInterval = absl::Milliseconds(5);
+constexpr absl::Duration kRetryInterval = absl::Milliseconds(500);
+
+namespace {
+
+SchedulerOptions WithHold(SchedulerOptions options, const Store& store) {
+  options.hold_until_saved = store.durable();
+  return options;
+}
+
+}  // namespace
 
 SchedulerHost::SchedulerHost(const Clock* clock, SchedulerOptions options,
                              std::unique_ptr<Store> store)
-    : scheduler_(clock, options), store_(std::move(store)) {}
+    : scheduler_(clock, WithHold(options, *store)), store_(std::move(store)) {}
 
 SchedulerHost::~SchedulerHost() {
   stop_.Notify();
@@ -24,21 +34,28 @@ SchedulerHost::~SchedulerHost() {
 absl::Status SchedulerHost::Recover() {
   absl::StatusOr<std::vector<JobSnapshot>> jobs = store_->LoadJobs();
   if (!jobs.ok()) return jobs.status();
+  absl::StatusOr<uint64_t> next_id = store_->LoadNextJobId();
+  if (!next_id.ok()) return next_id.status();
   absl::MutexLock lock(&mu_);
-  absl::Status restored = scheduler_.Restore(*jobs);
+  absl::Status restored = scheduler_.Restore(*jobs, *next_id);
   if (restored.ok() && !jobs->empty()) {
     Logger("coordinator")->info("recovered jobs={} from the state store", jobs->size());
   }
   return restored;
 }
 
-void SchedulerHost::AfterCommit(std::function<void()> done) {
+void SchedulerHost::AfterCommit(std::function<void(const absl::Status&)> done) {
   if (!store_->durable()) {
-    done();
+    done(absl::OkStatus());
     return;
   }
   absl::MutexLock lock(&mu_);
   after_commit_.push_back(std::move(done));
+}
+
+bool SchedulerHost::store_healthy() const {
+  absl::MutexLock lock(&mu_);
+  return store_ok_;
 }
 
 void SchedulerHost::NoteApplied(SessionId session, uint64_t seq) {
@@ -56,42 +73,85 @@ void SchedulerHost::CommitNow() { CommitOnce(); }
 
 void SchedulerHost::CommitOnce() {
   absl::MutexLock commit(&commit_mu_);
-  std::vector<JobSnapshot> snapshots;
+  std::vector<JobSnapshot> batch;
+  std::vector<JobId> held;
   absl::flat_hash_map<SessionId, uint64_t> acks;
-  std::vector<std::function<void()>> callbacks;
+  std::vector<std::function<void(const absl::Status&)>> callbacks;
+  JobId next_job_id = 0;
   {
     absl::MutexLock lock(&mu_);
-    snapshots = scheduler_.TakeDirtySnapshots();
+    for (JobSnapshot& snapshot : scheduler_.TakeDirtySnapshots()) {
+      unsaved_.insert_or_assign(snapshot.id, std::move(snapshot));
+    }
+    held = scheduler_.TakeHeldJobs();
     acks.swap(acks_due_);
     callbacks.swap(after_commit_);
+    // A failing store is tried again even with nothing new: that is how it
+    // is found to work again.
+    if (unsaved_.empty() && acks.empty() && callbacks.empty() && store_ok_) return;
+    batch.reserve(unsaved_.size());
+    for (auto& [id, snapshot] : unsaved_) batch.push_back(std::move(snapshot));
+    unsaved_.clear();
+    next_job_id = scheduler_.next_job_id();
   }
-  if (snapshots.empty() && acks.empty() && callbacks.empty()) return;
-  // A failing disk must not turn into lost work: keep trying, acknowledging
-  // nothing meanwhile (workers keep their results; clients wait).
-  for (absl::Status saved = store_->Save(snapshots); !saved.ok();
-       saved = store_->Save(snapshots)) {
-    Logger("coordinator")->error("state store commit failed, retrying: {}", saved.ToString());
-    if (stop_.WaitForNotificationWithTimeout(absl::Milliseconds(500))) return;
-  }
+  const absl::Status saved = store_->Save(batch, next_job_id);
   {
     absl::MutexLock lock(&mu_);
-    for (const auto& [session, seq] : acks) {
-      const auto it = sinks_.find(session);
-      if (it != sinks_.end()) it->second->DeliverAck(seq);
+    if (saved.ok()) {
+      if (!store_ok_) {
+        Logger("coordinator")->warn("state store: commits work again after {} failed",
+                                    failed_commits_);
+        scheduler_.SetDispatchPaused(false);
+      }
+      store_ok_ = true;
+      failed_commits_ = 0;
+      scheduler_.ReleaseSaved(held);
+      for (const auto& [session, seq] : acks) {
+        const auto it = sinks_.find(session);
+        if (it != sinks_.end()) it->second->DeliverAck(seq);
+      }
+      FlushLocked();
+    } else {
+      CommitFailedLocked(saved, std::move(batch), held, acks);
     }
   }
-  for (auto& callback : callbacks) callback();
+  for (auto& callback : callbacks) callback(saved);
+}
+
+void SchedulerHost::CommitFailedLocked(const absl::Status& error, std::vector<JobSnapshot> batch,
+                                       const std::vector<JobId>& held,
+                                       const absl::flat_hash_map<SessionId, uint64_t>& acks) {
+  // Nothing unsaved runs: jobs submitted into this commit are refused (their
+  // callers get `error`), and no new lease goes out until a commit works.
+  // Everything else is kept and saved by a later commit; acks wait for it.
+  const absl::flat_hash_set<JobId> dropped(held.begin(), held.end());
+  for (JobId id : held) scheduler_.DropUnsaved(id);
+  for (JobSnapshot& snapshot : batch) {
+    if (!dropped.contains(snapshot.id)) unsaved_.try_emplace(snapshot.id, std::move(snapshot));
+  }
+  for (const auto& [session, seq] : acks) {
+    uint64_t& due = acks_due_[session];
+    due = std::max(due, seq);
+  }
+  if (store_ok_ || failed_commits_ % 100 == 0) {
+    Logger("coordinator")->error("{} (refused {} new jobs; leasing paused until a commit works)",
+                                 std::string(error.message()), held.size());
+  }
+  store_ok_ = false;
+  ++failed_commits_;
+  scheduler_.SetDispatchPaused(true);
 }
 
 void SchedulerHost::CommitLoop() {
   while (!stop_.HasBeenNotified()) {
     {
-      // Wake at once for a waiting client, else every kCommitInterval.
+      // Wake at once for a waiting client, else every kCommitInterval (every
+      // kRetryInterval while the store fails).
       absl::MutexLock lock(&mu_);
       auto wanted = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
         return !after_commit_.empty() || stop_.HasBeenNotified();
       };
-      mu_.AwaitWithTimeout(absl::Condition(&wanted), kCommitInterval);
+      mu_.AwaitWithTimeout(absl::Condition(&wanted), store_ok_ ? kCommitInterval : kRetryInterval);
     }
     CommitOnce();
   }

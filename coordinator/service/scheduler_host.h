@@ -51,10 +51,14 @@ class SchedulerHost {
   absl::Status Recover();
 
   // Runs `done` (without the lock held) once everything changed so far is
-  // durable: at once for the in-memory store, after the next commit
-  // otherwise. Used to answer SubmitJob and CancelJob only when they would
-  // survive a crash.
-  void AfterCommit(std::function<void()> done);
+  // durable (OK: at once for the in-memory store, after the next commit
+  // otherwise), or with the store's error when that commit failed
+  // (RESOURCE_EXHAUSTED for a full disk, UNAVAILABLE otherwise, the message
+  // starting "state store: "). Used to answer SubmitJob and CancelJob only
+  // when they would survive a crash: a job whose commit failed is dropped.
+  void AfterCommit(std::function<void(const absl::Status&)> done);
+  // False while commits fail (readiness reports NOT_SERVING).
+  bool store_healthy() const;
   // Results message `seq` of this session has been applied; acknowledge it
   // once durable.
   void NoteApplied(SessionId session, uint64_t seq);
@@ -110,13 +114,25 @@ class SchedulerHost {
   void CommitLoop();
 
   absl::Mutex commit_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // one commit at a time
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   Scheduler scheduler_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<SessionId, SessionSink*> sinks_ ABSL_GUARDED_BY(mu_);
   std::multimap<JobId, JobListener*> listeners_ ABSL_GUARDED_BY(mu_);
+  // After a failed commit: put the batch back, drop the jobs it would have
+  // saved first, keep their acks for later.
+  void CommitFailedLocked(const absl::Status& error, std::vector<JobSnapshot> batch,
+                          const std::vector<JobId>& held,
+                          const absl::flat_hash_map<SessionId, uint64_t>& acks)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   const std::unique_ptr<Store> store_;  // used by one commit at a time (commit_mu_)
   absl::flat_hash_map<SessionId, uint64_t> acks_due_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::function<void()>> after_commit_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::function<void(const absl::Status&)>> after_commit_ ABSL_GUARDED_BY(mu_);
+  // Snapshots not yet committed (a failed commit puts its batch back here;
+  // a newer snapshot of the same job replaces an older one).
+  absl::flat_hash_map<JobId, JobSnapshot> unsaved_ ABSL_GUARDED_BY(mu_);
+  bool store_ok_ ABSL_GUARDED_BY(mu_) = true;
+  int64_t failed_commits_ ABSL_GUARDED_BY(mu_) = 0;
 
   absl::Notification stop_;
   std::thread housekeeping_;

@@ -4,10 +4,13 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "common/listener.h"
 #include "common/security.h"
 #include "coordinator/core/types.h"
 #include "coordinator/service/job_service.h"
@@ -18,6 +21,7 @@ namespace tminus {
 
 struct ServerOptions {
   std::string listen = "0.0.0.0:7070";
+  ListenerOptions listener;
   SchedulerOptions scheduler;
   // Folder of the SQLite state file; "" or ":memory:" keeps state in memory.
   std::string state_dir;
@@ -26,11 +30,14 @@ struct ServerOptions {
   ServerTls tls;    // none: plaintext
 };
 
-// Threading: Start and Shutdown from one thread; the rest is gRPC's.
+// Threading: Start and Shutdown from one thread; the rest is gRPC's, but
+// for a readiness thread that sets the health status: SERVING while the
+// listener accepts and the state store commits.
 class CoordinatorServer {
  public:
-  // UNAVAILABLE when the address cannot be bound or the state store cannot
-  // be opened; DATA_LOSS for a corrupt state file.
+  // INVALID_ARGUMENT for a malformed --listen address; UNAVAILABLE when the
+  // address cannot be bound (in use, not ours) or the state store cannot be
+  // opened; DATA_LOSS for a corrupt state file.
   static absl::StatusOr<std::unique_ptr<CoordinatorServer>> Start(const ServerOptions& options);
   ~CoordinatorServer();
 
@@ -42,18 +49,26 @@ class CoordinatorServer {
   // `grace` to finish, then cancelled.
   void Shutdown(std::chrono::milliseconds grace);
 
+  // What readiness reports now.
+  bool ready() const;
+  const Listener& listener() const { return *listener_; }
+
  private:
   CoordinatorServer() = default;
+  void WatchReadiness();
 
   TokenSet tokens_;
   std::unique_ptr<Admission> admission_;
   std::unique_ptr<SchedulerHost> host_;
   std::unique_ptr<JobServiceImpl> jobs_;
   std::unique_ptr<WorkerServiceImpl> workers_;
+  std::unique_ptr<Listener> listener_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   std::string address_;
   bool shut_down_ = false;
+  absl::Notification stop_readiness_;
+  std::thread readiness_;
 };
 
 }  // namespace tminus

@@ -1,6 +1,7 @@
 #include "coordinator/service/session_reactor.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 #include "common/logging.h"
 #include "common/rpc.h"
 #include "coordinator/service/convert.h"
@@ -95,10 +96,14 @@ absl::Status SessionReactor::ApplyHello(const v1::Hello& hello) {
     absl::MutexLock lock(&mu_);
     Enqueue(std::move(welcome));
   });
-  if (!id.ok()) return id.status();
+  if (!id.ok()) {
+    Logger("coordinator")->warn("worker={} host={} peer={} refused: {}", domain.worker_id,
+                                domain.host, peer_, id.status().ToString());
+    return id.status();
+  }
   session_ = *id;
   Logger("coordinator")->info("worker={} incarnation={} session={} host={} slots={} peer={} joined",
-                              domain.worker_id, domain.incarnation, session_, domain.host,
+                              domain.worker_id, domain.incarnation, session_.load(), domain.host,
                               domain.slots, peer_);
   return absl::OkStatus();
 }
@@ -185,7 +190,7 @@ void SessionReactor::FinishLocked(const absl::Status& status) {
   if (finished_) return;
   finished_ = true;
   if (!status.ok()) {
-    Logger("coordinator")->info("session={} peer={} ended: {}", session_, peer_,
+    Logger("coordinator")->info("session={} peer={} ended: {}", session_.load(), peer_,
                                 status.ToString());
   }
   if (writing_) {
@@ -208,23 +213,46 @@ void SessionReactor::OnDone() {
 }
 
 namespace {
-// A session refused before it starts (bad or missing worker token).
+// A session refused before it starts (bad or missing worker token, too
+// many sessions from one host).
 class RejectedSession final
     : public grpc::ServerBidiReactor<v1::WorkerMessage, v1::CoordinatorMessage> {
  public:
   explicit RejectedSession(const grpc::Status& status) { Finish(status); }
   void OnDone() override { delete this; }
 };
+
+// Refusals are logged (a worker with the wrong token must show up in the
+// coordinator's log), but a flood of them must not flood the log: at most
+// one line a second, with the count of those left out.
+void LogRefused(const std::string& peer, const absl::Status& status) {
+  static absl::Mutex mu(absl::kConstInit);
+  static int64_t last_ns = 0;
+  static int64_t unlogged = 0;
+  const int64_t now = RealClock::Get()->MonoNs();
+  absl::MutexLock lock(&mu);
+  if (last_ns != 0 && now - last_ns < 1'000'000'000) {
+    ++unlogged;
+    return;
+  }
+  Logger("coordinator")->warn("worker session refused peer={} {}{}", peer, status.ToString(),
+                              unlogged > 0 ? absl::StrCat(" (", unlogged, " more not logged)") : "");
+  last_ns = now;
+  unlogged = 0;
+}
+
 }  // namespace
 
 grpc::ServerBidiReactor<v1::WorkerMessage, v1::CoordinatorMessage>* WorkerServiceImpl::Session(
     grpc::CallbackServerContext* context) {
   if (absl::Status denied = tokens_->Check(context->client_metadata(), Role::kWorker);
       !denied.ok()) {
+    LogRefused(context->peer(), denied);
     return new RejectedSession(ToGrpcStatus(denied));
   }
   const std::string host = Admission::HostOf(context);
   if (absl::Status admitted = admission_->AcquireSession(host); !admitted.ok()) {
+    LogRefused(context->peer(), admitted);
     return new RejectedSession(ToGrpcStatus(admitted));
   }
   return new SessionReactor(host_, context->peer(),

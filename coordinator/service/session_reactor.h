@@ -7,6 +7,7 @@
 // read starts when the previous message has been applied).
 #pragma once
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -54,7 +55,9 @@ class SessionReactor final
   std::unique_ptr<char[]> arena_block_;
   google::protobuf::Arena arena_;
   v1::WorkerMessage* incoming_ = nullptr;
-  SessionId session_ = 0;       // set once by the Hello, read by the read reactions
+  // Set once by the Hello (a read reaction), read by later reactions and by
+  // OnDone, which gRPC may run on other threads.
+  std::atomic<SessionId> session_{0};
 
   absl::Mutex mu_;
   std::deque<v1::CoordinatorMessage> outgoing_ ABSL_GUARDED_BY(mu_);

@@ -5,6 +5,21 @@
 #include "tminus/v1/state.pb.h"
 
 namespace tminus {
+namespace {
+
+// Records written by 0.1 kept the counters as six fields of SavedJob.
+v1::JobCounters LegacyCounters(const v1::SavedJob& p) {
+  v1::JobCounters counters;
+  counters.set_retries(p.legacy_retries());
+  counters.set_duplicates(p.legacy_duplicates());
+  counters.set_failed_attempts(p.legacy_failed_attempts());
+  counters.set_lease_expiries(p.legacy_lease_expiries());
+  counters.set_backups(p.legacy_backups());
+  counters.set_handed_back(p.legacy_handed_back());
+  return counters;
+}
+
+}  // namespace
 
 std::string EncodeJob(const JobSnapshot& s) {
   v1::SavedJob p;
@@ -31,12 +46,7 @@ std::string EncodeJob(const JobSnapshot& s) {
   p.set_histogram_count(s.histogram_count);
   p.set_histogram_min(s.histogram_min);
   p.set_histogram_max(s.histogram_max);
-  p.set_retries(s.retries);
-  p.set_duplicates(s.duplicates);
-  p.set_failed_attempts(s.failed_attempts);
-  p.set_lease_expiries(s.lease_expiries);
-  p.set_backups(s.backups);
-  p.set_handed_back(s.handed_back);
+  ToProto(s.counters, p.mutable_counters());
   for (const JobSnapshot::Worker& w : s.workers) {
     v1::SavedJob::Worker* out = p.add_workers();
     out->set_worker_id(w.worker_id);
@@ -84,12 +94,7 @@ absl::StatusOr<JobSnapshot> DecodeJob(const std::string& bytes) {
   s.histogram_count = p.histogram_count();
   s.histogram_min = p.histogram_min();
   s.histogram_max = p.histogram_max();
-  s.retries = p.retries();
-  s.duplicates = p.duplicates();
-  s.failed_attempts = p.failed_attempts();
-  s.lease_expiries = p.lease_expiries();
-  s.backups = p.backups();
-  s.handed_back = p.handed_back();
+  s.counters = FromProto(p.has_counters() ? p.counters() : LegacyCounters(p));
   for (const auto& w : p.workers()) {
     JobSnapshot::Worker out;
     out.worker_id = w.worker_id();

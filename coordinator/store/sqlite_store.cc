@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "coordinator/store/store.h"
 
@@ -23,7 +24,10 @@ class MemoryStore final : public Store {
   absl::StatusOr<std::vector<JobSnapshot>> LoadJobs() override {
     return std::vector<JobSnapshot>{};
   }
-  absl::Status Save(const std::vector<JobSnapshot>&) override { return absl::OkStatus(); }
+  absl::StatusOr<uint64_t> LoadNextJobId() override { return 1; }
+  absl::Status Save(const std::vector<JobSnapshot>&, uint64_t) override {
+    return absl::OkStatus();
+  }
 };
 
 // Thread-compatible; owns the connection.
@@ -33,6 +37,7 @@ class SqliteStore final : public Store {
       : db_(db), path_(std::move(path)), lock_fd_(lock_fd) {}
   ~SqliteStore() override {
     sqlite3_finalize(upsert_);
+    sqlite3_finalize(mark_);
     sqlite3_close(db_);
     close(lock_fd_);
   }
@@ -56,7 +61,9 @@ class SqliteStore final : public Store {
     }
     if (absl::Status s = CheckOrStampMeta(); !s.ok()) return s;
     if (sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO jobs (id, record) VALUES (?, ?)", -1,
-                           &upsert_, nullptr) != SQLITE_OK) {
+                           &upsert_, nullptr) != SQLITE_OK ||
+        sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO meta (key, value) VALUES "
+                                "('next_job_id', ?)", -1, &mark_, nullptr) != SQLITE_OK) {
       return Error("prepare");
     }
     return absl::OkStatus();
@@ -87,8 +94,25 @@ class SqliteStore final : public Store {
     return jobs;
   }
 
-  absl::Status Save(const std::vector<JobSnapshot>& jobs) override {
-    if (jobs.empty()) return absl::OkStatus();
+  absl::StatusOr<uint64_t> LoadNextJobId() override {
+    sqlite3_stmt* get = nullptr;
+    if (sqlite3_prepare_v2(db_, "SELECT value FROM meta WHERE key = 'next_job_id'", -1, &get,
+                           nullptr) != SQLITE_OK) {
+      return Error("reading the job id mark");
+    }
+    uint64_t next = 1;
+    if (sqlite3_step(get) == SQLITE_ROW) {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(get, 0));
+      if (text == nullptr || !absl::SimpleAtoi(text, &next) || next == 0) {
+        sqlite3_finalize(get);
+        return absl::DataLossError(absl::StrCat(path_, ": the job id mark is corrupt"));
+      }
+    }
+    sqlite3_finalize(get);
+    return next;
+  }
+
+  absl::Status Save(const std::vector<JobSnapshot>& jobs, uint64_t next_job_id) override {
     if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
     for (const JobSnapshot& job : jobs) {
       const std::string record = EncodeJob(job);
@@ -96,13 +120,19 @@ class SqliteStore final : public Store {
       sqlite3_bind_int64(upsert_, 1, static_cast<sqlite3_int64>(job.id));
       sqlite3_bind_blob(upsert_, 2, record.data(), static_cast<int>(record.size()),
                         SQLITE_TRANSIENT);
-      if (sqlite3_step(upsert_) != SQLITE_DONE) {
-        const absl::Status error = Error("saving a job");
-        (void)Exec("ROLLBACK");
-        return error;
-      }
+      if (sqlite3_step(upsert_) != SQLITE_DONE) return Abort("saving a job");
     }
-    return Exec("COMMIT");
+    // Every commit writes the mark, so a commit also tells whether the disk
+    // takes writes again after it was full.
+    const std::string mark = std::to_string(next_job_id);
+    sqlite3_reset(mark_);
+    sqlite3_bind_text(mark_, 1, mark.c_str(), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(mark_) != SQLITE_DONE) return Abort("saving the job id mark");
+    if (absl::Status s = Exec("COMMIT"); !s.ok()) {
+      (void)Exec("ROLLBACK");
+      return s;
+    }
+    return absl::OkStatus();
   }
 
  private:
@@ -115,11 +145,26 @@ class SqliteStore final : public Store {
     if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
       return absl::DataLossError(absl::StrCat(path_, " is not a readable tminus state file: ", text));
     }
-    return absl::UnavailableError(absl::StrCat(path_, ": ", text));
+    return StoreError(code, text);
   }
 
   absl::Status Error(const char* what) {
-    return absl::UnavailableError(absl::StrCat(path_, ": ", what, ": ", sqlite3_errmsg(db_)));
+    return StoreError(sqlite3_errcode(db_), absl::StrCat(what, ": ", sqlite3_errmsg(db_)));
+  }
+
+  // A failed write inside a transaction: its error, after a rollback.
+  absl::Status Abort(const char* what) {
+    const absl::Status error = Error(what);
+    (void)Exec("ROLLBACK");
+    return error;
+  }
+
+  absl::Status StoreError(int code, const std::string& text) {
+    if (code == SQLITE_FULL) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("state store: no space left on device (", path_, ")"));
+    }
+    return absl::UnavailableError(absl::StrCat("state store: ", path_, ": ", text));
   }
 
   absl::Status CheckIntegrity() {
@@ -170,6 +215,7 @@ class SqliteStore final : public Store {
   std::string path_;
   int lock_fd_;  // holds the state dir's LOCK for this process's life
   sqlite3_stmt* upsert_ = nullptr;
+  sqlite3_stmt* mark_ = nullptr;
 };
 
 }  // namespace

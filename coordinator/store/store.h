@@ -21,9 +21,13 @@ class Store {
   // Every saved job, in id order. DATA_LOSS for a corrupt or foreign state
   // file, with a message that says which file and what is wrong.
   virtual absl::StatusOr<std::vector<JobSnapshot>> LoadJobs() = 0;
-  // Saves these jobs (replacing earlier versions) in one transaction: all or
-  // nothing. Durable when it returns OK.
-  virtual absl::Status Save(const std::vector<JobSnapshot>& jobs) = 0;
+  // The saved high-water mark of job ids (1 when none is saved).
+  virtual absl::StatusOr<uint64_t> LoadNextJobId() = 0;
+  // Saves these jobs (replacing earlier versions) and the high-water mark in
+  // one transaction: all or nothing. Durable when it returns OK. Errors start
+  // with "state store: " and name the file: RESOURCE_EXHAUSTED when the disk
+  // is full, UNAVAILABLE for other failures (the caller tries again later).
+  virtual absl::Status Save(const std::vector<JobSnapshot>& jobs, uint64_t next_job_id) = 0;
 };
 
 // Nothing kept: for tests and `--state-dir ''`.

@@ -158,8 +158,8 @@ TEST(ClusterTest, SigtermedWorkerDrainsWithNoRetries) {
   auto report = WaitForEnd(client, job->id());
   TMINUS_ASSERT_OK(report);
   ExpectExact(*report);
-  EXPECT_EQ(report->retries(), 0);
-  EXPECT_EQ(report->failed_attempts(), 0);
+  EXPECT_EQ(report->counters().retries(), 0);
+  EXPECT_EQ(report->counters().failed_attempts(), 0);
   auto workers = client.Workers();
   TMINUS_ASSERT_OK(workers);
   for (const auto& w : workers->workers()) {

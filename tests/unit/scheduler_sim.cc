@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <gtest/gtest.h>
+
 namespace tminus::testing {
 
 SessionId Sim::AddWorker(const std::string& name, int slots, double speed, int prefetch,
@@ -14,8 +16,27 @@ SessionId Sim::AddWorker(const std::string& name, int slots, double speed, int p
   hello.threads = threads;
   hello.processes = processes;
   const SessionId id = *scheduler_.OpenSession(hello);
+  return Joined(id, hello, speed, prefetch);
+}
+
+absl::StatusOr<SessionId> Sim::TryAddWorker(const std::string& name, int slots,
+                                            uint64_t incarnation, double speed, int prefetch) {
+  WorkerHello hello;
+  hello.worker_id = name;
+  hello.incarnation = incarnation != 0 ? incarnation : incarnation_++;
+  hello.host = "sim";
+  hello.slots = slots;
+  hello.threads = hello.processes = true;
+  absl::StatusOr<SessionId> id = scheduler_.OpenSession(hello);
+  if (!id.ok()) return id;
+  return Joined(*id, hello, speed, prefetch);
+}
+
+SessionId Sim::Joined(SessionId id, const WorkerHello& hello, double speed, int prefetch) {
+  const int slots = hello.slots;
   SimWorker& worker = workers_[id];
-  worker.name = name;
+  worker.incarnation = hello.incarnation;
+  worker.name = hello.worker_id;
   worker.slots = slots;
   worker.speed = speed;
   worker.slot_busy.assign(static_cast<size_t>(slots), false);
@@ -58,6 +79,7 @@ void Sim::Pump() {
     }
   });
   for (SessionId id : touched) StartIdleSlots(id);
+  if (absl::Status ok = scheduler_.CheckInvariants(); !ok.ok()) ADD_FAILURE() << ok.ToString();
 }
 
 void Sim::StartIdleSlots(SessionId id) {
@@ -80,7 +102,7 @@ bool Sim::Step() {
   if (events_.empty()) return false;
   const Event event = events_.top();
   events_.pop();
-  clock_.Set(event.at);
+  clock_.Set(std::max(event.at, clock_.MonoNs()));  // a stall may have passed it
   SimWorker& worker = workers_[event.session];
   --worker.running;
   worker.slot_busy[static_cast<size_t>(event.slot)] = false;
@@ -95,13 +117,58 @@ bool Sim::Step() {
   result.start_mono_ns = event.started;
   result.end_mono_ns = event.at;
   result.slot = event.slot;
-  ++worker.results_sent;
-  (void)scheduler_.OnResults(event.session, {result});
-  (void)scheduler_.AddCredits(event.session, 1);
-  ++worker.credits_granted;
-  Pump();
+  Deliver(event.session, result);
   StartIdleSlots(event.session);
   return true;
+}
+
+void Sim::Deliver(SessionId id, const ChunkReport& result) {
+  SimWorker& worker = workers_[id];
+  ++worker.results_sent;
+  (void)scheduler_.OnResults(id, {result});
+  (void)scheduler_.AddCredits(id, 1);
+  ++worker.credits_granted;
+  Pump();
+}
+
+ChunkReport SimResult(JobId job, int64_t chunk, int32_t attempt, int64_t decrements,
+                      ChunkOutcome outcome) {
+  ChunkReport r;
+  r.job = job;
+  r.chunk = chunk;
+  r.attempt = attempt;
+  r.decrements = decrements;
+  r.outcome = outcome;
+  return r;
+}
+
+void ExpectExact(const Scheduler& scheduler, JobId id) {
+  const absl::StatusOr<JobReport> report = scheduler.GetReport(id);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->job.state, JobState::kSucceeded) << report->job.error;
+  EXPECT_EQ(report->job.decrements_done, report->job.spec.n);
+  EXPECT_EQ(report->job.chunks_done, report->job.chunk_total);
+}
+
+void Sim::Tick() {
+  for (auto& [id, worker] : workers_) {
+    if (!worker.closed) (void)scheduler_.Touch(id);
+  }
+  scheduler_.ExpireSilentSessions();
+  Pump();
+}
+
+bool Sim::StepTicking() {
+  if (events_.empty()) return false;
+  constexpr int64_t kTickNs = 500'000'000;
+  if (next_tick_ns_ == 0) next_tick_ns_ = clock_.MonoNs() + kTickNs;
+  if (next_tick_ns_ <= events_.top().at) {
+    clock_.Set(next_tick_ns_);
+    next_tick_ns_ += kTickNs;
+    Tick();
+    return true;
+  }
+  return Step();
 }
 
 int64_t Sim::Run(int64_t max_events) {

@@ -23,6 +23,7 @@ struct SimWorker {
   std::deque<LeaseGrant> queued;
   int running = 0;
   std::vector<bool> slot_busy;
+  uint64_t incarnation = 0;
   int64_t max_leases_held = 0;
   int64_t credits_granted = 0;
   int64_t results_sent = 0;
@@ -30,6 +31,13 @@ struct SimWorker {
   bool closed = false;
   absl::Status close_status;
 };
+
+// A result as a worker would send it.
+ChunkReport SimResult(JobId job, int64_t chunk, int32_t attempt, int64_t decrements,
+                      ChunkOutcome outcome = ChunkOutcome::kOk);
+// The correctness check every finished job must pass: succeeded, and the
+// accepted decrements add up to n with every chunk counted once.
+void ExpectExact(const Scheduler& scheduler, JobId id);
 
 class Sim {
  public:
@@ -41,12 +49,26 @@ class Sim {
 
   SessionId AddWorker(const std::string& name, int slots, double speed = 1.0, int prefetch = 1,
                       bool threads = true, bool processes = true);
+  // A worker process of this incarnation (0: a new one) says Hello; the
+  // scheduler's answer as it is.
+  absl::StatusOr<SessionId> TryAddWorker(const std::string& name, int slots,
+                                         uint64_t incarnation = 0, double speed = 1.0,
+                                         int prefetch = 1);
   JobId Submit(int64_t n, int64_t chunks, int32_t priority = 0, int32_t max_slots = 0,
                ExecutorKind executor = ExecutorKind::kThreads);
   // Runs events until nothing is left or `max_events` ran. Returns events run.
   int64_t Run(int64_t max_events = 10'000'000);
-  // Runs one completion event; false when none is pending.
+  // Runs one completion event; false when none is pending. After each, the
+  // scheduler's lease invariants must hold (a test failure otherwise).
   bool Step();
+  // Like Step, but the housekeeping tick runs every 500 ms of simulated time
+  // in between (live workers heartbeat first, as real ones do). False when
+  // no completion event is pending.
+  bool StepTicking();
+  // Heartbeats from every live worker, then ExpireSilentSessions.
+  void Tick();
+  // Delivers one result of this worker's, as it would (credits too).
+  void Deliver(SessionId id, const ChunkReport& result);
   // Moves outbox messages to the simulated workers and starts idle slots.
   void Pump();
   int64_t held(SessionId id) const;
@@ -64,6 +86,7 @@ class Sim {
     }
   };
   void StartIdleSlots(SessionId id);
+  SessionId Joined(SessionId id, const WorkerHello& hello, double speed, int prefetch);
 
   FakeClock clock_;
   Scheduler scheduler_;
@@ -71,6 +94,7 @@ class Sim {
   std::map<SessionId, int64_t> held_;
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
   uint64_t seq_ = 0;
+  int64_t next_tick_ns_ = 0;
   uint64_t incarnation_ = 1;
 };
 

@@ -1,0 +1,28 @@
+// Text from the outside (names, hosts, tokens) checked at the edge, and
+// escaped before it reaches a terminal.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+namespace tminus {
+
+// Visible ASCII only (0x21..0x7e): worker names, hosts, versions, tokens.
+bool IsVisibleAscii(absl::string_view text);
+// Valid UTF-8 with no control characters (C0, DEL, C1): job names, labels.
+bool IsPrintableUtf8(absl::string_view text);
+
+// OK, or INVALID_ARGUMENT "FIELD: ..." naming the limit and what is wrong.
+absl::Status CheckVisibleAscii(absl::string_view text, absl::string_view field, size_t min_bytes,
+                               size_t max_bytes);
+absl::Status CheckPrintableUtf8(absl::string_view text, absl::string_view field,
+                                size_t max_bytes);
+
+// Control characters and bytes that are not UTF-8 become \xNN, so a name
+// can never move the cursor or recolour a terminal.
+std::string EscapeForTerminal(absl::string_view text);
+
+}  // namespace tminus

@@ -1,0 +1,303 @@
+// The worker's session core, driven by hand: streams that start and end,
+// messages from the coordinator, results from the slots, and a clock.
+#include "worker/worker_session.h"
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace tminus {
+namespace {
+
+constexpr int64_t kMs = 1'000'000;
+
+WorkerSessionOptions Options(int slots = 2, int prefetch = 1) {
+  WorkerSessionOptions options;
+  options.identity.worker_id = "w";
+  options.identity.host = "h";
+  options.identity.slots = slots;
+  options.identity.incarnation = 7;
+  options.prefetch = prefetch;
+  return options;
+}
+
+v1::CoordinatorMessage Welcome(int64_t heartbeat_ms = 1'000) {
+  v1::CoordinatorMessage m;
+  m.mutable_welcome()->set_heartbeat_interval_ms(heartbeat_ms);
+  m.mutable_welcome()->set_lease_timeout_ms(10'000);
+  return m;
+}
+
+v1::CoordinatorMessage Assign(uint64_t job, std::vector<int64_t> chunks, int32_t attempt = 1) {
+  v1::CoordinatorMessage m;
+  for (int64_t chunk : chunks) {
+    v1::Lease* lease = m.mutable_assign()->add_leases();
+    lease->set_job_id(job);
+    lease->set_chunk(chunk);
+    lease->set_attempt(attempt);
+    lease->set_count(100);
+    lease->set_executor(v1::EXECUTOR_THREADS);
+  }
+  return m;
+}
+
+v1::CoordinatorMessage Ack(uint64_t seq) {
+  v1::CoordinatorMessage m;
+  m.mutable_ack()->set_up_to_seq(seq);
+  return m;
+}
+
+RunResult Done(uint64_t job, int64_t chunk, RunOutcome outcome = RunOutcome::kOk) {
+  RunResult r;
+  r.job = job;
+  r.chunk = chunk;
+  r.attempt = 1;
+  r.outcome = outcome;
+  r.decrements = outcome == RunOutcome::kOk ? 100 : 0;
+  r.start_mono_ns = 10;
+  r.end_mono_ns = 1'010;
+  return r;
+}
+
+// A core with a live, welcomed stream, the Hello and first Credit taken.
+class WorkerSessionTest : public ::testing::Test {
+ protected:
+  explicit WorkerSessionTest(WorkerSessionOptions options = Options()) : core_(options) {}
+
+  uint64_t Connect() {
+    const uint64_t epoch = core_.OnStreamStarted(now_);
+    auto hello = core_.TakeOutgoing(now_);
+    EXPECT_TRUE(hello != nullptr && hello->has_hello());
+    EXPECT_EQ(core_.TakeOutgoing(now_), nullptr);  // nothing before the Welcome
+    core_.OnMessage(Welcome(), now_);
+    return epoch;
+  }
+  // Every message the core has to write now.
+  std::vector<v1::WorkerMessage> Drain() {
+    std::vector<v1::WorkerMessage> out;
+    while (auto message = core_.TakeOutgoing(now_)) out.push_back(*message);
+    return out;
+  }
+
+  WorkerSession core_;
+  int64_t now_ = 1'000 * kMs;
+};
+
+TEST_F(WorkerSessionTest, HelloThenCreditsForSlotsPlusPrefetch) {
+  Connect();
+  const auto out = Drain();
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_TRUE(out[0].has_credit());
+  EXPECT_EQ(out[0].credit().credits(), 3);
+  EXPECT_EQ(core_.granted(), 3);
+}
+
+TEST_F(WorkerSessionTest, ResultsReturnTheirCreditsInOneBatch) {
+  Connect();
+  Drain();
+  const PoolCommands run = core_.OnMessage(Assign(1, {0, 1, 2}), now_);
+  EXPECT_EQ(run.run.size(), 3u);
+  EXPECT_EQ(core_.outstanding(), 3);
+  for (int64_t chunk : {0, 1}) core_.OnSlotResult(core_.epoch(), Done(1, chunk), now_);
+  const auto out = Drain();
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_TRUE(out[0].has_results());
+  EXPECT_EQ(out[0].results().results_size(), 2);
+  EXPECT_EQ(out[0].results().credits(), 2);
+  EXPECT_EQ(out[0].results().seq(), 1u);
+}
+
+TEST_F(WorkerSessionTest, AFailedWriteLosesNoBatch) {
+  Connect();
+  Drain();
+  core_.OnMessage(Assign(1, {0}), now_);
+  core_.OnSlotResult(core_.epoch(), Done(1, 0), now_);
+  auto batch = core_.TakeOutgoing(now_);  // staged; its write then fails
+  ASSERT_TRUE(batch != nullptr && batch->has_results());
+  EXPECT_EQ(core_.unacked_batches(), 1u);
+  core_.OnStreamEnded(absl::UnavailableError("write failed"), now_);
+  Connect();
+  const auto out = Drain();
+  ASSERT_GE(out.size(), 1u);
+  ASSERT_TRUE(out[0].has_results());  // the same batch again, first, without credits
+  EXPECT_EQ(out[0].results().seq(), batch->results().seq());
+  EXPECT_EQ(out[0].results().credits(), 0);
+  EXPECT_EQ(out[0].results().results(0).chunk(), 0);
+}
+
+TEST_F(WorkerSessionTest, AnAckThatArrivesBeforeTheWriteReturnsIsNotMissed) {
+  Connect();
+  Drain();
+  core_.OnMessage(Assign(1, {0}), now_);
+  core_.OnSlotResult(core_.epoch(), Done(1, 0), now_);
+  auto batch = core_.TakeOutgoing(now_);  // the writer holds it, still writing...
+  core_.OnMessage(Ack(batch->results().seq()), now_);  // ...when the Ack comes in
+  EXPECT_EQ(core_.unacked_batches(), 0u);
+  EXPECT_EQ(core_.unacked_results(), 0);
+  core_.OnStreamEnded(absl::UnavailableError("gone"), now_);
+  Connect();
+  for (const auto& message : Drain()) EXPECT_FALSE(message.has_results());  // nothing resent
+}
+
+TEST_F(WorkerSessionTest, EveryUnackedBatchIsResentInOrderAfterAReconnect) {
+  Connect();
+  Drain();
+  core_.OnMessage(Assign(1, {0, 1, 2}), now_);
+  for (int64_t chunk : {0, 1, 2}) {
+    core_.OnSlotResult(core_.epoch(), Done(1, chunk), now_);
+    Drain();
+  }
+  core_.OnMessage(Ack(1), now_);
+  core_.OnStreamEnded(absl::UnavailableError("gone"), now_);
+  Connect();
+  std::vector<uint64_t> resent;
+  for (const auto& message : Drain()) {
+    if (message.has_results()) resent.push_back(message.results().seq());
+  }
+  EXPECT_EQ(resent, (std::vector<uint64_t>{2, 3}));
+}
+
+TEST_F(WorkerSessionTest, RunningLeasesOutliveTheSessionAndOnlyFinishedWorkIsOffered) {
+  const uint64_t first = Connect();
+  Drain();
+  core_.OnMessage(Assign(1, {0, 1, 2}), now_);
+  const StreamVerdict verdict = core_.OnStreamEnded(absl::UnavailableError("gone"), now_);
+  EXPECT_FALSE(verdict.stop);
+  EXPECT_EQ(verdict.pool.drop_queued_before, first + 1);  // queued ones come back unrun
+  core_.OnSlotResult(first, Done(1, 2, RunOutcome::kCancelled), now_);  // a queued one
+  Connect();
+  // Two still run: the new session grants only what is free.
+  const auto credit = Drain();
+  ASSERT_EQ(credit.size(), 1u);
+  EXPECT_EQ(credit[0].credit().credits(), 1);
+  core_.OnSlotResult(first, Done(1, 0), now_);
+  const auto out = Drain();
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0].results().results_size(), 1);  // the finished one, not the handed-back one
+  EXPECT_EQ(out[0].results().results(0).chunk(), 0);
+  EXPECT_EQ(out[0].results().credits(), 1);  // its slot is free again
+}
+
+TEST_F(WorkerSessionTest, TheCoordinatorsRefusalsStopTheWorkerAndOtherEndsReconnect) {
+  for (auto code : {absl::StatusCode::kUnauthenticated, absl::StatusCode::kPermissionDenied,
+                    absl::StatusCode::kAlreadyExists, absl::StatusCode::kInvalidArgument,
+                    absl::StatusCode::kAborted, absl::StatusCode::kFailedPrecondition}) {
+    WorkerSession core(Options());
+    core.OnStreamStarted(now_);
+    const StreamVerdict verdict = core.OnStreamEnded(absl::Status(code, "because"), now_);
+    EXPECT_TRUE(verdict.stop) << code;
+    EXPECT_NE(verdict.message.find(absl::StatusCodeToString(code)), std::string::npos)
+        << verdict.message;
+    EXPECT_NE(verdict.message.find("because"), std::string::npos);
+  }
+  for (auto code : {absl::StatusCode::kUnavailable, absl::StatusCode::kCancelled,
+                    absl::StatusCode::kResourceExhausted, absl::StatusCode::kDeadlineExceeded,
+                    absl::StatusCode::kInternal, absl::StatusCode::kOk}) {
+    WorkerSession core(Options());
+    core.OnStreamStarted(now_);
+    const StreamVerdict verdict = core.OnStreamEnded(absl::Status(code, "x"), now_);
+    EXPECT_FALSE(verdict.stop) << code;
+    EXPECT_GT(verdict.reconnect_after_ns, 0) << code;  // never welcomed: back off
+  }
+}
+
+TEST_F(WorkerSessionTest, AWelcomedSessionReconnectsAtOnceAndFailuresBackOffUpToTheCap) {
+  Connect();
+  EXPECT_EQ(core_.OnStreamEnded(absl::UnavailableError("restart"), now_).reconnect_after_ns, 0);
+  int64_t last = 0;
+  for (int i = 0; i < 12; ++i) {
+    core_.OnStreamStarted(now_);
+    last = core_.OnStreamEnded(absl::UnavailableError("refused"), now_).reconnect_after_ns;
+  }
+  EXPECT_GT(last, 0);
+  EXPECT_LE(last, Options().max_backoff_ns);
+  core_.OnStreamStarted(now_);
+  EXPECT_GE(core_.OnStreamEnded(absl::ResourceExhaustedError("sessions"), now_).reconnect_after_ns,
+            1'000 * kMs);
+}
+
+TEST_F(WorkerSessionTest, NoCreditWhileTooManyResultsAwaitTheirAck) {
+  WorkerSessionOptions options = Options(1, 0);
+  options.max_unacked_results = 2;
+  WorkerSession core(options);
+  core.OnStreamStarted(now_);
+  core.TakeOutgoing(now_);
+  core.OnMessage(Welcome(), now_);
+  EXPECT_EQ(core.TakeOutgoing(now_)->credit().credits(), 1);
+  for (int64_t chunk = 0; chunk < 2; ++chunk) {
+    core.OnMessage(Assign(1, {chunk}), now_);
+    core.OnSlotResult(core.epoch(), Done(1, chunk), now_);
+    auto batch = core.TakeOutgoing(now_);
+    EXPECT_EQ(batch->results().credits(), chunk == 0 ? 1 : 0) << chunk;
+  }
+  EXPECT_EQ(core.TakeOutgoing(now_), nullptr);  // bound reached: no Credit either
+  core.OnMessage(Ack(2), now_);
+  auto credit = core.TakeOutgoing(now_);
+  ASSERT_TRUE(credit != nullptr && credit->has_credit());  // work again after the Acks
+  EXPECT_EQ(credit->credit().credits(), 1);
+}
+
+TEST_F(WorkerSessionTest, HeartbeatOnlyAfterAQuietInterval) {
+  Connect();
+  Drain();
+  now_ += 999 * kMs;
+  EXPECT_EQ(core_.TakeOutgoing(now_), nullptr);
+  EXPECT_EQ(core_.NextDeadlineNs(), now_ + kMs);
+  now_ += kMs;
+  auto beat = core_.TakeOutgoing(now_);
+  ASSERT_TRUE(beat != nullptr && beat->has_heartbeat());
+}
+
+TEST_F(WorkerSessionTest, DrainHandsBackWaitsForRunningThenForTheLastAck) {
+  Connect();
+  Drain();
+  core_.OnMessage(Assign(1, {0, 1, 2}), now_);
+  const PoolCommands hand_back = core_.StartDrain(now_, 30'000 * kMs, 5'000 * kMs);
+  EXPECT_TRUE(hand_back.hand_back_queued);
+  auto draining = core_.TakeOutgoing(now_);
+  ASSERT_TRUE(draining != nullptr && draining->has_draining());
+  core_.OnSlotResult(core_.epoch(), Done(1, 2, RunOutcome::kCancelled), now_);  // queued
+  // An Assign that crossed the Draining message goes straight back.
+  EXPECT_TRUE(core_.OnMessage(Assign(1, {3}), now_).run.empty());
+  core_.OnSlotResult(core_.epoch(), Done(1, 0), now_);
+  core_.OnSlotResult(core_.epoch(), Done(1, 1), now_);
+  const auto out = Drain();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].results().results_size(), 4);
+  EXPECT_EQ(out[0].results().credits(), 0);
+  EXPECT_FALSE(core_.DrainFinished(now_));  // not yet acknowledged
+  core_.OnMessage(Ack(out[0].results().seq()), now_);
+  EXPECT_TRUE(core_.DrainFinished(now_));
+}
+
+TEST_F(WorkerSessionTest, DrainStopsRunningChunksAfterTheGraceAndGivesUpOnAcksLater) {
+  Connect();
+  Drain();
+  core_.OnMessage(Assign(1, {0}), now_);
+  core_.StartDrain(now_, 100 * kMs, 500 * kMs);
+  EXPECT_FALSE(core_.OnTick(now_ + 99 * kMs).stop_running);
+  EXPECT_TRUE(core_.OnTick(now_ + 100 * kMs).stop_running);
+  EXPECT_FALSE(core_.OnTick(now_ + 101 * kMs).stop_running);  // once
+  core_.OnSlotResult(core_.epoch(), Done(1, 0, RunOutcome::kCancelled), now_ + 150 * kMs);
+  core_.OnStreamEnded(absl::UnavailableError("coordinator gone"), now_ + 200 * kMs);
+  EXPECT_FALSE(core_.DrainFinished(now_ + 599 * kMs));
+  EXPECT_TRUE(core_.DrainFinished(now_ + 600 * kMs));  // grace + ack wait
+}
+
+TEST_F(WorkerSessionTest, ReconnectingDuringADrainSendsDrainingAndNoCredits) {
+  Connect();
+  Drain();
+  core_.OnMessage(Assign(1, {0}), now_);
+  core_.StartDrain(now_, 30'000 * kMs, 5'000 * kMs);
+  core_.OnStreamEnded(absl::UnavailableError("gone"), now_);
+  core_.OnSlotResult(core_.epoch(), Done(1, 0), now_);
+  Connect();
+  const auto out = Drain();
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_TRUE(out[0].has_draining());
+  EXPECT_EQ(out[1].results().credits(), 0);
+  EXPECT_EQ(out[1].results().results(0).chunk(), 0);
+}
+
+}  // namespace
+}  // namespace tminus

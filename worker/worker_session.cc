@@ -1,0 +1,337 @@
+#include "worker/worker_session.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "common/proto_convert.h"
+
+namespace tminus {
+namespace {
+
+constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+constexpr int64_t kMinHeartbeatNs = 50'000'000;
+// A coordinator that refuses sessions for lack of room gets this long at least.
+constexpr int64_t kExhaustedBackoffNs = 1'000'000'000;
+// Acknowledged results beyond this many at the peak are worth a malloc_trim.
+constexpr int64_t kReleaseMemoryFrom = 65'536;
+
+v1::ChunkOutcome ToProto(RunOutcome outcome) {
+  switch (outcome) {
+    case RunOutcome::kOk: return v1::CHUNK_OUTCOME_OK;
+    case RunOutcome::kFailed: return v1::CHUNK_OUTCOME_FAILED;
+    case RunOutcome::kCancelled: return v1::CHUNK_OUTCOME_CANCELLED;
+  }
+  return v1::CHUNK_OUTCOME_UNSPECIFIED;
+}
+
+void CopyResult(const RunResult& from, v1::ChunkResult* to) {
+  to->set_job_id(from.job);
+  to->set_chunk(from.chunk);
+  to->set_attempt(from.attempt);
+  to->set_outcome(ToProto(from.outcome));
+  to->set_decrements(from.decrements);
+  to->set_start_mono_ns(from.start_mono_ns);
+  to->set_end_mono_ns(from.end_mono_ns);
+  to->set_start_wall_ns(from.start_wall_ns);
+  to->set_cpu_ns(from.cpu_ns);
+  to->set_slot(from.slot);
+  to->set_error(from.error);
+}
+
+// Codes after which trying again cannot help: the coordinator refuses this
+// worker as it is configured (token, name, hello) or another process took
+// its name over.
+bool Refused(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kUnauthenticated:
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kAborted:
+    case absl::StatusCode::kUnimplemented:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+WorkerSession::WorkerSession(WorkerSessionOptions options)
+    : options_(std::move(options)),
+      credits_(options_.identity.slots, options_.prefetch),
+      jitter_(options_.identity.incarnation),
+      heartbeat_ns_(options_.heartbeat_ns) {}
+
+uint64_t WorkerSession::OnStreamStarted(int64_t now_ns) {
+  ++epoch_;
+  stream_open_ = true;
+  hello_sent_ = false;
+  welcomed_ = false;
+  draining_sent_ = false;
+  granted_ = 0;
+  last_write_ns_ = now_ns;
+  // Every unacknowledged batch goes out again, without credits: those were
+  // granted to a session that is gone.
+  resend_next_ = 0;
+  resend_end_ = unacked_.size();
+  for (auto& batch : unacked_) batch->mutable_results()->set_credits(0);
+  return epoch_;
+}
+
+int64_t WorkerSession::GrantDue() const {
+  if (!live() || draining_ || unacked_results_ >= options_.max_unacked_results) return 0;
+  return std::max<int64_t>(0, credits_.Desired() - outstanding_ - granted_);
+}
+
+WorkerSession::Next WorkerSession::NextMessage(int64_t now_ns) const {
+  if (!stream_open_) return Next::kNone;
+  if (!hello_sent_) return Next::kHello;
+  if (!welcomed_) return Next::kNone;
+  if (draining_ && !draining_sent_) return Next::kDraining;
+  if (resend_next_ < resend_end_) return Next::kResend;
+  if (pending_.results_size() > 0) return Next::kResults;
+  if (GrantDue() > 0) return Next::kCredit;
+  if (now_ns - last_write_ns_ >= heartbeat_ns_) return Next::kHeartbeat;
+  return Next::kNone;
+}
+
+bool WorkerSession::HasOutgoing(int64_t now_ns) const {
+  return NextMessage(now_ns) != Next::kNone;
+}
+
+std::shared_ptr<const v1::WorkerMessage> WorkerSession::TakeOutgoing(int64_t now_ns) {
+  std::shared_ptr<v1::WorkerMessage> message;
+  switch (NextMessage(now_ns)) {
+    case Next::kNone:
+      return nullptr;
+    case Next::kHello: {
+      hello_sent_ = true;
+      message = std::make_shared<v1::WorkerMessage>();
+      const WorkerIdentity& id = options_.identity;
+      v1::Hello* hello = message->mutable_hello();
+      hello->set_worker_id(id.worker_id);
+      hello->set_incarnation(id.incarnation);
+      hello->set_host(id.host);
+      hello->set_slots(id.slots);
+      if (id.threads) hello->add_executors(v1::EXECUTOR_THREADS);
+      if (id.processes) hello->add_executors(v1::EXECUTOR_PROCESSES);
+      hello->set_version(id.version);
+      break;
+    }
+    case Next::kDraining:
+      draining_sent_ = true;
+      message = std::make_shared<v1::WorkerMessage>();
+      message->mutable_draining();
+      break;
+    case Next::kResend:
+      message = unacked_[resend_next_++];
+      break;
+    case Next::kResults:
+      message = StageResults();
+      break;
+    case Next::kCredit: {
+      const int64_t grant = GrantDue();
+      granted_ += grant;
+      message = std::make_shared<v1::WorkerMessage>();
+      message->mutable_credit()->set_credits(static_cast<int32_t>(grant));
+      break;
+    }
+    case Next::kHeartbeat:
+      message = std::make_shared<v1::WorkerMessage>();
+      message->mutable_heartbeat();
+      break;
+  }
+  last_write_ns_ = now_ns;
+  return message;
+}
+
+std::shared_ptr<v1::WorkerMessage> WorkerSession::SpareMessage() {
+  if (spare_.empty()) return std::make_shared<v1::WorkerMessage>();
+  std::shared_ptr<v1::WorkerMessage> message = std::move(spare_.back());
+  spare_.pop_back();
+  return message;
+}
+
+std::shared_ptr<v1::WorkerMessage> WorkerSession::StageResults() {
+  std::shared_ptr<v1::WorkerMessage> message = SpareMessage();
+  v1::Results* results = message->mutable_results();
+  results->Swap(&pending_);  // pending_ keeps the spare's cleared result objects
+  results->set_seq(next_seq_++);
+  unacked_results_ += results->results_size();
+  unacked_peak_ = std::max(unacked_peak_, unacked_results_);
+  const int64_t grant = GrantDue();  // after counting this batch against the bound
+  granted_ += grant;
+  results->set_credits(static_cast<int32_t>(grant));
+  unacked_.push_back(message);  // after the resend range: written now, by the caller
+  return message;
+}
+
+int64_t WorkerSession::NextDeadlineNs() const {
+  int64_t next = kNever;
+  if (live()) next = last_write_ns_ + heartbeat_ns_;
+  if (draining_ && !stop_running_sent_) next = std::min(next, drain_deadline_ns_);
+  if (draining_) {
+    const int64_t idle = idle_since_ns_ != 0 ? idle_since_ns_ : drain_deadline_ns_;
+    next = std::min(next, std::min(idle, drain_deadline_ns_) + ack_wait_ns_);
+  }
+  return next;
+}
+
+PoolCommands WorkerSession::OnMessage(const v1::CoordinatorMessage& message, int64_t now_ns) {
+  (void)now_ns;
+  PoolCommands commands;
+  switch (message.msg_case()) {
+    case v1::CoordinatorMessage::kWelcome:
+      welcomed_ = true;
+      failures_in_a_row_ = 0;
+      heartbeat_ns_ = std::max(kMinHeartbeatNs,
+                               message.welcome().heartbeat_interval_ms() * 1'000'000);
+      break;
+    case v1::CoordinatorMessage::kAssign:
+      return OnAssign(message.assign());
+    case v1::CoordinatorMessage::kCancel: {
+      const auto& chunks = message.cancel().chunks();
+      commands.stop.push_back(StopOrder{message.cancel().job_id(), {chunks.begin(), chunks.end()}});
+      break;
+    }
+    case v1::CoordinatorMessage::kAck:
+      OnAck(message.ack().up_to_seq());
+      break;
+    default:
+      break;  // Drain, or a kind this version does not know
+  }
+  return commands;
+}
+
+PoolCommands WorkerSession::OnAssign(const v1::Assign& assign) {
+  PoolCommands commands;
+  commands.epoch = epoch_;
+  const int64_t count = assign.leases_size();
+  granted_ = std::max<int64_t>(0, granted_ - count);
+  for (const v1::Lease& lease : assign.leases()) {
+    LeaseSpec spec{lease.job_id(), lease.chunk(), lease.attempt(), lease.count(),
+                   FromProto(lease.executor())};
+    if (draining_) {
+      // Crossed our Draining message: handed back at once, never run.
+      RunResult handed_back;
+      handed_back.job = spec.job;
+      handed_back.chunk = spec.chunk;
+      handed_back.attempt = spec.attempt;
+      handed_back.outcome = RunOutcome::kCancelled;
+      handed_back.executor = spec.executor;
+      CopyResult(handed_back, pending_.add_results());
+      continue;
+    }
+    ++outstanding_;
+    commands.run.push_back(spec);
+  }
+  return commands;
+}
+
+void WorkerSession::OnAck(uint64_t up_to_seq) {
+  while (!unacked_.empty() && unacked_.front()->results().seq() <= up_to_seq) {
+    std::shared_ptr<v1::WorkerMessage>& front = unacked_.front();
+    unacked_results_ -= front->results().results_size();
+    // Reuse only what no writer still holds.
+    if (front.use_count() == 1 && spare_.size() < 4) {
+      front->mutable_results()->mutable_results()->Clear();  // keeps the objects
+      spare_.push_back(std::move(front));
+    }
+    unacked_.pop_front();
+    if (resend_next_ > 0) --resend_next_;
+    if (resend_end_ > 0) --resend_end_;
+  }
+  if (unacked_results_ == 0 && unacked_peak_ >= kReleaseMemoryFrom) {
+    memory_release_due_ = true;
+    unacked_peak_ = 0;
+    spare_.clear();
+  }
+}
+
+bool WorkerSession::TakeMemoryReleaseDue() { return std::exchange(memory_release_due_, false); }
+
+void WorkerSession::OnSlotResult(uint64_t epoch, const RunResult& result, int64_t now_ns) {
+  outstanding_ = std::max<int64_t>(0, outstanding_ - 1);
+  if (draining_ && outstanding_ == 0 && idle_since_ns_ == 0) idle_since_ns_ = now_ns;
+  if (result.outcome == RunOutcome::kOk) {
+    credits_.Observe(1, result.end_mono_ns - result.start_mono_ns);
+  }
+  const bool this_session = epoch == epoch_ && stream_open_;
+  // The coordinator released an ended session's leases: only finished work
+  // is still worth offering (accepted if the chunk is not done yet).
+  if (!this_session && result.outcome != RunOutcome::kOk) return;
+  CopyResult(result, pending_.add_results());
+}
+
+int64_t WorkerSession::Backoff(absl::StatusCode code) {
+  const int shift = std::min(failures_in_a_row_ - 1, 20);
+  int64_t delay = std::min(options_.min_backoff_ns << std::max(shift, 0), options_.max_backoff_ns);
+  // Full jitter keeps a fleet of workers from reconnecting in lockstep.
+  delay = std::uniform_int_distribution<int64_t>(delay / 2, delay)(jitter_);
+  if (code == absl::StatusCode::kResourceExhausted) delay = std::max(delay, kExhaustedBackoffNs);
+  return delay;
+}
+
+StreamVerdict WorkerSession::OnStreamEnded(const absl::Status& status, int64_t now_ns) {
+  (void)now_ns;
+  const bool was_live = live();
+  stream_open_ = false;
+  welcomed_ = false;
+  granted_ = 0;
+  StreamVerdict verdict;
+  verdict.pool.drop_queued_before = epoch_ + 1;
+  const std::string cause = absl::StrCat(absl::StatusCodeToString(status.code()),
+                                         status.message().empty() ? "" : ": ", status.message());
+  if (Refused(status.code())) {
+    verdict.stop = true;
+    verdict.warn = true;
+    verdict.message = absl::StrCat("the coordinator refused worker ", options_.identity.worker_id,
+                                   ": ", cause);
+    return verdict;
+  }
+  if (was_live) {
+    failures_in_a_row_ = 0;
+    verdict.reconnect_after_ns = 0;  // the channel paces the reconnect
+  } else {
+    ++failures_in_a_row_;
+    verdict.reconnect_after_ns = Backoff(status.code());
+  }
+  verdict.warn = !was_live || status.code() != absl::StatusCode::kUnavailable;
+  verdict.message = absl::StrCat(was_live ? "session ended: " : "no session: ", cause);
+  return verdict;
+}
+
+PoolCommands WorkerSession::StartDrain(int64_t now_ns, int64_t grace_ns, int64_t ack_wait_ns) {
+  PoolCommands commands;
+  if (draining_) return commands;
+  draining_ = true;
+  drain_deadline_ns_ = now_ns + grace_ns;
+  ack_wait_ns_ = ack_wait_ns;
+  if (outstanding_ == 0) idle_since_ns_ = now_ns;
+  commands.hand_back_queued = true;
+  return commands;
+}
+
+PoolCommands WorkerSession::OnTick(int64_t now_ns) {
+  PoolCommands commands;
+  if (draining_ && !stop_running_sent_ && now_ns >= drain_deadline_ns_ && outstanding_ > 0) {
+    stop_running_sent_ = true;
+    commands.stop_running = true;
+  }
+  return commands;
+}
+
+bool WorkerSession::DrainFinished(int64_t now_ns) const {
+  if (!draining_) return false;
+  const bool flushed = outstanding_ == 0 && pending_.results_size() == 0 && unacked_.empty();
+  if (flushed) return true;
+  // Give up on the Acks `ack_wait` after the last lease ended (or after the
+  // grace, if some never did): a coordinator that is gone cannot answer.
+  const int64_t idle = idle_since_ns_ != 0 ? idle_since_ns_ : drain_deadline_ns_;
+  return now_ns >= std::min(idle, drain_deadline_ns_) + ack_wait_ns_;
+}
+
+}  // namespace tminus

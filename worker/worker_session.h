@@ -1,0 +1,153 @@
+// The worker's side of a WorkerService.Session as a plain state machine:
+// coordinator messages and slot results go in; messages to write and
+// commands for the slot pool come out. No threads, no gRPC, no clock: the
+// transport (SessionClient) passes the time and does the stream I/O.
+//
+// What it owns:
+//  - the session's life: Hello first, Welcome, then credits, results,
+//    Draining and heartbeats; how a stream's end is taken (reconnect at once,
+//    back off, or stop: the coordinator refused this worker);
+//  - credits: `outstanding` leases (any session) plus `granted` unused credits
+//    stay at the credit policy's desire, and no credit is granted while the
+//    unacknowledged results reach their bound;
+//  - results: finished ones wait in a batch; a batch is staged (numbered and
+//    kept until acknowledged) at the moment the transport takes it to write,
+//    so a failed write or an early Ack is a plain state change;
+//  - drain: hand back queued leases, give running ones a grace, wait for the
+//    last Ack.
+//
+// Invariants: every lease ends in exactly one result from the pool; results
+// of an ended session are offered again only if OK (the coordinator has
+// released those leases); a staged batch leaves `unacked` only by an Ack.
+//
+// Threading: thread-compatible; the transport guards it with one mutex.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "tminus/v1/worker.pb.h"
+#include "worker/credit_policy.h"
+#include "worker/lease.h"
+
+namespace tminus {
+
+struct WorkerIdentity {
+  std::string worker_id;
+  std::string host;
+  int32_t slots = 1;
+  bool threads = true;
+  bool processes = true;
+  std::string version;
+  uint64_t incarnation = 1;  // random per process start, never 0
+};
+
+struct WorkerSessionOptions {
+  WorkerIdentity identity;
+  int prefetch = -1;  // credits beyond slots; -1: adaptive (CreditPolicy)
+  // Results sent and not yet acknowledged beyond which no credit is granted
+  // (a coordinator that cannot commit must not make the worker grow).
+  int64_t max_unacked_results = 262'144;
+  int64_t min_backoff_ns = 100'000'000;
+  int64_t max_backoff_ns = 1'000'000'000;
+  int64_t heartbeat_ns = 2'000'000'000;  // until a Welcome says otherwise
+};
+
+// How the end of a stream is taken.
+struct StreamVerdict {
+  bool stop = false;  // the coordinator refused this worker: exit non-zero
+  int64_t reconnect_after_ns = 0;
+  bool warn = false;  // worth a warning (else info)
+  std::string message;
+  PoolCommands pool;  // hand back the ended session's queued leases
+};
+
+class WorkerSession {
+ public:
+  explicit WorkerSession(WorkerSessionOptions options);
+
+  // ---- the transport ----
+  // A new stream is open; returns its epoch. Hello goes out first.
+  uint64_t OnStreamStarted(int64_t now_ns);
+  // True when TakeOutgoing has something to write now.
+  bool HasOutgoing(int64_t now_ns) const;
+  // The next message to write, or null. Results are staged when taken.
+  std::shared_ptr<const v1::WorkerMessage> TakeOutgoing(int64_t now_ns);
+  // When HasOutgoing or OnTick may turn true by time alone.
+  int64_t NextDeadlineNs() const;
+  PoolCommands OnMessage(const v1::CoordinatorMessage& message, int64_t now_ns);
+  StreamVerdict OnStreamEnded(const absl::Status& status, int64_t now_ns);
+
+  // ---- the slot pool ----
+  void OnSlotResult(uint64_t epoch, const RunResult& result, int64_t now_ns);
+
+  // ---- the planned stop ----
+  // Sends Draining, takes no new leases, hands back queued ones; running ones
+  // get `grace_ns`, then are stopped; then up to `ack_wait_ns` for the Acks.
+  PoolCommands StartDrain(int64_t now_ns, int64_t grace_ns, int64_t ack_wait_ns);
+  PoolCommands OnTick(int64_t now_ns);
+  bool DrainFinished(int64_t now_ns) const;
+
+  // ---- state, for the transport's logs, health and tests ----
+  bool live() const { return stream_open_ && welcomed_; }
+  bool draining() const { return draining_; }
+  uint64_t epoch() const { return epoch_; }
+  int64_t outstanding() const { return outstanding_; }
+  int64_t granted() const { return granted_; }
+  int64_t pending_results() const { return pending_.results_size(); }
+  int64_t unacked_results() const { return unacked_results_; }
+  size_t unacked_batches() const { return unacked_.size(); }
+  const WorkerIdentity& identity() const { return options_.identity; }
+  // True once after many unacknowledged results were acknowledged: the
+  // transport may hand the memory back to the system.
+  bool TakeMemoryReleaseDue();
+
+ private:
+  enum class Next { kNone, kHello, kDraining, kResend, kResults, kCredit, kHeartbeat };
+  Next NextMessage(int64_t now_ns) const;
+  int64_t GrantDue() const;
+  std::shared_ptr<v1::WorkerMessage> StageResults();
+  std::shared_ptr<v1::WorkerMessage> SpareMessage();
+  void OnAck(uint64_t up_to_seq);
+  PoolCommands OnAssign(const v1::Assign& assign);
+  int64_t Backoff(absl::StatusCode code);
+
+  const WorkerSessionOptions options_;
+  CreditPolicy credits_;
+  std::mt19937_64 jitter_;
+
+  uint64_t epoch_ = 0;
+  bool stream_open_ = false;
+  bool hello_sent_ = false;
+  bool welcomed_ = false;
+  int64_t heartbeat_ns_;
+  int64_t last_write_ns_ = 0;
+  int failures_in_a_row_ = 0;  // streams that ended before a Welcome
+
+  int64_t outstanding_ = 0;
+  int64_t granted_ = 0;
+
+  v1::Results pending_;  // finished, not yet staged
+  std::deque<std::shared_ptr<v1::WorkerMessage>> unacked_;  // staged, oldest first
+  int64_t unacked_results_ = 0;
+  int64_t unacked_peak_ = 0;
+  bool memory_release_due_ = false;
+  size_t resend_next_ = 0;  // unacked_[resend_next_, resend_end_) go out again
+  size_t resend_end_ = 0;
+  uint64_t next_seq_ = 1;
+  std::vector<std::shared_ptr<v1::WorkerMessage>> spare_;  // acked, cleared, reusable
+
+  bool draining_ = false;
+  bool draining_sent_ = false;  // on this stream
+  bool stop_running_sent_ = false;
+  int64_t drain_deadline_ns_ = 0;
+  int64_t ack_wait_ns_ = 0;
+  int64_t idle_since_ns_ = 0;  // while draining: when the last lease ended
+};
+
+}  // namespace tminus
