@@ -92,7 +92,12 @@ void Job::Restore(const JobSnapshot& snapshot, CompletionSet done, int64_t now_m
     start_mono_ns_ = now_mono_ns - (now_wall_ns - snapshot.start_wall_ns);
     last_accept_mono_ns_ = start_mono_ns_ + snapshot.elapsed_ns;
   }
-  if (IsTerminal(state_)) end_mono_ns_ = submit_mono_ns_ + snapshot.submit_to_done_ns;
+  if (IsTerminal(state_)) {
+    // Anchored on the submit, so the saved wall and submit-to-done come back
+    // exactly (the report is made from them).
+    end_mono_ns_ = submit_mono_ns_ + snapshot.submit_to_done_ns;
+    if (snapshot.start_wall_ns != 0) start_mono_ns_ = end_mono_ns_ - snapshot.elapsed_ns;
+  }
   live_->stats.counters = snapshot.counters;
 }
 

@@ -33,6 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (message.has_draining()) (void)scheduler.SetDraining(*session);
   const tminus::JobReport report = *scheduler.GetReport(job);
   if (report.job.decrements_done > spec.n) __builtin_trap();  // never more than n
+  if (!scheduler.CheckInvariants().ok()) __builtin_trap();     // leases agree
   scheduler.DrainOutboxes([](tminus::SessionId, tminus::Outbox) {});
   return 0;
 }

@@ -107,6 +107,7 @@ class SecurityTest : public ::testing::Test {
     v1::WorkerMessage hello;
     hello.mutable_hello()->set_worker_id("probe");
     hello.mutable_hello()->set_incarnation(7);
+  hello.mutable_hello()->set_host("test-host");
     hello.mutable_hello()->set_slots(1);
     hello.mutable_hello()->add_executors(v1::EXECUTOR_THREADS);
     stream->Write(hello);
@@ -232,6 +233,7 @@ TEST(LimitsTest, OverEachLimitIsRefusedAndNothingIsLost) {
   v1::WorkerMessage hello;
   hello.mutable_hello()->set_worker_id("holder");
   hello.mutable_hello()->set_incarnation(1);
+  hello.mutable_hello()->set_host("test-host");
   hello.mutable_hello()->set_slots(1);
   hello.mutable_hello()->add_executors(v1::EXECUTOR_THREADS);
   held->Write(hello);

@@ -223,6 +223,7 @@ TEST(ServiceTest, BadHelloEndsTheSessionWithInvalidArgument) {
   v1::WorkerMessage hello;
   hello.mutable_hello()->set_worker_id("w");
   hello.mutable_hello()->set_incarnation(1);
+  hello.mutable_hello()->set_host("test-host");
   hello.mutable_hello()->set_slots(0);
   hello.mutable_hello()->add_executors(v1::EXECUTOR_THREADS);
   stream->Write(hello);
