@@ -100,8 +100,16 @@ absl::Status LocalCluster::WaitForWorkers(int count, std::chrono::milliseconds t
 }
 
 absl::Status LocalCluster::RestartCoordinator() {
+  KillCoordinator();
+  return StartCoordinatorAgain();
+}
+
+void LocalCluster::KillCoordinator() {
   coordinator_->Signal(SIGKILL);
   coordinator_->Wait(std::chrono::seconds(10));
+}
+
+absl::Status LocalCluster::StartCoordinatorAgain() {
   return StartCoordinator(absl::StrCat("127.0.0.1:", port_));
 }
 

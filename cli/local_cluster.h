@@ -35,6 +35,11 @@ class LocalCluster {
   absl::Status WaitForWorkers(int count, std::chrono::milliseconds timeout);
   // Kills the coordinator (SIGKILL) and starts it again on the same port.
   absl::Status RestartCoordinator();
+  // The two halves of a restart, for tests that need time in between.
+  void KillCoordinator();
+  absl::Status StartCoordinatorAgain();
+  const std::string& work_dir() const { return options_.work_dir; }
+  int port() const { return port_; }
 
   Subprocess& coordinator() { return *coordinator_; }
   std::vector<Subprocess>& workers() { return workers_; }

@@ -158,6 +158,7 @@ SessionClient::SessionEnd SessionClient::RunSession() {
     if (stopping_) return end;
     context_ = &context;
     stream_over_ = false;
+    writer_done_ = false;
     core_.OnStreamStarted(Now());
   }
   auto stream = stub_->Session(&context);
@@ -187,11 +188,17 @@ SessionClient::SessionEnd SessionClient::RunSession() {
     pool_->Execute(commands);
   }
   {
+    // The read side is over: the coordinator ended the call (with a status
+    // worth reading, so no TryCancel that would turn it into CANCELLED) or
+    // the stream broke. Either way the writer's next Write fails; a writer
+    // stuck in one longer than a second is cancelled.
     absl::MutexLock lock(&mu_);
     stream_over_ = true;
+    if (!mu_.AwaitWithTimeout(absl::Condition(&writer_done_), absl::Seconds(1))) {
+      context.TryCancel();
+    }
     context_ = nullptr;
   }
-  context.TryCancel();  // unblocks a writer stuck in Write
   writer.join();
   end.status = stream->Finish();
   return end;
@@ -199,6 +206,13 @@ SessionClient::SessionEnd SessionClient::RunSession() {
 
 void SessionClient::WriterLoop(
     grpc::ClientReaderWriter<v1::WorkerMessage, v1::CoordinatorMessage>* stream) {
+  struct Done {
+    SessionClient* self;
+    ~Done() {
+      absl::MutexLock lock(&self->mu_);
+      self->writer_done_ = true;
+    }
+  } done{this};
   for (;;) {
     std::shared_ptr<const v1::WorkerMessage> message;
     bool release_memory = false;

@@ -87,6 +87,7 @@ class SessionClient {
   WorkerSession core_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool stream_over_ ABSL_GUARDED_BY(mu_) = true;  // tells the writer to stop
+  bool writer_done_ ABSL_GUARDED_BY(mu_) = true;
   grpc::ClientContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;  // of the live stream
   std::string refusal_ ABSL_GUARDED_BY(mu_);
   int64_t quiet_failures_ = 0;   // failed attempts not logged (Run's thread only)

@@ -107,6 +107,12 @@ void SlotPool::HandBackQueued() {
   HandBack([](const Queued&) { return true; });
 }
 
+int SlotPool::running() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(std::count_if(slots_.begin(), slots_.end(),
+                                        [](const auto& slot) { return slot->running; }));
+}
+
 void SlotPool::StopRunning() {
   absl::MutexLock lock(&mu_);
   for (auto& slot : slots_) {
@@ -114,15 +120,44 @@ void SlotPool::StopRunning() {
   }
 }
 
-void SlotPool::Release(int slot, uint64_t epoch, uint64_t job) {
+std::vector<SlotPool::Queued> SlotPool::Release(int slot, uint64_t epoch, uint64_t job) {
   absl::MutexLock lock(&mu_);
-  slots_[static_cast<size_t>(slot)]->running = false;
+  Slot& self = *slots_[static_cast<size_t>(slot)];
+  self.running = false;
   DropFlag(epoch, job);
+  std::vector<Queued> followers = std::move(self.followers);
+  self.followers.clear();
+  for (const Queued& follower : followers) DropFlag(follower.epoch, follower.lease.job);
+  return followers;
 }
 
 void SlotPool::DropFlag(uint64_t epoch, uint64_t job) {
   auto it = flags_.find({epoch, job});
   if (it != flags_.end() && --it->second.outstanding == 0) flags_.erase(it);
+}
+
+std::optional<SlotPool::Queued> SlotPool::Take(Slot* self) {
+  absl::MutexLock lock(&mu_);
+  for (;;) {
+    auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_ || !queue_.empty(); };
+    mu_.Await(absl::Condition(&ready));
+    if (stopping_) return std::nullopt;
+    Queued item = std::move(queue_.front());
+    queue_.pop_front();
+    auto same_chunk = [&item](const std::unique_ptr<Slot>& slot) {
+      return slot->running && slot->job == item.lease.job && slot->chunk == item.lease.chunk;
+    };
+    auto busy = std::find_if(slots_.begin(), slots_.end(), same_chunk);
+    if (busy != slots_.end()) {
+      (*busy)->followers.push_back(std::move(item));
+      continue;
+    }
+    self->running = true;
+    self->job = item.lease.job;
+    self->chunk = item.lease.chunk;
+    self->stop = item.job_stop->load();
+    return item;
+  }
 }
 
 void SlotPool::RunnerLoop(int slot) {
@@ -135,24 +170,17 @@ void SlotPool::RunnerLoop(int slot) {
     self = slots_[static_cast<size_t>(slot)].get();
   }
   for (;;) {
-    Queued item;
-    {
-      absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-        return stopping_ || !queue_.empty();
-      };
-      mu_.Await(absl::Condition(&ready));
-      if (stopping_) return;
-      item = std::move(queue_.front());
-      queue_.pop_front();
-      self->running = true;
-      self->job = item.lease.job;
-      self->chunk = item.lease.chunk;
-      self->stop = item.job_stop->load();
+    std::optional<Queued> item = Take(self);
+    if (!item.has_value()) return;
+    RunLease(slot, *item, child.get(), &result);
+    const std::vector<Queued> followers = Release(slot, item->epoch, item->lease.job);
+    sink_(item->epoch, result);
+    for (const Queued& follower : followers) {
+      // The same chunk's result under the follower's attempt, if it finished.
+      RunResult copy = result.outcome == RunOutcome::kOk ? result : HandedBack(follower.lease);
+      copy.attempt = follower.lease.attempt;
+      sink_(follower.epoch, copy);
     }
-    RunLease(slot, item, child.get(), &result);
-    Release(slot, item.epoch, item.lease.job);
-    sink_(item.epoch, result);
   }
 }
 

@@ -15,6 +15,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -57,6 +58,8 @@ class SlotPool {
   void StopRunning();
 
   int slots() const { return options_.slots; }
+  // Slots running a chunk now.
+  int running() const;
 
  private:
   struct Queued {
@@ -74,11 +77,16 @@ class SlotPool {
     bool running = false;
     uint64_t job = 0;
     int64_t chunk = 0;
+    std::vector<Queued> followers;  // later leases of the same chunk
   };
 
   void RunnerLoop(int slot);
   void RunLease(int slot, const Queued& item, class ChildProcess* child, RunResult* result);
-  void Release(int slot, uint64_t epoch, uint64_t job) ABSL_LOCKS_EXCLUDED(mu_);
+  // Takes the next lease to run, or nullopt when stopping. Leases of chunks
+  // another slot runs become its followers.
+  std::optional<Queued> Take(Slot* self) ABSL_LOCKS_EXCLUDED(mu_);
+  // The slot is free; returns its followers.
+  std::vector<Queued> Release(int slot, uint64_t epoch, uint64_t job) ABSL_LOCKS_EXCLUDED(mu_);
   // Takes the queued leases `pick` selects out of the queue, then reports
   // each as handed back.
   template <typename Pick>

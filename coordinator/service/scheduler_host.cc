@@ -98,13 +98,15 @@ void SchedulerHost::CommitOnce() {
   {
     absl::MutexLock lock(&mu_);
     if (saved.ok()) {
-      if (!store_ok_) {
+      scheduler_.SetDispatchPaused(false);
+      // Only a commit that saved a job proves the store takes writes again:
+      // a full disk may still take the small commit of the id mark alone.
+      if (!store_ok_ && !batch.empty()) {
         Logger("coordinator")->warn("state store: commits work again after {} failed",
                                     failed_commits_);
-        scheduler_.SetDispatchPaused(false);
+        store_ok_ = true;
+        failed_commits_ = 0;
       }
-      store_ok_ = true;
-      failed_commits_ = 0;
       scheduler_.ReleaseSaved(held);
       for (const auto& [session, seq] : acks) {
         const auto it = sinks_.find(session);
