@@ -1,0 +1,117 @@
+// Bad flags and files given to the three binaries: each is refused at start,
+// with exit 2 and a message naming the flag (issue 11, item 11).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/subprocess.h"
+
+namespace tminus {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Outcome {
+  int code = -1;
+  std::string err;
+};
+
+std::string Bin(const std::string& name) { return absl::StrCat(TMINUS_BIN_DIR, "/", name); }
+
+std::string Scratch(const std::string& name) {
+  return absl::StrCat(::testing::TempDir(), "tminus-flags-", getpid(), "-", name);
+}
+
+// Runs argv (20 s at most); its exit code and stderr.
+Outcome RunBinary(const std::vector<std::string>& argv) {
+  static int counter = 0;
+  const std::string base = Scratch(std::to_string(++counter));
+  auto process = Subprocess::Start(argv, base + ".out", base + ".err");
+  Outcome outcome;
+  if (!process.ok()) return outcome;
+  const std::optional<int> status = process->Wait(std::chrono::seconds(20));
+  if (!status) process->Stop(std::chrono::seconds(1));
+  outcome.code = status ? ExitCodeOf(*status) : -1;
+  std::ifstream in(base + ".err");
+  std::stringstream text;
+  text << in.rdbuf();
+  outcome.err = text.str();
+  unlink((base + ".out").c_str());
+  unlink((base + ".err").c_str());
+  return outcome;
+}
+
+std::string WriteFile(const std::string& name, const std::string& text) {
+  const std::string path = Scratch(name);
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(FlagsTest, BadDaemonFlagsExitTwoNamingTheFlag) {
+  const std::string coordinator = Bin("tminus-coordinator");
+  const std::string worker = Bin("tminus-worker");
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{coordinator, "--listen", "127.0.0.1:99999", "--state-dir", ""}, "--listen"},
+      {{coordinator, "--listen", "127.0.0.1", "--state-dir", ""}, "port is missing"},
+      {{coordinator, "--heartbeat-interval", "nan", "--state-dir", ""}, "heartbeat-interval"},
+      {{coordinator, "--lease-timeout", "inf", "--state-dir", ""}, "lease-timeout"},
+      {{coordinator, "--max-connections", "0", "--state-dir", ""}, "max-connections"},
+      {{coordinator, "--no-such-flag"}, "no-such-flag"},
+      {{worker, "--slots", "0"}, "--slots"},
+      {{worker, "--name", "bad\x1b[31mname"}, "--name"},
+      {{worker, "--name", "two words"}, "--name"},
+      {{worker, "--name", "\xff\xfe"}, "--name"},
+      {{worker, "--coordinator", "host:165636"}, "--coordinator"},
+      {{worker, "--coordinator", "127.0.0.1:47199abc"}, "--coordinator"},
+      {{worker, "--kill-grace", "nan"}, "kill-grace"},
+      {{worker, "--health-listen", "127.0.0.1:70000"}, "--health-listen"},
+      {{Bin("tminus"), "-c", "host:165636", "list"}, "--coordinator"},
+  };
+  for (const auto& [argv, named] : cases) {
+    const Outcome outcome = RunBinary(argv);
+    EXPECT_EQ(outcome.code, 2) << argv[1] << " " << argv[2] << ": " << outcome.err;
+    EXPECT_THAT(outcome.err, HasSubstr(named)) << argv[1] << " " << argv[2];
+  }
+}
+
+TEST(FlagsTest, DaemonsSayTheirVersion) {
+  for (const char* name : {"tminus-coordinator", "tminus-worker", "tminus"}) {
+    const std::string base = Scratch(name);
+    auto process = Subprocess::Start({Bin(name), "--version"}, base + ".out");
+    ASSERT_TRUE(process.ok());
+    const std::optional<int> status = process->Wait(std::chrono::seconds(20));
+    ASSERT_TRUE(status.has_value());
+    EXPECT_EQ(ExitCodeOf(*status), 0) << name;
+    std::ifstream in(base + ".out");
+    std::string version;
+    in >> version;
+    EXPECT_THAT(version, ::testing::MatchesRegex("[0-9]+\\.[0-9]+\\.[0-9]+")) << name;
+  }
+}
+
+TEST(FlagsTest, TokensThatCouldNeverBeSentAreRefusedAtStart) {
+  const std::string coordinator = Bin("tminus-coordinator");
+  const std::string huge = WriteFile("huge.token", std::string(1 << 20, 'a') + "\n");
+  const std::string accented = WriteFile("accent.token", "caf\xc3\xa9-token-0123456789\n");
+  const std::string shared = WriteFile("shared.token", "one-token-for-both-0123456789\n");
+  for (const std::string& file : {huge, accented}) {
+    const Outcome outcome = RunBinary({coordinator, "--client-token-file", file, "--state-dir", ""});
+    EXPECT_EQ(outcome.code, 2) << outcome.err;
+    EXPECT_THAT(outcome.err, HasSubstr("--client-token-file"));
+  }
+  const Outcome both = RunBinary({coordinator, "--client-token-file", shared, "--worker-token-file",
+                            shared, "--state-dir", ""});
+  EXPECT_EQ(both.code, 2);
+  EXPECT_THAT(both.err, HasSubstr("share a token"));
+  const Outcome env = RunBinary({"/bin/sh", "-c", "TMINUS_TOKEN='caf\xc3\xa9-token-0123456789' exec \"$0\"",
+                           Bin("tminus-worker")});
+  EXPECT_EQ(env.code, 2) << env.err;
+  EXPECT_THAT(env.err, HasSubstr("TMINUS_TOKEN"));
+}
+
+}  // namespace
+}  // namespace tminus
