@@ -17,7 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "bench/bench_util.h"
 #include "tminus/v1/worker.grpc.pb.h"
 
@@ -43,8 +43,8 @@ class FakeWorker : public grpc::ClientBidiReactor<v1::WorkerMessage, v1::Coordin
   }
   void Stop() { context_.TryCancel(); }
   void WaitDone() {
-    absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(&done_));
+    MutexLock lock(&mu_);
+    mu_.Await([this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return done_; });
   }
 
   void OnReadDone(bool ok) override {
@@ -71,18 +71,18 @@ class FakeWorker : public grpc::ClientBidiReactor<v1::WorkerMessage, v1::Coordin
     StartRead(&incoming_);
   }
   void OnWriteDone(bool ok) override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     queue_.pop_front();
     if (ok && !queue_.empty()) StartWrite(&queue_.front());
   }
   void OnDone(const grpc::Status&) override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     done_ = true;
   }
 
  private:
   void Send(v1::WorkerMessage message) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     queue_.push_back(std::move(message));
     if (queue_.size() == 1) StartWrite(&queue_.front());
   }
@@ -91,7 +91,7 @@ class FakeWorker : public grpc::ClientBidiReactor<v1::WorkerMessage, v1::Coordin
   v1::CoordinatorMessage incoming_;
   const int credits_;
   std::atomic<int>* welcomed_;
-  absl::Mutex mu_;
+  Mutex mu_;
   std::deque<v1::WorkerMessage> queue_ ABSL_GUARDED_BY(mu_);
   bool done_ ABSL_GUARDED_BY(mu_) = false;
 };

@@ -5,8 +5,10 @@
 #   2. the container image, built and run (scripts/test-images.sh;
 #      TMINUS_SKIP_IMAGES=1 skips it);
 #   3. clang build with -Wthread-safety -Werror and ASan+UBSan: unit and
-#      integration tests once more, then a short libFuzzer run of each target.
-# `scripts/test.sh --quick` skips the clang build (step 3).
+#      integration tests once more, then a short libFuzzer run of each target;
+#   4. clang build with ThreadSanitizer: unit and integration tests once more
+#      (tests/sanitizers/tsan.supp says what is suppressed and why).
+# `scripts/test.sh --quick` skips the clang builds (steps 3 and 4).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,4 +25,9 @@ if [ "${1:-}" != "--quick" ]; then
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
   (cd build-asan && ctest --output-on-failure -j "$jobs" --timeout 600 -L "unit|integration")
   scripts/fuzz.sh --ci   # a short, repeatable fuzz run of each target from its seed corpus
+  scripts/build.sh --tsan
+  # The big single-threaded simulations teach TSan nothing and take minutes under it.
+  export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/sanitizers/tsan.supp"
+  (cd build-tsan && ctest --output-on-failure -j "$jobs" --timeout 600 -L "unit|integration" \
+     -E "AThousandWorkersAndManyJobsStayExact")
 fi

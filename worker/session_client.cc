@@ -65,24 +65,24 @@ SessionClient::~SessionClient() {
 }
 
 void SessionClient::Stop() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   stopping_ = true;
   stream_over_ = true;
   if (context_ != nullptr) context_->TryCancel();
 }
 
 std::string SessionClient::refusal() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return refusal_;
 }
 
 int64_t SessionClient::unacked_results() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return core_.unacked_results();
 }
 
 void SessionClient::OnResult(uint64_t epoch, const RunResult& result) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   core_.OnSlotResult(epoch, result, Now());
 }
 
@@ -91,7 +91,7 @@ RunEnd SessionClient::Run() {
     const SessionEnd end = RunSession();
     StreamVerdict verdict;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       if (stopping_) return RunEnd::kStopped;
       verdict = core_.OnStreamEnded(FromGrpcStatus(end.status), Now());
       if (verdict.stop) refusal_ = verdict.message;
@@ -134,15 +134,15 @@ void SessionClient::AwaitChannel(std::chrono::nanoseconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   for (;;) {
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       if (stopping_) return;
     }
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) return;
     const auto step = std::min<std::chrono::nanoseconds>(deadline - now, std::chrono::milliseconds(200));
     if (channel_->GetState(true) == GRPC_CHANNEL_READY) {
-      absl::MutexLock lock(&mu_);
-      mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::FromChrono(step));
+      MutexLock lock(&mu_);
+      mu_.AwaitWithTimeout([this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; }, absl::FromChrono(step));
       continue;
     }
     if (channel_->WaitForConnected(std::chrono::system_clock::now() + step)) return;
@@ -154,7 +154,7 @@ SessionClient::SessionEnd SessionClient::RunSession() {
   grpc::ClientContext context;
   Authenticate(&context, options_.security);
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (stopping_) return end;
     context_ = &context;
     stream_over_ = false;
@@ -172,7 +172,7 @@ SessionClient::SessionEnd SessionClient::RunSession() {
     PoolCommands commands;
     bool live = false;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       commands = core_.OnMessage(*incoming, Now());
       live = core_.live();
     }
@@ -192,9 +192,9 @@ SessionClient::SessionEnd SessionClient::RunSession() {
     // worth reading, so no TryCancel that would turn it into CANCELLED) or
     // the stream broke. Either way the writer's next Write fails; a writer
     // stuck in one longer than a second is cancelled.
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     stream_over_ = true;
-    if (!mu_.AwaitWithTimeout(absl::Condition(&writer_done_), absl::Seconds(1))) {
+    if (!mu_.AwaitWithTimeout([this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return writer_done_; }, absl::Seconds(1))) {
       context.TryCancel();
     }
     context_ = nullptr;
@@ -209,7 +209,7 @@ void SessionClient::WriterLoop(
   struct Done {
     SessionClient* self;
     ~Done() {
-      absl::MutexLock lock(&self->mu_);
+      MutexLock lock(&self->mu_);
       self->writer_done_ = true;
     }
   } done{this};
@@ -217,13 +217,13 @@ void SessionClient::WriterLoop(
     std::shared_ptr<const v1::WorkerMessage> message;
     bool release_memory = false;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
         return stream_over_ || core_.HasOutgoing(Now());
       };
       while (!ready()) {
         const int64_t wait_ns = std::max<int64_t>(core_.NextDeadlineNs() - Now(), 1'000'000);
-        mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Nanoseconds(wait_ns));
+        mu_.AwaitWithTimeout(ready, absl::Nanoseconds(wait_ns));
       }
       if (stream_over_) return;
       message = core_.TakeOutgoing(Now());
@@ -240,13 +240,13 @@ void SessionClient::Drain(std::chrono::milliseconds grace, std::chrono::millisec
             options_.worker_id, grace.count());
   PoolCommands commands;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     commands = core_.StartDrain(Now(), absl::ToInt64Nanoseconds(absl::FromChrono(grace)),
                                 absl::ToInt64Nanoseconds(absl::FromChrono(ack_wait)));
   }
   for (;;) {
     pool_->Execute(commands);
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto done = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
       return stopping_ || core_.DrainFinished(Now());
     };
@@ -254,10 +254,10 @@ void SessionClient::Drain(std::chrono::milliseconds grace, std::chrono::millisec
     commands = core_.OnTick(Now());
     if (!commands.empty()) continue;
     const int64_t wait_ns = std::max<int64_t>(core_.NextDeadlineNs() - Now(), 1'000'000);
-    mu_.AwaitWithTimeout(absl::Condition(&done), absl::Nanoseconds(std::min<int64_t>(wait_ns, 100'000'000)));
+    mu_.AwaitWithTimeout(done, absl::Nanoseconds(std::min<int64_t>(wait_ns, 100'000'000)));
   }
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (core_.unacked_results() > 0 || core_.pending_results() > 0 || core_.outstanding() > 0) {
       log->warn("worker={} stopping with {} results not acknowledged, {} not sent, {} chunks "
                 "still running", options_.worker_id, core_.unacked_results(),

@@ -17,7 +17,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "common/security.h"
 #include "tminus/v1/worker.grpc.pb.h"
 #include "worker/slot_pool.h"
@@ -83,7 +83,7 @@ class SessionClient {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::WorkerService::Stub> stub_;
 
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   WorkerSession core_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool stream_over_ ABSL_GUARDED_BY(mu_) = true;  // tells the writer to stop

@@ -22,7 +22,7 @@ RunResult HandedBack(const LeaseSpec& lease) {
 SlotPool::SlotPool(PoolOptions options, Sink sink)
     : options_(std::move(options)), sink_(std::move(sink)) {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     for (int slot = 0; slot < options_.slots; ++slot) slots_.push_back(std::make_unique<Slot>());
   }
   for (int slot = 0; slot < options_.slots; ++slot) {
@@ -32,7 +32,7 @@ SlotPool::SlotPool(PoolOptions options, Sink sink)
 
 SlotPool::~SlotPool() {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
     for (auto& slot : slots_) slot->stop = true;
   }
@@ -48,7 +48,7 @@ void SlotPool::Execute(const PoolCommands& commands) {
 }
 
 void SlotPool::Submit(uint64_t epoch, const std::vector<LeaseSpec>& leases) {
-  absl::MutexLock lock(&mu_);  // once per Assign batch
+  MutexLock lock(&mu_);  // once per Assign batch
   JobFlag* flag = nullptr;
   uint64_t flag_job = 0;
   for (const LeaseSpec& lease : leases) {
@@ -67,7 +67,7 @@ void SlotPool::Stop(uint64_t job, const std::vector<int64_t>& chunks) {
     return chunks.empty() || std::find(chunks.begin(), chunks.end(), chunk) != chunks.end();
   };
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (chunks.empty()) {
       for (auto& [key, flag] : flags_) {
         if (key.second == job) flag.stop->store(true);
@@ -87,7 +87,7 @@ template <typename Pick>
 void SlotPool::HandBack(Pick pick) {
   std::vector<Queued> picked;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto keep = std::stable_partition(queue_.begin(), queue_.end(),
                                       [&](const Queued& item) { return !pick(item); });
     for (auto it = keep; it != queue_.end(); ++it) {
@@ -108,20 +108,20 @@ void SlotPool::HandBackQueued() {
 }
 
 int SlotPool::running() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return static_cast<int>(std::count_if(slots_.begin(), slots_.end(),
                                         [](const auto& slot) { return slot->running; }));
 }
 
 void SlotPool::StopRunning() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   for (auto& slot : slots_) {
     if (slot->running) slot->stop = true;
   }
 }
 
 std::vector<SlotPool::Queued> SlotPool::Release(int slot, uint64_t epoch, uint64_t job) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   Slot& self = *slots_[static_cast<size_t>(slot)];
   self.running = false;
   DropFlag(epoch, job);
@@ -137,10 +137,10 @@ void SlotPool::DropFlag(uint64_t epoch, uint64_t job) {
 }
 
 std::optional<SlotPool::Queued> SlotPool::Take(Slot* self) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   for (;;) {
     auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_ || !queue_.empty(); };
-    mu_.Await(absl::Condition(&ready));
+    mu_.Await(ready);
     if (stopping_) return std::nullopt;
     Queued item = std::move(queue_.front());
     queue_.pop_front();
@@ -166,7 +166,7 @@ void SlotPool::RunnerLoop(int slot) {
   RunResult result;
   Slot* self = nullptr;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     self = slots_[static_cast<size_t>(slot)].get();
   }
   for (;;) {
@@ -192,7 +192,7 @@ void SlotPool::RunLease(int slot, const Queued& item, ChildProcess* child, RunRe
   const LeaseSpec& lease = item.lease;
   std::atomic<bool>* stop = nullptr;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     stop = &slots_[static_cast<size_t>(slot)]->stop;
   }
   *result = HandedBack(lease);

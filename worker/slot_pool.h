@@ -22,7 +22,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "worker/lease.h"
 
 namespace tminus {
@@ -97,7 +97,7 @@ class SlotPool {
   const PoolOptions options_;
   const Sink sink_;
 
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);
   // (epoch, job) -> its stop flag, while it has chunks queued or running.
   absl::flat_hash_map<std::pair<uint64_t, uint64_t>, JobFlag> flags_ ABSL_GUARDED_BY(mu_);

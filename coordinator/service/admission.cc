@@ -21,7 +21,7 @@ std::string Admission::ClientOf(const grpc::CallbackServerContext* context) {
 
 absl::Status Admission::AdmitSubmit(const std::string& client) {
   const auto now = std::chrono::steady_clock::now();
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto [it, fresh] = buckets_.try_emplace(client, Bucket{limits_.submit_burst, now});
   Bucket& bucket = it->second;
   if (!fresh) {
@@ -40,7 +40,7 @@ absl::Status Admission::AdmitSubmit(const std::string& client) {
 }
 
 absl::Status Admission::AcquireWatch(const std::string& client) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   int& open = watches_[client];
   if (open >= limits_.watches_per_client) {
     return absl::ResourceExhaustedError(absl::StrCat(
@@ -51,12 +51,12 @@ absl::Status Admission::AcquireWatch(const std::string& client) {
 }
 
 void Admission::ReleaseWatch(const std::string& client) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (--watches_[client] <= 0) watches_.erase(client);
 }
 
 absl::Status Admission::AcquireSession(const std::string& host) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   int& open = sessions_[host];
   if (open >= limits_.sessions_per_host) {
     return absl::ResourceExhaustedError(absl::StrCat(
@@ -67,7 +67,7 @@ absl::Status Admission::AcquireSession(const std::string& host) {
 }
 
 void Admission::ReleaseSession(const std::string& host) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (--sessions_[host] <= 0) sessions_.erase(host);
 }
 

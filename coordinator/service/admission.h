@@ -13,7 +13,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 
 namespace tminus {
 
@@ -45,7 +45,7 @@ class Admission {
   };
 
   const AdmissionLimits limits_;
-  absl::Mutex mu_;
+  Mutex mu_;
   absl::flat_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, int> watches_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, int> sessions_ ABSL_GUARDED_BY(mu_);

@@ -25,7 +25,7 @@ SchedulerHost::SchedulerHost(const Clock* clock, SchedulerOptions options,
 SchedulerHost::~SchedulerHost() {
   stop_.Notify();
   {
-    absl::MutexLock lock(&mu_);  // wakes the committer
+    MutexLock lock(&mu_);  // wakes the committer
   }
   if (housekeeping_.joinable()) housekeeping_.join();
   if (committer_.joinable()) committer_.join();
@@ -36,7 +36,7 @@ absl::Status SchedulerHost::Recover() {
   if (!jobs.ok()) return jobs.status();
   absl::StatusOr<uint64_t> next_id = store_->LoadNextJobId();
   if (!next_id.ok()) return next_id.status();
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   absl::Status restored = scheduler_.Restore(*jobs, *next_id);
   if (restored.ok() && !jobs->empty()) {
     Logger("coordinator")->info("recovered jobs={} from the state store", jobs->size());
@@ -49,17 +49,17 @@ void SchedulerHost::AfterCommit(std::function<void(const absl::Status&)> done) {
     done(absl::OkStatus());
     return;
   }
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   after_commit_.push_back(std::move(done));
 }
 
 bool SchedulerHost::store_healthy() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return store_ok_;
 }
 
 void SchedulerHost::NoteApplied(SessionId session, uint64_t seq) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (!store_->durable()) {
     const auto it = sinks_.find(session);
     if (it != sinks_.end()) it->second->DeliverAck(seq);
@@ -72,14 +72,14 @@ void SchedulerHost::NoteApplied(SessionId session, uint64_t seq) {
 void SchedulerHost::CommitNow() { CommitOnce(); }
 
 void SchedulerHost::CommitOnce() {
-  absl::MutexLock commit(&commit_mu_);
+  MutexLock commit(&commit_mu_);
   std::vector<JobSnapshot> batch;
   std::vector<JobId> held;
   absl::flat_hash_map<SessionId, uint64_t> acks;
   std::vector<std::function<void(const absl::Status&)>> callbacks;
   JobId next_job_id = 0;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     for (JobSnapshot& snapshot : scheduler_.TakeDirtySnapshots()) {
       unsaved_.insert_or_assign(snapshot.id, std::move(snapshot));
     }
@@ -96,7 +96,7 @@ void SchedulerHost::CommitOnce() {
   }
   const absl::Status saved = store_->Save(batch, next_job_id);
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (saved.ok()) {
       scheduler_.SetDispatchPaused(false);
       // Only a commit that saved a job proves the store takes writes again:
@@ -149,18 +149,18 @@ void SchedulerHost::CommitLoop() {
     {
       // Wake at once for a waiting client, else every kCommitInterval (every
       // kRetryInterval while the store fails).
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       auto wanted = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
         return !after_commit_.empty() || stop_.HasBeenNotified();
       };
-      mu_.AwaitWithTimeout(absl::Condition(&wanted), store_ok_ ? kCommitInterval : kRetryInterval);
+      mu_.AwaitWithTimeout(wanted, store_ok_ ? kCommitInterval : kRetryInterval);
     }
     CommitOnce();
   }
 }
 
 void SchedulerHost::CloseSession(SessionId id, SessionSink* sink) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   const auto it = sinks_.find(id);
   if (it != sinks_.end() && it->second == sink) sinks_.erase(it);
   acks_due_.erase(id);
@@ -169,12 +169,12 @@ void SchedulerHost::CloseSession(SessionId id, SessionSink* sink) {
 }
 
 void SchedulerHost::AddListener(JobId job, JobListener* listener) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   listeners_.emplace(job, listener);
 }
 
 void SchedulerHost::RemoveListener(JobId job, JobListener* listener) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto [begin, end] = listeners_.equal_range(job);
   for (auto it = begin; it != end; ++it) {
     if (it->second == listener) {
@@ -194,7 +194,7 @@ void SchedulerHost::StartHousekeeping() {
 }
 
 void SchedulerHost::CloseAllSessions() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   for (auto& [id, sink] : sinks_) {
     Outbox closing;
     closing.close = true;

@@ -17,7 +17,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "coordinator/core/scheduler.h"
 #include "coordinator/store/store.h"
@@ -68,7 +68,7 @@ class SchedulerHost {
   // Runs fn(scheduler) under the lock, then delivers what it produced.
   template <typename Fn>
   auto Run(Fn&& fn) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if constexpr (std::is_void_v<decltype(fn(scheduler_))>) {
       fn(scheduler_);
       FlushLocked();
@@ -85,7 +85,7 @@ class SchedulerHost {
   template <typename OnOpen>
   absl::StatusOr<SessionId> OpenSession(const WorkerHello& hello, SessionSink* sink,
                                         OnOpen&& on_open) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     absl::StatusOr<SessionId> id = scheduler_.OpenSession(hello);
     if (id.ok()) {
       sinks_[*id] = sink;
@@ -113,8 +113,8 @@ class SchedulerHost {
   void CommitOnce() ABSL_LOCKS_EXCLUDED(mu_);
   void CommitLoop();
 
-  absl::Mutex commit_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // one commit at a time
-  mutable absl::Mutex mu_;
+  Mutex commit_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // one commit at a time
+  mutable Mutex mu_;
   Scheduler scheduler_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<SessionId, SessionSink*> sinks_ ABSL_GUARDED_BY(mu_);
   std::multimap<JobId, JobListener*> listeners_ ABSL_GUARDED_BY(mu_);

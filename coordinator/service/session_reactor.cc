@@ -28,10 +28,12 @@ SessionReactor::SessionReactor(SchedulerHost* host, std::string peer,
       arena_block_(new char[kArenaBlockBytes]),
       arena_(ArenaWithBlock(arena_block_.get())) {
   incoming_ = google::protobuf::Arena::CreateMessage<v1::WorkerMessage>(&arena_);
+  HappensBefore(this);
   StartRead(incoming_);
 }
 
 void SessionReactor::OnReadDone(bool ok) {
+  HappensAfter(this);
   if (!ok) {
     // The worker closed its side or the stream broke: release its leases now.
     if (session_ != 0) host_->CloseSession(session_, this);
@@ -48,6 +50,7 @@ void SessionReactor::OnReadDone(bool ok) {
     EndWith(applied);
     return;
   }
+  HappensBefore(this);
   StartRead(incoming_);
 }
 
@@ -93,7 +96,7 @@ absl::Status SessionReactor::ApplyHello(const v1::Hello& hello) {
     v1::CoordinatorMessage welcome;
     welcome.mutable_welcome()->set_heartbeat_interval_ms(options.heartbeat_interval_ns / 1'000'000);
     welcome.mutable_welcome()->set_lease_timeout_ms(options.lease_timeout_ns / 1'000'000);
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     Enqueue(std::move(welcome));
   });
   if (!id.ok()) {
@@ -109,7 +112,7 @@ absl::Status SessionReactor::ApplyHello(const v1::Hello& hello) {
 }
 
 void SessionReactor::Deliver(Outbox outbox) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (finished_) return;
   if (!outbox.leases.empty()) {
     // Coalesce with an Assign still waiting behind the one being written.
@@ -138,7 +141,7 @@ void SessionReactor::Deliver(Outbox outbox) {
 }
 
 void SessionReactor::DeliverAck(uint64_t seq) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (finished_) return;
   // An Ack still waiting behind the write in flight just moves forward.
   if (outgoing_.size() > (writing_ ? 1u : 0u) && outgoing_.back().has_ack()) {
@@ -154,12 +157,14 @@ void SessionReactor::Enqueue(v1::CoordinatorMessage message) {
   outgoing_.push_back(std::move(message));
   if (!writing_) {
     writing_ = true;
+    HappensBefore(this);
     StartWrite(&outgoing_.front());
   }
 }
 
 void SessionReactor::OnWriteDone(bool ok) {
-  absl::MutexLock lock(&mu_);
+  HappensAfter(this);
+  MutexLock lock(&mu_);
   if (outgoing_.front().has_assign() && spare_assigns_.size() < 4) {
     outgoing_.front().mutable_assign()->mutable_leases()->Clear();  // keeps the objects
     spare_assigns_.push_back(std::move(outgoing_.front()));
@@ -171,17 +176,20 @@ void SessionReactor::OnWriteDone(bool ok) {
     outgoing_.clear();
     if (finish_after_writes_) {
       finish_after_writes_ = false;
+      HappensBefore(this);
       Finish(finish_status_);
     }
     return;
   }
   if (finish_after_writes_ && outgoing_.empty()) {
     finish_after_writes_ = false;
+    HappensBefore(this);
     Finish(finish_status_);
     return;
   }
   if (!outgoing_.empty()) {
     writing_ = true;
+    HappensBefore(this);
     StartWrite(&outgoing_.front());
   }
 }
@@ -198,15 +206,17 @@ void SessionReactor::FinishLocked(const absl::Status& status) {
     finish_status_ = ToGrpcStatus(status);
     return;
   }
+  HappensBefore(this);
   Finish(ToGrpcStatus(status));
 }
 
 void SessionReactor::EndWith(const absl::Status& status) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   FinishLocked(status);
 }
 
 void SessionReactor::OnDone() {
+  HappensAfter(this);
   if (session_ != 0) host_->CloseSession(session_, this);
   if (on_done_) on_done_();
   delete this;
@@ -226,11 +236,11 @@ class RejectedSession final
 // coordinator's log), but a flood of them must not flood the log: at most
 // one line a second, with the count of those left out.
 void LogRefused(const std::string& peer, const absl::Status& status) {
-  static absl::Mutex mu(absl::kConstInit);
+  static Mutex mu(absl::kConstInit);
   static int64_t last_ns = 0;
   static int64_t unlogged = 0;
   const int64_t now = RealClock::Get()->MonoNs();
-  absl::MutexLock lock(&mu);
+  MutexLock lock(&mu);
   if (last_ns != 0 && now - last_ns < 1'000'000'000) {
     ++unlogged;
     return;

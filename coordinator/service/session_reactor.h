@@ -4,7 +4,9 @@
 // SchedulerHost under its lock. The write queue and the finish flag are
 // guarded by mu_. One write is in flight at a time; leases queued behind it
 // are coalesced into one Assign. Reads are handled one at a time (the next
-// read starts when the previous message has been applied).
+// read starts when the previous message has been applied). Each call that
+// starts a reaction is marked HappensBefore(this) and each reaction starts
+// with HappensAfter(this): gRPC orders them, ThreadSanitizer cannot see it.
 #pragma once
 
 #include <atomic>
@@ -16,7 +18,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "coordinator/service/scheduler_host.h"
 #include "google/protobuf/arena.h"
 #include "tminus/v1/worker.pb.h"
@@ -59,7 +61,7 @@ class SessionReactor final
   // OnDone, which gRPC may run on other threads.
   std::atomic<SessionId> session_{0};
 
-  absl::Mutex mu_;
+  Mutex mu_;
   std::deque<v1::CoordinatorMessage> outgoing_ ABSL_GUARDED_BY(mu_);
   // Written Assign messages, emptied but keeping their Lease objects for reuse.
   std::vector<v1::CoordinatorMessage> spare_assigns_ ABSL_GUARDED_BY(mu_);

@@ -12,6 +12,7 @@ WatchReactor::WatchReactor(SchedulerHost* host, JobId job, int32_t interval_ms,
                            std::function<void()> on_done)
     : host_(host), job_(job), on_done_(std::move(on_done)) {
   if (interval_ms != 0 && (interval_ms < 50 || interval_ms > 60'000)) {
+    HappensBefore(this);
     Finish(ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
         "interval_ms: must be 0 (default 500) or between 50 and 60000, got ", interval_ms))));
     return;
@@ -26,33 +27,40 @@ void WatchReactor::SendSnapshot() {
   absl::StatusOr<JobProgress> progress =
       host_->Run([this](Scheduler& s) { return s.GetProgress(job_); });
   if (!progress.ok()) {
+    HappensBefore(this);
     Finish(ToGrpcStatus(progress.status()));
     return;
   }
   response_.Clear();
   ToProto(*progress, &response_);
   terminal_ = IsTerminal(progress->job.state);
+  HappensBefore(this);
   StartWrite(&response_);
 }
 
 void WatchReactor::OnWriteDone(bool ok) {
+  HappensAfter(this);
   if (!ok) {
+    HappensBefore(this);
     Finish(grpc::Status(grpc::StatusCode::CANCELLED, "watch stream broken"));
     return;
   }
   if (terminal_) {
+    HappensBefore(this);
     Finish(grpc::Status::OK);
     return;
   }
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (cancelled_) {
+      HappensBefore(this);
       Finish(grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled"));
       return;
     }
     if (!job_finished_) {
       alarm_ = std::make_unique<grpc::Alarm>();  // a fresh alarm per tick
       alarm_pending_ = true;
+      HappensBefore(this);
       alarm_->Set(std::chrono::system_clock::now() + std::chrono::milliseconds(interval_ms_),
                   [this](bool) { OnAlarm(); });
       return;
@@ -62,10 +70,12 @@ void WatchReactor::OnWriteDone(bool ok) {
 }
 
 void WatchReactor::OnAlarm() {
+  HappensAfter(this);
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     alarm_pending_ = false;
     if (cancelled_) {
+      HappensBefore(this);
       Finish(grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled"));
       return;
     }
@@ -74,21 +84,23 @@ void WatchReactor::OnAlarm() {
 }
 
 void WatchReactor::OnJobFinished() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   job_finished_ = true;
   if (alarm_pending_) alarm_->Cancel();  // the callback runs now and sends the last snapshot
 }
 
 void WatchReactor::OnCancel() {
-  absl::MutexLock lock(&mu_);
+  HappensAfter(this);
+  MutexLock lock(&mu_);
   cancelled_ = true;
   if (alarm_pending_) alarm_->Cancel();
 }
 
 void WatchReactor::OnDone() {
+  HappensAfter(this);
   if (registered_) host_->RemoveListener(job_, this);
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     alarm_.reset();
   }
   if (on_done_) on_done_();

@@ -4,6 +4,8 @@
 // Threading: reactions run on gRPC threads, the alarm callback on a gRPC
 // thread, OnJobFinished under the SchedulerHost lock. At most one of "write
 // in flight" and "alarm pending" holds at a time; mu_ guards the flags.
+// Calls that start a reaction and the reactions are marked for
+// ThreadSanitizer (HappensBefore/HappensAfter, common/mutex.h).
 #pragma once
 
 #include <functional>
@@ -13,7 +15,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "coordinator/service/scheduler_host.h"
 #include "tminus/v1/jobs.pb.h"
 
@@ -41,7 +43,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchJobResponse>
   v1::WatchJobResponse response_;  // owned by the write in flight
   bool terminal_ = false;          // set before each write, read after it
 
-  absl::Mutex mu_;
+  Mutex mu_;
   std::unique_ptr<grpc::Alarm> alarm_ ABSL_GUARDED_BY(mu_);
   bool alarm_pending_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;

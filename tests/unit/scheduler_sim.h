@@ -72,6 +72,8 @@ class Sim {
   // Moves outbox messages to the simulated workers and starts idle slots.
   void Pump();
   int64_t held(SessionId id) const;
+  // Checks the lease invariants only every `n` pumps (big simulations).
+  void CheckInvariantsEvery(int64_t n) { check_every_ = n; }
 
  private:
   struct Event {
@@ -95,6 +97,8 @@ class Sim {
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
   uint64_t seq_ = 0;
   int64_t next_tick_ns_ = 0;
+  int64_t check_every_ = 1;
+  int64_t pumps_ = 0;
   uint64_t incarnation_ = 1;
 };
 

@@ -333,6 +333,7 @@ TEST(SchedulerTest, BadHelloIsRejected) {
 
 TEST(SchedulerTest, AThousandWorkersAndManyJobsStayExact) {
   Sim sim;
+  sim.CheckInvariantsEvery(997);  // each check walks every lease
   std::vector<JobId> jobs;
   for (int i = 0; i < 1'000; ++i) sim.AddWorker("w" + std::to_string(i), 1 + i % 4, 1.0 + i % 3);
   for (int i = 0; i < 10; ++i) jobs.push_back(sim.Submit(50'000'000 + i, 10'000 + i, i % 3));

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 
 namespace tminus {
 namespace {
@@ -21,19 +21,19 @@ class SlotPoolTest : public ::testing::Test {
     options.slots = slots;
     options.processes = false;
     return std::make_unique<SlotPool>(options, [this](uint64_t epoch, const RunResult& result) {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       seen_.push_back({epoch, result});
     });
   }
   // Waits for `count` results (the kernel runs for real: a second at most).
   std::vector<Seen> Await(size_t count) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto enough = [&] { return seen_.size() >= count; };
-    mu_.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(30));
+    mu_.AwaitWithTimeout(enough, absl::Seconds(30));
     return seen_;
   }
 
-  absl::Mutex mu_;
+  Mutex mu_;
   std::vector<Seen> seen_;
 };
 
