@@ -85,6 +85,17 @@ absl::StatusOr<v1::ListWorkersResponse> JobClient::Workers() {
   return response;
 }
 
+absl::StatusOr<v1::Study> JobClient::RecordStudy(const v1::Study& study) {
+  grpc::ClientContext context;
+  Prepare(&context);
+  v1::RecordStudyRequest request;
+  *request.mutable_study() = study;
+  v1::RecordStudyResponse response;
+  absl::Status status = Finish(stub_->RecordStudy(&context, request, &response));
+  if (!status.ok()) return status;
+  return response.study();
+}
+
 absl::StatusOr<v1::WatchJobResponse> JobClient::Watch(
     uint64_t job_id, int interval_ms,
     const std::function<void(const v1::WatchJobResponse&)>& on_update) {

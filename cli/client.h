@@ -27,6 +27,8 @@ class JobClient {
   absl::StatusOr<v1::Job> Cancel(uint64_t job_id);
   absl::StatusOr<v1::JobReport> Report(uint64_t job_id);
   absl::StatusOr<v1::ListWorkersResponse> Workers();
+  // Keeps a scaling study at the coordinator (the dashboard shows it).
+  absl::StatusOr<v1::Study> RecordStudy(const v1::Study& study);
   // Streams snapshots to on_update until the job is terminal; returns the
   // last snapshot. The stream itself has no deadline (jobs may run for days);
   // a broken stream is UNAVAILABLE.

@@ -1,6 +1,7 @@
 // tminus demo: a local cluster (one coordinator, one worker, on 127.0.0.1
 // ephemeral ports), the same job at 1 slot and at all slots with each
 // executor, and the timing table. Stops what it started, also on failure.
+#include <signal.h>
 #include <unistd.h>
 
 #include <iostream>
@@ -18,12 +19,24 @@
 namespace tminus {
 namespace {
 
+// Blocks until SIGINT or SIGTERM (the cluster is then stopped as usual).
+void WaitForInterrupt() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  int received = 0;
+  sigwait(&signals, &received);
+}
+
 struct DemoFlags {
   std::string n = "4e9";
   int chunks = 64;
   int slots = 0;
   int repeat = 2;
   std::string out = "tminus-demo";
+  bool keep = false;
 };
 
 int RunDemo(CliContext& ctx, const DemoFlags& flags) {
@@ -36,6 +49,7 @@ int RunDemo(CliContext& ctx, const DemoFlags& flags) {
   LocalClusterOptions options;
   options.bin_dir = LocalCluster::SelfDir();
   options.work_dir = absl::StrFormat("/tmp/tminus-demo-%d", static_cast<int>(getpid()));
+  options.dashboard = true;
   std::cout << "Starting a local cluster: 1 coordinator, 1 worker with " << slots
             << " slots (logs in " << options.work_dir << ")\n";
   absl::StatusOr<std::unique_ptr<LocalCluster>> cluster = LocalCluster::Start(options);
@@ -43,9 +57,9 @@ int RunDemo(CliContext& ctx, const DemoFlags& flags) {
   absl::Status ready = (*cluster)->AddWorker("demo-worker", slots).status();
   if (ready.ok()) ready = (*cluster)->WaitForWorkers(1, std::chrono::seconds(15));
   if (!ready.ok()) return Fail(ctx, ready), ctx.exit_code;
-  std::cout << "Coordinator at " << (*cluster)->address() << ". The same job (n=" << *n << ", "
-            << flags.chunks << " chunks) at 1 slot and at " << slots
-            << " slots, with each executor:\n";
+  std::cout << "Coordinator at " << (*cluster)->address() << "; watch it live on the dashboard: "
+            << (*cluster)->dashboard_url() << "\nThe same job (n=" << *n << ", " << flags.chunks
+            << " chunks) at 1 slot and at " << slots << " slots, with each executor:\n";
 
   JobClient client((*cluster)->address());
   ScaleOptions study_options;
@@ -64,6 +78,12 @@ int RunDemo(CliContext& ctx, const DemoFlags& flags) {
               << "/scale.svg, scale.csv, scale.json\n";
   } else {
     std::cerr << "tminus: " << written.message() << "\n";
+  }
+  (void)client.RecordStudy(StudyProto(*study, flags.repeat, "tminus demo"));
+  if (flags.keep) {
+    std::cout << "\nThe cluster stays up: dashboard " << (*cluster)->dashboard_url()
+              << ", coordinator " << (*cluster)->address() << ". Ctrl-C stops it.\n";
+    WaitForInterrupt();
   }
   const bool clean = (*cluster)->Stop();
   std::cout << "Stopped the local cluster" << (clean ? "." : " (a process did not exit 0).")
@@ -87,6 +107,8 @@ void AddDemoCommand(CLI::App& app, CliContext& ctx) {
       ->capture_default_str()->check(CLI::Range(1, 20));
   cmd->add_option("--out", flags->out, "folder for the plot (scale.svg) and its data")
       ->capture_default_str();
+  cmd->add_flag("--keep", flags->keep,
+                "leave the cluster and its dashboard running after the study, until Ctrl-C");
   cmd->callback([&ctx, flags] { ctx.exit_code = RunDemo(ctx, *flags); });
 }
 

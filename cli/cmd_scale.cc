@@ -21,6 +21,8 @@ struct ScaleFlags {
   std::string executor = "threads";
   int repeat = 3;
   std::string out = "tminus-scale";
+  std::string name;
+  bool no_upload = false;
 };
 
 absl::Status ToOptions(const ScaleFlags& flags, ScaleOptions* options) {
@@ -77,6 +79,9 @@ void AddScaleCommand(CLI::App& app, CliContext& ctx) {
       ->capture_default_str();
   cmd->add_option("--out", flags->out, "folder for scale.csv, scale.json, scale.svg")
       ->capture_default_str();
+  cmd->add_option("--name", flags->name, "a name for the study on the dashboard");
+  cmd->add_flag("--no-upload", flags->no_upload,
+                "do not keep the results at the coordinator (the dashboard's Studies page)");
   cmd->callback([&ctx, flags] {
     ScaleOptions options;
     if (absl::Status valid = ToOptions(*flags, &options); !valid.ok()) {
@@ -95,6 +100,15 @@ void AddScaleCommand(CLI::App& app, CliContext& ctx) {
       return Fail(ctx, written);
     }
     std::cout << "wrote " << flags->out << "/scale.csv, scale.json, scale.svg\n";
+    if (flags->no_upload) return;
+    absl::StatusOr<v1::Study> kept =
+        client.RecordStudy(StudyProto(*study, flags->repeat, flags->name));
+    if (!kept.ok()) {
+      std::cerr << "tminus: the coordinator did not keep the study: "
+                << DescribeError(kept.status(), ctx.coordinator) << "\n";
+      return;
+    }
+    std::cout << "study " << kept->id() << " is on the coordinator's dashboard (Studies)\n";
   });
 }
 

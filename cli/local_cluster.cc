@@ -45,6 +45,15 @@ absl::Status LocalCluster::StartCoordinator(const std::string& listen) {
                                    "--port-file", port_file, "--log-level", options_.log_level,
                                    "--state-dir", options_.work_dir + "/state",
                                    "--exit-with-parent"};
+  const std::string http_port_file = options_.work_dir + "/coordinator.http-port";
+  unlink(http_port_file.c_str());
+  if (options_.dashboard) {
+    // The same HTTP port across a restart, once one was picked.
+    argv.insert(argv.end(), {"--http-listen", absl::StrCat("127.0.0.1:", http_port_),
+                             "--http-port-file", http_port_file});
+  } else {
+    argv.insert(argv.end(), {"--http-listen", ""});
+  }
   argv.insert(argv.end(), options_.coordinator_flags.begin(), options_.coordinator_flags.end());
   absl::StatusOr<Subprocess> process =
       Subprocess::Start(argv, options_.work_dir + "/coordinator.log");
@@ -62,7 +71,14 @@ absl::Status LocalCluster::StartCoordinator(const std::string& listen) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   address_ = absl::StrCat("127.0.0.1:", port_);
+  if (options_.dashboard && !ReadPort(http_port_file, &http_port_)) {
+    return absl::InternalError("tminus-coordinator did not write its HTTP port");
+  }
   return absl::OkStatus();
+}
+
+std::string LocalCluster::dashboard_url() const {
+  return http_port_ > 0 ? absl::StrCat("http://127.0.0.1:", http_port_, "/") : "";
 }
 
 absl::StatusOr<size_t> LocalCluster::AddWorker(const std::string& name, int slots,

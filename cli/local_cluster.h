@@ -17,6 +17,7 @@ struct LocalClusterOptions {
   std::string work_dir;  // port file and logs; created if missing
   std::string log_level = "warn";
   std::vector<std::string> coordinator_flags;  // extra flags
+  bool dashboard = false;  // serve the dashboard on a free 127.0.0.1 port (else no HTTP port)
 };
 
 // Thread-compatible. The destructor stops everything it started, and the
@@ -28,6 +29,8 @@ class LocalCluster {
   ~LocalCluster();
 
   const std::string& address() const { return address_; }
+  // "http://127.0.0.1:PORT/" with the dashboard on, else "".
+  std::string dashboard_url() const;
   // Starts a worker; returns its index in workers().
   absl::StatusOr<size_t> AddWorker(const std::string& name, int slots,
                                    const std::vector<std::string>& extra_flags = {});
@@ -60,6 +63,7 @@ class LocalCluster {
   std::vector<Subprocess> workers_;
   std::string address_;
   int port_ = 0;
+  int http_port_ = 0;
 };
 
 }  // namespace tminus

@@ -201,4 +201,26 @@ std::string ScaleJson(const ScaleStudy& study) {
   return json;
 }
 
+v1::Study StudyProto(const ScaleStudy& study, int repeat, const std::string& name) {
+  v1::Study out;
+  out.set_name(name);
+  out.set_n(study.n);
+  out.set_chunk_count(study.chunks);
+  out.set_repeat(repeat);
+  out.set_bare_decrements_per_second(study.bare_rate);
+  for (const ScalePoint& point : study.points) {
+    v1::StudyPoint* p = out.add_points();
+    p->set_executor(point.executor);
+    p->set_slots(point.slots);
+    p->set_wall_ns(static_cast<int64_t>(point.median_s * 1e9));
+    p->set_wall_min_ns(static_cast<int64_t>(point.min_s * 1e9));
+    p->set_wall_max_ns(static_cast<int64_t>(point.max_s * 1e9));
+    p->set_speedup(point.speedup);
+    p->set_efficiency(point.efficiency);
+    p->set_karp_flatt(point.karp_flatt);
+    p->set_decrements_per_second(point.rate);
+  }
+  return out;
+}
+
 }  // namespace tminus

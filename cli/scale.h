@@ -63,6 +63,8 @@ void PrintScaleTable(const ScaleStudy& study, std::ostream& out);
 std::string ScaleCsv(const ScaleStudy& study);
 std::string ScaleJson(const ScaleStudy& study);
 std::string ScaleSvg(const ScaleStudy& study);
+// The study as the coordinator keeps it (RecordStudy), for the dashboard.
+v1::Study StudyProto(const ScaleStudy& study, int repeat, const std::string& name);
 // Writes scale.csv, scale.json and scale.svg into `dir` (created if missing).
 absl::Status WriteScaleFiles(const ScaleStudy& study, const std::string& dir);
 

@@ -29,6 +29,18 @@ void DurationHistogram::Add(int64_t value_ns) {
   ++count_;
 }
 
+int64_t DurationHistogram::CountAtOrBelow(int64_t value_ns) const {
+  if (value_ns < 0) return 0;
+  const int last = BucketOf(static_cast<uint64_t>(value_ns));
+  int64_t count = 0;
+  for (int b = 0; b < last && b < kBuckets; ++b) count += buckets_[b];
+  // The bucket holding value_ns counts when value_ns is its last value.
+  if (last + 1 < kBuckets && BucketLow(last + 1) == static_cast<uint64_t>(value_ns) + 1) {
+    count += buckets_[last];
+  }
+  return count;
+}
+
 int64_t DurationHistogram::Quantile(double q) const {
   if (count_ == 0) return 0;
   if (q <= 0) return min_;

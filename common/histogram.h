@@ -26,6 +26,9 @@ class DurationHistogram {
   // q in [0, 1]; 0 when empty. Exact for min and max.
   int64_t Quantile(double q) const;
   Percentiles Summary() const;
+  // Samples in buckets that lie wholly at or below `value_ns` (within the
+  // histogram's 1/16 resolution of the true count): for Prometheus buckets.
+  int64_t CountAtOrBelow(int64_t value_ns) const;
 
   // For persistence: the non-empty buckets, and rebuilding from them.
   std::vector<std::pair<int32_t, int64_t>> NonEmptyBuckets() const;

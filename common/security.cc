@@ -170,6 +170,23 @@ absl::Status TokenSet::Check(const std::multimap<grpc::string_ref, grpc::string_
   return absl::UnauthenticatedError("unknown token");
 }
 
+absl::StatusOr<TokenSet> TokenSet::LoadReaders(const std::string& file, const std::string& flag) {
+  TokenSet set;
+  absl::StatusOr<std::vector<std::string>> tokens = ReadTokens(file, flag);
+  if (!tokens.ok()) return tokens.status();
+  set.client_ = std::move(*tokens);
+  return set;
+}
+
+TokenRole TokenSet::RoleOf(const std::string& token) const {
+  const bool admin = AnyEquals(admin_, token);
+  const bool client = AnyEquals(client_, token);
+  const bool worker = AnyEquals(worker_, token);
+  if (admin) return TokenRole::kAdmin;
+  if (client) return TokenRole::kClient;
+  return worker ? TokenRole::kWorker : TokenRole::kNone;
+}
+
 absl::StatusOr<ServerTls> LoadServerTls(const std::string& cert_file, const std::string& key_file,
                                         const std::string& client_ca_file) {
   ServerTls tls;

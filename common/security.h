@@ -41,6 +41,8 @@ void Authenticate(grpc::ClientContext* context, const ClientSecurity& security);
 
 // ---- server side (the coordinator) ----
 enum class Role { kClient, kWorker };
+// What a presented token may do.
+enum class TokenRole { kNone, kClient, kWorker, kAdmin };
 
 // Thread-safe after construction (read-only).
 class TokenSet {
@@ -50,12 +52,17 @@ class TokenSet {
   static absl::StatusOr<TokenSet> Load(const std::string& client_file,
                                        const std::string& worker_file,
                                        const std::string& admin_file);
+  // One file of tokens that may read (a worker's --metrics-token-file): they
+  // count as client tokens. Errors name `flag`.
+  static absl::StatusOr<TokenSet> LoadReaders(const std::string& file, const std::string& flag);
   // No token configured: every call is let through.
   bool open() const { return client_.empty() && worker_.empty() && admin_.empty(); }
   // OK, UNAUTHENTICATED (no or unknown token) or PERMISSION_DENIED (a
   // known token whose role may not do this). Admin tokens may do both.
   absl::Status Check(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
                      Role needed) const;
+  // The role of one token (kNone for an unknown one); constant time.
+  TokenRole RoleOf(const std::string& token) const;
 
  private:
   std::vector<std::string> client_;

@@ -46,6 +46,14 @@ int main(int argc, char** argv) {
                  "NOT_SERVING")
       ->capture_default_str()->check(CLI::Range(1, 1'000'000));
   app.add_option("--port-file", port_file, "write the bound port to this file once serving");
+  options.http_listen = "127.0.0.1:7071";
+  app.add_option("--http-listen", options.http_listen,
+                 "HOST:PORT of the dashboard (/), its JSON API (/api/v1/), Prometheus metrics "
+                 "(/metrics) and /healthz; the same tokens and TLS as the gRPC port; '' turns it off")
+      ->capture_default_str();
+  std::string http_port_file;
+  app.add_option("--http-port-file", http_port_file,
+                 "write the HTTP port to this file once serving (with --http-listen HOST:0)");
   options.state_dir = "tminus-state";
   app.add_option("--state-dir", options.state_dir,
                  "folder of the SQLite state file (jobs survive restarts); '' or ':memory:' "
@@ -125,6 +133,14 @@ int main(int argc, char** argv) {
   }
   log->info("listening address={} version={} max_connections={}", (*server)->address(),
             tminus::Version(), (*server)->listener().max_connections());
+  if (!(*server)->dashboard_url().empty()) {
+    log->info("dashboard {} (metrics at /metrics, API at /api/v1/)", (*server)->dashboard_url());
+  }
+  // The HTTP port first: whoever waits for --port-file may read both then.
+  if (!http_port_file.empty() && !WritePortFile(http_port_file, (*server)->http_port())) {
+    log->error("cannot write --http-port-file {}", http_port_file);
+    return 1;
+  }
   if (!port_file.empty() && !WritePortFile(port_file, (*server)->port())) {
     log->error("cannot write --port-file {}", port_file);
     return 1;

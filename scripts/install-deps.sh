@@ -7,10 +7,11 @@ PACKAGES=(
   build-essential cmake ninja-build ccache clang lld
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
-  libcli11-dev prometheus-cpp-dev libsqlite3-dev
+  libcli11-dev prometheus-cpp-dev libsqlite3-dev libcpp-httplib-dev libssl-dev pkg-config
   libclang-rt-14-dev iproute2 procps python3 openssl systemd
   openssh-client openssh-server
   podman buildah runc catatonit debootstrap patchelf
+  prometheus chromium
 )
 # Node.js runs the Kubernetes manifest checks (deploy/k8s/test); Debian's
 # package only where no node is installed already.
@@ -32,10 +33,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}"
 fi
 
-# The pinned npm packages of the manifest checks (package-lock.json).
-checks="$(dirname "$0")/../deploy/k8s/test"
-if [ ! -d "$checks/node_modules" ] || [ "$checks/package-lock.json" -nt "$checks/node_modules" ]; then
-  (cd "$checks" && npm ci --no-audit --no-fund --loglevel=error && touch node_modules)
-fi
+# The pinned npm packages (package-lock.json, with integrity hashes): the
+# manifest checks, and the dashboard (Chart.js, embedded in the coordinator
+# at build time; puppeteer-core for its browser test).
+for dir in deploy/k8s/test web; do
+  dir="$(dirname "$0")/../$dir"
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error && touch node_modules)
+  fi
+done
 command -v kubectl >/dev/null ||
   echo "install-deps: kubectl (with kustomize) is not installed: the manifest tests will fail" >&2

@@ -80,6 +80,7 @@ absl::Status ChildProcess::Start() {
   }
   to_child_ = request[1];
   from_child_ = reply[0];
+  if (counters_ != nullptr) ++counters_->started;
   return absl::OkStatus();
 }
 
@@ -109,6 +110,7 @@ absl::StatusOr<ChildRun> ChildProcess::Run(uint64_t count, const std::atomic<boo
       signalled_at = now;
     } else if (now - signalled_at > std::chrono::nanoseconds(grace).count()) {
       Stop();  // then insist
+      if (counters_ != nullptr) ++counters_->lost;
       run.killed = true;
       return run;
     }
@@ -116,6 +118,7 @@ absl::StatusOr<ChildRun> ChildProcess::Run(uint64_t count, const std::atomic<boo
 }
 
 absl::Status ChildProcess::DiedError() {
+  if (counters_ != nullptr) ++counters_->lost;
   const pid_t pid = pid_;
   int status = 0;
   if (to_child_ >= 0) close(to_child_);

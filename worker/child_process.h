@@ -34,9 +34,17 @@ struct ChildRun {
   bool killed = false;  // did not stop in the grace period
 };
 
+// Counts of child processes started and lost (died or killed), shared by a
+// pool's children; read by the metrics.
+struct ChildCounters {
+  std::atomic<int64_t> started{0};
+  std::atomic<int64_t> lost{0};
+};
+
 class ChildProcess {
  public:
-  explicit ChildProcess(std::string binary) : binary_(std::move(binary)) {}
+  explicit ChildProcess(std::string binary, ChildCounters* counters = nullptr)
+      : binary_(std::move(binary)), counters_(counters) {}
   ~ChildProcess() { Stop(); }
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
@@ -56,6 +64,7 @@ class ChildProcess {
   absl::Status DiedError();
 
   std::string binary_;
+  ChildCounters* counters_;
   pid_t pid_ = -1;
   int to_child_ = -1;
   int from_child_ = -1;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 #include <iostream>
 #include <thread>
 
@@ -19,7 +20,9 @@
 #include "common/logging.h"
 #include "common/rpc.h"
 #include "worker/child_process.h"
+#include "common/http_server.h"
 #include "worker/health_server.h"
+#include "worker/metrics.h"
 #include "worker/session_client.h"
 
 namespace {
@@ -94,6 +97,12 @@ int main(int argc, char** argv) {
   app.add_option("--health-listen", health_listen,
                  "HOST:PORT for a gRPC health endpoint (Kubernetes probes): service \"\" is "
                  "liveness, \"tminus.worker\" is ready while connected (default: none)");
+  std::string http_listen, metrics_token_file;
+  app.add_option("--http-listen", http_listen,
+                 "HOST:PORT serving Prometheus metrics (/metrics) and /healthz (default: none)");
+  app.add_option("--metrics-token-file", metrics_token_file,
+                 "tokens (one a line) that may read /metrics, sent as 'Authorization: Bearer' "
+                 "(usually the client tokens; default: /metrics is open)");
   std::string token_file, tls_ca, tls_cert, tls_key;
   app.add_option("--token-file", token_file,
                  "file holding the worker token (default: the TMINUS_TOKEN variable)");
@@ -126,6 +135,16 @@ int main(int argc, char** argv) {
       tminus::LoadClientSecurity(token_file, tls_ca, tls_cert, tls_key);
   if (!security.ok()) return Usage(security.status());
   options.security = *security;
+  absl::StatusOr<tminus::TokenSet> metrics_tokens =
+      tminus::TokenSet::LoadReaders(metrics_token_file, "--metrics-token-file");
+  if (!metrics_tokens.ok()) return Usage(metrics_tokens.status());
+  std::optional<tminus::HostPort> http_address;
+  if (!http_listen.empty()) {
+    absl::StatusOr<tminus::HostPort> parsed =
+        tminus::ParseHostPort(http_listen, "--http-listen", {-1, true});
+    if (!parsed.ok()) return Usage(parsed.status());
+    http_address = *parsed;
+  }
 
   // Before any thread starts, so only sigwait sees the stop signals.
   const sigset_t signals = tminus::BlockStopSignals();
@@ -141,6 +160,21 @@ int main(int argc, char** argv) {
     options.on_connection = [&health](bool connected) { health->SetReady(connected); };
   }
   tminus::SessionClient client(options);
+  std::unique_ptr<tminus::WorkerMetrics> metrics;
+  std::unique_ptr<tminus::HttpServer> http;
+  if (http_address.has_value()) {
+    metrics = std::make_unique<tminus::WorkerMetrics>(&client, *metrics_tokens);
+    tminus::HttpServerOptions http_options;
+    http_options.address = *http_address;
+    http_options.threads = 2;
+    auto started = tminus::HttpServer::Start(
+        http_options, [&metrics](const tminus::HttpCall& call) { return metrics->Handle(call); });
+    if (!started.ok()) {
+      std::cerr << started.status().message() << "\n";
+      return 1;
+    }
+    http = std::move(*started);
+  }
   // The stop signal is taken on its own thread; Run() serves on this one and
   // returns after the drain, or at once when the coordinator refuses us.
   absl::Notification drained;

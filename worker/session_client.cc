@@ -81,6 +81,16 @@ int64_t SessionClient::unacked_results() const {
   return core_.unacked_results();
 }
 
+int64_t SessionClient::unacked_batches() const {
+  MutexLock lock(&mu_);
+  return static_cast<int64_t>(core_.unacked_batches());
+}
+
+bool SessionClient::connected() const {
+  MutexLock lock(&mu_);
+  return core_.live();
+}
+
 void SessionClient::OnResult(uint64_t epoch, const RunResult& result) {
   MutexLock lock(&mu_);
   core_.OnSlotResult(epoch, result, Now());
@@ -180,6 +190,7 @@ SessionClient::SessionEnd SessionClient::RunSession() {
     if (live && !end.welcomed) {
       end.welcomed = true;
       quiet_failures_ = 0;
+      if (sessions_welcomed_++ > 0) ++reconnects_;
       Logger("worker")->info("worker={} incarnation={} connected coordinator={} slots={}",
                              options_.worker_id, incarnation_, options_.coordinator,
                              options_.slots);

@@ -8,6 +8,7 @@
 // Drain() may be called from any other thread. One mutex guards the core.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -62,8 +63,13 @@ class SessionClient {
 
   uint64_t incarnation() const { return incarnation_; }
   std::string refusal() const;
-  // Results sent and not yet acknowledged (tests, logs).
+  // Results sent and not yet acknowledged (tests, logs, metrics).
   int64_t unacked_results() const;
+  int64_t unacked_batches() const;
+  bool connected() const;
+  int64_t reconnects() const { return reconnects_.load(); }
+  const SlotPool& pool() const { return *pool_; }
+  int slots() const { return options_.slots; }
 
  private:
   struct SessionEnd {
@@ -91,6 +97,8 @@ class SessionClient {
   grpc::ClientContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;  // of the live stream
   std::string refusal_ ABSL_GUARDED_BY(mu_);
   int64_t quiet_failures_ = 0;   // failed attempts not logged (Run's thread only)
+  std::atomic<int64_t> reconnects_{0};  // sessions welcomed after the first
+  int64_t sessions_welcomed_ = 0;       // Run's thread only
   int64_t last_failure_log_ns_ = 0;
 
   // Last member: its runner threads call OnResult, so it must go first.

@@ -162,7 +162,9 @@ std::optional<SlotPool::Queued> SlotPool::Take(Slot* self) {
 
 void SlotPool::RunnerLoop(int slot) {
   std::unique_ptr<ChildProcess> child;
-  if (options_.processes) child = std::make_unique<ChildProcess>(options_.child_binary);
+  if (options_.processes) {
+    child = std::make_unique<ChildProcess>(options_.child_binary, &stats_.children);
+  }
   RunResult result;
   Slot* self = nullptr;
   {
@@ -173,6 +175,11 @@ void SlotPool::RunnerLoop(int slot) {
     std::optional<Queued> item = Take(self);
     if (!item.has_value()) return;
     RunLease(slot, *item, child.get(), &result);
+    if (result.outcome == RunOutcome::kOk) {
+      const int kind = result.executor == ExecutorKind::kProcesses ? 1 : 0;
+      stats_.chunks[kind].fetch_add(1, std::memory_order_relaxed);
+      stats_.decrements[kind].fetch_add(result.decrements, std::memory_order_relaxed);
+    }
     const std::vector<Queued> followers = Release(slot, item->epoch, item->lease.job);
     sink_(item->epoch, result);
     for (const Queued& follower : followers) {

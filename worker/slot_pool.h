@@ -23,6 +23,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "common/mutex.h"
+#include "worker/child_process.h"
 #include "worker/lease.h"
 
 namespace tminus {
@@ -32,6 +33,13 @@ struct PoolOptions {
   bool processes = true;           // may run the processes executor
   std::string child_binary;        // this binary, for `--child`
   std::chrono::milliseconds kill_grace{2000};  // stopped child: SIGUSR1, then SIGKILL after this
+};
+
+// What the pool has run, for the metrics (monotonic counts).
+struct PoolStats {
+  std::atomic<int64_t> chunks[2] = {0, 0};      // by executor: threads, processes
+  std::atomic<int64_t> decrements[2] = {0, 0};
+  ChildCounters children;
 };
 
 class SlotPool {
@@ -60,6 +68,7 @@ class SlotPool {
   int slots() const { return options_.slots; }
   // Slots running a chunk now.
   int running() const;
+  const PoolStats& stats() const { return stats_; }
 
  private:
   struct Queued {
@@ -96,6 +105,7 @@ class SlotPool {
 
   const PoolOptions options_;
   const Sink sink_;
+  PoolStats stats_;
 
   mutable Mutex mu_;
   std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);

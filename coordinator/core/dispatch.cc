@@ -73,6 +73,8 @@ void Scheduler::AssignBackups(Session& session, int64_t want) {
       --session.credits;
       --want;
       ++job.stats().counters.backups;
+      ++counters_.backups;
+      ++counters_.leases_granted;
       dirty_jobs_.insert(job.id());
       OutboxOf(session).leases.push_back(
           LeaseGrant{job.id(), chunk, attempt, range.begin, range.count, job.spec().executor});
@@ -110,6 +112,7 @@ void Scheduler::Lease(Job& job, Session& session) {
   job.leases()[chunk] = ActiveLease{session.id, attempt, now};
   session.leases.insert({job.id(), chunk});
   --session.credits;
+  ++counters_.leases_granted;
   OutboxOf(session).leases.push_back(
       LeaseGrant{job.id(), chunk, attempt, range.begin, range.count, job.spec().executor});
 }

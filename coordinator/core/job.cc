@@ -111,6 +111,10 @@ void Job::Finish(JobState state, std::string error, int64_t now_mono_ns, int64_t
   live_->backups.clear();
 }
 
+void Job::KeepTimeline(JobTimeline timeline) {
+  final_timeline_ = std::make_unique<const JobTimeline>(std::move(timeline));
+}
+
 void Job::Compact(JobReport report) {
   final_report_ = std::make_unique<const JobReport>(std::move(report));
   live_.reset();

@@ -17,6 +17,7 @@
 #include "coordinator/core/completion_set.h"
 #include "coordinator/core/job_stats.h"
 #include "coordinator/core/report.h"
+#include "coordinator/core/timeline.h"
 #include "coordinator/core/types.h"
 
 namespace tminus {
@@ -67,6 +68,9 @@ class Job {
   const JobStats& stats() const { return live_->stats; }
   // Leases and backups in flight.
   int64_t running() const;
+  // Recent chunk attempts (live jobs).
+  TimelineRing& timeline() { return live_->timeline; }
+  const TimelineRing& timeline() const { return live_->timeline; }
 
   // Records one accepted result. Returns false if the chunk was already done.
   bool MarkDone(int64_t chunk, int64_t decrements, int64_t now_mono_ns);
@@ -88,6 +92,10 @@ class Job {
   bool compacted() const { return live_ == nullptr; }
   // After Compact: the report made when the job ended.
   const JobReport& final_report() const { return *final_report_; }
+  // After Compact: the sampled timeline, if the scheduler kept one.
+  const JobTimeline* final_timeline() const { return final_timeline_.get(); }
+  void KeepTimeline(JobTimeline timeline);
+  void DropTimeline() { final_timeline_.reset(); }
 
   const std::string& error() const { return error_; }
   int64_t submit_mono_ns() const { return submit_mono_ns_; }
@@ -112,6 +120,7 @@ class Job {
     CompletionSet done;
     absl::flat_hash_map<int64_t, std::vector<std::string>> failures;  // sparse
     JobStats stats;
+    TimelineRing timeline;
   };
 
   JobId id_;
@@ -124,6 +133,7 @@ class Job {
   int64_t decrements_done_ = 0;
   std::unique_ptr<Live> live_;
   std::unique_ptr<const JobReport> final_report_;
+  std::unique_ptr<const JobTimeline> final_timeline_;
 
   int64_t submit_mono_ns_;
   int64_t submit_wall_ns_;

@@ -145,7 +145,7 @@ absl::Status Scheduler::Restore(const std::vector<JobSnapshot>& jobs, JobId next
     }
     if (job->terminal()) {
       ++terminal_jobs_;
-      job->Compact(ReportOf(*job));
+      job->Compact(ReportOf(*job));  // saved jobs have no timeline
     } else {
       queued_.insert({-s.spec.priority, s.id});
       active_.insert(s.id);

@@ -145,4 +145,84 @@ struct JobSnapshot {
   std::vector<Worker> workers;
 };
 
+// Cumulative counts since the coordinator started, bumped on the hot path
+// (plain integers: the scheduler is single-threaded) and read by the
+// snapshot that feeds /metrics.
+struct SchedulerCounters {
+  int64_t chunks_completed = 0;  // accepted results
+  int64_t decrements = 0;        // in accepted results
+  int64_t leases_granted = 0;    // first attempts, retries and backups
+  int64_t retries = 0;
+  int64_t lease_expiries = 0;
+  int64_t duplicates = 0;
+  int64_t backups = 0;
+  int64_t handed_back = 0;
+  int64_t busy_ns = 0;           // durations of accepted chunks, summed
+  int64_t sessions_opened = 0;
+  int64_t sessions_ended = 0;
+  int64_t jobs_submitted = 0;
+  int64_t jobs_succeeded = 0;
+  int64_t jobs_failed = 0;
+  int64_t jobs_cancelled = 0;
+};
+
+// What the cluster looks like now (gauges).
+struct ClusterTotals {
+  int64_t workers_connected = 0;
+  int64_t slots_total = 0;  // of connected workers
+  int64_t slots_busy = 0;   // running a lease
+  int64_t jobs_queued = 0;
+  int64_t jobs_running = 0;
+  int64_t chunks_queued = 0;  // of jobs queued or running, neither done nor leased
+};
+
+enum class EventOutcome : uint8_t { kOk, kDuplicate, kFailed, kCancelled };
+
+// One reported chunk attempt, for the slot timeline.
+struct TimelineEvent {
+  int32_t row = 0;  // index into JobTimeline::rows
+  int64_t chunk = 0;
+  int32_t attempt = 0;
+  int64_t start_ns = 0;  // since the job's first dispatch (wall clock)
+  int64_t end_ns = 0;
+  EventOutcome outcome = EventOutcome::kOk;
+};
+
+struct TimelineRow {
+  std::string worker_id;
+  int32_t slot = 0;
+};
+
+// A job's recent chunk attempts, one row per worker slot.
+struct JobTimeline {
+  int64_t start_wall_ns = 0;
+  std::vector<TimelineRow> rows;
+  std::vector<TimelineEvent> events;
+  bool truncated = false;  // older events were dropped (ring) or sampled (finished job)
+};
+
+// One point of a scaling study (`tminus scale`), as the coordinator keeps it.
+struct StudyPoint {
+  std::string executor;  // "threads" or "processes"
+  int32_t slots = 0;
+  int64_t wall_ns = 0;  // median over the repeats
+  int64_t wall_min_ns = 0;
+  int64_t wall_max_ns = 0;
+  double speedup = 0;
+  double efficiency = 0;
+  double karp_flatt = 0;
+  double rate = 0;  // decrements per second
+};
+
+struct StudyRecord {
+  uint64_t id = 0;
+  std::string name;
+  int64_t created_wall_ns = 0;
+  int64_t n = 0;
+  int64_t chunks = 0;
+  int32_t repeat = 0;
+  double bare_rate = 0;  // the bare kernel, one thread, decrements per second
+  std::vector<StudyPoint> points;
+};
+
 }  // namespace tminus

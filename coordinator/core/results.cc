@@ -62,8 +62,11 @@ void Scheduler::ApplyResult(Session& session, const ChunkReport& result) {
   }
   if (holder) session.leases.erase({job->id(), result.chunk});
   const std::string& worker_id = workers_[session.worker].hello.worker_id;
-  if (job->done().Contains(result.chunk)) {
+  const bool duplicate = job->done().Contains(result.chunk);
+  RecordEvent(*job, session, result, duplicate);
+  if (duplicate) {
     ++job->stats().counters.duplicates;
+    ++counters_.duplicates;
     dirty_jobs_.insert(job->id());
     return;
   }
@@ -85,6 +88,7 @@ void Scheduler::ApplyResult(Session& session, const ChunkReport& result) {
       if (holder && !job->leases().contains(result.chunk) &&
           !job->backups().contains(result.chunk)) {
         ++job->stats().counters.handed_back;
+        ++counters_.handed_back;
         dirty_jobs_.insert(job->id());
         job->Requeue(result.chunk, result.attempt);
         MarkQueued(*job);
@@ -104,6 +108,10 @@ void Scheduler::Accept(Job& job, Session& session, const ChunkReport& result) {
   CancelOtherAttempts(job, result.chunk, session.id, result.attempt);
   job.stats().AddAccepted(session.worker, IdentityOf(session.worker), result.slot,
                           result.decrements, duration, result.cpu_ns);
+  ++counters_.chunks_completed;
+  counters_.decrements += result.decrements;
+  counters_.busy_ns += std::max<int64_t>(duration, 0);
+  chunk_durations_.Add(std::max<int64_t>(duration, 0));
   if (result.decrements > 0 && duration > 0) {
     const double rate = static_cast<double>(duration) / static_cast<double>(result.decrements);
     ns_per_decrement_ = ns_per_decrement_ == 0 ? rate : 0.9 * ns_per_decrement_ + 0.1 * rate;
@@ -159,6 +167,7 @@ void Scheduler::FailAttempt(Job& job, int64_t chunk, int32_t attempt,
     return;
   }
   ++job.stats().counters.retries;
+  ++counters_.retries;
   job.Requeue(chunk, attempt);
   MarkQueued(job);
 }
@@ -186,6 +195,7 @@ void Scheduler::ReleaseLeases(Session& session, const std::string& reason, bool 
     if (attempt == 0) continue;
     if (planned) {
       ++job->stats().counters.handed_back;
+      ++counters_.handed_back;
       dirty_jobs_.insert(job->id());
       if (!job->leases().contains(chunk) && !job->backups().contains(chunk)) {
         job->Requeue(chunk, attempt);
@@ -193,7 +203,10 @@ void Scheduler::ReleaseLeases(Session& session, const std::string& reason, bool 
       }
       continue;
     }
-    if (expired) ++job->stats().counters.lease_expiries;
+    if (expired) {
+      ++job->stats().counters.lease_expiries;
+      ++counters_.lease_expiries;
+    }
     FailAttempt(*job, chunk, attempt, worker_id, absl::StrCat("lease lost: ", reason));
   }
 }
@@ -214,16 +227,47 @@ void Scheduler::FinishJob(Job& job, JobState state, std::string error) {
   }
   queued_.erase({-job.spec().priority, job.id()});
   job.Finish(state, std::move(error), clock_->MonoNs(), clock_->WallNs());
+  switch (state) {
+    case JobState::kSucceeded: ++counters_.jobs_succeeded; break;
+    case JobState::kFailed: ++counters_.jobs_failed; break;
+    default: ++counters_.jobs_cancelled; break;
+  }
   ++terminal_jobs_;
   active_.erase(job.id());
   finished_.push_back(job.id());
   Logger("scheduler")->info("job={} state={} decrements={} n={} {}", job.id(),
                             JobStateName(state), job.decrements_done(), job.spec().n,
                             job.error());
-  // Its last snapshot is taken now, then only its report is kept.
+  // Its last snapshot is taken now, then only its report is kept (and a
+  // sampled timeline, for the most recent kTimelinesKept jobs).
   dirty_jobs_.erase(job.id());
   final_snapshots_.push_back(SnapshotOf(job));
+  Compact(job);
+}
+
+void Scheduler::Compact(Job& job) {
+  JobTimeline timeline = job.timeline().Build(
+      job.start_wall_ns(), TimelineRing::kFinishedCapacity,
+      [this, &job](uint32_t worker) { return WorkerNameOf(job, worker); });
   job.Compact(ReportOf(job));
+  if (timeline.events.empty()) return;
+  job.KeepTimeline(std::move(timeline));
+  timelines_kept_.push_back(job.id());
+  if (timelines_kept_.size() > kTimelinesKept) {
+    if (Job* oldest = FindJob(timelines_kept_.front())) oldest->DropTimeline();
+    timelines_kept_.pop_front();
+  }
+}
+
+void Scheduler::RecordEvent(Job& job, const Session& session, const ChunkReport& result,
+                            bool duplicate) {
+  EventOutcome outcome = EventOutcome::kOk;
+  if (duplicate) outcome = EventOutcome::kDuplicate;
+  else if (result.outcome == ChunkOutcome::kFailed) outcome = EventOutcome::kFailed;
+  else if (result.outcome == ChunkOutcome::kCancelled) outcome = EventOutcome::kCancelled;
+  job.timeline().Add(TimelineRing::Event{session.worker, result.slot, result.chunk,
+                                         result.attempt, result.start_wall_ns,
+                                         result.end_mono_ns - result.start_mono_ns, outcome});
 }
 
 }  // namespace tminus

@@ -55,6 +55,7 @@ absl::StatusOr<JobId> Scheduler::Submit(const JobSpec& spec, const std::string& 
     jobs_.emplace(id, std::move(job));
     return id;
   }
+  ++counters_.jobs_submitted;
   queued_.insert({-spec.priority, id});
   jobs_.emplace(id, std::move(job));
   Dispatch();
@@ -68,6 +69,7 @@ void Scheduler::ReleaseSaved(const std::vector<JobId>& ids) {
     Job* job = FindJob(id);
     if (job == nullptr || !job->held()) continue;
     job->set_held(false);
+    ++counters_.jobs_submitted;
     MarkQueued(*job);
   }
   Dispatch();
@@ -205,6 +207,7 @@ absl::StatusOr<SessionId> Scheduler::OpenSession(const WorkerHello& hello) {
   const SessionId id = next_session_id_++;
   record.session = id;
   ++record.sessions;
+  ++counters_.sessions_opened;
   Session& session = sessions_[id];
   session.id = id;
   session.worker = key;
@@ -222,6 +225,7 @@ void Scheduler::CloseReplaced(SessionId old, const WorkerHello& hello, bool same
   }
   sessions_.erase(old);
   hungry_.erase(old);
+  ++counters_.sessions_ended;
   Outbox closing;
   closing.close = true;
   closing.close_status = absl::AbortedError(
@@ -247,6 +251,7 @@ void Scheduler::CloseSessionFor(SessionId id, bool expired) {
   }
   hungry_.erase(id);
   sessions_.erase(id);
+  ++counters_.sessions_ended;
   Dispatch();
 }
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -56,6 +57,16 @@ class Scheduler {
   // Newest first, ids below `before` (0: from the newest), at most `limit`.
   std::vector<JobView> ListJobs(JobId before, int limit) const;
   std::vector<WorkerView> ListWorkers() const;
+  // The job's recent chunk attempts (finished jobs: a sample, and only for
+  // the most recent kTimelinesKept of them). NOT_FOUND for an unknown id.
+  absl::StatusOr<JobTimeline> GetTimeline(JobId id) const;
+  static constexpr size_t kTimelinesKept = 100;
+
+  // --- for metrics (views.cc) ---
+  const SchedulerCounters& counters() const { return counters_; }
+  // Durations of every accepted chunk, all jobs.
+  const DurationHistogram& chunk_durations() const { return chunk_durations_; }
+  ClusterTotals Totals() const;
 
   // --- saving (the host's commit thread, through the host) ---
   // Jobs submitted (held) since the last call.
@@ -157,12 +168,16 @@ class Scheduler {
   // Drops every other attempt of a chunk just accepted, telling its session.
   void CancelOtherAttempts(Job& job, int64_t chunk, SessionId winner, int32_t attempt);
   void FinishJob(Job& job, JobState state, std::string error);
+  // Keeps the finished job's report (and maybe a sampled timeline) only.
+  void Compact(Job& job);
+  void RecordEvent(Job& job, const Session& session, const ChunkReport& result, bool duplicate);
   void MarkQueued(Job& job);
 
   // persist.cc
   JobSnapshot SnapshotOf(const Job& job) const;
 
   // views.cc
+  std::string WorkerNameOf(const Job& job, uint32_t worker) const;
   JobView ViewOf(const Job& job) const;
   JobReport ReportOf(const Job& job) const;
   WorkerReport WorkerReportOf(const WorkerTotals& totals, int64_t wall_ns) const;
@@ -184,6 +199,9 @@ class Scheduler {
   // taken before the job was compacted.
   std::vector<JobSnapshot> final_snapshots_;
   int64_t last_backup_scan_ns_ = 0;
+  SchedulerCounters counters_;
+  DurationHistogram chunk_durations_;
+  std::deque<JobId> timelines_kept_;  // finished jobs that keep a timeline, oldest first
   bool dispatch_paused_ = false;
   int64_t last_expiry_check_ns_ = 0;
   int64_t stalls_ = 0;

@@ -194,4 +194,43 @@ std::vector<WorkerView> Scheduler::ListWorkers() const {
   return views;
 }
 
+std::string Scheduler::WorkerNameOf(const Job& job, uint32_t worker) const {
+  const auto totals = job.stats().workers().find(worker);
+  if (totals != job.stats().workers().end()) return totals->second.who.worker_id;
+  const auto record = workers_.find(worker);
+  if (record != workers_.end()) return record->second.hello.worker_id;
+  return absl::StrCat("worker-", worker);  // forgotten, and never accepted for this job
+}
+
+absl::StatusOr<JobTimeline> Scheduler::GetTimeline(JobId id) const {
+  const Job* job = FindJob(id);
+  if (job == nullptr) return JobNotFound(id);
+  if (job->compacted()) {
+    if (job->final_timeline() != nullptr) return *job->final_timeline();
+    JobTimeline none;
+    none.start_wall_ns = job->final_report().job.start_wall_ns;
+    none.truncated = true;  // dropped: older than the kept timelines
+    return none;
+  }
+  return job->timeline().Build(job->start_wall_ns(), TimelineRing::kCapacity,
+                               [this, job](uint32_t worker) { return WorkerNameOf(*job, worker); });
+}
+
+ClusterTotals Scheduler::Totals() const {
+  ClusterTotals totals;
+  for (const auto& [id, session] : sessions_) {
+    ++totals.workers_connected;
+    totals.slots_total += session.slots;
+    totals.slots_busy += std::min<int64_t>(session.slots, static_cast<int64_t>(session.leases.size()));
+  }
+  for (JobId id : active_) {
+    const Job& job = *jobs_.at(id);
+    if (job.state() == JobState::kQueued) ++totals.jobs_queued;
+    if (job.state() == JobState::kRunning) ++totals.jobs_running;
+    totals.chunks_queued += std::max<int64_t>(
+        0, job.plan().chunk_count() - job.done().size() - job.running());
+  }
+  return totals;
+}
+
 }  // namespace tminus

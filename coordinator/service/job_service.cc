@@ -4,7 +4,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/proto_convert.h"
 #include "common/rpc.h"
+#include "coordinator/core/study.h"
 #include "coordinator/service/convert.h"
+#include "coordinator/store/store.h"
 #include "coordinator/service/watch_reactor.h"
 
 namespace tminus {
@@ -154,6 +156,22 @@ grpc::ServerUnaryReactor* JobServiceImpl::ListWorkers(grpc::CallbackServerContex
   const std::vector<WorkerView> views = host_->Run([](Scheduler& s) { return s.ListWorkers(); });
   for (const WorkerView& view : views) ToProto(view, response->add_workers());
   return Reply(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* JobServiceImpl::RecordStudy(grpc::CallbackServerContext* context,
+                                                      const v1::RecordStudyRequest* request,
+                                                      v1::RecordStudyResponse* response) {
+  if (absl::Status denied = Authorize(context); !denied.ok()) return Reply(context, denied);
+  const StudyRecord study = FromProto(request->study());
+  if (absl::Status valid = ValidateStudy(study); !valid.ok()) {
+    return Reply(context, absl::InvalidArgumentError(absl::StrCat("study.", valid.message())));
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  host_->RecordStudy(study, [reactor, response](const absl::StatusOr<StudyRecord>& kept) {
+    if (kept.ok()) *response->mutable_study() = ToProto(*kept);
+    reactor->Finish(ToGrpcStatus(kept.status()));
+  });
+  return reactor;
 }
 
 }  // namespace tminus

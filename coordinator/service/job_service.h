@@ -35,6 +35,9 @@ class JobServiceImpl final : public v1::JobService::CallbackService {
   grpc::ServerUnaryReactor* ListWorkers(grpc::CallbackServerContext* context,
                                         const v1::ListWorkersRequest* request,
                                         v1::ListWorkersResponse* response) override;
+  grpc::ServerUnaryReactor* RecordStudy(grpc::CallbackServerContext* context,
+                                        const v1::RecordStudyRequest* request,
+                                        v1::RecordStudyResponse* response) override;
 
  private:
   grpc::ServerUnaryReactor* ReplyWhenDurable(grpc::CallbackServerContext* context,

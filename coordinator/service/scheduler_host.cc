@@ -1,5 +1,6 @@
 #include "coordinator/service/scheduler_host.h"
 
+#include "common/clock.h"
 #include "common/logging.h"
 
 #include <vector>
@@ -36,7 +37,10 @@ absl::Status SchedulerHost::Recover() {
   if (!jobs.ok()) return jobs.status();
   absl::StatusOr<uint64_t> next_id = store_->LoadNextJobId();
   if (!next_id.ok()) return next_id.status();
+  absl::StatusOr<std::vector<StudyRecord>> studies = store_->LoadStudies();
+  if (!studies.ok()) return studies.status();
   MutexLock lock(&mu_);
+  KeepStudiesLocked(*studies);
   absl::Status restored = scheduler_.Restore(*jobs, *next_id);
   if (restored.ok() && !jobs->empty()) {
     Logger("coordinator")->info("recovered jobs={} from the state store", jobs->size());
@@ -51,6 +55,35 @@ void SchedulerHost::AfterCommit(std::function<void(const absl::Status&)> done) {
   }
   MutexLock lock(&mu_);
   after_commit_.push_back(std::move(done));
+}
+
+void SchedulerHost::KeepStudiesLocked(const std::vector<StudyRecord>& studies) {
+  for (const StudyRecord& study : studies) {
+    next_study_id_ = std::max(next_study_id_, study.id + 1);
+    studies_.push_front(std::make_shared<const StudyRecord>(study));
+    if (studies_.size() > kStudiesKept) studies_.pop_back();
+  }
+}
+
+void SchedulerHost::RecordStudy(StudyRecord study, StudyDone done) {
+  const RealClock* clock = RealClock::Get();
+  std::vector<StudyRecord> kept;
+  {
+    MutexLock lock(&mu_);
+    study.id = next_study_id_++;
+    study.created_wall_ns = clock->WallNs();
+    if (store_->durable()) {
+      pending_studies_.emplace_back(std::move(study), std::move(done));
+      return;
+    }
+    KeepStudiesLocked({study});
+  }
+  done(study);
+}
+
+std::vector<std::shared_ptr<const StudyRecord>> SchedulerHost::Studies() const {
+  MutexLock lock(&mu_);
+  return {studies_.begin(), studies_.end()};
 }
 
 bool SchedulerHost::store_healthy() const {
@@ -74,6 +107,8 @@ void SchedulerHost::CommitNow() { CommitOnce(); }
 void SchedulerHost::CommitOnce() {
   MutexLock commit(&commit_mu_);
   std::vector<JobSnapshot> batch;
+  StoreBatch stored;
+  std::vector<std::pair<StudyRecord, StudyDone>> studies;
   std::vector<JobId> held;
   absl::flat_hash_map<SessionId, uint64_t> acks;
   std::vector<std::function<void(const absl::Status&)>> callbacks;
@@ -86,15 +121,24 @@ void SchedulerHost::CommitOnce() {
     held = scheduler_.TakeHeldJobs();
     acks.swap(acks_due_);
     callbacks.swap(after_commit_);
+    studies.swap(pending_studies_);
     // A failing store is tried again even with nothing new: that is how it
     // is found to work again.
-    if (unsaved_.empty() && acks.empty() && callbacks.empty() && store_ok_) return;
+    if (unsaved_.empty() && acks.empty() && callbacks.empty() && studies.empty() && store_ok_) {
+      return;
+    }
     batch.reserve(unsaved_.size());
     for (auto& [id, snapshot] : unsaved_) batch.push_back(std::move(snapshot));
     unsaved_.clear();
     next_job_id = scheduler_.next_job_id();
   }
-  const absl::Status saved = store_->Save(batch, next_job_id);
+  stored.jobs = std::move(batch);
+  stored.next_job_id = next_job_id;
+  for (const auto& [study, done] : studies) stored.studies.push_back(study);
+  const int64_t started = RealClock::Get()->MonoNs();
+  const absl::Status saved = store_->Save(stored);
+  batch = std::move(stored.jobs);
+  if (commit_observer_) commit_observer_((RealClock::Get()->MonoNs() - started) * 1e-9);
   {
     MutexLock lock(&mu_);
     if (saved.ok()) {
@@ -108,6 +152,7 @@ void SchedulerHost::CommitOnce() {
         failed_commits_ = 0;
       }
       scheduler_.ReleaseSaved(held);
+      KeepStudiesLocked(stored.studies);
       for (const auto& [session, seq] : acks) {
         const auto it = sinks_.find(session);
         if (it != sinks_.end()) it->second->DeliverAck(seq);
@@ -118,6 +163,10 @@ void SchedulerHost::CommitOnce() {
     }
   }
   for (auto& callback : callbacks) callback(saved);
+  for (auto& [study, done] : studies) {
+    if (saved.ok()) done(study);
+    else done(saved);
+  }
 }
 
 void SchedulerHost::CommitFailedLocked(const absl::Status& error, std::vector<JobSnapshot> batch,

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -59,6 +60,18 @@ class SchedulerHost {
   void AfterCommit(std::function<void(const absl::Status&)> done);
   // False while commits fail (readiness reports NOT_SERVING).
   bool store_healthy() const;
+
+  // Keeps a scaling study for the dashboard: `done` gets it with its id and
+  // time once it is durable, or the store's error.
+  using StudyDone = std::function<void(const absl::StatusOr<StudyRecord>&)>;
+  void RecordStudy(StudyRecord study, StudyDone done);
+  // The newest studies first, at most kStudiesKept.
+  static constexpr size_t kStudiesKept = 100;
+  std::vector<std::shared_ptr<const StudyRecord>> Studies() const;
+  // Called with each commit's duration in seconds (metrics); set before serving.
+  void set_commit_observer(std::function<void(double)> observer) {
+    commit_observer_ = std::move(observer);
+  }
   // Results message `seq` of this session has been applied; acknowledge it
   // once durable.
   void NoteApplied(SessionId session, uint64_t seq);
@@ -120,6 +133,7 @@ class SchedulerHost {
   std::multimap<JobId, JobListener*> listeners_ ABSL_GUARDED_BY(mu_);
   // After a failed commit: put the batch back, drop the jobs it would have
   // saved first, keep their acks for later.
+  void KeepStudiesLocked(const std::vector<StudyRecord>& studies) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void CommitFailedLocked(const absl::Status& error, std::vector<JobSnapshot> batch,
                           const std::vector<JobId>& held,
                           const absl::flat_hash_map<SessionId, uint64_t>& acks)
@@ -132,6 +146,10 @@ class SchedulerHost {
   // a newer snapshot of the same job replaces an older one).
   absl::flat_hash_map<JobId, JobSnapshot> unsaved_ ABSL_GUARDED_BY(mu_);
   bool store_ok_ ABSL_GUARDED_BY(mu_) = true;
+  std::vector<std::pair<StudyRecord, StudyDone>> pending_studies_ ABSL_GUARDED_BY(mu_);
+  std::deque<std::shared_ptr<const StudyRecord>> studies_ ABSL_GUARDED_BY(mu_);  // newest first
+  uint64_t next_study_id_ ABSL_GUARDED_BY(mu_) = 1;
+  std::function<void(double)> commit_observer_;
   int64_t failed_commits_ ABSL_GUARDED_BY(mu_) = 0;
 
   absl::Notification stop_;

@@ -7,11 +7,37 @@
 #include "common/clock.h"
 #include "common/logging.h"
 #include "common/rpc.h"
+#include "coordinator/service/metrics_interceptor.h"
 
 namespace tminus {
 namespace {
 
 constexpr absl::Duration kReadinessEvery = absl::Milliseconds(100);
+
+// The dashboard's one action: a cancel, answered once durable.
+class HostActions final : public DashboardActions {
+ public:
+  explicit HostActions(SchedulerHost* host) : host_(host) {}
+  absl::StatusOr<JobView> Cancel(JobId id) override {
+    absl::StatusOr<JobView> view = host_->Run([id](Scheduler& s) -> absl::StatusOr<JobView> {
+      if (absl::Status cancelled = s.Cancel(id); !cancelled.ok()) return cancelled;
+      return s.GetJob(id);
+    });
+    if (!view.ok()) return view;
+    absl::Notification saved;
+    absl::Status commit;
+    host_->AfterCommit([&](const absl::Status& status) {
+      commit = status;
+      saved.Notify();
+    });
+    saved.WaitForNotification();
+    if (!commit.ok()) return commit;
+    return view;
+  }
+
+ private:
+  SchedulerHost* host_;
+};
 
 absl::StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& state_dir) {
   if (state_dir.empty() || state_dir == ":memory:") return MakeMemoryStore();
@@ -44,8 +70,14 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
   server->workers_ = std::make_unique<WorkerServiceImpl>(server->host_.get(), &server->tokens_,
                                                          server->admission_.get());
 
+  server->metrics_ = std::make_unique<CoordinatorMetrics>();
+  server->host_->set_commit_observer(
+      [metrics = server->metrics_.get()](double seconds) { metrics->ObserveCommit(seconds); });
   grpc::ServerBuilder builder;
   ConfigureServerBuilder(&builder);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> timers;
+  timers.push_back(std::make_unique<RpcMetricsFactory>(server->metrics_.get()));
+  builder.experimental().SetInterceptorCreators(std::move(timers));
   server->listener_->AttachTo(&builder, MakeServerCredentials(options.tls));
   builder.RegisterService(server->jobs_.get());
   builder.RegisterService(server->workers_.get());
@@ -58,8 +90,47 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
   server->listener_->Start();
   server->host_->StartHousekeeping();
   server->readiness_ = std::thread([raw = server.get()] { raw->WatchReadiness(); });
+  if (absl::Status http = server->StartHttp(options); !http.ok()) return http;
   return server;
 }
+
+absl::Status CoordinatorServer::StartHttp(const ServerOptions& options) {
+  publisher_ = std::make_unique<SnapshotPublisher>(host_.get(), metrics_.get(),
+                                                   [this] { return ready(); });
+  publisher_->Start();
+  if (options.http_listen.empty()) return absl::OkStatus();
+  absl::StatusOr<HostPort> address =
+      ParseHostPort(options.http_listen, "--http-listen", {-1, true});
+  if (!address.ok()) return address.status();
+  actions_ = std::make_unique<HostActions>(host_.get());
+  DashboardRouter::Sources sources;
+  sources.snapshot = [this] { return publisher_->Latest(); };
+  sources.want = [this](JobId id) { return publisher_->Want(id); };
+  sources.metrics = [this] { return metrics_->Text(); };
+  sources.actions = actions_.get();
+  router_ = std::make_unique<DashboardRouter>(&tokens_, std::move(sources), RealClock::Get());
+  HttpServerOptions http;
+  http.address = *address;
+  http.cert_pem = options.tls.cert_pem;
+  http.key_pem = options.tls.key_pem;
+  absl::StatusOr<std::unique_ptr<HttpServer>> started =
+      HttpServer::Start(http, [router = router_.get()](const HttpCall& call) {
+        return router->Handle(call);
+      });
+  if (!started.ok()) return started.status();
+  http_ = std::move(*started);
+  http_host_ = address->host;
+  return absl::OkStatus();
+}
+
+std::string CoordinatorServer::dashboard_url() const {
+  if (http_ == nullptr) return "";
+  const bool any = http_host_ == "0.0.0.0" || http_host_ == "::" || http_host_.empty();
+  return absl::StrCat(http_->tls() ? "https://" : "http://",
+                      HostPort{any ? Hostname() : http_host_, http_->port()}.ToString(), "/");
+}
+
+void CoordinatorServer::PublishSnapshot() { publisher_->PublishOnce(); }
 
 bool CoordinatorServer::ready() const {
   return listener_->accepting() && host_->store_healthy();
@@ -82,6 +153,8 @@ void CoordinatorServer::WatchReadiness() {
 void CoordinatorServer::Shutdown(std::chrono::milliseconds grace) {
   if (shut_down_) return;
   shut_down_ = true;
+  http_.reset();  // no more HTTP calls into what is stopped below
+  if (publisher_ != nullptr) publisher_->Stop();
   stop_readiness_.Notify();
   if (readiness_.joinable()) readiness_.join();
   server_->GetHealthCheckService()->SetServingStatus(false);

@@ -14,7 +14,11 @@
 #include "common/security.h"
 #include "coordinator/core/types.h"
 #include "coordinator/service/job_service.h"
+#include "common/http_server.h"
+#include "coordinator/dashboard/metrics.h"
+#include "coordinator/dashboard/router.h"
 #include "coordinator/service/scheduler_host.h"
+#include "coordinator/service/snapshot_publisher.h"
 #include "coordinator/service/worker_service.h"
 
 namespace tminus {
@@ -28,6 +32,8 @@ struct ServerOptions {
   TokenSet tokens;  // none: open access
   AdmissionLimits admission;
   ServerTls tls;    // none: plaintext
+  // HOST:PORT of the dashboard, JSON API and /metrics; "" turns it off.
+  std::string http_listen;
 };
 
 // Threading: Start and Shutdown from one thread; the rest is gRPC's, but
@@ -52,10 +58,16 @@ class CoordinatorServer {
   // What readiness reports now.
   bool ready() const;
   const Listener& listener() const { return *listener_; }
+  // The HTTP port (0 when off) and the dashboard's URL ("" when off).
+  int http_port() const { return http_ != nullptr ? http_->port() : 0; }
+  std::string dashboard_url() const;
+  // Publishes a snapshot now (tests: what the HTTP side sees next).
+  void PublishSnapshot();
 
  private:
   CoordinatorServer() = default;
   void WatchReadiness();
+  absl::Status StartHttp(const ServerOptions& options);
 
   TokenSet tokens_;
   std::unique_ptr<Admission> admission_;
@@ -63,6 +75,12 @@ class CoordinatorServer {
   std::unique_ptr<JobServiceImpl> jobs_;
   std::unique_ptr<WorkerServiceImpl> workers_;
   std::unique_ptr<Listener> listener_;
+  std::unique_ptr<CoordinatorMetrics> metrics_;
+  std::unique_ptr<SnapshotPublisher> publisher_;
+  std::unique_ptr<DashboardActions> actions_;
+  std::unique_ptr<DashboardRouter> router_;
+  std::unique_ptr<HttpServer> http_;
+  std::string http_host_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   std::string address_;

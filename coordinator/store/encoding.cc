@@ -113,3 +113,51 @@ absl::StatusOr<JobSnapshot> DecodeJob(const std::string& bytes) {
 }
 
 }  // namespace tminus
+
+namespace tminus {
+
+v1::Study ToProto(const StudyRecord& s) {
+  v1::Study p;
+  p.set_id(s.id);
+  p.set_name(s.name);
+  SetTimestamp(s.created_wall_ns, p.mutable_created_time());
+  p.set_n(s.n);
+  p.set_chunk_count(s.chunks);
+  p.set_repeat(s.repeat);
+  p.set_bare_decrements_per_second(s.bare_rate);
+  for (const StudyPoint& point : s.points) {
+    v1::StudyPoint* out = p.add_points();
+    ExecutorKind kind = ExecutorKind::kUnspecified;
+    (void)ParseExecutor(point.executor, "executor", &kind);
+    out->set_executor(ToProto(kind));
+    out->set_slots(point.slots);
+    out->set_wall_ns(point.wall_ns);
+    out->set_wall_min_ns(point.wall_min_ns);
+    out->set_wall_max_ns(point.wall_max_ns);
+    out->set_speedup(point.speedup);
+    out->set_efficiency(point.efficiency);
+    out->set_karp_flatt(point.karp_flatt);
+    out->set_decrements_per_second(point.rate);
+  }
+  return p;
+}
+
+StudyRecord FromProto(const v1::Study& p) {
+  StudyRecord s;
+  s.id = p.id();
+  s.name = p.name();
+  s.created_wall_ns = TimestampNs(p.created_time());
+  s.n = p.n();
+  s.chunks = p.chunk_count();
+  s.repeat = p.repeat();
+  s.bare_rate = p.bare_decrements_per_second();
+  for (const v1::StudyPoint& point : p.points()) {
+    s.points.push_back(StudyPoint{ExecutorName(FromProto(point.executor())), point.slots(),
+                                  point.wall_ns(), point.wall_min_ns(), point.wall_max_ns(),
+                                  point.speedup(), point.efficiency(), point.karp_flatt(),
+                                  point.decrements_per_second()});
+  }
+  return s;
+}
+
+}  // namespace tminus

@@ -25,9 +25,10 @@ class MemoryStore final : public Store {
     return std::vector<JobSnapshot>{};
   }
   absl::StatusOr<uint64_t> LoadNextJobId() override { return 1; }
-  absl::Status Save(const std::vector<JobSnapshot>&, uint64_t) override {
-    return absl::OkStatus();
+  absl::StatusOr<std::vector<StudyRecord>> LoadStudies() override {
+    return std::vector<StudyRecord>{};
   }
+  absl::Status Save(const StoreBatch&) override { return absl::OkStatus(); }
 };
 
 // Thread-compatible; owns the connection.
@@ -38,6 +39,7 @@ class SqliteStore final : public Store {
   ~SqliteStore() override {
     sqlite3_finalize(upsert_);
     sqlite3_finalize(mark_);
+    sqlite3_finalize(study_);
     sqlite3_close(db_);
     close(lock_fd_);
   }
@@ -55,7 +57,9 @@ class SqliteStore final : public Store {
     if (absl::Status s = Exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT "
                               "NOT NULL);"
                               "CREATE TABLE IF NOT EXISTS jobs (id INTEGER PRIMARY KEY, record "
-                              "BLOB NOT NULL);");
+                              "BLOB NOT NULL);"
+                              "CREATE TABLE IF NOT EXISTS studies (id INTEGER PRIMARY KEY, "
+                              "record BLOB NOT NULL);");
         !s.ok()) {
       return s;
     }
@@ -63,7 +67,9 @@ class SqliteStore final : public Store {
     if (sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO jobs (id, record) VALUES (?, ?)", -1,
                            &upsert_, nullptr) != SQLITE_OK ||
         sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO meta (key, value) VALUES "
-                                "('next_job_id', ?)", -1, &mark_, nullptr) != SQLITE_OK) {
+                                "('next_job_id', ?)", -1, &mark_, nullptr) != SQLITE_OK ||
+        sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO studies (id, record) VALUES (?, ?)", -1,
+                           &study_, nullptr) != SQLITE_OK) {
       return Error("prepare");
     }
     return absl::OkStatus();
@@ -112,16 +118,40 @@ class SqliteStore final : public Store {
     return next;
   }
 
-  absl::Status Save(const std::vector<JobSnapshot>& jobs, uint64_t next_job_id) override {
-    if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
-    for (const JobSnapshot& job : jobs) {
-      const std::string record = EncodeJob(job);
-      sqlite3_reset(upsert_);
-      sqlite3_bind_int64(upsert_, 1, static_cast<sqlite3_int64>(job.id));
-      sqlite3_bind_blob(upsert_, 2, record.data(), static_cast<int>(record.size()),
-                        SQLITE_TRANSIENT);
-      if (sqlite3_step(upsert_) != SQLITE_DONE) return Abort("saving a job");
+  absl::StatusOr<std::vector<StudyRecord>> LoadStudies() override {
+    sqlite3_stmt* select = nullptr;
+    if (sqlite3_prepare_v2(db_, "SELECT id, record FROM studies ORDER BY id", -1, &select,
+                           nullptr) != SQLITE_OK) {
+      return Error("reading studies");
     }
+    std::vector<StudyRecord> studies;
+    int rc;
+    while ((rc = sqlite3_step(select)) == SQLITE_ROW) {
+      v1::Study study;
+      const auto* data = static_cast<const char*>(sqlite3_column_blob(select, 1));
+      if (!study.ParseFromArray(data, sqlite3_column_bytes(select, 1))) {
+        sqlite3_finalize(select);
+        return absl::DataLossError(absl::StrCat(path_, ": study row ",
+                                                sqlite3_column_int64(select, 0), " is corrupt"));
+      }
+      studies.push_back(FromProto(study));
+    }
+    sqlite3_finalize(select);
+    if (rc != SQLITE_DONE) return Error("reading studies");
+    return studies;
+  }
+
+  absl::Status Save(const StoreBatch& batch) override {
+    if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+    for (const JobSnapshot& job : batch.jobs) {
+      if (!Upsert(upsert_, job.id, EncodeJob(job))) return Abort("saving a job");
+    }
+    for (const StudyRecord& study : batch.studies) {
+      if (!Upsert(study_, study.id, ToProto(study).SerializeAsString())) {
+        return Abort("saving a study");
+      }
+    }
+    const uint64_t next_job_id = batch.next_job_id;
     // Every commit writes the mark, so a commit also tells whether the disk
     // takes writes again after it was full.
     const std::string mark = std::to_string(next_job_id);
@@ -136,6 +166,14 @@ class SqliteStore final : public Store {
   }
 
  private:
+  bool Upsert(sqlite3_stmt* statement, uint64_t id, const std::string& record) {
+    sqlite3_reset(statement);
+    sqlite3_bind_int64(statement, 1, static_cast<sqlite3_int64>(id));
+    sqlite3_bind_blob(statement, 2, record.data(), static_cast<int>(record.size()),
+                      SQLITE_TRANSIENT);
+    return sqlite3_step(statement) == SQLITE_DONE;
+  }
+
   absl::Status Exec(const char* sql) {
     char* message = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) == SQLITE_OK) return absl::OkStatus();
@@ -216,6 +254,7 @@ class SqliteStore final : public Store {
   int lock_fd_;  // holds the state dir's LOCK for this process's life
   sqlite3_stmt* upsert_ = nullptr;
   sqlite3_stmt* mark_ = nullptr;
+  sqlite3_stmt* study_ = nullptr;
 };
 
 }  // namespace

@@ -8,8 +8,16 @@
 
 #include "absl/status/statusor.h"
 #include "coordinator/core/report.h"
+#include "tminus/v1/jobs.pb.h"
 
 namespace tminus {
+
+// What one commit writes, all or nothing.
+struct StoreBatch {
+  std::vector<JobSnapshot> jobs;   // replacing earlier versions
+  uint64_t next_job_id = 1;        // the high-water mark of job ids
+  std::vector<StudyRecord> studies;  // new scaling studies
+};
 
 // Implementations are thread-compatible: the coordinator calls them from one
 // thread at a time (start-up, then its commit thread).
@@ -23,11 +31,13 @@ class Store {
   virtual absl::StatusOr<std::vector<JobSnapshot>> LoadJobs() = 0;
   // The saved high-water mark of job ids (1 when none is saved).
   virtual absl::StatusOr<uint64_t> LoadNextJobId() = 0;
-  // Saves these jobs (replacing earlier versions) and the high-water mark in
-  // one transaction: all or nothing. Durable when it returns OK. Errors start
-  // with "state store: " and name the file: RESOURCE_EXHAUSTED when the disk
-  // is full, UNAVAILABLE for other failures (the caller tries again later).
-  virtual absl::Status Save(const std::vector<JobSnapshot>& jobs, uint64_t next_job_id) = 0;
+  // Every saved scaling study, in id order.
+  virtual absl::StatusOr<std::vector<StudyRecord>> LoadStudies() = 0;
+  // Saves the batch in one transaction: all or nothing. Durable when it
+  // returns OK. Errors start with "state store: " and name the file:
+  // RESOURCE_EXHAUSTED when the disk is full, UNAVAILABLE for other failures
+  // (the caller tries again later).
+  virtual absl::Status Save(const StoreBatch& batch) = 0;
 };
 
 // Nothing kept: for tests and `--state-dir ''`.
@@ -41,5 +51,10 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir);
 // Encoding of one job record (exposed for tests).
 std::string EncodeJob(const JobSnapshot& job);
 absl::StatusOr<JobSnapshot> DecodeJob(const std::string& bytes);
+
+// A study and its wire form (tminus.v1.Study), both ways: the RPC and the
+// store use the same two functions.
+v1::Study ToProto(const StudyRecord& study);
+StudyRecord FromProto(const v1::Study& study);
 
 }  // namespace tminus

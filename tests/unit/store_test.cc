@@ -64,10 +64,10 @@ TEST(SqliteStoreTest, SavedJobsComeBackAfterReopening) {
     auto store = OpenSqliteStore(dir);
     TMINUS_ASSERT_OK(store);
     EXPECT_TRUE((*store)->durable());
-    TMINUS_ASSERT_OK((*store)->Save({SampleJob(1), SampleJob(2)}, 3));
+    TMINUS_ASSERT_OK((*store)->Save(StoreBatch{{SampleJob(1), SampleJob(2)}, 3, {}}));
     JobSnapshot updated = SampleJob(1);
     updated.state = JobState::kSucceeded;
-    TMINUS_ASSERT_OK((*store)->Save({updated}, 3));
+    TMINUS_ASSERT_OK((*store)->Save(StoreBatch{{updated}, 3, {}}));
   }
   auto store = OpenSqliteStore(dir);
   TMINUS_ASSERT_OK(store);
@@ -105,7 +105,7 @@ TEST(SqliteStoreTest, CorruptJobRecordStopsWithDataLoss) {
   {
     auto store = OpenSqliteStore(dir);
     TMINUS_ASSERT_OK(store);
-    TMINUS_ASSERT_OK((*store)->Save({SampleJob(1)}, 2));
+    TMINUS_ASSERT_OK((*store)->Save(StoreBatch{{SampleJob(1)}, 2, {}}));
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir + "/tminus.db").c_str(), &db), SQLITE_OK);

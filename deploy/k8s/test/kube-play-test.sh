@@ -4,7 +4,9 @@
 # limits, non-root and the read-only root filesystem enforced by podman. The
 # probes the manifests declare are made by this script (podman ignores grpc
 # probes); a job from the host must finish exactly; the pods must stop
-# gracefully (exit 0) within the manifests' grace period.
+# gracefully (exit 0) within the manifests' grace period. The HTTP ports
+# (host ports from podman-play.mjs's HOST_PORTS) must answer /healthz openly
+# and /metrics only with the client token, as a Prometheus scrape would.
 #   deploy/k8s/test/kube-play-test.sh BIN_DIR
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -13,7 +15,11 @@ bin="$1"
 run="kp$$"
 work="$(mktemp -d /tmp/tminus-kube-play.XXXXXX)"
 port=$((20000 + $$ % 20000))
-while ss -ltn | grep -qE ":($port|$((port + 1))) "; do port=$((port + 2)); done
+# Four host ports from $port (podman-play.mjs HOST_PORTS): coordinator grpc,
+# worker health, coordinator http, worker http.
+while ss -ltn | grep -qE ":($port|$((port + 1))|$((port + 2))|$((port + 3))) "; do
+  port=$((port + 4))
+done
 
 pods() { podman pod ps --filter "name=$run" --format '{{.Name}}'; }
 cleanup() {
@@ -27,6 +33,20 @@ fail() {
   echo "FAIL: $*"
   for pod in $(pods); do podman logs "$(container_of "$pod")" 2>&1 | tail -15; done
   exit 1
+}
+http_status() {  # URL [TOKEN]: the status of a GET, 000 when nothing answers
+  node -e 'const [url, token] = process.argv.slice(1);
+    fetch(url, { headers: token ? { Authorization: `Bearer ${token}` } : {} })
+      .then((r) => console.log(r.status), () => console.log("000"));' "$@" 2>/dev/null
+}
+expect_http() {  # URL STATUS [TOKEN]: waits up to 10 s for STATUS
+  local got=""
+  for _ in $(seq 50); do
+    got="$(http_status "$1" "${3:-}")"
+    [ "$got" = "$2" ] && return 0
+    sleep 0.2
+  done
+  fail "GET $1${3:+ (with the client token)} answered $got, not $2"
 }
 probe() {  # ADDRESS SERVICE: waits for SERVING, as a grpc probe would
   for _ in $(seq 150); do "$bin/health_probe" "$1" "$2" >/dev/null && return 0; sleep 0.2; done
@@ -57,6 +77,14 @@ case "$row" in
   1,succeeded,2000000000,2000000000,true,40,*) echo "job exact: $row" ;;
   *) fail "not exact: $row" ;;
 esac
+
+# The HTTP ports the Prometheus annotations and the ServiceMonitor name.
+for http in "127.0.0.1:$((port + 2))" "127.0.0.1:$((port + 3))"; do  # coordinator, worker
+  expect_http "http://$http/healthz" 200
+  expect_http "http://$http/metrics" 401
+  expect_http "http://$http/metrics" 200 "$token"
+done
+echo "http ports: /healthz open, /metrics with the client token"
 
 # Graceful stop with the manifests' grace periods (podman ignores them itself).
 podman pod stop -t 45 "$worker_pod" >/dev/null

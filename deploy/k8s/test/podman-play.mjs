@@ -5,9 +5,9 @@
 //  - Service, Job, HPA, PDB, NetworkPolicy, Namespace, ServiceAccount dropped:
 //    podman skips them silently; the Service's name becomes 127.0.0.1 in the
 //    ConfigMap, and the test makes the probes itself
-//  - one host port per pod (host network): the coordinator on PORT, the
-//    worker's health endpoint on PORT+1; no containerPorts (podman refuses
-//    port mappings on the host network)
+//  - one host port per listening port (host network), from PORT on: see
+//    HOST_PORTS; no containerPorts (podman refuses port mappings on the host
+//    network); a listening workload of more than one replica is refused
 //  - $(VAR) in args expanded here, as the kubelet does (podman 4.3 does not)
 //  - unique names per run, imagePullPolicy Never
 // Any other kind is an error, and so is a kind podman would skip.
@@ -20,7 +20,23 @@ const DROPPED = new Set(["Service", "Job", "HorizontalPodAutoscaler", "PodDisrup
   "NetworkPolicy", "Namespace", "ServiceAccount"]);
 export const PLAYABLE = new Set(["Deployment", "ConfigMap", "PersistentVolumeClaim"]);
 
-function renamePod(pod, names, port) {
+// On the host network each port a pod listens on needs a host port of its
+// own: PORT plus this offset, per workload and container port. The grpc
+// ports keep PORT and PORT+1 (kube-play-test.sh probes them); a port not
+// listed here is an error, never a clash.
+export const HOST_PORTS = {
+  "tminus-coordinator": { 7070: 0, 7071: 2 },  // grpc, http
+  "tminus-worker": { 7071: 1, 7072: 3 },       // health (grpc probes), http
+};
+
+function renamePod(pod, names, port, workload) {
+  const hostPort = (containerPort) => {
+    const offset = HOST_PORTS[workload]?.[containerPort];
+    if (offset === undefined) {
+      throw new Error(`${workload}: no host port for container port ${containerPort} (HOST_PORTS)`);
+    }
+    return port + offset;
+  };
   delete pod.serviceAccountName;
   for (const volume of pod.volumes ?? []) {
     if (volume.secret) {
@@ -31,11 +47,12 @@ function renamePod(pod, names, port) {
   for (const c of pod.containers) {
     c.imagePullPolicy = "Never";
     for (const from of c.envFrom ?? []) from.configMapRef.name = names(from.configMapRef.name);
-    c.args = c.args.map((a) => a.replace("0.0.0.0:7070", `127.0.0.1:${port}`)
-                                .replace("0.0.0.0:7071", `127.0.0.1:${port + 1}`));
+    c.args = c.args.map((a) => a.replace(/\b0\.0\.0\.0:(\d+)\b/g,
+                                         (_, p) => `127.0.0.1:${hostPort(Number(p))}`));
+    for (const p of c.ports ?? []) hostPort(p.containerPort);  // every declared port has one
     delete c.ports;  // host network: podman refuses port mappings there
     for (const probe of [c.readinessProbe, c.livenessProbe]) {
-      if (probe?.grpc) probe.grpc.port += port - 7070;
+      if (probe?.grpc) probe.grpc.port = hostPort(probe.grpc.port);
     }
   }
 }
@@ -46,7 +63,8 @@ export function playable(objects, run, port) {
   for (const o of objects) {
     if (DROPPED.has(o.kind)) continue;
     delete o.metadata.namespace;
-    o.metadata.name = names(o.metadata.name);
+    const workload = o.metadata.name;
+    o.metadata.name = names(workload);
     if (o.kind === "Secret") {
       const data = Object.fromEntries(Object.entries(o.data ?? {}).map(
         ([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
@@ -70,7 +88,12 @@ export function playable(objects, run, port) {
       delete o.spec.serviceName;
       o.kind = "Deployment";
     }
-    if (o.kind === "Deployment") renamePod(podSpec(o), names, port);
+    if (o.kind === "Deployment") {
+      if ((o.spec.replicas ?? 1) > 1 && workload in HOST_PORTS) {
+        throw new Error(`${workload}: ${o.spec.replicas} replicas would share host ports`);
+      }
+      renamePod(podSpec(o), names, port, workload);
+    }
     out.push(o);
   }
   for (const o of out.filter((o) => o.kind === "Deployment")) {

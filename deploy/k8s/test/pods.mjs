@@ -1,6 +1,7 @@
 // What the kubelet would run for tminus's pods, read from a rendered overlay:
 // command, args with $(VAR) expanded, env (ConfigMap and downward API
-// filled in), ports, probes, mounts and the Secret files. Prints JSON; the
+// filled in), ports, probes, the Prometheus scrape target (annotations),
+// mounts and the Secret files. Prints JSON; the
 // namespace "pods" test (tests/deploy) runs exactly this.
 //   node pods.mjs OVERLAY_DIR
 import { render, podSpec } from "./render.mjs";
@@ -59,6 +60,13 @@ function mountsOf(objects, pod, container) {
 
 const probe = (p) => (p?.grpc ? { port: p.grpc.port, service: p.grpc.service ?? "" } : null);
 
+// Where the prometheus.io annotations say to scrape, or null.
+function scrape(template) {
+  const a = template?.metadata?.annotations ?? {};
+  return a["prometheus.io/scrape"] === "true"
+    ? { port: Number(a["prometheus.io/port"]), path: a["prometheus.io/path"] ?? "/metrics" } : null;
+}
+
 export function pods(objects) {
   const result = {};
   for (const [role, [kind, name]] of Object.entries(WORKLOADS)) {
@@ -75,6 +83,7 @@ export function pods(objects) {
       ports: (container.ports ?? []).map((p) => p.containerPort),
       readiness: probe(container.readinessProbe),
       liveness: probe(container.livenessProbe),
+      scrape: scrape(object.spec.template),
       mounts: mountsOf(objects, pod, container),
       grace_seconds: pod.terminationGracePeriodSeconds ?? 30,
       service: objects.find((o) => o.kind === "Service")?.metadata.name ?? "",

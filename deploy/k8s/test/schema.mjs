@@ -1,7 +1,10 @@
 // Validates objects against the Kubernetes schema of kubernetes-models, and
 // finds fields the schema does not know (misspellings pass `validate()`):
 // the compiled validator reads every property its schema declares, so any
-// key of the object that it never read is unknown.
+// key of the object that it never read is unknown. Custom resources
+// (ServiceMonitor) are checked against crd-schema.mjs instead.
+import { checkCustomResource } from "./crd-schema.mjs";
+
 function schemaModule(apiVersion, kind) {
   const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["core", apiVersion];
   const cap = (s) => s.charAt(0).toUpperCase() + s.slice(1);
@@ -39,6 +42,8 @@ function unknownFields(value, path, reads, found) {
 
 // Problems with one object: schema errors and unknown fields.
 export async function checkSchema(object) {
+  const custom = checkCustomResource(object);
+  if (custom) return custom;
   const { apiVersion, kind } = object;
   let validate;
   try {

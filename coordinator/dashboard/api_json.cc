@@ -1,0 +1,140 @@
+#include "coordinator/dashboard/api_json.h"
+
+namespace tminus {
+namespace {
+
+double Seconds(int64_t ns) { return static_cast<double>(ns) * 1e-9; }
+
+const char* WorkerStateWord(WorkerState state) {
+  switch (state) {
+    case WorkerState::kConnected: return "connected";
+    case WorkerState::kDraining: return "draining";
+    case WorkerState::kDisconnected: return "disconnected";
+  }
+  return "unknown";
+}
+
+const char* OutcomeWord(EventOutcome outcome) {
+  switch (outcome) {
+    case EventOutcome::kOk: return "ok";
+    case EventOutcome::kDuplicate: return "duplicate";
+    case EventOutcome::kFailed: return "failed";
+    case EventOutcome::kCancelled: return "cancelled";
+  }
+  return "unknown";
+}
+
+void WriteCounters(JsonWriter& out, const JobCounters& c) {
+  out.Key("counters").BeginObject();
+  out.Field("retries", c.retries).Field("duplicates", c.duplicates);
+  out.Field("failed_attempts", c.failed_attempts).Field("lease_expiries", c.lease_expiries);
+  out.Field("backups", c.backups).Field("handed_back", c.handed_back);
+  out.EndObject();
+}
+
+void WriteWorkerReport(JsonWriter& out, const WorkerReport& w) {
+  out.BeginObject();
+  out.Field("worker_id", w.worker_id).Field("host", w.host).Field("slots", w.slots);
+  out.Field("chunks", w.chunks).Field("decrements", w.decrements);
+  out.Field("busy_s", Seconds(w.busy_ns)).Field("utilisation", w.utilisation);
+  out.Field("rate", w.decrements_per_second);
+  out.Key("slot_reports").BeginArray();
+  for (const SlotReport& slot : w.slot_reports) {
+    out.BeginObject();
+    out.Field("slot", slot.slot).Field("chunks", slot.chunks);
+    out.Field("busy_s", Seconds(slot.busy_ns)).Field("utilisation", slot.utilisation);
+    out.EndObject();
+  }
+  out.EndArray().EndObject();
+}
+
+}  // namespace
+
+const char* JobStateWord(JobState state) { return JobStateName(state); }
+
+void WriteJobView(JsonWriter& out, const JobView& v) {
+  out.Field("id", v.id).Field("name", v.spec.name).Field("state", JobStateWord(v.state));
+  out.Field("executor", ExecutorName(v.spec.executor)).Field("n", v.spec.n);
+  out.Field("decrements_done", v.decrements_done).Field("chunks_total", v.chunk_total);
+  out.Field("chunks_done", v.chunks_done).Field("chunks_running", v.chunks_running);
+  out.Field("submitted_at", Seconds(v.submit_wall_ns)).Field("started_at", Seconds(v.start_wall_ns));
+  out.Field("ended_at", Seconds(v.end_wall_ns)).Field("elapsed_s", Seconds(v.elapsed_ns));
+  out.Field("error", v.error);
+}
+
+void WriteJob(JsonWriter& out, const JobSummary& job) {
+  out.BeginObject();
+  WriteJobView(out, job.view);
+  out.Field("rate", job.rate).Field("eta_s", Seconds(job.eta_ns));
+  out.EndObject();
+}
+
+void WriteReport(JsonWriter& out, const JobReport& r) {
+  out.BeginObject();
+  out.Field("wall_s", Seconds(r.wall_ns)).Field("busy_s", Seconds(r.busy_ns));
+  out.Field("cpu_s", Seconds(r.cpu_ns)).Field("slots_used", r.slots_used);
+  out.Field("speedup", r.speedup).Field("efficiency", r.efficiency);
+  out.Field("overhead_s", Seconds(r.overhead_ns)).Field("rate", r.decrements_per_second);
+  const Percentiles& d = r.chunk_durations;
+  out.Key("chunk_s").BeginObject();
+  out.Field("count", d.count).Field("min", Seconds(d.min)).Field("p50", Seconds(d.p50));
+  out.Field("p90", Seconds(d.p90)).Field("p99", Seconds(d.p99)).Field("max", Seconds(d.max));
+  out.EndObject();
+  WriteCounters(out, r.counters);
+  out.Key("workers").BeginArray();
+  for (const WorkerReport& w : r.workers) WriteWorkerReport(out, w);
+  out.EndArray().EndObject();
+}
+
+void WriteWorker(JsonWriter& out, const WorkerView& w) {
+  out.BeginObject();
+  out.Field("worker_id", w.worker_id).Field("host", w.host);
+  out.Field("state", WorkerStateWord(w.state)).Field("slots", w.slots);
+  out.Field("busy", std::min<int64_t>(w.slots, w.chunks_running));
+  out.Key("executors").BeginArray();
+  if (w.threads) out.String("threads");
+  if (w.processes) out.String("processes");
+  out.EndArray();
+  out.Field("chunks_done", w.chunks_done).Field("decrements_done", w.decrements_done);
+  out.Field("sessions", w.sessions).Field("connected_at", Seconds(w.connected_wall_ns));
+  out.Field("last_seen", Seconds(w.last_seen_wall_ns));
+  out.EndObject();
+}
+
+void WriteTimeline(JsonWriter& out, JobId id, const JobTimeline& t) {
+  out.BeginObject();
+  out.Field("job_id", id).Field("started_at", Seconds(t.start_wall_ns));
+  out.Key("rows").BeginArray();
+  for (const TimelineRow& row : t.rows) {
+    out.BeginObject().Field("worker_id", row.worker_id).Field("slot", row.slot).EndObject();
+  }
+  out.EndArray().Key("events").BeginArray();
+  for (const TimelineEvent& e : t.events) {
+    out.BeginObject();
+    out.Field("row", e.row).Field("chunk", e.chunk).Field("attempt", e.attempt);
+    out.Field("start_s", Seconds(e.start_ns)).Field("end_s", Seconds(e.end_ns));
+    out.Field("outcome", OutcomeWord(e.outcome));
+    out.EndObject();
+  }
+  out.EndArray().Field("truncated", t.truncated).EndObject();
+}
+
+void WriteStudy(JsonWriter& out, const StudyRecord& s) {
+  out.BeginObject();
+  out.Field("id", s.id).Field("name", s.name).Field("created_at", Seconds(s.created_wall_ns));
+  out.Field("n", s.n).Field("chunks", s.chunks).Field("repeat", s.repeat);
+  out.Field("bare_rate", s.bare_rate);
+  out.Key("points").BeginArray();
+  for (const StudyPoint& p : s.points) {
+    out.BeginObject();
+    out.Field("executor", p.executor).Field("slots", p.slots);
+    out.Field("wall_s", Seconds(p.wall_ns)).Field("wall_min_s", Seconds(p.wall_min_ns));
+    out.Field("wall_max_s", Seconds(p.wall_max_ns)).Field("speedup", p.speedup);
+    out.Field("efficiency", p.efficiency).Field("karp_flatt", p.karp_flatt);
+    out.Field("rate", p.rate);
+    out.EndObject();
+  }
+  out.EndArray().EndObject();
+}
+
+}  // namespace tminus

@@ -1,0 +1,17 @@
+// The JSON shapes of the HTTP API v1 (docs/api.md), one function each.
+#pragma once
+
+#include "coordinator/dashboard/json.h"
+#include "coordinator/dashboard/snapshot.h"
+
+namespace tminus {
+
+const char* JobStateWord(JobState state);
+void WriteJob(JsonWriter& out, const JobSummary& job);
+void WriteJobView(JsonWriter& out, const JobView& view);
+void WriteReport(JsonWriter& out, const JobReport& report);
+void WriteWorker(JsonWriter& out, const WorkerView& worker);
+void WriteTimeline(JsonWriter& out, JobId id, const JobTimeline& timeline);
+void WriteStudy(JsonWriter& out, const StudyRecord& study);
+
+}  // namespace tminus
