@@ -95,7 +95,7 @@ absl::StatusOr<size_t> LocalCluster::AddWorker(const std::string& name, int slot
 }
 
 absl::Status LocalCluster::WaitForWorkers(int count, std::chrono::milliseconds timeout) {
-  JobClient client(address_, std::chrono::seconds(2));
+  JobClient client(address_, std::chrono::seconds(2), options_.security);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     absl::StatusOr<v1::ListWorkersResponse> workers = client.Workers();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/security.h"
 #include "common/subprocess.h"
 
 namespace tminus {
@@ -18,6 +19,7 @@ struct LocalClusterOptions {
   std::string log_level = "warn";
   std::vector<std::string> coordinator_flags;  // extra flags
   bool dashboard = false;  // serve the dashboard on a free 127.0.0.1 port (else no HTTP port)
+  ClientSecurity security;  // what WaitForWorkers sends (with token files in coordinator_flags)
 };
 
 // Thread-compatible. The destructor stops everything it started, and the
@@ -43,6 +45,7 @@ class LocalCluster {
   absl::Status StartCoordinatorAgain();
   const std::string& work_dir() const { return options_.work_dir; }
   int port() const { return port_; }
+  int http_port() const { return http_port_; }
 
   Subprocess& coordinator() { return *coordinator_; }
   std::vector<Subprocess>& workers() { return workers_; }

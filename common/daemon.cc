@@ -4,6 +4,8 @@
 #include <sys/resource.h>
 
 #include <cmath>
+#include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include "common/logging.h"
@@ -71,6 +73,16 @@ FdLimit RaiseFdLimit() {
   }
   limit.soft = now.rlim_cur;
   return limit;
+}
+
+bool WritePortFile(const std::string& path, int port) {
+  const std::string temp = path + ".tmp";
+  {
+    std::ofstream out(temp);
+    out << port << "\n";
+    if (!out) return false;
+  }
+  return std::rename(temp.c_str(), path.c_str()) == 0;
 }
 
 sigset_t BlockStopSignals() {

@@ -37,6 +37,10 @@ struct FdLimit {
 // file descriptor, and running out stops a server from accepting.
 FdLimit RaiseFdLimit();
 
+// Writes "PORT\n" to `path` through a rename, so a reader never sees half a
+// file. False when it cannot.
+bool WritePortFile(const std::string& path, int port);
+
 // Blocks SIGTERM and SIGINT in the calling thread (call before any thread
 // starts, so every thread inherits it) and ignores SIGPIPE.
 sigset_t BlockStopSignals();

@@ -12,19 +12,6 @@
 #include "common/rpc.h"
 #include "coordinator/service/server.h"
 
-namespace {
-
-bool WritePortFile(const std::string& path, int port) {
-  const std::string temp = path + ".tmp";
-  {
-    std::ofstream out(temp);
-    out << port << "\n";
-    if (!out) return false;
-  }
-  return std::rename(temp.c_str(), path.c_str()) == 0;  // readers never see half a file
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   // Abseil's mutex deadlock detector costs more than the work on the hot
@@ -137,11 +124,11 @@ int main(int argc, char** argv) {
     log->info("dashboard {} (metrics at /metrics, API at /api/v1/)", (*server)->dashboard_url());
   }
   // The HTTP port first: whoever waits for --port-file may read both then.
-  if (!http_port_file.empty() && !WritePortFile(http_port_file, (*server)->http_port())) {
+  if (!http_port_file.empty() && !tminus::WritePortFile(http_port_file, (*server)->http_port())) {
     log->error("cannot write --http-port-file {}", http_port_file);
     return 1;
   }
-  if (!port_file.empty() && !WritePortFile(port_file, (*server)->port())) {
+  if (!port_file.empty() && !tminus::WritePortFile(port_file, (*server)->port())) {
     log->error("cannot write --port-file {}", port_file);
     return 1;
   }

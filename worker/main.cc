@@ -97,9 +97,11 @@ int main(int argc, char** argv) {
   app.add_option("--health-listen", health_listen,
                  "HOST:PORT for a gRPC health endpoint (Kubernetes probes): service \"\" is "
                  "liveness, \"tminus.worker\" is ready while connected (default: none)");
-  std::string http_listen, metrics_token_file;
+  std::string http_listen, http_port_file, metrics_token_file;
   app.add_option("--http-listen", http_listen,
                  "HOST:PORT serving Prometheus metrics (/metrics) and /healthz (default: none)");
+  app.add_option("--http-port-file", http_port_file,
+                 "write the HTTP port to this file once serving (with --http-listen HOST:0)");
   app.add_option("--metrics-token-file", metrics_token_file,
                  "tokens (one a line) that may read /metrics, sent as 'Authorization: Bearer' "
                  "(usually the client tokens; default: /metrics is open)");
@@ -174,6 +176,10 @@ int main(int argc, char** argv) {
       return 1;
     }
     http = std::move(*started);
+    if (!http_port_file.empty() && !tminus::WritePortFile(http_port_file, http->port())) {
+      std::cerr << "cannot write --http-port-file " << http_port_file << "\n";
+      return 1;
+    }
   }
   // The stop signal is taken on its own thread; Run() serves on this one and
   // returns after the drain, or at once when the coordinator refuses us.

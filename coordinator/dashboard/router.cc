@@ -142,7 +142,8 @@ DashboardRouter::DashboardRouter(const TokenSet* tokens, Sources sources, const 
 
 TokenRole DashboardRouter::RoleOf(const HttpCall& call) {
   if (tokens_->open()) return TokenRole::kAdmin;
-  absl::string_view bearer = call.Header("authorization");
+  const std::string authorization = call.Header("authorization");
+  absl::string_view bearer = authorization;
   if (absl::ConsumePrefix(&bearer, "Bearer ")) return tokens_->RoleOf(std::string(bearer));
   const std::string session = SessionCookie(call.Header("cookie"));
   return session.empty() ? TokenRole::kNone : sessions_.Find(session);

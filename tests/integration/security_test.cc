@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <httplib.h>
+
 #include "absl/strings/str_cat.h"
 #include "common/rpc.h"
 #include "common/security.h"
@@ -62,6 +64,7 @@ class SecurityTest : public ::testing::Test {
   void Start(bool tls, bool mutual) {
     ServerOptions options;
     options.listen = "127.0.0.1:0";
+    options.http_listen = "127.0.0.1:0";
     auto tokens = TokenSet::Load(Dir() + "/client.tokens", Dir() + "/worker.tokens",
                                  Dir() + "/admin.tokens");
     ASSERT_TRUE(tokens.ok()) << tokens.status();
@@ -270,6 +273,68 @@ TEST(TokenSetTest, BadTokenFilesNameTheFlag) {
   EXPECT_TRUE(ConstantTimeEquals("same-token", "same-token"));
   EXPECT_FALSE(ConstantTimeEquals("same-token", "same-tokem"));
   EXPECT_FALSE(ConstantTimeEquals("same-token", "same-token-longer"));
+}
+
+// ---- the HTTP port: the same roles and TLS as the gRPC port ----
+
+httplib::Headers Bearer(const std::string& token) {
+  return {{"Authorization", "Bearer " + token}};
+}
+
+TEST_F(SecurityTest, HttpPortHonoursTheTokensRolesAndRefusesBadRequestsInJson) {
+  Start(/*tls=*/false, /*mutual=*/false);
+  httplib::Client http("127.0.0.1", server_->http_port());
+  EXPECT_EQ(http.Get("/api/v1/jobs")->status, 401);
+  EXPECT_EQ(http.Get("/metrics")->status, 401);
+  EXPECT_EQ(http.Get("/api/v1/jobs", Bearer(kWorkerToken))->status, 403);
+  EXPECT_EQ(http.Get("/api/v1/jobs", Bearer(kClientToken))->status, 200);
+  auto metrics = http.Get("/metrics", Bearer(kAdminToken));
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->status, 200);
+  EXPECT_NE(metrics->body.find("tminus_workers_connected"), std::string::npos);
+  EXPECT_EQ(http.Get("/healthz")->status, 200);  // probes carry no token
+  // The browser's login: the token in a form body, a cookie back.
+  auto login = http.Post("/login", "token=" + kClientToken, "application/x-www-form-urlencoded");
+  ASSERT_TRUE(login);
+  EXPECT_EQ(login->status, 303);
+  const std::string cookie = login->get_header_value("Set-Cookie");
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_EQ(http.Get("/api/v1/cluster", {{"Cookie", cookie.substr(0, cookie.find(';'))}})->status, 200);
+  // Bad requests: a JSON error with the right 4xx, and the server serves on.
+  const auto headers = Bearer(kClientToken);
+  for (const auto& [path, status] : std::vector<std::pair<std::string, int>>{
+           {"/api/v1/nope", 404}, {"/api/v1/jobs/x", 400}, {"/api/v1/jobs?limit=-1", 400},
+           {"/api/v1/jobs?" + std::string(9000, 'q'), 414}}) {
+    auto reply = http.Get(path, headers);
+    ASSERT_TRUE(reply) << path;
+    EXPECT_EQ(reply->status, status) << path;
+    EXPECT_NE(reply->body.find("\"error\""), std::string::npos) << path << ": " << reply->body;
+  }
+  auto put = http.Put("/api/v1/cluster", headers, "x", "text/plain");
+  ASSERT_TRUE(put);
+  EXPECT_EQ(put->status, 405);
+  auto huge = http.Post("/login", std::string(100'000, 'a'), "application/x-www-form-urlencoded");
+  ASSERT_TRUE(huge);
+  EXPECT_EQ(huge->status, 413);
+  EXPECT_EQ(http.Get("/healthz")->status, 200);
+}
+
+TEST_F(SecurityTest, HttpPortSpeaksTlsWithTheCoordinatorsCertificate) {
+  Start(/*tls=*/true, /*mutual=*/false);
+  httplib::SSLClient https("127.0.0.1", server_->http_port());
+  https.set_ca_cert_path((Dir() + "/ca.pem").c_str());
+  https.enable_server_certificate_verification(true);
+  auto health = https.Get("/healthz");
+  ASSERT_TRUE(health) << httplib::to_string(health.error());
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(https.Get("/api/v1/jobs", Bearer(kClientToken))->status, 200);
+  httplib::SSLClient distrusting("127.0.0.1", server_->http_port());
+  distrusting.set_ca_cert_path((Dir() + "/other.pem").c_str());
+  distrusting.enable_server_certificate_verification(true);
+  EXPECT_FALSE(distrusting.Get("/healthz"));  // a certificate it cannot trust
+  httplib::Client plain("127.0.0.1", server_->http_port());
+  auto refused = plain.Get("/healthz");
+  EXPECT_TRUE(!refused || refused->status != 200);
 }
 
 }  // namespace

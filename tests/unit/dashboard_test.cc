@@ -1,0 +1,261 @@
+// The coordinator's HTTP side without sockets: the JSON API's shapes and
+// status codes over a synthetic snapshot, the login and the roles, the JSON
+// writer, and the metric registry's names and types.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "coordinator/dashboard/api.h"
+#include "coordinator/dashboard/json.h"
+#include "coordinator/dashboard/metrics.h"
+#include "coordinator/dashboard/router.h"
+#include "tests/testing/fake_clock.h"
+
+namespace tminus {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class FakeActions final : public DashboardActions {
+ public:
+  absl::StatusOr<JobView> Cancel(JobId id) override {
+    cancelled.push_back(id);
+    if (id != 7) return absl::NotFoundError("job not found");
+    JobView view;
+    view.id = id;
+    view.state = JobState::kCancelled;
+    return view;
+  }
+  std::vector<JobId> cancelled;
+};
+
+std::shared_ptr<DashboardSnapshot> Snapshot() {
+  auto snapshot = std::make_shared<DashboardSnapshot>();
+  snapshot->totals.workers_connected = 1;
+  WorkerView worker;
+  worker.worker_id = "w<1>";
+  worker.slots = 2;
+  worker.chunks_running = 1;
+  snapshot->workers.push_back(worker);
+  for (JobId id : {8, 7}) {
+    auto job = std::make_shared<JobSummary>();
+    job->view.id = id;
+    job->view.spec.n = 100;
+    job->view.spec.name = "quote\" and \x01";
+    job->view.state = id == 7 ? JobState::kRunning : JobState::kSucceeded;
+    job->rate = 2.5;
+    snapshot->jobs.push_back(job);
+  }
+  auto detail = std::make_shared<JobDetail>();
+  detail->report.speedup = 1.5;
+  detail->timeline.rows.push_back({"w<1>", 0});
+  detail->timeline.events.push_back({0, 3, 1, 1'000'000, 2'000'000, EventOutcome::kOk});
+  snapshot->details[7] = detail;
+  return snapshot;
+}
+
+HttpCall Get(const std::string& path) {
+  HttpCall call;
+  call.method = "GET";
+  call.path = path;
+  return call;
+}
+
+TEST(DashboardApiTest, ShapesOfTheJsonAnswers) {
+  FakeActions actions;
+  const auto snapshot = Snapshot();
+  HttpReply cluster = HandleApi(Get("/api/v1/cluster"), *snapshot, actions);
+  EXPECT_EQ(cluster.status, 200);
+  EXPECT_THAT(cluster.body, HasSubstr(R"("workers_connected":1)"));
+  EXPECT_THAT(cluster.body, HasSubstr(R"("worker_id":"w<1>","host":"","state":"connected")"));
+  HttpReply jobs = HandleApi(Get("/api/v1/jobs"), *snapshot, actions);
+  EXPECT_THAT(jobs.body, HasSubstr(R"({"jobs":[{"id":8,)"));
+  EXPECT_THAT(jobs.body, HasSubstr(R"("name":"quote\" and \u0001")"));
+  HttpCall active = Get("/api/v1/jobs");
+  active.query.emplace("state", "active");
+  EXPECT_THAT(HandleApi(active, *snapshot, actions).body, Not(HasSubstr(R"("id":8)")));
+  HttpReply job = HandleApi(Get("/api/v1/jobs/7"), *snapshot, actions);
+  EXPECT_EQ(job.status, 200);
+  EXPECT_THAT(job.body, HasSubstr(R"("rate_series":[],"report":{"wall_s":0,)"));
+  EXPECT_THAT(job.body, HasSubstr(R"("speedup":1.5)"));
+  HttpReply timeline = HandleApi(Get("/api/v1/jobs/7/timeline"), *snapshot, actions);
+  EXPECT_THAT(timeline.body, HasSubstr(R"("events":[{"row":0,"chunk":3,"attempt":1,"start_s":0.001,"end_s":0.002,"outcome":"ok"}])"));
+  EXPECT_THAT(HandleApi(Get("/api/v1/version"), *snapshot, actions).body, HasSubstr(R"("api":"v1")"));
+}
+
+TEST(DashboardApiTest, BadRequestsGetTheRightStatusAndJson) {
+  FakeActions actions;
+  const auto snapshot = Snapshot();
+  struct Case {
+    std::string method, path, query_name, query_value;
+    int status;
+    std::string says;
+  };
+  const Case cases[] = {
+      {"GET", "/api/v1/nope", "", "", 404, "no such path"},
+      {"GET", "/api/v2/cluster", "", "", 404, "no such path"},
+      {"GET", "/api/v1/jobs/abc", "", "", 400, "job id"},
+      {"GET", "/api/v1/jobs/0", "", "", 400, "job id"},
+      {"GET", "/api/v1/jobs/99999999999999999999999", "", "", 400, "job id"},
+      {"GET", "/api/v1/jobs/8/timeline/x", "", "", 404, "no such path"},
+      {"GET", "/api/v1/jobs/12", "", "", 404, "job 12 not found"},
+      {"POST", "/api/v1/cluster", "", "", 405, "takes GET"},
+      {"GET", "/api/v1/jobs/7/cancel", "", "", 405, "takes POST"},
+      {"GET", "/api/v1/jobs", "limit", "0", 400, "limit"},
+      {"GET", "/api/v1/jobs", "limit", "1e3", 400, "limit"},
+      {"GET", "/api/v1/jobs", "state", "sleeping", 400, "state"},
+  };
+  for (const Case& c : cases) {
+    HttpCall call = Get(c.path);
+    call.method = c.method;
+    if (!c.query_name.empty()) call.query.emplace(c.query_name, c.query_value);
+    const HttpReply reply = HandleApi(call, *snapshot, actions);
+    EXPECT_EQ(reply.status, c.status) << c.method << " " << c.path;
+    EXPECT_THAT(reply.body, HasSubstr(c.says)) << c.path;
+    EXPECT_THAT(reply.body, HasSubstr(R"({"error":{"status":)")) << c.path;
+  }
+  EXPECT_TRUE(actions.cancelled.empty());
+}
+
+TEST(DashboardApiTest, CancelNeedsPostAndNamesUnknownJobs) {
+  FakeActions actions;
+  const auto snapshot = Snapshot();
+  HttpCall cancel = Get("/api/v1/jobs/7/cancel");
+  cancel.method = "POST";
+  HttpReply done = HandleApi(cancel, *snapshot, actions);
+  EXPECT_EQ(done.status, 200);
+  EXPECT_THAT(done.body, HasSubstr(R"("state":"cancelled")"));
+  cancel.path = "/api/v1/jobs/5/cancel";
+  EXPECT_EQ(HandleApi(cancel, *snapshot, actions).status, 404);
+}
+
+class DashboardRouterTest : public ::testing::Test {
+ protected:
+  DashboardRouterTest() {
+    std::ofstream(client_file_) << "client-token-0123456789\n";
+    std::ofstream(worker_file_) << "worker-token-0123456789\n";
+    tokens_ = *TokenSet::Load(client_file_, worker_file_, "");
+    DashboardRouter::Sources sources;
+    sources.snapshot = [this] { return snapshot_; };
+    sources.metrics = [] { return std::string("tminus_ready 1\n"); };
+    sources.actions = &actions_;
+    router_ = std::make_unique<DashboardRouter>(&tokens_, sources, &clock_);
+  }
+
+  HttpCall Bearer(const std::string& path, const std::string& token) {
+    HttpCall call = Get(path);
+    call.headers["authorization"] = "Bearer " + token;
+    return call;
+  }
+
+  const std::string client_file_ = ::testing::TempDir() + "/client.tokens";
+  const std::string worker_file_ = ::testing::TempDir() + "/worker.tokens";
+  testing::FakeClock clock_;
+  FakeActions actions_;
+  std::shared_ptr<const DashboardSnapshot> snapshot_ = Snapshot();
+  TokenSet tokens_;
+  std::unique_ptr<DashboardRouter> router_;
+};
+
+TEST_F(DashboardRouterTest, RolesDecideWhoSeesWhat) {
+  EXPECT_EQ(router_->Handle(Get("/api/v1/cluster")).status, 401);
+  EXPECT_EQ(router_->Handle(Get("/metrics")).status, 401);
+  EXPECT_EQ(router_->Handle(Bearer("/metrics", "worker-token-0123456789")).status, 403);
+  EXPECT_EQ(router_->Handle(Bearer("/metrics", "nobody-0123456789")).status, 401);
+  const HttpReply metrics = router_->Handle(Bearer("/metrics", "client-token-0123456789"));
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_THAT(metrics.content_type, HasSubstr("text/plain; version=0.0.4"));
+  EXPECT_EQ(router_->Handle(Get("/healthz")).status, 200);  // open
+  EXPECT_EQ(router_->Handle(Get("/static/chart.umd.js")).status, 200);  // open, holds no data
+  const HttpReply page = router_->Handle(Get("/"));
+  EXPECT_EQ(page.status, 303);  // to the login
+  EXPECT_EQ(router_->Handle(Get("/nothing-here")).status, 404);
+}
+
+TEST_F(DashboardRouterTest, LoginSetsAnHttpOnlyCookieThatWorksUntilLogout) {
+  HttpCall login = Get("/login");
+  login.method = "POST";
+  login.body = "token=wrong-token-0123456789";
+  HttpReply refused = router_->Handle(login);
+  EXPECT_EQ(refused.status, 303);
+  ASSERT_EQ(refused.headers.size(), 1u);  // only Location: no cookie
+  login.body = "token=client%2Dtoken-0123456789";  // form-encoded
+  HttpReply accepted = router_->Handle(login);
+  ASSERT_EQ(accepted.status, 303);
+  std::string cookie;
+  for (const auto& [name, value] : accepted.headers) {
+    if (name == "Set-Cookie") cookie = value;
+  }
+  EXPECT_THAT(cookie, HasSubstr("HttpOnly"));
+  EXPECT_THAT(cookie, HasSubstr("SameSite=Strict"));
+  const std::string session = cookie.substr(0, cookie.find(';'));
+  HttpCall with_cookie = Get("/api/v1/jobs");
+  with_cookie.headers["cookie"] = "other=1; " + session;
+  EXPECT_EQ(router_->Handle(with_cookie).status, 200);
+  HttpCall cancel = with_cookie;
+  cancel.method = "POST";
+  cancel.path = "/api/v1/jobs/7/cancel";
+  EXPECT_EQ(router_->Handle(cancel).status, 403);  // no X-Tminus-Request: another site's form
+  cancel.headers["x-tminus-request"] = "1";
+  EXPECT_EQ(router_->Handle(cancel).status, 200);
+  HttpCall logout = with_cookie;
+  logout.method = "POST";
+  logout.path = "/logout";
+  EXPECT_EQ(router_->Handle(logout).status, 303);
+  EXPECT_EQ(router_->Handle(with_cookie).status, 401);
+  clock_.Advance(HttpSessions::kLifetimeNs);  // and sessions expire
+}
+
+TEST_F(DashboardRouterTest, SessionsExpire) {
+  HttpCall login = Get("/login");
+  login.method = "POST";
+  login.body = "token=client-token-0123456789";
+  const HttpReply accepted = router_->Handle(login);
+  const std::string cookie = accepted.headers.back().second;
+  HttpCall call = Get("/api/v1/jobs");
+  call.headers["cookie"] = cookie.substr(0, cookie.find(';'));
+  EXPECT_EQ(router_->Handle(call).status, 200);
+  clock_.Advance(HttpSessions::kLifetimeNs + 1);
+  EXPECT_EQ(router_->Handle(call).status, 401);
+}
+
+TEST(JsonWriterTest, EscapesStringsAndKeepsNumbersFinite) {
+  JsonWriter out;
+  out.BeginObject().Field("s", std::string("a\"b\\c\n\x7f\xff")).Field("nan", 0.0 / 0.0);
+  out.Field("big", int64_t{9'007'199'254'740'993}).Field("t", true).Key("e").BeginArray();
+  out.EndArray().EndObject();
+  EXPECT_EQ(out.text(),
+            R"({"s":"a\"b\\c\u000a\u007f\ufffd","nan":0,"big":9007199254740993,"t":true,"e":[]})");
+}
+
+TEST(CoordinatorMetricsTest, NamesTypesAndValuesFollowTheSnapshot) {
+  CoordinatorMetrics metrics;
+  DashboardSnapshot snapshot;
+  snapshot.counters.decrements = 1000;
+  snapshot.counters.chunks_completed = 3;
+  snapshot.counters.busy_ns = 3'000'000;
+  snapshot.counters.jobs_succeeded = 1;
+  snapshot.totals.workers_connected = 2;
+  for (double bound : CoordinatorMetrics::ChunkBuckets()) {
+    snapshot.chunk_seconds_buckets.emplace_back(bound, bound >= 1e-3 ? 3 : 0);
+  }
+  metrics.Update(snapshot);
+  snapshot.counters.decrements = 1500;
+  metrics.Update(snapshot);
+  metrics.ObserveCommit(0.002);
+  metrics.ObserveRpc("/tminus.v1.JobService/SubmitJob", "OK", 0.001);
+  const std::string text = metrics.Text();
+  EXPECT_THAT(text, HasSubstr("# TYPE tminus_decrements_total counter\ntminus_decrements_total 1500"));
+  EXPECT_THAT(text, HasSubstr("# TYPE tminus_workers_connected gauge\ntminus_workers_connected 2"));
+  EXPECT_THAT(text, HasSubstr("tminus_jobs_finished_total{state=\"succeeded\"} 1"));
+  EXPECT_THAT(text, HasSubstr("tminus_chunk_duration_seconds_bucket{le=\"0.001\"} 3"));
+  EXPECT_THAT(text, HasSubstr("tminus_chunk_duration_seconds_count 3"));
+  EXPECT_THAT(text, HasSubstr("tminus_store_commit_duration_seconds_count 1"));
+  EXPECT_THAT(text, HasSubstr(
+      "tminus_rpc_duration_seconds_count{code=\"OK\",method=\"/tminus.v1.JobService/SubmitJob\"} 1"));
+}
+
+}  // namespace
+}  // namespace tminus
