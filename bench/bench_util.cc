@@ -22,8 +22,10 @@ namespace tminus::bench {
 }
 
 std::unique_ptr<LocalCluster> StartCluster(const std::string& name, int slots,
-                                           const std::vector<std::string>& worker_flags) {
+                                           const std::vector<std::string>& worker_flags,
+                                           bool dashboard) {
   LocalClusterOptions options;
+  options.dashboard = dashboard;
   options.bin_dir = LocalCluster::SelfDir();
   options.work_dir = absl::StrCat("/tmp/tminus-bench-", name, "-", getpid());
   options.coordinator_flags = BenchCoordinatorFlags();

@@ -19,7 +19,8 @@ std::vector<std::string> BenchCoordinatorFlags();
 // A coordinator and one worker with `slots` slots, from the binaries next to
 // this benchmark. Exits the process with a message on failure.
 std::unique_ptr<LocalCluster> StartCluster(const std::string& name, int slots,
-                                           const std::vector<std::string>& worker_flags = {});
+                                           const std::vector<std::string>& worker_flags = {},
+                                           bool dashboard = false);
 
 struct JobRun {
   v1::JobReport report;

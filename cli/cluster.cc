@@ -203,8 +203,11 @@ absl::Status Launcher::StartCoordinator(const HostEntry& entry) {
   daemon.port = entry.port;
   const DaemonFiles files = FilesOf(daemon);
   const std::string state = "coordinator-" + FileSafe(Address(entry.host)) + ".state";
+  // The dashboard stays on the coordinator host's loopback (an ssh tunnel
+  // reaches it), on the port after the gRPC one.
   const std::vector<std::string> args = {
-      "--listen", absl::StrCat("0.0.0.0:", entry.port), "--state-dir", state,
+      "--listen", absl::StrCat("0.0.0.0:", entry.port),
+      "--http-listen", absl::StrCat("127.0.0.1:", entry.port + 1), "--state-dir", state,
       "--worker-token-file", files.secrets[0], "--client-token-file", files.secrets[1],
       "--log-level", options_.log_level};
   progress_ << "starting the coordinator on " << entry.host << "\n";
@@ -223,6 +226,8 @@ absl::Status Launcher::StartCoordinator(const HostEntry& entry) {
   absl::Status saved = SaveRecord();
   if (!saved.ok()) return saved;
   result_.coordinator = absl::StrCat(Address(entry.host), ":", entry.port);
+  result_.dashboard = absl::StrCat("ssh -N -L ", entry.port + 1, ":127.0.0.1:", entry.port + 1, " ",
+                                   entry.host, ", then http://127.0.0.1:", entry.port + 1, "/");
   const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
   absl::Status serving = Client().Workers().status();
   while (!serving.ok() && std::chrono::steady_clock::now() < deadline) {

@@ -27,6 +27,7 @@ struct ClusterUpOptions {
 
 struct ClusterUpResult {
   std::string coordinator;        // HOST:PORT
+  std::string dashboard;          // how to reach the dashboard (an ssh tunnel, then a URL)
   std::string client_token_file;  // local path of the token clients send
   v1::ListWorkersResponse workers;
 };

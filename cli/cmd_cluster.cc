@@ -53,6 +53,7 @@ void AddUp(CLI::App* cluster, CliContext& ctx, std::shared_ptr<ClusterFlags> fla
     PrintWorkers(result->workers, OutputFormat::kTable, std::cout);
     std::cout << "\nuse it:  export TMINUS_COORDINATOR=" << result->coordinator
               << " TMINUS_TOKEN=$(cat " << result->client_token_file << ")\n"
+              << "see it:  " << result->dashboard << " (log in with the same token)\n"
               << "stop it: tminus cluster down --state " << flags->up.state_dir << "\n";
   });
 }

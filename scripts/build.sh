@@ -28,7 +28,7 @@ elif [ "$mode" = "sanitize" ]; then
     -DCMAKE_CXX_COMPILER=clang++ -DTMINUS_THREAD_SAFETY=ON -DTMINUS_SANITIZE=ON \
     -DTMINUS_FUZZ=ON >/dev/null
   targets=(--target unit_tests integration_tests fuzz_job_spec fuzz_parse_count
-           fuzz_state_record fuzz_worker_message)
+           fuzz_state_record fuzz_worker_message fuzz_http_request)
 else
   dir="${TMINUS_BUILD_DIR:-build-tsan}"
   # -O1 and line tables only: enough for TSan's reports, and the cheapest build.

@@ -16,7 +16,7 @@ else
 fi
 work="$(mktemp -d /tmp/tminus-fuzz.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
-for target in job_spec parse_count state_record worker_message; do
+for target in job_spec parse_count state_record worker_message http_request; do
   cp -r "tests/fuzz/corpus/$target" "$work/$target"
   echo "fuzz_$target: $seconds"
   status=0

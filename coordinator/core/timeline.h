@@ -16,7 +16,7 @@ namespace tminus {
 
 class TimelineRing {
  public:
-  static constexpr size_t kCapacity = 4096;
+  static constexpr size_t kCapacity = 2048;
   // What a finished job keeps, sampled evenly.
   static constexpr size_t kFinishedCapacity = 512;
 

@@ -27,6 +27,7 @@ common=(--network=host --read-only --tmpfs /tmp -v "$work/tokens:/etc/tminus/tok
 
 podman run -d --name "$run-coordinator" "${common[@]}" -v "$work/state:/var/lib/tminus/state" \
   "$image" tminus-coordinator --listen 127.0.0.1:0 --port-file /var/lib/tminus/state/port \
+  --http-listen 127.0.0.1:0 --http-port-file /var/lib/tminus/state/http-port \
   --state-dir /var/lib/tminus/state --client-token-file /etc/tminus/tokens/client \
   --worker-token-file /etc/tminus/tokens/worker >/dev/null
 for _ in $(seq 100); do [ -s "$work/state/port" ] && break; sleep 0.1; done
@@ -49,6 +50,22 @@ case "$row" in
   1,succeeded,3000000000,3000000000,true,60,*) echo "job exact: $row" ;;
   *) fail "not exact: $row" ;;
 esac
+
+# The HTTP port: health open, metrics only with the client token.
+http="http://127.0.0.1:$(cat "$work/state/http-port")"
+status() {  # URL [TOKEN] -> the HTTP status
+  python3 - "$@" <<'PY'
+import sys, urllib.request, urllib.error
+request = urllib.request.Request(sys.argv[1])
+if len(sys.argv) > 2: request.add_header("Authorization", "Bearer " + sys.argv[2])
+try: print(urllib.request.urlopen(request, timeout=5).status)
+except urllib.error.HTTPError as e: print(e.code)
+PY
+}
+[ "$(status "$http/healthz")" = 200 ] || fail "/healthz is not 200"
+[ "$(status "$http/metrics")" = 401 ] || fail "/metrics answers without a token"
+[ "$(status "$http/metrics" "$(cat "$work/tokens/client")")" = 200 ] || fail "/metrics refuses the client token"
+echo "HTTP port: /healthz 200, /metrics 401 without a token, 200 with one"
 
 # A planned stop: SIGTERM to PID 1 (tini), passed on to the daemon.
 podman stop -t 40 "$run-worker" >/dev/null
