@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
   SchedulerOptions options;
   options.max_active_jobs = jobs + 1;
   Scheduler scheduler(RealClock::Get(), options);
-  WorkerHello hello{"bench-worker", 1, "bench-host", 2, true, true, "0"};
+  WorkerHello hello{"bench-worker", 1, "bench-host", 2, true, true, "0", {}, {}};
   const SessionId session = *scheduler.OpenSession(hello);
   (void)scheduler.AddCredits(session, 4);
   const int64_t before = HeapBytes();

@@ -61,6 +61,32 @@ absl::Status ValidateLabels(const JobSpec& spec) {
   return absl::OkStatus();
 }
 
+absl::Status ValidatePlacement(const JobSpec& spec) {
+  if (absl::Status s = CheckLabels(spec.selector, "selector", kMaxSelectorTerms); !s.ok()) {
+    return s;
+  }
+  if (spec.workers.size() > kMaxPlacementWorkers) {
+    return Invalid(absl::StrCat("workers: at most ", kMaxPlacementWorkers, " names, got ",
+                                spec.workers.size()));
+  }
+  for (size_t i = 0; i < spec.workers.size(); ++i) {
+    if (absl::Status s = CheckVisibleAscii(spec.workers[i], "workers", 1, kMaxWorkerIdBytes);
+        !s.ok()) {
+      return s;
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (spec.workers[j] == spec.workers[i]) {
+        return Invalid(absl::StrCat("workers: '", spec.workers[i], "' given twice"));
+      }
+    }
+  }
+  if (spec.max_slots_per_worker < 0 || spec.max_slots_per_worker > kMaxMaxSlots) {
+    return Invalid(absl::StrCat("max_slots_per_worker: must be between 0 (no cap) and ",
+                                kMaxMaxSlots, ", got ", spec.max_slots_per_worker));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 const char* ExecutorName(ExecutorKind kind) {
@@ -103,7 +129,8 @@ absl::Status ValidateJobSpec(const JobSpec& spec) {
   if (absl::Status name = CheckPrintableUtf8(spec.name, "name", kMaxNameBytes); !name.ok()) {
     return name;
   }
-  return ValidateLabels(spec);
+  if (absl::Status labels = ValidateLabels(spec); !labels.ok()) return labels;
+  return ValidatePlacement(spec);
 }
 
 ChunkPlan PlanOf(const JobSpec& spec) {

@@ -7,9 +7,11 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "common/chunking.h"
+#include "common/labels.h"
 
 namespace tminus {
 
@@ -28,6 +30,7 @@ inline constexpr size_t kMaxRequestIdBytes = 128;
 inline constexpr size_t kMaxLabels = 32;
 inline constexpr size_t kMaxLabelKeyBytes = 63;
 inline constexpr size_t kMaxLabelValueBytes = 256;
+inline constexpr size_t kMaxWorkerIdBytes = 128;
 
 struct JobSpec {
   int64_t n = 0;
@@ -39,6 +42,13 @@ struct JobSpec {
   int32_t priority = 0;
   std::string name;
   std::map<std::string, std::string> labels;
+  // Placement: workers whose labels match every term, and (when not empty)
+  // only the named workers; at most this many leases on one worker.
+  Labels selector;
+  std::vector<std::string> workers;
+  int32_t max_slots_per_worker = 0;  // 0: no cap
+
+  bool placed() const { return !selector.empty() || !workers.empty(); }
 };
 
 // OK, or INVALID_ARGUMENT whose message starts with the field name and states

@@ -29,6 +29,9 @@ JobSpec FromProto(const v1::JobSpec& proto) {
   spec.priority = proto.priority();
   spec.name = proto.name();
   spec.labels.insert(proto.labels().begin(), proto.labels().end());
+  spec.selector.insert(proto.selector().begin(), proto.selector().end());
+  spec.workers.assign(proto.workers().begin(), proto.workers().end());
+  spec.max_slots_per_worker = proto.max_slots_per_worker();
   return spec;
 }
 
@@ -42,6 +45,9 @@ v1::JobSpec ToProto(const JobSpec& spec) {
   proto.set_priority(spec.priority);
   proto.set_name(spec.name);
   proto.mutable_labels()->insert(spec.labels.begin(), spec.labels.end());
+  proto.mutable_selector()->insert(spec.selector.begin(), spec.selector.end());
+  for (const std::string& worker : spec.workers) proto.add_workers(worker);
+  proto.set_max_slots_per_worker(spec.max_slots_per_worker);
   return proto;
 }
 

@@ -101,6 +101,7 @@ absl::StatusOr<ChildRun> ChildProcess::Run(uint64_t count, const std::atomic<boo
       if (!ReadAll(from_child_, &reply, sizeof(reply))) return DiedError();
       run.done = reply.done;
       run.cpu_ns = reply.cpu_ns;
+      run.kernel_ns = reply.kernel_ns;
       return run;
     }
     if (!cancel.load(std::memory_order_relaxed)) continue;
@@ -158,8 +159,10 @@ int ChildMain(pid_t parent) {
     // A cancel signal can only be pending from the previous chunk: clear it.
     g_child_cancel.store(false, std::memory_order_relaxed);
     const int64_t cpu_start = ThreadCpuNs();
+    const int64_t kernel_start = RealClock::Get()->MonoNs();
     const uint64_t done = Countdown(request.count, &g_child_cancel);
-    const ChildReply reply{done, ThreadCpuNs() - cpu_start};
+    const int64_t kernel_ns = RealClock::Get()->MonoNs() - kernel_start;
+    const ChildReply reply{done, ThreadCpuNs() - cpu_start, kernel_ns};
     if (!WriteAll(STDOUT_FILENO, &reply, sizeof(reply))) return 1;
   }
   return 0;

@@ -26,11 +26,13 @@ struct ChildRequest {
 struct ChildReply {
   uint64_t done;
   int64_t cpu_ns;
+  int64_t kernel_ns;  // monotonic time inside the countdown loop
 };
 
 struct ChildRun {
   uint64_t done = 0;
   int64_t cpu_ns = 0;
+  int64_t kernel_ns = 0;
   bool killed = false;  // did not stop in the grace period
 };
 

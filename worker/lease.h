@@ -33,6 +33,7 @@ struct RunResult {
   int64_t end_mono_ns = 0;
   int64_t start_wall_ns = 0;
   int64_t cpu_ns = 0;
+  int64_t kernel_ns = 0;  // inside the countdown loop
   int32_t slot = 0;
   ExecutorKind executor = ExecutorKind::kUnspecified;
   std::string error;

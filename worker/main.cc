@@ -17,11 +17,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/daemon.h"
+#include "common/host.h"
 #include "common/logging.h"
 #include "common/rpc.h"
 #include "worker/child_process.h"
 #include "common/http_server.h"
 #include "worker/health_server.h"
+#include "worker/identity.h"
 #include "worker/metrics.h"
 #include "worker/session_client.h"
 
@@ -111,6 +113,14 @@ int main(int argc, char** argv) {
   app.add_option("--tls-ca", tls_ca, "PEM CA of the coordinator's certificate: use TLS");
   app.add_option("--tls-cert", tls_cert, "PEM client certificate, for mutual TLS");
   app.add_option("--tls-key", tls_key, "PEM key of --tls-cert");
+  std::vector<std::string> label_flags;
+  app.add_option("--label", label_flags,
+                 "KEY=VALUE a job can select this worker by (tminus submit --on KEY=VALUE); "
+                 "repeatable. Added to the automatic host, arch, cpu_model, executors (and node, "
+                 "from TMINUS_NODE_NAME) labels; host=NAME also names the host in reports");
+  app.add_flag("--pin", options.pin,
+               "pin each slot's thread (and its child process) to its own CPU, one CPU of "
+               "each physical core first, then their hyper-threads");
   tminus::DaemonFlags daemon;
   tminus::AddDaemonFlags(app, &daemon);
   if (const int code = tminus::ParseDaemonFlags(app, argc, argv); code >= 0) return code;
@@ -120,6 +130,16 @@ int main(int argc, char** argv) {
               << "'\n";
     return 2;
   }
+  options.topology = tminus::ReadTopology();
+  absl::StatusOr<tminus::Labels> labels = tminus::WorkerLabels(
+      label_flags, options.topology, options.threads, options.processes);
+  if (!labels.ok()) return Usage(labels.status());
+  if (absl::Status host = tminus::CheckVisibleAscii((*labels)["host"], "--label host", 1,
+                                                    tminus::kMaxHostBytes);
+      !host.ok()) {
+    return Usage(host);
+  }
+  options.labels = *std::move(labels);
   absl::StatusOr<std::string> target = tminus::ParseDialTarget(coordinator, "--coordinator");
   if (!target.ok()) return Usage(target.status());
   options.coordinator = *target;

@@ -31,12 +31,17 @@ int64_t Now() { return RealClock::Get()->MonoNs(); }
 WorkerSessionOptions CoreOptions(const WorkerOptions& options, uint64_t incarnation) {
   WorkerSessionOptions core;
   core.identity.worker_id = options.worker_id;
-  core.identity.host = Hostname();
+  const auto host = options.labels.find("host");
+  core.identity.host = host != options.labels.end() && !host->second.empty() ? host->second
+                                                                           : Hostname();
   core.identity.slots = options.slots;
   core.identity.threads = options.threads;
   core.identity.processes = options.processes;
   core.identity.version = Version();
   core.identity.incarnation = incarnation;
+  core.identity.labels = options.labels;
+  core.identity.topology = options.topology;
+  core.identity.topology.pin_order.clear();
   core.prefetch = options.prefetch;
   core.max_unacked_results = options.max_unacked_results;
   return core;
@@ -55,6 +60,7 @@ SessionClient::SessionClient(WorkerOptions options)
   pool.processes = options_.processes;
   pool.child_binary = options_.child_binary;
   pool.kill_grace = options_.kill_grace;
+  if (options_.pin) pool.pin_cpus = options_.topology.pin_order;
   pool_ = std::make_unique<SlotPool>(
       pool, [this](uint64_t epoch, const RunResult& result) { OnResult(epoch, result); });
 }

@@ -18,7 +18,9 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/base/thread_annotations.h"
+#include "common/labels.h"
 #include "common/mutex.h"
+#include "common/topology.h"
 #include "common/security.h"
 #include "tminus/v1/worker.grpc.pb.h"
 #include "worker/slot_pool.h"
@@ -37,6 +39,9 @@ struct WorkerOptions {
   std::chrono::milliseconds kill_grace{2000};
   int64_t max_unacked_results = 262'144;
   ClientSecurity security;  // token and TLS towards the coordinator
+  Labels labels;            // what job selectors match; "host" names the host
+  Topology topology;
+  bool pin = false;         // pin slot i to topology.pin_order[i % size]
   // Called with true once a session is welcomed and with false when it
   // ends (the health server's readiness); may be empty.
   std::function<void(bool connected)> on_connection;

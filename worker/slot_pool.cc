@@ -5,6 +5,7 @@
 #include "common/clock.h"
 #include "common/kernel.h"
 #include "common/logging.h"
+#include "common/topology.h"
 #include "worker/child_process.h"
 
 namespace tminus {
@@ -161,6 +162,11 @@ std::optional<SlotPool::Queued> SlotPool::Take(Slot* self) {
 }
 
 void SlotPool::RunnerLoop(int slot) {
+  if (!options_.pin_cpus.empty()) {
+    // Its child process, started from this thread, inherits the CPU.
+    const int cpu = options_.pin_cpus[static_cast<size_t>(slot) % options_.pin_cpus.size()];
+    if (!PinThisThreadTo(cpu)) Logger("worker")->warn("slot={} cannot be pinned to CPU {}", slot, cpu);
+  }
   std::unique_ptr<ChildProcess> child;
   if (options_.processes) {
     child = std::make_unique<ChildProcess>(options_.child_binary, &stats_.children);
@@ -214,7 +220,10 @@ void SlotPool::RunLease(int slot, const Queued& item, ChildProcess* child, RunRe
   } else if (lease.executor == ExecutorKind::kThreads) {
     const bool measure = count >= kMeasureCpuFrom;
     const int64_t cpu_start = measure ? ThreadCpuNs() : 0;
+    // Small chunks: the start reading is close enough (one fewer clock read).
+    const int64_t kernel_start = measure ? clock->MonoNs() : result->start_mono_ns;
     done = Countdown(count, stop);
+    result->kernel_ns = clock->MonoNs() - kernel_start;
     result->cpu_ns = measure ? ThreadCpuNs() - cpu_start : -1;
   } else if (lease.executor == ExecutorKind::kProcesses && child != nullptr) {
     absl::StatusOr<ChildRun> run = child->Run(count, *stop, options_.kill_grace);
@@ -228,6 +237,7 @@ void SlotPool::RunLease(int slot, const Queued& item, ChildProcess* child, RunRe
     }
     done = run->done;
     result->cpu_ns = run->cpu_ns;
+    result->kernel_ns = run->kernel_ns;
   } else {
     result->end_mono_ns = clock->MonoNs();
     result->outcome = RunOutcome::kFailed;

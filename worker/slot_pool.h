@@ -33,6 +33,8 @@ struct PoolOptions {
   bool processes = true;           // may run the processes executor
   std::string child_binary;        // this binary, for `--child`
   std::chrono::milliseconds kill_grace{2000};  // stopped child: SIGUSR1, then SIGKILL after this
+  // --pin: slot i's thread (and its child process) runs on pin_cpus[i % size].
+  std::vector<int> pin_cpus;
 };
 
 // What the pool has run, for the metrics (monotonic counts).

@@ -35,6 +35,7 @@ void CopyResult(const RunResult& from, v1::ChunkResult* to) {
   to->set_end_mono_ns(from.end_mono_ns);
   to->set_start_wall_ns(from.start_wall_ns);
   to->set_cpu_ns(from.cpu_ns);
+  to->set_kernel_ns(from.kernel_ns);
   to->set_slot(from.slot);
   to->set_error(from.error);
 }
@@ -119,6 +120,14 @@ std::shared_ptr<const v1::WorkerMessage> WorkerSession::TakeOutgoing(int64_t now
       if (id.threads) hello->add_executors(v1::EXECUTOR_THREADS);
       if (id.processes) hello->add_executors(v1::EXECUTOR_PROCESSES);
       hello->set_version(id.version);
+      hello->mutable_labels()->insert(id.labels.begin(), id.labels.end());
+      v1::Topology* topology = hello->mutable_topology();
+      topology->set_logical_cpus(id.topology.logical_cpus);
+      topology->set_physical_cores(id.topology.physical_cores);
+      topology->set_sockets(id.topology.sockets);
+      topology->set_numa_nodes(id.topology.numa_nodes);
+      topology->set_smt(id.topology.smt);
+      topology->set_cpu_model(id.topology.cpu_model);
       break;
     }
     case Next::kDraining:

@@ -31,6 +31,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "common/labels.h"
+#include "common/topology.h"
 #include "tminus/v1/worker.pb.h"
 #include "worker/credit_policy.h"
 #include "worker/lease.h"
@@ -45,6 +47,8 @@ struct WorkerIdentity {
   bool processes = true;
   std::string version;
   uint64_t incarnation = 1;  // random per process start, never 0
+  Labels labels;
+  Topology topology;
 };
 
 struct WorkerSessionOptions {

@@ -2,14 +2,25 @@
 // a prefetch); the scheduler spends them on the queued jobs in priority order.
 // Idle slots are filled before prefetch, so in a job's tail an idle worker
 // gets the last chunks rather than a busy worker's queue.
+//
+// Placement: a session takes only the jobs that fit it (executor, selector,
+// named workers) within their caps. A session left with credits after both
+// passes fits nothing queued: it is parked, and comes back when the queue
+// changes or it grants credits again.
 #include <algorithm>
+#include <limits>
 
 #include "coordinator/core/scheduler.h"
 
 namespace tminus {
 
 void Scheduler::Dispatch() {
-  if (hungry_.empty() || dispatch_paused_) return;
+  if (dispatch_paused_) return;
+  if (!parked_.empty() && (parked_epoch_ != queue_epoch_ || queued_.empty())) {
+    hungry_.insert(parked_.begin(), parked_.end());
+    parked_.clear();
+  }
+  if (hungry_.empty()) return;
   for (int pass = 0; pass < 2 && !queued_.empty(); ++pass) {
     for (auto it = hungry_.begin(); it != hungry_.end() && !queued_.empty();) {
       Session& session = sessions_[*it];
@@ -22,7 +33,13 @@ void Scheduler::Dispatch() {
       it = session.credits == 0 ? hungry_.erase(it) : std::next(it);
     }
   }
-  if (!queued_.empty()) return;
+  if (!queued_.empty()) {
+    // Every session still hungry was offered every queued job in pass 1.
+    parked_.insert(hungry_.begin(), hungry_.end());
+    hungry_.clear();
+    parked_epoch_ = queue_epoch_;
+    return;
+  }
   // Nothing left to lease: idle slots may take backups of stragglers. The
   // scan walks every lease, so it runs at most every 50 ms.
   const int64_t now = clock_->MonoNs();
@@ -57,12 +74,12 @@ void Scheduler::AssignBackups(Session& session, int64_t want) {
   for (JobId id : active_) {
     Job& job = *jobs_[id];
     if (want == 0) return;
-    if (job.terminal() || job.held() || job.leases().empty() ||
-        !session.Supports(job.spec().executor)) {
+    if (job.terminal() || job.held() || job.leases().empty() || !Fits(job, session)) {
       continue;
     }
+    int64_t room = RoomOn(job, session);
     for (const auto& [chunk, lease] : job.leases()) {
-      if (want == 0) break;
+      if (want == 0 || room == 0) break;
       if (lease.session == session.id || job.backups().contains(chunk)) continue;
       const int64_t threshold = StragglerAfterNs(job, chunk);
       if (threshold == 0 || now - lease.dispatch_mono_ns < threshold) continue;
@@ -72,6 +89,7 @@ void Scheduler::AssignBackups(Session& session, int64_t want) {
       session.leases.insert({job.id(), chunk});
       --session.credits;
       --want;
+      --room;
       ++job.stats().counters.backups;
       ++counters_.backups;
       ++counters_.leases_granted;
@@ -85,11 +103,11 @@ void Scheduler::AssignBackups(Session& session, int64_t want) {
 void Scheduler::AssignTo(Session& session, int64_t want) {
   for (auto it = queued_.begin(); it != queued_.end() && want > 0;) {
     Job& job = *jobs_[it->second];
-    if (!session.Supports(job.spec().executor)) {
+    if (!Fits(job, session)) {
       ++it;
       continue;
     }
-    int64_t take = std::min(want, job.LeaseRoom());
+    int64_t take = std::min({want, job.LeaseRoom(), RoomOn(job, session)});
     while (take > 0 && job.HasQueuedChunk()) {
       Lease(job, session);
       --take;
@@ -118,7 +136,28 @@ void Scheduler::Lease(Job& job, Session& session) {
 }
 
 void Scheduler::MarkQueued(Job& job) {
-  if (!job.terminal() && job.HasQueuedChunk()) queued_.insert({-job.spec().priority, job.id()});
+  if (job.terminal() || !job.HasQueuedChunk()) return;
+  queued_.insert({-job.spec().priority, job.id()});
+  ++queue_epoch_;
+}
+
+void Scheduler::LeaseEnded(const Job& job) {
+  if (job.spec().max_slots > 0 || job.spec().max_slots_per_worker > 0) ++queue_epoch_;
+}
+
+bool Scheduler::Fits(const Job& job, const Session& session) const {
+  if (!session.Supports(job.spec().executor)) return false;
+  if (!job.spec().placed()) return true;
+  return job.AllowsWorker(session.worker_id) &&
+         SelectorMatches(job.spec().selector, session.labels);
+}
+
+int64_t Scheduler::RoomOn(const Job& job, const Session& session) const {
+  const int32_t cap = job.spec().max_slots_per_worker;
+  if (cap == 0) return std::numeric_limits<int64_t>::max();
+  int64_t held = 0;
+  for (const ChunkKey& key : session.leases) held += key.first == job.id() ? 1 : 0;
+  return std::max<int64_t>(0, cap - held);
 }
 
 }  // namespace tminus

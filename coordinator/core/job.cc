@@ -8,6 +8,7 @@ namespace tminus {
 Job::Job(JobId id, JobSpec spec, int64_t submit_mono_ns, int64_t submit_wall_ns)
     : id_(id),
       spec_(std::move(spec)),
+      named_workers_(spec_.workers.begin(), spec_.workers.end()),
       plan_(PlanOf(spec_)),
       live_(std::make_unique<Live>()),
       submit_mono_ns_(submit_mono_ns),

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "common/chunking.h"
 #include "common/job_spec.h"
 #include "coordinator/core/completion_set.h"
@@ -57,6 +58,17 @@ class Job {
 
   // How many more chunks this job may have leased (its max_slots cap).
   int64_t LeaseRoom() const;
+  // Whether the spec's worker list (if any) names this worker.
+  bool AllowsWorker(const std::string& worker_id) const {
+    return named_workers_.empty() || named_workers_.contains(worker_id);
+  }
+  // WaitingReason's answer, kept while the set of sessions is unchanged
+  // (epoch): a listing of many queued jobs must not scan every worker each.
+  struct WaitingCache {
+    uint64_t epoch = 0;
+    std::string reason;
+  };
+  WaitingCache& waiting_cache() const { return waiting_cache_; }
 
   absl::flat_hash_map<int64_t, ActiveLease>& leases() { return live_->leases; }
   const absl::flat_hash_map<int64_t, ActiveLease>& leases() const { return live_->leases; }
@@ -126,6 +138,8 @@ class Job {
   JobId id_;
   std::string request_id_;
   JobSpec spec_;
+  absl::flat_hash_set<std::string> named_workers_;  // spec_.workers, for lookups
+  mutable WaitingCache waiting_cache_;
   ChunkPlan plan_;
   JobState state_ = JobState::kQueued;
   bool held_ = false;

@@ -6,9 +6,11 @@
 namespace tminus {
 
 void JobStats::AddAccepted(uint32_t worker, const WorkerIdentityView& who, int32_t slot,
-                           int64_t decrements, int64_t duration_ns, int64_t cpu_ns) {
+                           int64_t decrements, int64_t duration_ns, int64_t cpu_ns,
+                           int64_t kernel_ns) {
   const int64_t duration = std::max<int64_t>(duration_ns, 0);
   busy_ns_ += duration;
+  kernel_ns_ += std::clamp<int64_t>(kernel_ns, 0, duration);
   cpu_ns_ += std::max<int64_t>(cpu_ns, 0);
   durations_.Add(duration);
   auto [entry, first] = workers_.try_emplace(worker);
@@ -26,10 +28,11 @@ void JobStats::AddAccepted(uint32_t worker, const WorkerIdentityView& who, int32
   slot_totals.busy_ns += duration;
 }
 
-void JobStats::Restore(int64_t busy_ns, int64_t cpu_ns, DurationHistogram durations,
-                       std::map<uint32_t, WorkerTotals> workers) {
+void JobStats::Restore(int64_t busy_ns, int64_t cpu_ns, int64_t kernel_ns,
+                       DurationHistogram durations, std::map<uint32_t, WorkerTotals> workers) {
   busy_ns_ = busy_ns;
   cpu_ns_ = cpu_ns;
+  kernel_ns_ = kernel_ns;
   durations_ = durations;
   workers_ = std::move(workers);
 }

@@ -40,22 +40,25 @@ class JobStats {
   // One accepted chunk result. `worker` is the registry key of the worker;
   // `who` is copied the first time the worker is seen.
   void AddAccepted(uint32_t worker, const WorkerIdentityView& who, int32_t slot,
-                   int64_t decrements, int64_t duration_ns, int64_t cpu_ns);
+                   int64_t decrements, int64_t duration_ns, int64_t cpu_ns, int64_t kernel_ns);
 
   int64_t busy_ns() const { return busy_ns_; }
   int64_t cpu_ns() const { return cpu_ns_; }
+  // Time inside the countdown loop, summed (at most each chunk's duration).
+  int64_t kernel_ns() const { return kernel_ns_; }
   const DurationHistogram& durations() const { return durations_; }
   const std::map<uint32_t, WorkerTotals>& workers() const { return workers_; }
 
   JobCounters counters;
 
   // Rebuilds the totals saved before a restart.
-  void Restore(int64_t busy_ns, int64_t cpu_ns, DurationHistogram durations,
+  void Restore(int64_t busy_ns, int64_t cpu_ns, int64_t kernel_ns, DurationHistogram durations,
                std::map<uint32_t, WorkerTotals> workers);
 
  private:
   int64_t busy_ns_ = 0;
   int64_t cpu_ns_ = 0;
+  int64_t kernel_ns_ = 0;
   DurationHistogram durations_;
   std::map<uint32_t, WorkerTotals> workers_;  // few entries; ordered for stable reports
 };

@@ -84,6 +84,7 @@ JobSnapshot Scheduler::SnapshotOf(const Job& job) const {
   const JobStats& stats = job.stats();
   s.busy_ns = stats.busy_ns();
   s.cpu_ns = stats.cpu_ns();
+  s.kernel_ns = stats.kernel_ns();
   s.histogram = stats.durations().NonEmptyBuckets();
   s.histogram_count = stats.durations().count();
   s.histogram_min = stats.durations().min();
@@ -132,7 +133,7 @@ absl::Status Scheduler::Restore(const std::vector<JobSnapshot>& jobs, JobId next
       }
       totals[key] = RestoredTotals(w);
     }
-    job->stats().Restore(s.busy_ns, s.cpu_ns,
+    job->stats().Restore(s.busy_ns, s.cpu_ns, s.kernel_ns,
                          DurationHistogram::Restore(s.histogram, s.histogram_count,
                                                     s.histogram_min, s.histogram_max),
                          std::move(totals));
@@ -148,6 +149,7 @@ absl::Status Scheduler::Restore(const std::vector<JobSnapshot>& jobs, JobId next
       job->Compact(ReportOf(*job));  // saved jobs have no timeline
     } else {
       queued_.insert({-s.spec.priority, s.id});
+      ++queue_epoch_;
       active_.insert(s.id);
     }
     if (!s.request_id.empty()) request_ids_.emplace(s.request_id, s.id);

@@ -26,6 +26,7 @@ struct JobView {
   int64_t end_wall_ns = 0;    // 0 until terminal
   int64_t elapsed_ns = 0;     // first dispatch to now, or to the last result
   std::string error;
+  std::string waiting_reason;  // queued and no connected worker can take it
 };
 
 struct SlotReport {
@@ -55,11 +56,13 @@ struct JobReport {
   int64_t submit_to_done_ns = 0;
   int64_t busy_ns = 0;
   int64_t cpu_ns = 0;
+  int64_t kernel_ns = 0;
   int32_t slots_used = 0;
   double speedup = 0;
   double efficiency = 0;
   int64_t overhead_ns = 0;
   double decrements_per_second = 0;
+  double counting_fraction = 0;  // kernel / (slots_used x wall)
   Percentiles chunk_durations;
   JobCounters counters;
   std::vector<WorkerReport> workers;
@@ -84,6 +87,8 @@ struct WorkerView {
   int64_t lease_expiries = 0;
   int64_t drains = 0;
   int64_t leases_lost = 0;
+  Labels labels;
+  Topology topology;
 };
 
 struct WorkerProgress {
@@ -125,6 +130,7 @@ struct JobSnapshot {
   int64_t completion_size = 0;
   int64_t busy_ns = 0;
   int64_t cpu_ns = 0;
+  int64_t kernel_ns = 0;
   std::vector<std::pair<int32_t, int64_t>> histogram;  // non-empty buckets
   int64_t histogram_count = 0;
   int64_t histogram_min = 0;

@@ -20,6 +20,9 @@ absl::Status ValidateReport(const ChunkReport& r, size_t index) {
   if (r.decrements < 0) return bad("decrements", absl::StrCat("must be >= 0, got ", r.decrements));
   if (r.end_mono_ns < r.start_mono_ns) return bad("end_mono_ns", "must not be before start_mono_ns");
   if (r.cpu_ns < 0) return bad("cpu_ns", absl::StrCat("must be >= 0, got ", r.cpu_ns));
+  if (r.kernel_ns < 0) {
+    return bad("kernel_ns", absl::StrCat("must be >= 0, got ", r.kernel_ns));
+  }
   if (r.slot < 0 || r.slot >= kMaxWorkerSlots) {
     return bad("slot", absl::StrCat("must be between 0 and ", kMaxWorkerSlots - 1, ", got ", r.slot));
   }
@@ -60,7 +63,10 @@ void Scheduler::ApplyResult(Session& session, const ChunkReport& result) {
       holder = true;
     }
   }
-  if (holder) session.leases.erase({job->id(), result.chunk});
+  if (holder) {
+    session.leases.erase({job->id(), result.chunk});
+    LeaseEnded(*job);
+  }
   const std::string& worker_id = workers_[session.worker].hello.worker_id;
   const bool duplicate = job->done().Contains(result.chunk);
   RecordEvent(*job, session, result, duplicate);
@@ -103,11 +109,14 @@ void Scheduler::ApplyResult(Session& session, const ChunkReport& result) {
 
 void Scheduler::Accept(Job& job, Session& session, const ChunkReport& result) {
   const int64_t duration = result.end_mono_ns - result.start_mono_ns;
+  // Workers before 0.3 do not report kernel time: their chunk's duration is
+  // the closest measure they have.
+  const int64_t kernel_ns = result.kernel_ns > 0 ? result.kernel_ns : duration;
   job.MarkDone(result.chunk, result.decrements, clock_->MonoNs());
   dirty_jobs_.insert(job.id());
   CancelOtherAttempts(job, result.chunk, session.id, result.attempt);
   job.stats().AddAccepted(session.worker, IdentityOf(session.worker), result.slot,
-                          result.decrements, duration, result.cpu_ns);
+                          result.decrements, duration, result.cpu_ns, kernel_ns);
   ++counters_.chunks_completed;
   counters_.decrements += result.decrements;
   counters_.busy_ns += std::max<int64_t>(duration, 0);
@@ -146,6 +155,7 @@ void Scheduler::CancelOtherAttempts(Job& job, int64_t chunk, SessionId winner, i
     Session* holder = FindSession(lease.session);
     if (holder == nullptr) continue;
     holder->leases.erase({job.id(), chunk});
+    LeaseEnded(job);
     if (lease.session != winner || lease.attempt != attempt) {
       OutboxOf(*holder).cancels.push_back(CancelOrder{job.id(), {chunk}});
     }
@@ -191,6 +201,7 @@ void Scheduler::ReleaseLeases(Session& session, const std::string& reason, bool 
       if (lease == held->end() || lease->second.session != session.id) continue;
       attempt = lease->second.attempt;
       held->erase(lease);
+      LeaseEnded(*job);
     }
     if (attempt == 0) continue;
     if (planned) {

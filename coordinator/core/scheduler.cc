@@ -57,6 +57,7 @@ absl::StatusOr<JobId> Scheduler::Submit(const JobSpec& spec, const std::string& 
   }
   ++counters_.jobs_submitted;
   queued_.insert({-spec.priority, id});
+  ++queue_epoch_;
   jobs_.emplace(id, std::move(job));
   Dispatch();
   return id;
@@ -136,8 +137,25 @@ std::vector<JobId> Scheduler::TakeFinishedJobs() { return std::exchange(finished
 
 namespace {
 
+absl::Status ValidateTopology(const Topology& topology) {
+  constexpr int32_t kMaxCpus = 1 << 20;
+  for (const auto& [name, value] :
+       {std::pair<const char*, int32_t>{"logical_cpus", topology.logical_cpus},
+        {"physical_cores", topology.physical_cores},
+        {"sockets", topology.sockets},
+        {"numa_nodes", topology.numa_nodes}}) {
+    if (value < 0 || value > kMaxCpus) {
+      return absl::InvalidArgumentError(absl::StrCat("hello.topology.", name,
+                                                     ": must be between 0 and ", kMaxCpus,
+                                                     ", got ", value));
+    }
+  }
+  return CheckLabel("cpu_model", topology.cpu_model, "hello.topology");
+}
+
 absl::Status ValidateHello(const WorkerHello& hello) {
-  if (absl::Status s = CheckVisibleAscii(hello.worker_id, "hello.worker_id", 1, kMaxNameBytes);
+  if (absl::Status s =
+          CheckVisibleAscii(hello.worker_id, "hello.worker_id", 1, kMaxWorkerIdBytes);
       !s.ok()) {
     return s;
   }
@@ -158,7 +176,10 @@ absl::Status ValidateHello(const WorkerHello& hello) {
   if (hello.incarnation == 0) {
     return absl::InvalidArgumentError("hello.incarnation: must not be 0");
   }
-  return absl::OkStatus();
+  if (absl::Status s = CheckLabels(hello.labels, "hello.labels", kMaxWorkerLabels); !s.ok()) {
+    return s;
+  }
+  return ValidateTopology(hello.topology);
 }
 
 }  // namespace
@@ -211,10 +232,13 @@ absl::StatusOr<SessionId> Scheduler::OpenSession(const WorkerHello& hello) {
   Session& session = sessions_[id];
   session.id = id;
   session.worker = key;
+  session.worker_id = hello.worker_id;
+  session.labels = hello.labels;
   session.slots = hello.slots;
   session.threads = hello.threads;
   session.processes = hello.processes;
   session.last_seen_mono_ns = now_mono;
+  ++sessions_epoch_;
   Dispatch();  // leases released from a replaced session may go out now
   return id;
 }
@@ -225,6 +249,8 @@ void Scheduler::CloseReplaced(SessionId old, const WorkerHello& hello, bool same
   }
   sessions_.erase(old);
   hungry_.erase(old);
+  parked_.erase(old);
+  ++sessions_epoch_;
   ++counters_.sessions_ended;
   Outbox closing;
   closing.close = true;
@@ -250,7 +276,9 @@ void Scheduler::CloseSessionFor(SessionId id, bool expired) {
     record.state = WorkerState::kDisconnected;
   }
   hungry_.erase(id);
+  parked_.erase(id);
   sessions_.erase(id);
+  ++sessions_epoch_;
   ++counters_.sessions_ended;
   Dispatch();
 }
@@ -274,7 +302,10 @@ absl::Status Scheduler::AddCredits(SessionId id, int64_t credits) {
   }
   Session& session = sessions_[id];
   session.credits += credits;
-  if (session.credits > 0 && !session.draining) hungry_.insert(id);
+  if (session.credits > 0 && !session.draining) {
+    hungry_.insert(id);
+    parked_.erase(id);  // its own leases ended: a per-worker cap may allow more
+  }
   Dispatch();
   return absl::OkStatus();
 }
@@ -285,6 +316,8 @@ absl::Status Scheduler::SetDraining(SessionId id) {
   if (!session.draining) ++workers_[session.worker].drains;
   session.draining = true;
   hungry_.erase(id);
+  parked_.erase(id);
+  ++sessions_epoch_;
   workers_[session.worker].state = WorkerState::kDraining;
   return absl::OkStatus();
 }

@@ -172,6 +172,12 @@ class Scheduler {
   void Compact(Job& job);
   void RecordEvent(Job& job, const Session& session, const ChunkReport& result, bool duplicate);
   void MarkQueued(Job& job);
+  // A lease of the job ended: a capped job may have room again.
+  void LeaseEnded(const Job& job);
+  // Whether the session may take the job's chunks (executor, placement).
+  bool Fits(const Job& job, const Session& session) const;
+  // How many more of the job's chunks the session may hold (max_slots_per_worker).
+  int64_t RoomOn(const Job& job, const Session& session) const;
 
   // persist.cc
   JobSnapshot SnapshotOf(const Job& job) const;
@@ -179,6 +185,8 @@ class Scheduler {
   // views.cc
   std::string WorkerNameOf(const Job& job, uint32_t worker) const;
   JobView ViewOf(const Job& job) const;
+  // "" unless the job is queued and no connected worker can take it.
+  std::string WaitingReason(const Job& job) const;
   JobReport ReportOf(const Job& job) const;
   WorkerReport WorkerReportOf(const WorkerTotals& totals, int64_t wall_ns) const;
 
@@ -215,6 +223,13 @@ class Scheduler {
   absl::flat_hash_map<SessionId, Session> sessions_;
   SessionId next_session_id_ = 1;
   absl::btree_set<SessionId> hungry_;  // sessions with credits left
+  // Hungry sessions that no queued job fits (placement, executor, caps):
+  // skipped by Dispatch until the queue changes (queue_epoch_) or they
+  // grant credits again, so idle workers nothing fits cost nothing per event.
+  absl::btree_set<SessionId> parked_;
+  uint64_t queue_epoch_ = 0;   // bumped when a job may offer more chunks
+  uint64_t parked_epoch_ = 0;  // queue_epoch_ when parked_ was filled
+  uint64_t sessions_epoch_ = 0;  // bumped when the set of live sessions changes
   std::vector<SessionId> dirty_;       // sessions with outbox messages
   std::vector<std::pair<SessionId, Outbox>> closed_outboxes_;
 };

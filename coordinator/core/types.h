@@ -7,7 +7,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "common/host.h"
 #include "common/job_spec.h"
+#include "common/labels.h"
+#include "common/topology.h"
 
 namespace tminus {
 
@@ -21,7 +24,6 @@ const char* JobStateName(JobState state);
 enum class WorkerState { kConnected, kDraining, kDisconnected };
 
 // Limits of the fields of a Hello (docs/api.md).
-inline constexpr size_t kMaxHostBytes = 255;
 inline constexpr size_t kMaxVersionBytes = 64;
 inline constexpr int32_t kMaxWorkerSlots = 4096;
 
@@ -35,6 +37,8 @@ struct WorkerHello {
   bool threads = false;    // executors supported
   bool processes = false;
   std::string version;
+  Labels labels;      // what selectors match (docs/api.md has the syntax)
+  Topology topology;  // as reported; pin_order is not sent
 };
 
 // One chunk leased to one worker session.
@@ -58,6 +62,7 @@ struct ChunkReport {
   int64_t end_mono_ns = 0;
   int64_t start_wall_ns = 0;
   int64_t cpu_ns = 0;
+  int64_t kernel_ns = 0;  // inside the countdown loop
   int32_t slot = 0;
   std::string error;
 };

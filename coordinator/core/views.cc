@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "coordinator/core/scheduler.h"
 
 namespace tminus {
@@ -40,6 +41,7 @@ JobView Scheduler::ViewOf(const Job& job) const {
   view.start_wall_ns = job.start_wall_ns();
   view.end_wall_ns = job.end_wall_ns();
   view.error = job.error();
+  view.waiting_reason = WaitingReason(job);
   if (job.start_mono_ns() != 0) {
     // Wall time runs from the first dispatch to now, or to the end: the last
     // accepted result of a job that succeeded, the cancel or the failure.
@@ -47,6 +49,36 @@ JobView Scheduler::ViewOf(const Job& job) const {
     view.elapsed_ns = std::max<int64_t>(0, end - job.start_mono_ns());
   }
   return view;
+}
+
+std::string Scheduler::WaitingReason(const Job& job) const {
+  if (job.state() != JobState::kQueued || job.held()) return "";
+  Job::WaitingCache& cache = job.waiting_cache();
+  if (cache.epoch == sessions_epoch_ + 1) return cache.reason;
+  bool fits = false;
+  for (const auto& [id, session] : sessions_) {
+    if (!session.draining && Fits(job, session)) {
+      fits = true;
+      break;
+    }
+  }
+  std::string reason;
+  const JobSpec& spec = job.spec();
+  if (fits) {
+    // Some worker could take it: it waits its turn.
+  } else if (sessions_.empty()) {
+    reason = "no worker is connected";
+  } else if (!spec.placed()) {
+    reason = absl::StrCat("no connected worker runs the ", ExecutorName(spec.executor),
+                          " executor");
+  } else {
+    std::vector<std::string> terms;
+    if (!spec.selector.empty()) terms.push_back(FormatLabels(spec.selector));
+    if (!spec.workers.empty()) terms.push_back("workers=" + absl::StrJoin(spec.workers, "|"));
+    reason = absl::StrCat("no connected worker matches ", absl::StrJoin(terms, " "));
+  }
+  cache = Job::WaitingCache{sessions_epoch_ + 1, reason};
+  return reason;
 }
 
 absl::StatusOr<JobView> Scheduler::GetJob(JobId id) const {
@@ -94,6 +126,7 @@ JobReport Scheduler::ReportOf(const Job& job) const {
   if (job.terminal()) report.submit_to_done_ns = job.end_mono_ns() - job.submit_mono_ns();
   report.busy_ns = stats.busy_ns();
   report.cpu_ns = stats.cpu_ns();
+  report.kernel_ns = stats.kernel_ns();
   int64_t slots = 0;
   for (const auto& [worker, totals] : stats.workers()) {
     slots += totals.who.slots;
@@ -107,6 +140,7 @@ JobReport Scheduler::ReportOf(const Job& job) const {
   if (__builtin_mul_overflow(slots, report.wall_ns, &capacity_ns)) capacity_ns = INT64_MAX;
   report.overhead_ns = std::max<int64_t>(0, capacity_ns - report.busy_ns);
   report.decrements_per_second = Ratio(report.job.decrements_done * 1e9, report.wall_ns);
+  report.counting_fraction = Ratio(report.kernel_ns, static_cast<double>(capacity_ns));
   report.chunk_durations = stats.durations().Summary();
   report.counters = stats.counters;
   return report;
@@ -189,6 +223,8 @@ std::vector<WorkerView> Scheduler::ListWorkers() const {
     view.lease_expiries = record.lease_expiries;
     view.drains = record.drains;
     view.leases_lost = record.leases_lost;
+    view.labels = record.hello.labels;
+    view.topology = record.hello.topology;
     views.push_back(std::move(view));
   }
   return views;

@@ -9,6 +9,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
+#include "common/labels.h"
 #include "coordinator/core/types.h"
 
 namespace tminus {
@@ -33,6 +34,8 @@ using ChunkKey = std::pair<JobId, int64_t>;
 struct Session {
   SessionId id = 0;
   uint32_t worker = 0;  // key of the worker's record
+  std::string worker_id;  // copies from the Hello: what placement matches
+  Labels labels;
   int32_t slots = 0;
   bool threads = false;
   bool processes = false;

@@ -69,6 +69,7 @@ void ToProto(const JobView& view, v1::Job* out) {
   if (view.end_wall_ns != 0) SetTimestamp(view.end_wall_ns, out->mutable_end_time());
   out->set_error(view.error);
   out->set_elapsed_ns(view.elapsed_ns);
+  out->set_waiting_reason(view.waiting_reason);
 }
 
 void ToProto(const JobReport& report, v1::JobReport* out) {
@@ -83,6 +84,8 @@ void ToProto(const JobReport& report, v1::JobReport* out) {
   out->set_submit_to_done_ns(report.submit_to_done_ns);
   out->set_busy_ns(report.busy_ns);
   out->set_cpu_ns(report.cpu_ns);
+  out->set_kernel_ns(report.kernel_ns);
+  out->set_counting_fraction(report.counting_fraction);
   out->set_slots_used(report.slots_used);
   out->set_speedup(report.speedup);
   out->set_efficiency(report.efficiency);
@@ -128,6 +131,14 @@ void ToProto(const WorkerView& view, v1::WorkerInfo* out) {
   out->set_lease_expiries(view.lease_expiries);
   out->set_drains(view.drains);
   out->set_leases_lost(view.leases_lost);
+  out->mutable_labels()->insert(view.labels.begin(), view.labels.end());
+  v1::Topology* topology = out->mutable_topology();
+  topology->set_logical_cpus(view.topology.logical_cpus);
+  topology->set_physical_cores(view.topology.physical_cores);
+  topology->set_sockets(view.topology.sockets);
+  topology->set_numa_nodes(view.topology.numa_nodes);
+  topology->set_smt(view.topology.smt);
+  topology->set_cpu_model(view.topology.cpu_model);
 }
 
 void ToProto(const LeaseGrant& lease, v1::Lease* out) {
@@ -150,6 +161,14 @@ WorkerHello FromProto(const v1::Hello& hello) {
     if (executor == v1::EXECUTOR_PROCESSES) out.processes = true;
   }
   out.version = hello.version();
+  out.labels.insert(hello.labels().begin(), hello.labels().end());
+  const v1::Topology& topology = hello.topology();
+  out.topology.logical_cpus = topology.logical_cpus();
+  out.topology.physical_cores = topology.physical_cores();
+  out.topology.sockets = topology.sockets();
+  out.topology.numa_nodes = topology.numa_nodes();
+  out.topology.smt = topology.smt();
+  out.topology.cpu_model = topology.cpu_model();
   return out;
 }
 
@@ -168,6 +187,7 @@ ChunkReport FromProto(const v1::ChunkResult& result) {
   out.end_mono_ns = result.end_mono_ns();
   out.start_wall_ns = result.start_wall_ns();
   out.cpu_ns = result.cpu_ns();
+  out.kernel_ns = result.kernel_ns();
   out.slot = result.slot();
   out.error = result.outcome() == v1::CHUNK_OUTCOME_UNSPECIFIED ? "result with no outcome"
                                                                 : result.error();

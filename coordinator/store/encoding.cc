@@ -39,6 +39,7 @@ std::string EncodeJob(const JobSnapshot& s) {
   p.set_completion_size(s.completion_size);
   p.set_busy_ns(s.busy_ns);
   p.set_cpu_ns(s.cpu_ns);
+  p.set_kernel_ns(s.kernel_ns);
   for (const auto& [bucket, count] : s.histogram) {
     p.add_histogram_buckets(bucket);
     p.add_histogram_counts(count);
@@ -88,6 +89,7 @@ absl::StatusOr<JobSnapshot> DecodeJob(const std::string& bytes) {
   s.completion_size = p.completion_size();
   s.busy_ns = p.busy_ns();
   s.cpu_ns = p.cpu_ns();
+  s.kernel_ns = p.kernel_ns();
   for (int i = 0; i < p.histogram_buckets_size(); ++i) {
     s.histogram.emplace_back(p.histogram_buckets(i), p.histogram_counts(i));
   }

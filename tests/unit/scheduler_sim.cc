@@ -19,6 +19,19 @@ SessionId Sim::AddWorker(const std::string& name, int slots, double speed, int p
   return Joined(id, hello, speed, prefetch);
 }
 
+SessionId Sim::AddLabelledWorker(const std::string& name, int slots, Labels labels,
+                                 double speed, int prefetch) {
+  WorkerHello hello;
+  hello.worker_id = name;
+  hello.incarnation = incarnation_++;
+  hello.host = "sim";
+  hello.slots = slots;
+  hello.threads = hello.processes = true;
+  hello.labels = std::move(labels);
+  const SessionId id = *scheduler_.OpenSession(hello);
+  return Joined(id, hello, speed, prefetch);
+}
+
 absl::StatusOr<SessionId> Sim::TryAddWorker(const std::string& name, int slots,
                                             uint64_t incarnation, double speed, int prefetch) {
   WorkerHello hello;
@@ -54,6 +67,10 @@ JobId Sim::Submit(int64_t n, int64_t chunks, int32_t priority, int32_t max_slots
   spec.priority = priority;
   spec.max_slots = max_slots;
   spec.executor = executor;
+  return SubmitSpec(spec);
+}
+
+JobId Sim::SubmitSpec(const JobSpec& spec) {
   const JobId id = *scheduler_.Submit(spec, "");
   Pump();
   return id;

@@ -54,8 +54,13 @@ class Sim {
   absl::StatusOr<SessionId> TryAddWorker(const std::string& name, int slots,
                                          uint64_t incarnation = 0, double speed = 1.0,
                                          int prefetch = 1);
+  // A worker with labels (placement tests).
+  SessionId AddLabelledWorker(const std::string& name, int slots, Labels labels,
+                              double speed = 1.0, int prefetch = 1);
   JobId Submit(int64_t n, int64_t chunks, int32_t priority = 0, int32_t max_slots = 0,
                ExecutorKind executor = ExecutorKind::kThreads);
+  // Any spec (placement, caps); the scheduler must accept it.
+  JobId SubmitSpec(const JobSpec& spec);
   // Runs events until nothing is left or `max_events` ran. Returns events run.
   int64_t Run(int64_t max_events = 10'000'000);
   // Runs one completion event; false when none is pending. After each, the
