@@ -3,18 +3,20 @@
 #include <httplib.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <type_traits>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/http_stream.h"
 
 namespace tminus {
 namespace {
-
-constexpr size_t kMaxBodyBytes = 64 * 1024;
 
 // Only SO_REUSEADDR (a restart binds over TIME_WAIT): httplib's default adds
 // SO_REUSEPORT, which lets a second process share the port unnoticed.
@@ -50,7 +52,8 @@ bool LoadPem(SSL_CTX& context, const std::string& cert_pem, const std::string& k
 
 const char* StatusText(int status) {
   switch (status) {
-    case 400: return "bad request";
+    case 400: return "bad request: a malformed request line or header, or a POST without "
+                     "Content-Length (send Content-Length: 0 for an empty body)";
     case 404: return "not found";
     case 405: return "method not allowed";
     case 411: return "length required";
@@ -74,6 +77,36 @@ HttpCall ToCall(const httplib::Request& request, bool tls) {
   return call;
 }
 
+// httplib's server with our connection handling (http_stream.h): the
+// accepting thread hands each socket to the gate, which reads the request
+// and passes only complete ones to httplib's request processing.
+template <typename Base>
+class GatedServer : public Base {
+ public:
+  using Base::Base;
+
+  void StartGate(int threads, size_t max_connections) {
+    HttpGateOptions options;
+    if constexpr (std::is_base_of_v<httplib::SSLServer, Base>) options.tls = this->ssl_context();
+    options.threads = threads;
+    options.max_connections = max_connections;
+    gate_ = std::make_unique<HttpGate>(options, [this](HttpConnection& connection) {
+      BufferedStream stream(connection);
+      bool closed = false;
+      this->process_request(stream, /*close_connection=*/true, closed,
+                            [](httplib::Request&) {});
+    });
+  }
+
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    gate_->Add(sock);
+    return true;
+  }
+
+  std::unique_ptr<HttpGate> gate_;  // destroyed first: its threads use Base
+};
+
 }  // namespace
 
 std::string HttpCall::Header(const std::string& lower_case_name) const {
@@ -91,20 +124,23 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOp
   const bool tls = !options.cert_pem.empty();
   if (tls) {
     bool loaded = false;
-    impl->server = std::make_unique<httplib::SSLServer>([&](SSL_CTX& context) {
+    auto server = std::make_unique<GatedServer<httplib::SSLServer>>([&](SSL_CTX& context) {
       loaded = LoadPem(context, options.cert_pem, options.key_pem);
       return loaded;
     });
-    if (!loaded || !impl->server->is_valid()) {
+    if (!loaded || !server->is_valid()) {
       return absl::InvalidArgumentError(
           absl::StrCat(options.flag, ": the TLS certificate or key does not load"));
     }
+    server->StartGate(options.threads, options.max_connections);
+    impl->server = std::move(server);
   } else {
-    impl->server = std::make_unique<httplib::Server>();
+    auto server = std::make_unique<GatedServer<httplib::Server>>();
+    server->StartGate(options.threads, options.max_connections);
+    impl->server = std::move(server);
   }
   httplib::Server& server = *impl->server;
-  const int threads = options.threads;
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server.new_task_queue = [] { return new InlineTaskQueue(); };
   server.set_socket_options(OnlyReuseAddress);
   server.set_payload_max_length(kMaxBodyBytes);
   server.set_read_timeout(std::chrono::seconds(5));

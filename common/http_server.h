@@ -2,8 +2,11 @@
 // cpp-httplib underneath, one handler for every request, plain request and
 // reply structs in between (so routers are plain functions, unit-tested and
 // fuzzed without sockets). Binds without SO_REUSEPORT (a port in use is an
-// error naming it), caps bodies at 64 KiB and URIs at 8 KiB, and speaks TLS
-// with the daemon's certificate when it has one.
+// error naming it), caps bodies at 64 KiB, URIs at 8 KiB and request heads
+// at 64 lines and 32 KiB, reads requests on one poll() thread (a slow client
+// holds no serving thread; http_stream.h), serves one request per
+// connection, drops requests slower than 10 s, holds at most max_connections
+// (more get 503), and speaks TLS with the daemon's certificate when it has one.
 //
 // Threading: Start() and the destructor from one thread; the handler runs
 // on the server's pool of threads, several at once.
@@ -48,7 +51,9 @@ struct HttpServerOptions {
   std::string flag = "--http-listen";  // named in errors
   std::string cert_pem;  // with key_pem: HTTPS
   std::string key_pem;
-  int threads = 4;
+  int threads = 4;  // serving complete requests
+  // Connections open at once (being read, waiting or served); more get 503.
+  size_t max_connections = 256;
 };
 
 class HttpServer {

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -37,6 +38,21 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, const std::string&
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
+}
+
+// A PEM file of the kind the flag wants ("CERTIFICATE" or "PRIVATE KEY"):
+// gRPC only says so in its log, and then serves nobody.
+absl::StatusOr<std::string> ReadPem(const std::string& path, const std::string& flag) {
+  absl::StatusOr<std::string> text = ReadFile(path, flag);
+  if (!text.ok()) return text;
+  const bool key = absl::StrContains(flag, "key");
+  const bool found = key ? absl::StrContains(*text, "PRIVATE KEY-----")
+                         : absl::StrContains(*text, "-----BEGIN CERTIFICATE-----");
+  if (!found) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, ": ", path, " holds no PEM ",
+                                                   key ? "private key" : "certificate"));
+  }
+  return text;
 }
 
 // One token a line; blank lines and lines starting with '#' are skipped.
@@ -94,7 +110,7 @@ absl::StatusOr<ClientSecurity> LoadClientSecurity(const std::string& token_file,
                                  std::tuple{&cert_file, "--tls-cert", &security.cert_pem},
                                  std::tuple{&key_file, "--tls-key", &security.key_pem}}) {
     if (path->empty()) continue;
-    absl::StatusOr<std::string> pem = ReadFile(*path, flag);
+    absl::StatusOr<std::string> pem = ReadPem(*path, flag);
     if (!pem.ok()) return pem.status();
     *out = *pem;
   }
@@ -194,7 +210,7 @@ absl::StatusOr<ServerTls> LoadServerTls(const std::string& cert_file, const std:
                                  std::tuple{&key_file, "--tls-key", &tls.key_pem},
                                  std::tuple{&client_ca_file, "--tls-client-ca", &tls.client_ca_pem}}) {
     if (path->empty()) continue;
-    absl::StatusOr<std::string> pem = ReadFile(*path, flag);
+    absl::StatusOr<std::string> pem = ReadPem(*path, flag);
     if (!pem.ok()) return pem.status();
     *out = *pem;
   }

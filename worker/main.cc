@@ -134,6 +134,8 @@ int main(int argc, char** argv) {
   absl::StatusOr<tminus::Labels> labels = tminus::WorkerLabels(
       label_flags, options.topology, options.threads, options.processes);
   if (!labels.ok()) return Usage(labels.status());
+  // An empty host (a manifest's variable that was not set): the hostname.
+  if ((*labels)["host"].empty()) (*labels)["host"] = tminus::Hostname();
   if (absl::Status host = tminus::CheckVisibleAscii((*labels)["host"], "--label host", 1,
                                                     tminus::kMaxHostBytes);
       !host.ok()) {
@@ -143,7 +145,7 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::string> target = tminus::ParseDialTarget(coordinator, "--coordinator");
   if (!target.ok()) return Usage(target.status());
   options.coordinator = *target;
-  if (options.worker_id.empty()) {
+  if (app.get_option("--name")->count() == 0) {
     options.worker_id = absl::StrCat(tminus::Hostname(), "-", getpid());
   }
   if (absl::Status name = tminus::CheckVisibleAscii(options.worker_id, "--name", 1,
@@ -189,6 +191,7 @@ int main(int argc, char** argv) {
     tminus::HttpServerOptions http_options;
     http_options.address = *http_address;
     http_options.threads = 2;
+    http_options.max_connections = 32;
     auto started = tminus::HttpServer::Start(
         http_options, [&metrics](const tminus::HttpCall& call) { return metrics->Handle(call); });
     if (!started.ok()) {

@@ -113,6 +113,10 @@ absl::Status CoordinatorServer::StartHttp(const ServerOptions& options) {
   http.address = *address;
   http.cert_pem = options.tls.cert_pem;
   http.key_pem = options.tls.key_pem;
+  // Requests are short (answers come from snapshots); connections past 256
+  // get 503, so the HTTP port never takes the gRPC port's descriptors.
+  http.threads = 4;
+  http.max_connections = 256;
   absl::StatusOr<std::unique_ptr<HttpServer>> started =
       HttpServer::Start(http, [router = router_.get()](const HttpCall& call) {
         return router->Handle(call);

@@ -270,6 +270,11 @@ TEST(TokenSetTest, BadTokenFilesNameTheFlag) {
   EXPECT_THAT(TokenSet::Load("", "", dir + "/missing"),
               StatusIs(absl::StatusCode::kInvalidArgument, "--admin-token-file"));
   EXPECT_TRUE(TokenSet::Load("", "", "")->open());
+  // Not PEM at all: refused at start, not in gRPC's log only.
+  EXPECT_THAT(LoadServerTls("/etc/passwd", "/etc/passwd", ""),
+              StatusIs(absl::StatusCode::kInvalidArgument, "--tls-cert: /etc/passwd holds no PEM"));
+  EXPECT_THAT(LoadClientSecurity("", "/etc/hostname", "", ""),
+              StatusIs(absl::StatusCode::kInvalidArgument, "--tls-ca: /etc/hostname holds no PEM"));
   EXPECT_TRUE(ConstantTimeEquals("same-token", "same-token"));
   EXPECT_FALSE(ConstantTimeEquals("same-token", "same-tokem"));
   EXPECT_FALSE(ConstantTimeEquals("same-token", "same-token-longer"));

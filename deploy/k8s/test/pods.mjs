@@ -30,6 +30,7 @@ export function envOf(objects, podName, container) {
     const resource = v.valueFrom?.resourceFieldRef;
     if (v.value !== undefined) env[v.name] = v.value;
     else if (field === "metadata.name") env[v.name] = podName;
+    else if (field === "spec.nodeName") env[v.name] = "test-node";  // every pod runs here
     else if (resource?.resource === "limits.cpu") {
       env[v.name] = cpuUnits(container.resources.limits.cpu, resource.divisor);
     } else throw new Error(`env ${v.name}: no stand-in for ${JSON.stringify(v.valueFrom)}`);
