@@ -22,6 +22,9 @@ struct SubmitFlags {
   std::string chunk_size;
   std::string executor = "threads";
   int max_slots = 0;
+  int max_slots_per_worker = 0;
+  std::string on;
+  std::string workers;
   int priority = 0;
   std::string name;
   bool wait = false;
@@ -43,6 +46,10 @@ absl::StatusOr<JobSpec> SpecFromFlags(const SubmitFlags& flags) {
     return s;
   }
   spec.max_slots = flags.max_slots;
+  spec.max_slots_per_worker = flags.max_slots_per_worker;
+  if (absl::Status placed = ParsePlacementFlags(flags.on, flags.workers, &spec); !placed.ok()) {
+    return placed;
+  }
   spec.priority = flags.priority;
   spec.name = flags.name;
   if (absl::Status valid = ValidateJobSpec(spec); !valid.ok()) return valid;
@@ -85,6 +92,14 @@ void AddSubmitCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--executor", flags->executor, "threads or processes")->capture_default_str();
   cmd->add_option("--max-slots", flags->max_slots, "most chunks running at once (0: no cap)")
       ->capture_default_str();
+  cmd->add_option("--max-slots-per-worker", flags->max_slots_per_worker,
+                  "most chunks running at once on one worker (0: no cap)")
+      ->capture_default_str();
+  cmd->add_option("--on", flags->on,
+                  "run only on workers with these labels: KEY=VALUE[,KEY=VALUE...] (see "
+                  "`tminus workers`; e.g. zone=b or host=node-3)");
+  cmd->add_option("--workers", flags->workers,
+                  "run only on these workers: NAME[,NAME...] (with --on: both must hold)");
   cmd->add_option("--priority", flags->priority, "0..1000, higher runs first")
       ->capture_default_str();
   cmd->add_option("--name", flags->name, "a name for people");

@@ -14,4 +14,9 @@ namespace tminus {
 absl::Status ParseSizeFlags(const std::string& n, const std::string& chunks,
                             const std::string& chunk_size, JobSpec* spec);
 
+// --on KEY=VALUE[,...] and --workers NAME[,...] into spec->selector and
+// spec->workers (empty text: none). INVALID_ARGUMENT naming the flag.
+absl::Status ParsePlacementFlags(const std::string& on, const std::string& workers,
+                                 JobSpec* spec);
+
 }  // namespace tminus

@@ -1,9 +1,12 @@
 #include "cli/views.h"
 
+#include <map>
+
 #include "common/text.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "common/proto_convert.h"
 
 namespace tminus {
@@ -18,7 +21,8 @@ std::vector<std::string> JobRow(const v1::Job& job) {
   return {absl::StrCat(job.id()), job.spec().name(), StateName(job.state()),
           absl::StrCat(job.spec().n()), ExecutorLabel(job.spec().executor()),
           absl::StrCat(job.chunks_done(), "/", job.chunk_total()),
-          absl::StrCat(job.spec().priority()), FormatDuration(job.elapsed_ns()), job.error()};
+          absl::StrCat(job.spec().priority()), FormatDuration(job.elapsed_ns()),
+          job.waiting_reason().empty() ? job.error() : "waiting: " + job.waiting_reason()};
 }
 
 Table JobTable() {
@@ -61,6 +65,27 @@ void PrintJob(const v1::Job& job, OutputFormat format, std::ostream& out) {
       << job.chunks_done() << "/" << job.chunk_total() << " chunks done, "
       << job.chunks_running() << " running, " << job.decrements_done() << " decrements\n";
   out << "  elapsed " << FormatDuration(job.elapsed_ns()) << "\n";
+  const v1::JobSpec& spec = job.spec();
+  if (!spec.selector().empty() || !spec.workers().empty() || spec.max_slots_per_worker() > 0) {
+    const std::map<std::string, std::string> selector(spec.selector().begin(),
+                                                      spec.selector().end());
+    std::string placement;
+    for (const auto& [key, value] : selector) {
+      absl::StrAppend(&placement, placement.empty() ? "" : ",", key, "=", value);
+    }
+    if (!spec.workers().empty()) {
+      absl::StrAppend(&placement, placement.empty() ? "" : " ", "workers=",
+                      absl::StrJoin(spec.workers(), ","));
+    }
+    if (spec.max_slots_per_worker() > 0) {
+      absl::StrAppend(&placement, placement.empty() ? "" : ", ", "at most ",
+                      spec.max_slots_per_worker(), " per worker");
+    }
+    out << "  placement " << EscapeForTerminal(placement) << "\n";
+  }
+  if (!job.waiting_reason().empty()) {
+    out << "  waiting: " << EscapeForTerminal(job.waiting_reason()) << "\n";
+  }
   if (!job.error().empty()) out << "  error: " << EscapeForTerminal(job.error()) << "\n";
 }
 
@@ -77,7 +102,7 @@ void PrintReport(const v1::JobReport& r, OutputFormat format, std::ostream& out)
                  "slots_used", "wall_ns", "busy_ns", "cpu_ns", "speedup", "efficiency",
                  "overhead_ns", "decrements_per_second", "chunk_p50_ns", "chunk_p99_ns",
                  "retries", "duplicates", "failed_attempts", "lease_expiries", "backups",
-                 "handed_back"});
+                 "handed_back", "kernel_ns", "counting_fraction"});
     table.AddRow({absl::StrCat(r.job_id()), StateName(r.state()), absl::StrCat(r.n()),
                   absl::StrCat(r.decrements()), r.decrements() == r.n() ? "true" : "false",
                   absl::StrCat(r.chunks_done()), ExecutorLabel(r.spec().executor()),
@@ -89,7 +114,8 @@ void PrintReport(const v1::JobReport& r, OutputFormat format, std::ostream& out)
                   absl::StrCat(r.chunk_durations().p99_ns()), absl::StrCat(c.retries()),
                   absl::StrCat(c.duplicates()), absl::StrCat(c.failed_attempts()),
                   absl::StrCat(c.lease_expiries()), absl::StrCat(c.backups()),
-                  absl::StrCat(c.handed_back())});
+                  absl::StrCat(c.handed_back()), absl::StrCat(r.kernel_ns()),
+                  absl::StrFormat("%.4f", r.counting_fraction())});
     table.PrintCsv(out);
     return;
   }
@@ -105,6 +131,10 @@ void PrintReport(const v1::JobReport& r, OutputFormat format, std::ostream& out)
   out << "  speedup " << FormatRatio(r.speedup()) << ", efficiency "
       << FormatPercent(r.efficiency()) << ", overhead " << FormatDuration(r.overhead_ns())
       << ", rate " << FormatSi(r.decrements_per_second()) << " decrements/s\n";
+  // The share of slot-time spent inside the countdown loop: what a faster or
+  // slower CPU clock cannot move.
+  out << "  counting " << FormatPercent(r.counting_fraction()) << " of slot-time (kernel "
+      << FormatDuration(r.kernel_ns()) << " / " << r.slots_used() << " slots x wall)\n";
   const v1::DurationStats& d = r.chunk_durations();
   out << "  chunk durations: min " << FormatDuration(d.min_ns()) << ", p50 "
       << FormatDuration(d.p50_ns()) << ", p90 " << FormatDuration(d.p90_ns()) << ", p99 "
@@ -127,27 +157,73 @@ void PrintReport(const v1::JobReport& r, OutputFormat format, std::ostream& out)
   if (r.workers_size() > 0) table.PrintAligned(out);
 }
 
+namespace {
+
+// Labels a selector can use, but host and executors (columns of their own)
+// and cpu_model (in the hardware columns).
+std::string OtherLabels(const v1::WorkerInfo& w) {
+  std::string text;
+  for (const auto& [key, value] : std::map<std::string, std::string>(w.labels().begin(),
+                                                                     w.labels().end())) {
+    if (key == "host" || key == "executors" || key == "cpu_model") continue;
+    absl::StrAppend(&text, text.empty() ? "" : ",", key, "=", value);
+  }
+  return text;
+}
+
+std::vector<std::string> HardwareCells(const v1::WorkerInfo& w) {
+  const v1::Topology& t = w.topology();
+  if (t.logical_cpus() == 0) return {"-", "-", "-", "-", "-", "-"};  // a worker before 0.3
+  return {absl::StrCat(t.logical_cpus()), absl::StrCat(t.physical_cores()),
+          absl::StrCat(t.sockets()), absl::StrCat(t.numa_nodes()), t.smt() ? "on" : "off",
+          t.cpu_model()};
+}
+
+}  // namespace
+
 void PrintWorkers(const v1::ListWorkersResponse& workers, OutputFormat format,
                   std::ostream& out) {
   if (format == OutputFormat::kJson) {
     out << ToJson(workers);
     return;
   }
-  Table table({"WORKER", "HOST", "STATE", "SLOTS", "EXECUTORS", "RUNNING", "CHUNKS",
-               "DECREMENTS", "BUSY", "SESSIONS", "EXPIRIES", "DRAINS", "LOST", "VERSION"});
+  const std::vector<std::string> hardware_header = {"CPUS", "CORES", "SOCKETS", "NUMA", "SMT",
+                                                    "CPU_MODEL", "LABELS"};
+  std::vector<std::string> header = {"WORKER", "HOST", "STATE", "SLOTS", "EXECUTORS",
+                                     "RUNNING", "CHUNKS", "DECREMENTS", "BUSY", "SESSIONS",
+                                     "EXPIRIES", "DRAINS", "LOST", "VERSION"};
+  const bool csv = format == OutputFormat::kCsv;
+  if (csv) header.insert(header.end(), hardware_header.begin(), hardware_header.end());
+  Table table(header);
+  std::vector<std::string> hardware_columns = {"WORKER"};
+  hardware_columns.insert(hardware_columns.end(), hardware_header.begin(), hardware_header.end());
+  Table hardware(hardware_columns);
   for (const v1::WorkerInfo& w : workers.workers()) {
     std::string executors;
     for (int e : w.executors()) {
       executors += (executors.empty() ? "" : "+") + ExecutorLabel(static_cast<v1::Executor>(e));
     }
-    table.AddRow({w.worker_id(), w.host(), WorkerStateName(w.state()), absl::StrCat(w.slots()),
-                  executors, absl::StrCat(w.chunks_running()), absl::StrCat(w.chunks_done()),
-                  absl::StrCat(w.decrements_done()), FormatDuration(w.busy_ns()),
-                  absl::StrCat(w.sessions()), absl::StrCat(w.lease_expiries()),
-                  absl::StrCat(w.drains()), absl::StrCat(w.leases_lost()), w.version()});
+    std::vector<std::string> row = {
+        w.worker_id(), w.host(), WorkerStateName(w.state()), absl::StrCat(w.slots()),
+        executors, absl::StrCat(w.chunks_running()), absl::StrCat(w.chunks_done()),
+        absl::StrCat(w.decrements_done()), FormatDuration(w.busy_ns()),
+        absl::StrCat(w.sessions()), absl::StrCat(w.lease_expiries()), absl::StrCat(w.drains()),
+        absl::StrCat(w.leases_lost()), w.version()};
+    std::vector<std::string> cells = HardwareCells(w);
+    cells.push_back(OtherLabels(w));
+    if (csv) {
+      row.insert(row.end(), cells.begin(), cells.end());
+    } else {
+      cells.insert(cells.begin(), w.worker_id());
+      hardware.AddRow(cells);
+    }
+    table.AddRow(row);
   }
-  if (format == OutputFormat::kCsv) table.PrintCsv(out);
-  else table.PrintAligned(out);
+  if (csv) return table.PrintCsv(out);
+  table.PrintAligned(out);
+  if (workers.workers_size() == 0) return;
+  out << "\n";
+  hardware.PrintAligned(out);
 }
 
 void ProgressView::Update(const v1::WatchJobResponse& s) {
