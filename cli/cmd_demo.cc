@@ -65,7 +65,7 @@ int RunDemo(CliContext& ctx, const DemoFlags& flags) {
   ScaleOptions study_options;
   study_options.n = *n;
   study_options.chunk_count = flags.chunks;
-  study_options.slots = DefaultSlotList(slots);
+  // The default slot list: powers of two, all slots, and the physical cores.
   study_options.executors = {v1::EXECUTOR_THREADS, v1::EXECUTOR_PROCESSES};
   study_options.repeat = flags.repeat;
   absl::StatusOr<ScaleStudy> study = RunScaleStudy(

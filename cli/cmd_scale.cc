@@ -9,6 +9,7 @@
 #include "cli/scale.h"
 #include "cli/spec_flags.h"
 #include "common/job_spec.h"
+#include "common/text.h"
 
 namespace tminus {
 namespace {
@@ -18,12 +19,55 @@ struct ScaleFlags {
   std::string chunks;
   std::string chunk_size;
   std::string slots;
+  std::string hosts;
+  std::string placement = "any";
+  bool weak = false;
+  std::string on;
+  std::string workers;
   std::string executor = "threads";
   int repeat = 3;
+  bool no_calibration = false;
   std::string out = "tminus-scale";
   std::string name;
   bool no_upload = false;
 };
+
+// "1,2,4" into sorted counts from 1 to `most`; empty items and repeats are
+// errors naming the flag.
+absl::Status ParseCountList(const std::string& text, const char* flag, int most,
+                            std::vector<int>* out) {
+  for (absl::string_view part : absl::StrSplit(text, ',')) {
+    int value = 0;
+    if (!absl::SimpleAtoi(part, &value) || value < 1 || value > most) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, ": '", part, "' is not a count from 1 to ", most));
+    }
+    if (std::find(out->begin(), out->end(), value) != out->end()) {
+      return absl::InvalidArgumentError(absl::StrCat(flag, ": ", value, " is given twice"));
+    }
+    out->push_back(value);
+  }
+  std::sort(out->begin(), out->end());
+  return absl::OkStatus();
+}
+
+absl::Status ParsePlacements(const std::string& text, std::vector<Placement>* out) {
+  out->clear();
+  for (absl::string_view part : absl::StrSplit(text, ',')) {
+    Placement placement = Placement::kAny;
+    if (part == "packed") placement = Placement::kPacked;
+    else if (part == "spread") placement = Placement::kSpread;
+    else if (part != "any") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--placement: '", part, "' is not any, packed or spread (a comma list of them)"));
+    }
+    if (std::find(out->begin(), out->end(), placement) != out->end()) {
+      return absl::InvalidArgumentError(absl::StrCat("--placement: ", part, " is given twice"));
+    }
+    out->push_back(placement);
+  }
+  return absl::OkStatus();
+}
 
 absl::Status ToOptions(const ScaleFlags& flags, ScaleOptions* options) {
   JobSpec spec;  // validated like a submit, so errors read the same
@@ -32,18 +76,31 @@ absl::Status ToOptions(const ScaleFlags& flags, ScaleOptions* options) {
       !sized.ok()) {
     return sized;
   }
+  if (absl::Status placed = ParsePlacementFlags(flags.on, flags.workers, &spec); !placed.ok()) {
+    return placed;
+  }
   if (absl::Status valid = ValidateJobSpec(spec); !valid.ok()) return valid;
   options->n = spec.n;
   options->chunk_count = spec.chunk_count;
   options->chunk_size = spec.chunk_size;
-  for (absl::string_view part : absl::StrSplit(flags.slots, ',', absl::SkipEmpty())) {
-    int slots = 0;
-    if (!absl::SimpleAtoi(part, &slots) || slots < 1 || slots > kMaxMaxSlots) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--slots: '", part, "' is not a slot count (1 to ", kMaxMaxSlots, ")"));
+  options->selector = spec.selector;
+  options->workers = spec.workers;
+  if (!flags.slots.empty()) {
+    if (absl::Status s = ParseCountList(flags.slots, "--slots", kMaxMaxSlots, &options->slots);
+        !s.ok()) {
+      return s;
     }
-    options->slots.push_back(slots);
   }
+  if (!flags.hosts.empty()) {
+    if (absl::Status s = ParseCountList(flags.hosts, "--hosts", 100'000, &options->hosts);
+        !s.ok()) {
+      return s;
+    }
+    options->slot_axis = !flags.slots.empty();  // --hosts alone: the host axis only
+  }
+  if (absl::Status s = ParsePlacements(flags.placement, &options->placements); !s.ok()) return s;
+  options->weak = flags.weak;
+  options->calibrate = !flags.no_calibration;
   if (flags.executor == "both") {
     options->executors = {v1::EXECUTOR_THREADS, v1::EXECUTOR_PROCESSES};
   } else if (flags.executor == "threads" || flags.executor == "processes") {
@@ -57,7 +114,44 @@ absl::Status ToOptions(const ScaleFlags& flags, ScaleOptions* options) {
     return absl::InvalidArgumentError("--repeat: must be between 1 and 100");
   }
   options->repeat = flags.repeat;
-  return absl::OkStatus();
+  if (absl::Status name = CheckPrintableUtf8(flags.name, "--name", kMaxNameBytes); !name.ok()) {
+    return name;
+  }
+  // Before a study that may take hours, not after it.
+  return CheckWritableDir(flags.out);
+}
+
+void AddFlags(CLI::App* cmd, ScaleFlags* flags) {
+  cmd->add_option("-n,--n", flags->n,
+                  "decrements per job: 4e9, 40G, ... (with --weak: per slot)")->required();
+  cmd->add_option("--chunks", flags->chunks, "split each job into this many chunks (--weak: per slot)");
+  cmd->add_option("--chunk-size", flags->chunk_size, "or into chunks of this many decrements");
+  cmd->add_option("--slots", flags->slots,
+                  "the slot axis, a comma list of slot counts (default: 1, 2, 4, ... up to "
+                  "the total, the total, and the physical cores)");
+  cmd->add_option("--hosts", flags->hosts,
+                  "the host axis: every slot of the first 1, 2, 4, ... hosts (a host is the "
+                  "workers' `host` label); alone, it replaces the slot axis");
+  cmd->add_option("--placement", flags->placement,
+                  "on the slot axis: any (whichever worker asks), packed (fill one host, then "
+                  "the next) or spread (evenly over the workers); a comma list runs each")
+      ->capture_default_str();
+  cmd->add_flag("--weak", flags->weak,
+                "weak scaling too: the work per slot stays n, so n grows with the slots; "
+                "efficiency is T(1 slot) / T(N slots)");
+  cmd->add_option("--on", flags->on, "use only workers with these labels: KEY=VALUE[,...]");
+  cmd->add_option("--workers", flags->workers, "use only these workers: NAME[,NAME...]");
+  cmd->add_option("--executor", flags->executor, "threads, processes or both")
+      ->capture_default_str();
+  cmd->add_option("--repeat", flags->repeat, "runs per point; the median is reported")
+      ->capture_default_str();
+  cmd->add_flag("--no-calibration", flags->no_calibration,
+                "skip the bare-kernel runs before and after each run (VS-CALIB stays empty)");
+  cmd->add_option("--out", flags->out, "folder for scale.csv, scale.json, scale.svg")
+      ->capture_default_str();
+  cmd->add_option("--name", flags->name, "a name for the study on the dashboard");
+  cmd->add_flag("--no-upload", flags->no_upload,
+                "do not keep the results at the coordinator (the dashboard's Studies page)");
 }
 
 }  // namespace
@@ -65,39 +159,31 @@ absl::Status ToOptions(const ScaleFlags& flags, ScaleOptions* options) {
 void AddScaleCommand(CLI::App& app, CliContext& ctx) {
   auto flags = std::make_shared<ScaleFlags>();
   CLI::App* cmd = app.add_subcommand(
-      "scale", "run the same job at 1, 2, 4, ... slots and show speedup, efficiency and the "
-               "Karp-Flatt serial fraction; writes scale.csv, scale.json and scale.svg");
-  cmd->add_option("-n,--n", flags->n, "decrements per job: 4e9, 40G, ...")->required();
-  cmd->add_option("--chunks", flags->chunks, "split each job into this many chunks");
-  cmd->add_option("--chunk-size", flags->chunk_size, "or into chunks of this many decrements");
-  cmd->add_option("--slots", flags->slots,
-                  "comma list of slot counts (default: 1, 2, 4, ... up to the cluster's total, "
-                  "and the total)");
-  cmd->add_option("--executor", flags->executor, "threads, processes or both")
-      ->capture_default_str();
-  cmd->add_option("--repeat", flags->repeat, "runs per point; the median is reported")
-      ->capture_default_str();
-  cmd->add_option("--out", flags->out, "folder for scale.csv, scale.json, scale.svg")
-      ->capture_default_str();
-  cmd->add_option("--name", flags->name, "a name for the study on the dashboard");
-  cmd->add_flag("--no-upload", flags->no_upload,
-                "do not keep the results at the coordinator (the dashboard's Studies page)");
+      "scale", "run the same job at 1, 2, 4, ... slots (or hosts) and show speedup, efficiency, "
+               "the Karp-Flatt serial fraction, the counting fraction and the rate against the "
+               "bare kernel; writes scale.csv, scale.json and scale.svg");
+  AddFlags(cmd, flags.get());
   cmd->callback([&ctx, flags] {
     ScaleOptions options;
     if (absl::Status valid = ToOptions(*flags, &options); !valid.ok()) {
       return FailUsage(ctx, std::string(valid.message()));
     }
     JobClient client = MakeClient(ctx);
-    absl::StatusOr<ScaleStudy> study =
-        RunScaleStudy(client, options, [](const std::string& line) { std::cerr << "  " << line << "\n"; });
+    absl::StatusOr<ScaleStudy> study = RunScaleStudy(
+        client, options, [](const std::string& line) { std::cerr << "  " << line << "\n"; });
     if (!study.ok()) {
+      if (study.status().code() == absl::StatusCode::kInvalidArgument) {
+        return FailUsage(ctx, std::string(study.status().message()));
+      }
       Fail(ctx, study.status());
       if (study.status().code() == absl::StatusCode::kAborted) ctx.exit_code = kExitJobFailed;
       return;
     }
     PrintScaleTable(*study, std::cout);
     if (absl::Status written = WriteScaleFiles(*study, flags->out); !written.ok()) {
-      return Fail(ctx, written);
+      std::cerr << "tminus: " << written.message() << "\n";
+      ctx.exit_code = kExitJobFailed;
+      return;
     }
     std::cout << "wrote " << flags->out << "/scale.csv, scale.json, scale.svg\n";
     if (flags->no_upload) return;

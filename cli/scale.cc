@@ -1,6 +1,7 @@
 #include "cli/scale.h"
 
 #include <algorithm>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -10,35 +11,35 @@ namespace tminus {
 namespace {
 
 double Median(std::vector<double> values) {
+  if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
   const size_t mid = values.size() / 2;
   return values.size() % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
 }
 
-v1::JobSpec SpecFor(const ScaleOptions& options, v1::Executor executor, int slots) {
-  v1::JobSpec spec;
-  spec.set_n(options.n);
-  if (options.chunk_count) spec.set_chunk_count(*options.chunk_count);
-  if (options.chunk_size) spec.set_chunk_size(*options.chunk_size);
-  spec.set_executor(executor);
-  spec.set_max_slots(slots);
-  spec.set_name(absl::StrCat("scale-", ExecutorLabel(executor), "-", slots));
-  return spec;
+// One point to run: its series, size and placement.
+struct PointSpec {
+  ScalePoint point;
+  PointPlan plan;
+};
+
+void Place(const PointPlan& plan, v1::JobSpec* spec) {
+  spec->set_max_slots(plan.slots);
+  spec->set_max_slots_per_worker(plan.per_worker);
+  for (const std::string& worker : plan.workers) spec->add_workers(worker);
 }
 
-absl::StatusOr<v1::JobReport> RunOne(JobClient& client, const v1::JobSpec& spec);
-
-absl::StatusOr<double> CalibrateOnce(JobClient& client, int64_t n) {
-  const int64_t count = std::clamp<int64_t>(n / 16, 100'000'000, 1'000'000'000);
+v1::JobSpec SpecFor(const ScaleOptions& options, const PointSpec& p) {
+  const int64_t factor = p.point.mode == ScaleMode::kWeak ? p.point.slots : 1;
   v1::JobSpec spec;
-  spec.set_n(count);
-  spec.set_chunk_count(1);
-  spec.set_executor(v1::EXECUTOR_THREADS);
-  spec.set_max_slots(1);
-  spec.set_name("scale-calibration");
-  absl::StatusOr<v1::JobReport> report = RunOne(client, spec);
-  if (!report.ok()) return report.status();
-  return static_cast<double>(count) / (static_cast<double>(report->busy_ns()) * 1e-9);
+  spec.set_n(options.n * factor);
+  if (options.chunk_count) spec.set_chunk_count(*options.chunk_count * factor);
+  if (options.chunk_size) spec.set_chunk_size(*options.chunk_size);
+  spec.set_executor(p.point.executor);
+  Place(p.plan, &spec);
+  spec.set_name(absl::StrCat("scale-", SeriesLabel(p.point), "-", p.point.slots));
+  for (char& c : *spec.mutable_name()) c = c == ' ' ? '-' : c;
+  return spec;
 }
 
 absl::StatusOr<v1::JobReport> RunOne(JobClient& client, const v1::JobSpec& spec) {
@@ -57,170 +58,224 @@ absl::StatusOr<v1::JobReport> RunOne(JobClient& client, const v1::JobSpec& spec)
   return report;
 }
 
-// One chunk on one slot with the threads executor: the chunk's busy time is
-// measured on the worker around the bare kernel. Best of three, as a shared
-// machine only ever makes a run slower.
-absl::StatusOr<double> CalibrateBareRate(JobClient& client, int64_t n) {
-  double best = 0;
-  for (int i = 0; i < 3; ++i) {
-    absl::StatusOr<double> rate = CalibrateOnce(client, n);
-    if (!rate.ok()) return rate.status();
-    best = std::max(best, *rate);
-  }
-  return best;
+// The bare kernel on `slots` threads at once on the point's workers: one
+// chunk per slot, timed inside the kernel on the worker. Returns the
+// aggregate rate, decrements per second.
+absl::StatusOr<double> Calibrate(JobClient& client, const PointSpec& p, int64_t point_n) {
+  const int64_t per_thread =
+      std::clamp<int64_t>(point_n / p.point.slots / 8, 2'000'000, 500'000'000);
+  v1::JobSpec spec;
+  spec.set_n(per_thread * p.point.slots);
+  spec.set_chunk_count(p.point.slots);
+  spec.set_executor(p.point.executor);
+  Place(p.plan, &spec);
+  spec.set_name("scale-calibration");
+  absl::StatusOr<v1::JobReport> report = RunOne(client, spec);
+  if (!report.ok()) return report.status();
+  if (report->kernel_ns() <= 0) return 0.0;
+  // Each thread counted per_thread in its own time t_i: the aggregate rate
+  // is about slots x per_thread / mean(t_i) = n x slots / sum(t_i).
+  return static_cast<double>(spec.n()) * p.point.slots / (report->kernel_ns() * 1e-9);
 }
 
-void Summarise(ScalePoint& point, double base_s, double bare_rate, int64_t n) {
-  point.median_s = Median(point.wall_s);
-  point.min_s = *std::min_element(point.wall_s.begin(), point.wall_s.end());
-  point.max_s = *std::max_element(point.wall_s.begin(), point.wall_s.end());
-  point.speedup = base_s / point.median_s;
-  point.efficiency = point.speedup / point.slots;
-  point.karp_flatt = KarpFlatt(point.speedup, point.slots);
-  point.rate = static_cast<double>(n) / point.median_s;
-  point.ceiling_efficiency = bare_rate > 0 ? point.rate / (point.slots * bare_rate) : 0;
+int HostsUsed(const v1::JobReport& report) {
+  std::set<std::string> hosts;
+  for (const v1::WorkerReport& w : report.workers()) {
+    if (w.chunks() > 0) hosts.insert(w.host());
+  }
+  return static_cast<int>(hosts.size());
+}
+
+absl::Status RunPoint(JobClient& client, const ScaleOptions& options, int run, PointSpec& p,
+                      const std::function<void(const std::string&)>& progress) {
+  const v1::JobSpec spec = SpecFor(options, p);
+  double before = 0;
+  double after = 0;
+  if (options.calibrate) {
+    absl::StatusOr<double> rate = Calibrate(client, p, spec.n());
+    if (!rate.ok()) return rate.status();
+    before = *rate;
+  }
+  absl::StatusOr<v1::JobReport> report = RunOne(client, spec);
+  if (!report.ok()) return report.status();
+  if (options.calibrate) {
+    absl::StatusOr<double> rate = Calibrate(client, p, spec.n());
+    if (!rate.ok()) return rate.status();
+    after = *rate;
+  }
+  ScalePoint& point = p.point;
+  const double wall_s = static_cast<double>(report->wall_ns()) * 1e-9;
+  point.n = spec.n();
+  point.wall_s.push_back(wall_s);
+  point.counting.push_back(wall_s > 0 ? static_cast<double>(report->kernel_ns()) * 1e-9 /
+                                            (point.slots * wall_s)
+                                      : 0);
+  if (options.calibrate) point.calibration.push_back((before + after) / 2);
+  point.hosts = std::max(point.hosts, HostsUsed(*report));
+  point.job_ids.push_back(report->job_id());
+  progress(absl::StrFormat("%s at %d slot%s (%d host%s), run %d/%d: %s, counting %s%s",
+                           SeriesLabel(point), point.slots, point.slots == 1 ? "" : "s",
+                           point.hosts, point.hosts == 1 ? "" : "s", run + 1, options.repeat,
+                           FormatDuration(report->wall_ns()),
+                           FormatPercent(point.counting.back()),
+                           options.calibrate
+                               ? ", vs calibration " +
+                                     FormatPercent(spec.n() / wall_s / point.calibration.back())
+                               : ""));
+  return absl::OkStatus();
+}
+
+// Speedup, efficiency and the rest, against the series' first point.
+void Summarise(std::vector<PointSpec>& series) {
+  const ScalePoint& base = series.front().point;
+  const double base_s = Median(base.wall_s);
+  for (PointSpec& p : series) {
+    ScalePoint& point = p.point;
+    point.median_s = Median(point.wall_s);
+    point.min_s = *std::min_element(point.wall_s.begin(), point.wall_s.end());
+    point.max_s = *std::max_element(point.wall_s.begin(), point.wall_s.end());
+    const double relative = static_cast<double>(point.slots) / base.slots;
+    if (point.mode == ScaleMode::kWeak) {
+      point.efficiency = base_s / point.median_s;  // T1 / TN: scaled efficiency
+      point.speedup = point.efficiency * relative;
+    } else {
+      point.speedup = base_s / point.median_s;
+      point.efficiency = point.speedup / relative;
+      point.karp_flatt = KarpFlatt(point.speedup, relative);
+    }
+    point.rate = static_cast<double>(point.n) / point.median_s;
+    point.counting_fraction = Median(point.counting);
+    point.calibrated_rate = Median(point.calibration);
+    point.vs_calibration = point.calibrated_rate > 0 ? point.rate / point.calibrated_rate : 0;
+  }
+}
+
+absl::Status CheckSizes(const ScaleOptions& options, const ScaleCluster& cluster,
+                        const std::vector<int>& slots) {
+  for (int s : slots) {
+    if (s > cluster.slots()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--slots: ", s, " is more than the ", cluster.slots(), " slots of the ",
+          cluster.workers(), " worker(s) the study uses"));
+    }
+  }
+  for (int h : options.hosts) {
+    if (h > static_cast<int>(cluster.hosts.size())) {
+      return absl::InvalidArgumentError(absl::StrCat("--hosts: ", h, " hosts asked for; the ",
+                                                     "workers the study uses are on ",
+                                                     cluster.hosts.size()));
+    }
+  }
+  if (options.weak) {
+    const int most = std::max(slots.empty() ? 1 : slots.back(), cluster.slots());
+    if (options.n > INT64_MAX / most ||
+        (options.chunk_count && *options.chunk_count > 1'000'000'000 / most)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--weak: n or --chunks times ", most, " slots is past the job limits"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Every series of the study, each point planned.
+std::vector<std::vector<PointSpec>> PlanSeries(const ScaleOptions& options,
+                                               const ScaleCluster& cluster,
+                                               const std::vector<int>& slots) {
+  std::vector<std::vector<PointSpec>> all;
+  std::vector<ScaleMode> modes = {ScaleMode::kStrong};
+  if (options.weak) modes.push_back(ScaleMode::kWeak);
+  for (v1::Executor executor : options.executors) {
+    for (ScaleMode mode : modes) {
+      if (options.slot_axis) {
+        for (Placement placement : options.placements) {
+          std::vector<PointSpec> series;
+          for (int s : slots) {
+            PointSpec p{ScalePoint{}, PlanSlots(cluster, s, placement)};
+            p.point.executor = executor;
+            p.point.mode = mode;
+            p.point.placement = placement;
+            p.point.slots = s;
+            p.point.physical_cores = p.plan.physical_cores;
+            series.push_back(std::move(p));
+          }
+          all.push_back(std::move(series));
+        }
+      }
+      if (options.hosts.empty()) continue;
+      std::vector<PointSpec> series;
+      for (int h : options.hosts) {
+        PointSpec p{ScalePoint{}, PlanHosts(cluster, h)};
+        p.point.executor = executor;
+        p.point.mode = mode;
+        p.point.axis = ScaleAxis::kHosts;
+        p.point.placement = Placement::kPacked;
+        p.point.slots = p.plan.slots;
+        p.point.physical_cores = p.plan.physical_cores;
+        series.push_back(std::move(p));
+      }
+      all.push_back(std::move(series));
+    }
+  }
+  return all;
 }
 
 }  // namespace
 
-std::vector<int> DefaultSlotList(int total) {
-  std::vector<int> slots;
-  for (int s = 1; s < total; s *= 2) slots.push_back(s);
-  slots.push_back(std::max(total, 1));
-  return slots;
+const char* ModeName(ScaleMode mode) { return mode == ScaleMode::kWeak ? "weak" : "strong"; }
+const char* AxisName(ScaleAxis axis) { return axis == ScaleAxis::kHosts ? "hosts" : "slots"; }
+
+std::string SeriesLabel(const ScalePoint& point) {
+  std::string label = ExecutorLabel(point.executor);
+  if (point.mode == ScaleMode::kWeak) label += " weak";
+  if (point.axis == ScaleAxis::kHosts) return label + " hosts";
+  if (point.placement != Placement::kAny) absl::StrAppend(&label, " ", PlacementName(point.placement));
+  return label;
 }
 
-double KarpFlatt(double speedup, int slots) {
-  if (slots <= 1 || speedup <= 0) return 0;
-  const double p = slots;
-  return (1 / speedup - 1 / p) / (1 - 1 / p);
+double KarpFlatt(double speedup, double processors) {
+  if (processors <= 1 || speedup <= 0) return 0;
+  return (1 / speedup - 1 / processors) / (1 - 1 / processors);
 }
 
 absl::StatusOr<ScaleStudy> RunScaleStudy(JobClient& client, const ScaleOptions& options,
                                          const std::function<void(const std::string&)>& progress) {
   absl::StatusOr<v1::ListWorkersResponse> workers = client.Workers();
   if (!workers.ok()) return workers.status();
+  absl::StatusOr<ScaleCluster> cluster = ClusterOf(*workers, options.selector, options.workers);
+  if (!cluster.ok()) return cluster.status();
+  std::vector<int> slots = options.slots.empty()
+                               ? DefaultSlotList(cluster->slots(), cluster->physical_cores())
+                               : options.slots;
+  std::sort(slots.begin(), slots.end());
+  if (slots.front() != 1) slots.insert(slots.begin(), 1);  // the baseline
+  if (absl::Status sizes = CheckSizes(options, *cluster, slots); !sizes.ok()) return sizes;
+
   ScaleStudy study;
   study.n = options.n;
-  for (const v1::WorkerInfo& w : workers->workers()) {
-    if (w.state() != v1::WORKER_STATE_CONNECTED) continue;
-    study.total_slots += w.slots();
-    ++study.workers;
-  }
-  if (study.workers == 0) {
-    return absl::FailedPreconditionError("no worker is connected to the coordinator");
-  }
-  std::vector<int> slot_list = options.slots.empty() ? DefaultSlotList(study.total_slots)
-                                                     : options.slots;
-  std::sort(slot_list.begin(), slot_list.end());
-  slot_list.erase(std::unique(slot_list.begin(), slot_list.end()), slot_list.end());
-  if (slot_list.front() != 1) slot_list.insert(slot_list.begin(), 1);  // the baseline
-
-  progress("calibrating: the bare kernel on one worker thread");
-  absl::StatusOr<double> bare = CalibrateBareRate(client, options.n);
-  if (!bare.ok()) return bare.status();
-  study.bare_rate = *bare;
-  for (v1::Executor executor : options.executors) {
-    std::vector<ScalePoint> points(slot_list.size());
-    // Repeats go round the whole slot list, so a noisy moment on a shared
-    // machine spreads over all points instead of skewing one.
-    for (int r = 0; r < options.repeat; ++r) {
-      for (size_t i = 0; i < slot_list.size(); ++i) {
-        const int slots = slot_list[i];
-        absl::StatusOr<v1::JobReport> report = RunOne(client, SpecFor(options, executor, slots));
-        if (!report.ok()) return report.status();
-        study.chunks = report->chunk_total();
-        points[i].executor = executor;
-        points[i].slots = slots;
-        points[i].wall_s.push_back(static_cast<double>(report->wall_ns()) * 1e-9);
-        points[i].job_ids.push_back(report->job_id());
-        progress(absl::StrFormat("%s at %d slot%s, run %d/%d: %s", ExecutorLabel(executor), slots,
-                                 slots == 1 ? "" : "s", r + 1, options.repeat,
-                                 FormatDuration(report->wall_ns())));
+  study.total_slots = cluster->slots();
+  study.workers = cluster->workers();
+  study.hosts = static_cast<int>(cluster->hosts.size());
+  study.physical_cores = cluster->physical_cores();
+  study.host_boundaries = cluster->HostBoundaries();
+  std::vector<std::vector<PointSpec>> all = PlanSeries(options, *cluster, slots);
+  // Repeats go round the whole study, so a noisy moment on a shared machine
+  // spreads over all points instead of skewing one.
+  for (int r = 0; r < options.repeat; ++r) {
+    for (std::vector<PointSpec>& series : all) {
+      for (PointSpec& p : series) {
+        if (absl::Status ran = RunPoint(client, options, r, p, progress); !ran.ok()) return ran;
       }
     }
-    const double base_s = Median(points[0].wall_s);  // slot_list starts with 1
-    for (ScalePoint& point : points) {
-      Summarise(point, base_s, study.bare_rate, study.n);
-      study.points.push_back(std::move(point));
-    }
   }
+  for (std::vector<PointSpec>& series : all) {
+    Summarise(series);
+    for (PointSpec& p : series) study.points.push_back(std::move(p.point));
+  }
+  const ScalePoint& first = study.points.front();
+  study.chunks = options.chunk_count ? *options.chunk_count
+                                     : (options.n + *options.chunk_size - 1) / *options.chunk_size;
+  if (first.slots == 1) study.bare_rate = first.calibrated_rate;
   return study;
-}
-
-void PrintScaleTable(const ScaleStudy& study, std::ostream& out) {
-  out << absl::StrFormat("n=%d in %d chunks; %d worker(s), %d slots; bare kernel %s decrements/s "
-                         "per thread\n",
-                         study.n, study.chunks, study.workers, study.total_slots,
-                         FormatSi(study.bare_rate));
-  Table table({"EXECUTOR", "SLOTS", "WALL(MEDIAN)", "MIN", "MAX", "SPEEDUP", "EFFICIENCY",
-               "KARP-FLATT", "RATE/s", "VS-CEILING"});
-  for (const ScalePoint& p : study.points) {
-    table.AddRow({ExecutorLabel(p.executor), absl::StrCat(p.slots),
-                  FormatDuration(static_cast<int64_t>(p.median_s * 1e9)),
-                  FormatDuration(static_cast<int64_t>(p.min_s * 1e9)),
-                  FormatDuration(static_cast<int64_t>(p.max_s * 1e9)), FormatRatio(p.speedup),
-                  FormatPercent(p.efficiency),
-                  p.slots > 1 ? absl::StrFormat("%.3f", p.karp_flatt) : "-", FormatSi(p.rate),
-                  FormatPercent(p.ceiling_efficiency)});
-  }
-  table.PrintAligned(out);
-}
-
-std::string ScaleCsv(const ScaleStudy& study) {
-  std::string csv =
-      "executor,slots,runs,wall_median_s,wall_min_s,wall_max_s,speedup,efficiency,karp_flatt,"
-      "decrements_per_second,bare_rate_per_thread,ceiling_efficiency,n,chunks\n";
-  for (const ScalePoint& p : study.points) {
-    absl::StrAppendFormat(&csv, "%s,%d,%d,%.6f,%.6f,%.6f,%.4f,%.4f,%.4f,%.0f,%.0f,%.4f,%d,%d\n",
-                          ExecutorLabel(p.executor), p.slots, p.wall_s.size(), p.median_s,
-                          p.min_s, p.max_s, p.speedup, p.efficiency, p.karp_flatt, p.rate,
-                          study.bare_rate, p.ceiling_efficiency, study.n, study.chunks);
-  }
-  return csv;
-}
-
-std::string ScaleJson(const ScaleStudy& study) {
-  std::string json = absl::StrFormat(
-      "{\n  \"n\": %d,\n  \"chunks\": %d,\n  \"workers\": %d,\n  \"total_slots\": %d,\n"
-      "  \"bare_rate_per_thread\": %.0f,\n  \"points\": [",
-      study.n, study.chunks, study.workers, study.total_slots, study.bare_rate);
-  for (size_t i = 0; i < study.points.size(); ++i) {
-    const ScalePoint& p = study.points[i];
-    std::string walls;
-    for (double w : p.wall_s) absl::StrAppendFormat(&walls, "%s%.6f", walls.empty() ? "" : ", ", w);
-    absl::StrAppendFormat(
-        &json,
-        "%s\n    {\"executor\": \"%s\", \"slots\": %d, \"wall_s\": [%s], \"wall_median_s\": %.6f, "
-        "\"wall_min_s\": %.6f, \"wall_max_s\": %.6f, \"speedup\": %.4f, \"efficiency\": %.4f, "
-        "\"karp_flatt\": %.4f, \"decrements_per_second\": %.0f, \"ceiling_efficiency\": %.4f}",
-        i == 0 ? "" : ",", ExecutorLabel(p.executor), p.slots, walls, p.median_s, p.min_s,
-        p.max_s, p.speedup, p.efficiency, p.karp_flatt, p.rate, p.ceiling_efficiency);
-  }
-  json += "\n  ]\n}\n";
-  return json;
-}
-
-v1::Study StudyProto(const ScaleStudy& study, int repeat, const std::string& name) {
-  v1::Study out;
-  out.set_name(name);
-  out.set_n(study.n);
-  out.set_chunk_count(study.chunks);
-  out.set_repeat(repeat);
-  out.set_bare_decrements_per_second(study.bare_rate);
-  for (const ScalePoint& point : study.points) {
-    v1::StudyPoint* p = out.add_points();
-    p->set_executor(point.executor);
-    p->set_slots(point.slots);
-    p->set_wall_ns(static_cast<int64_t>(point.median_s * 1e9));
-    p->set_wall_min_ns(static_cast<int64_t>(point.min_s * 1e9));
-    p->set_wall_max_ns(static_cast<int64_t>(point.max_s * 1e9));
-    p->set_speedup(point.speedup);
-    p->set_efficiency(point.efficiency);
-    p->set_karp_flatt(point.karp_flatt);
-    p->set_decrements_per_second(point.rate);
-  }
-  return out;
 }
 
 }  // namespace tminus

@@ -1,6 +1,15 @@
 // The scaling study behind `tminus scale` and `tminus demo`: the same job at
-// 1, 2, 4, ... slots (max_slots), R times each, per executor, with the bare
-// kernel's single-thread rate measured on the worker as the ceiling.
+// several sizes, R times each, as series:
+//  - the slot axis (1, 2, 4, ... slots) with a placement: any (whichever
+//    worker asks first), packed (fill one host, then the next) or spread
+//    (evenly over the workers);
+//  - the host axis (every slot of the first 1, 2, 4, ... hosts);
+//  - strong scaling (fixed n, Amdahl's view) and, with --weak, weak scaling
+//    (n grows with the slots, Gustafson's view), per executor.
+// Every point reports two measures the CPU's clock cannot fool: the
+// counting fraction (kernel time / (slots x wall)) and its rate against the
+// bare kernel on as many threads at once on the same workers (a concurrent
+// calibration before and after each run).
 #pragma once
 
 #include <cstdint>
@@ -12,60 +21,95 @@
 
 #include "absl/status/statusor.h"
 #include "cli/client.h"
+#include "cli/scale_plan.h"
 
 namespace tminus {
 
+enum class ScaleMode { kStrong, kWeak };
+enum class ScaleAxis { kSlots, kHosts };
+
 struct ScaleOptions {
-  int64_t n = 0;
-  std::optional<int64_t> chunk_count;
+  int64_t n = 0;  // weak: the work of one slot
+  std::optional<int64_t> chunk_count;  // weak: per slot
   std::optional<int64_t> chunk_size;
-  std::vector<int> slots;                // empty: 1, 2, 4, ... up to the cluster's total, and it
+  bool slot_axis = true;
+  std::vector<int> slots;  // empty: DefaultSlotList of the workers used
+  std::vector<int> hosts;  // the host axis; empty: none
+  std::vector<Placement> placements = {Placement::kAny};
   std::vector<v1::Executor> executors = {v1::EXECUTOR_THREADS};
+  bool weak = false;  // the weak series too
   int repeat = 1;
+  bool calibrate = true;
+  // The workers the study may use (tminus submit --on / --workers).
+  Labels selector;
+  std::vector<std::string> workers;
 };
 
 struct ScalePoint {
   v1::Executor executor = v1::EXECUTOR_THREADS;
+  ScaleMode mode = ScaleMode::kStrong;
+  ScaleAxis axis = ScaleAxis::kSlots;
+  Placement placement = Placement::kAny;
   int slots = 1;
-  std::vector<double> wall_s;  // one per repeat
+  int hosts = 0;           // hosts whose workers ran chunks (the most over the runs)
+  int64_t n = 0;           // this point's n
+  int physical_cores = 0;  // of the hosts it could use; 0: unknown
+  std::vector<double> wall_s;       // one per run
+  std::vector<double> counting;     // one per run
+  std::vector<double> calibration;  // one per run: decrements/s of the bare kernel, `slots` threads
   double median_s = 0;
   double min_s = 0;
   double max_s = 0;
-  double speedup = 0;          // 1-slot median / this median
-  double efficiency = 0;       // speedup / slots
-  double karp_flatt = 0;       // serial fraction (1/S - 1/p) / (1 - 1/p); 0 at 1 slot
-  double rate = 0;             // decrements/s at the median
-  double ceiling_efficiency = 0;  // rate / (slots x bare kernel rate)
+  double speedup = 0;     // strong: base wall / wall; weak: scaled (efficiency x slots / base slots)
+  double efficiency = 0;  // strong: speedup / (slots / base slots); weak: base wall / wall
+  double karp_flatt = 0;  // strong only; 0 at the base
+  double rate = 0;        // n / median wall
+  double counting_fraction = 0;  // median over the runs
+  double calibrated_rate = 0;    // median over the runs; 0 without calibration
+  double vs_calibration = 0;     // rate / calibrated_rate
   std::vector<uint64_t> job_ids;
+
+  bool past_physical_cores() const { return physical_cores > 0 && slots > physical_cores; }
 };
+
+// "threads", "threads weak", "processes packed", "threads hosts", ...
+std::string SeriesLabel(const ScalePoint& point);
+const char* ModeName(ScaleMode mode);  // "strong", "weak"
+const char* AxisName(ScaleAxis axis);  // "slots", "hosts"
 
 struct ScaleStudy {
   int64_t n = 0;
-  int64_t chunks = 0;
+  int64_t chunks = 0;  // of the base job
   int total_slots = 0;
   int workers = 0;
-  double bare_rate = 0;  // decrements/s of one bare kernel thread on a worker
+  int hosts = 0;
+  int physical_cores = 0;  // of the hosts used; 0: unknown
+  std::vector<int> host_boundaries;
+  double bare_rate = 0;  // the bare kernel on one thread (calibration at 1 slot); 0: unknown
   std::vector<ScalePoint> points;
 };
 
-// The default slot list for a cluster of `total` slots: powers of two below
-// it, then the total itself.
-std::vector<int> DefaultSlotList(int total);
-// Karp-Flatt serial fraction for speedup s on p processors (0 when p == 1).
-double KarpFlatt(double speedup, int slots);
+// Karp-Flatt serial fraction for speedup s on p processors (0 when p <= 1).
+double KarpFlatt(double speedup, double processors);
 
-// Runs the study; `progress` gets one line per job. Every job must succeed
-// with decrements == n, or the study stops with an error.
+// Runs the study; `progress` gets one line per run. Every job must succeed
+// with decrements == n, or the study stops with ABORTED. INVALID_ARGUMENT
+// (naming the flag) for points the workers used cannot hold.
 absl::StatusOr<ScaleStudy> RunScaleStudy(JobClient& client, const ScaleOptions& options,
                                          const std::function<void(const std::string&)>& progress);
 
+// scale_output.cc
 void PrintScaleTable(const ScaleStudy& study, std::ostream& out);
 std::string ScaleCsv(const ScaleStudy& study);
 std::string ScaleJson(const ScaleStudy& study);
-std::string ScaleSvg(const ScaleStudy& study);
 // The study as the coordinator keeps it (RecordStudy), for the dashboard.
 v1::Study StudyProto(const ScaleStudy& study, int repeat, const std::string& name);
 // Writes scale.csv, scale.json and scale.svg into `dir` (created if missing).
 absl::Status WriteScaleFiles(const ScaleStudy& study, const std::string& dir);
+// Creates `dir` and checks a file can be written there (before a long study).
+absl::Status CheckWritableDir(const std::string& dir);
+
+// scale_svg.cc
+std::string ScaleSvg(const ScaleStudy& study);
 
 }  // namespace tminus

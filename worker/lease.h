@@ -18,6 +18,7 @@ struct LeaseSpec {
   int32_t attempt = 0;
   int64_t count = 0;  // decrements to do
   ExecutorKind executor = ExecutorKind::kUnspecified;
+  int32_t max_running = 0;  // of this job's chunks at once here; 0: no cap
 };
 
 enum class RunOutcome { kOk, kFailed, kCancelled };

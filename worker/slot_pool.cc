@@ -137,14 +137,32 @@ void SlotPool::DropFlag(uint64_t epoch, uint64_t job) {
   if (it != flags_.end() && --it->second.outstanding == 0) flags_.erase(it);
 }
 
+std::deque<SlotPool::Queued>::iterator SlotPool::FirstRunnable() {
+  for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+    const int32_t cap = it->lease.max_running;
+    if (cap <= 0) return it;
+    const uint64_t job = it->lease.job;
+    const auto running = std::count_if(slots_.begin(), slots_.end(), [job](const auto& slot) {
+      return slot->running && slot->job == job;
+    });
+    if (running < cap) return it;
+  }
+  return queue_.end();
+}
+
 std::optional<SlotPool::Queued> SlotPool::Take(Slot* self) {
   MutexLock lock(&mu_);
   for (;;) {
-    auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_ || !queue_.empty(); };
+    // The first queued lease whose job is under its per-worker cap; the
+    // others wait for one of that job's chunks to end.
+    auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return stopping_ || FirstRunnable() != queue_.end();
+    };
     mu_.Await(ready);
     if (stopping_) return std::nullopt;
-    Queued item = std::move(queue_.front());
-    queue_.pop_front();
+    const auto next = FirstRunnable();
+    Queued item = std::move(*next);
+    queue_.erase(next);
     auto same_chunk = [&item](const std::unique_ptr<Slot>& slot) {
       return slot->running && slot->job == item.lease.job && slot->chunk == item.lease.chunk;
     };

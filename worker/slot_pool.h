@@ -78,6 +78,7 @@ class SlotPool {
     LeaseSpec lease;
     std::shared_ptr<std::atomic<bool>> job_stop;
   };
+  std::deque<Queued>::iterator FirstRunnable() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   struct JobFlag {
     std::shared_ptr<std::atomic<bool>> stop;
     int64_t outstanding = 0;

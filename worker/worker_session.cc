@@ -222,7 +222,7 @@ PoolCommands WorkerSession::OnAssign(const v1::Assign& assign) {
   granted_ = std::max<int64_t>(0, granted_ - count);
   for (const v1::Lease& lease : assign.leases()) {
     LeaseSpec spec{lease.job_id(), lease.chunk(), lease.attempt(), lease.count(),
-                   FromProto(lease.executor())};
+                   FromProto(lease.executor()), lease.max_running()};
     if (draining_) {
       // Crossed our Draining message: handed back at once, never run.
       RunResult handed_back;

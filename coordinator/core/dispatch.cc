@@ -77,9 +77,8 @@ void Scheduler::AssignBackups(Session& session, int64_t want) {
     if (job.terminal() || job.held() || job.leases().empty() || !Fits(job, session)) {
       continue;
     }
-    int64_t room = RoomOn(job, session);
     for (const auto& [chunk, lease] : job.leases()) {
-      if (want == 0 || room == 0) break;
+      if (want == 0 || !job.MayLeaseTo(session.id, session.slots)) break;
       if (lease.session == session.id || job.backups().contains(chunk)) continue;
       const int64_t threshold = StragglerAfterNs(job, chunk);
       if (threshold == 0 || now - lease.dispatch_mono_ns < threshold) continue;
@@ -87,15 +86,16 @@ void Scheduler::AssignBackups(Session& session, int64_t want) {
       const int32_t attempt = lease.attempt + 1;
       job.backups()[chunk] = ActiveLease{session.id, attempt, now};
       session.leases.insert({job.id(), chunk});
+      job.AddHolder(session.id, session.slots);
       --session.credits;
       --want;
-      --room;
       ++job.stats().counters.backups;
       ++counters_.backups;
       ++counters_.leases_granted;
       dirty_jobs_.insert(job.id());
       OutboxOf(session).leases.push_back(
-          LeaseGrant{job.id(), chunk, attempt, range.begin, range.count, job.spec().executor});
+          LeaseGrant{job.id(), chunk, attempt, range.begin, range.count, job.spec().executor,
+                     job.spec().max_slots_per_worker});
     }
   }
 }
@@ -107,10 +107,8 @@ void Scheduler::AssignTo(Session& session, int64_t want) {
       ++it;
       continue;
     }
-    int64_t take = std::min({want, job.LeaseRoom(), RoomOn(job, session)});
-    while (take > 0 && job.HasQueuedChunk()) {
+    while (want > 0 && job.HasQueuedChunk() && job.MayLeaseTo(session.id, session.slots)) {
       Lease(job, session);
-      --take;
       --want;
     }
     // A job leaves the queue when it has nothing left to lease; it comes back
@@ -128,11 +126,13 @@ void Scheduler::Lease(Job& job, Session& session) {
     dirty_jobs_.insert(job.id());
   }
   job.leases()[chunk] = ActiveLease{session.id, attempt, now};
+  job.AddHolder(session.id, session.slots);
   session.leases.insert({job.id(), chunk});
   --session.credits;
   ++counters_.leases_granted;
   OutboxOf(session).leases.push_back(
-      LeaseGrant{job.id(), chunk, attempt, range.begin, range.count, job.spec().executor});
+      LeaseGrant{job.id(), chunk, attempt, range.begin, range.count, job.spec().executor,
+                     job.spec().max_slots_per_worker});
 }
 
 void Scheduler::MarkQueued(Job& job) {
@@ -141,7 +141,8 @@ void Scheduler::MarkQueued(Job& job) {
   ++queue_epoch_;
 }
 
-void Scheduler::LeaseEnded(const Job& job) {
+void Scheduler::LeaseEnded(Job& job, SessionId session) {
+  job.RemoveHolder(session);
   if (job.spec().max_slots > 0 || job.spec().max_slots_per_worker > 0) ++queue_epoch_;
 }
 
@@ -150,14 +151,6 @@ bool Scheduler::Fits(const Job& job, const Session& session) const {
   if (!job.spec().placed()) return true;
   return job.AllowsWorker(session.worker_id) &&
          SelectorMatches(job.spec().selector, session.labels);
-}
-
-int64_t Scheduler::RoomOn(const Job& job, const Session& session) const {
-  const int32_t cap = job.spec().max_slots_per_worker;
-  if (cap == 0) return std::numeric_limits<int64_t>::max();
-  int64_t held = 0;
-  for (const ChunkKey& key : session.leases) held += key.first == job.id() ? 1 : 0;
-  return std::max<int64_t>(0, cap - held);
 }
 
 }  // namespace tminus

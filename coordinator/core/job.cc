@@ -41,9 +41,38 @@ void Job::Requeue(int64_t chunk, int32_t last_attempt) {
   live_->requeued.push_back({chunk, last_attempt + 1});
 }
 
-int64_t Job::LeaseRoom() const {
-  if (spec_.max_slots == 0) return std::numeric_limits<int64_t>::max();
-  return std::max<int64_t>(0, spec_.max_slots - static_cast<int64_t>(live_->leases.size()));
+int32_t Job::ShareOn(int32_t slots) const {
+  const int32_t cap = spec_.max_slots_per_worker;
+  return cap > 0 ? std::min(cap, slots) : slots;
+}
+
+bool Job::MayLeaseTo(SessionId session, int32_t slots) const {
+  const auto it = live_->holders.find(session);
+  const int32_t held = it == live_->holders.end() ? 0 : it->second.held;
+  const int32_t share = ShareOn(slots);
+  if (held < share) return spec_.max_slots == 0 || live_->running_bound < spec_.max_slots;
+  // Prefetch: bounded by the session's credits, and by one more share when
+  // a per-worker cap spreads the job.
+  return spec_.max_slots_per_worker == 0 || held < 2 * share;
+}
+
+void Job::AddHolder(SessionId session, int32_t slots) {
+  Live::Holder& holder = live_->holders[session];
+  holder.share = ShareOn(slots);
+  if (++holder.held <= holder.share) ++live_->running_bound;
+}
+
+int64_t Job::holders_total() const {
+  int64_t total = 0;
+  for (const auto& [session, holder] : live_->holders) total += holder.held;
+  return total;
+}
+
+void Job::RemoveHolder(SessionId session) {
+  const auto it = live_->holders.find(session);
+  if (it == live_->holders.end()) return;
+  if (it->second.held-- <= it->second.share) --live_->running_bound;
+  if (it->second.held == 0) live_->holders.erase(it);
 }
 
 int64_t Job::running() const {

@@ -56,8 +56,18 @@ class Job {
   // Puts a chunk whose lease ended without a result back in the queue.
   void Requeue(int64_t chunk, int32_t last_attempt);
 
-  // How many more chunks this job may have leased (its max_slots cap).
-  int64_t LeaseRoom() const;
+  // Caps (max_slots, max_slots_per_worker) count what may run, not what is
+  // queued at a worker: a session with `slots` slots holding h leases of
+  // this job runs at most min(h, slots) of them (min(h, slots, per-worker
+  // cap): the worker enforces that cap). The sum of that over sessions is
+  // the job's running bound, kept at most max_slots; leases beyond a
+  // session's share are prefetch, so a capped job still gets its next
+  // chunk without a round trip.
+  bool MayLeaseTo(SessionId session, int32_t slots) const;
+  void AddHolder(SessionId session, int32_t slots);  // a lease or backup went there
+  void RemoveHolder(SessionId session);              // one of them ended
+  int64_t running_bound() const { return live_->running_bound; }
+  int64_t holders_total() const;  // leases and backups counted by session (invariants)
   // Whether the spec's worker list (if any) names this worker.
   bool AllowsWorker(const std::string& worker_id) const {
     return named_workers_.empty() || named_workers_.contains(worker_id);
@@ -130,6 +140,12 @@ class Job {
     absl::flat_hash_map<int64_t, ActiveLease> leases;
     absl::flat_hash_map<int64_t, ActiveLease> backups;
     CompletionSet done;
+    struct Holder {
+      int32_t held = 0;
+      int32_t share = 0;  // how many of them may run at once there
+    };
+    absl::flat_hash_map<SessionId, Holder> holders;
+    int64_t running_bound = 0;
     absl::flat_hash_map<int64_t, std::vector<std::string>> failures;  // sparse
     JobStats stats;
     TimelineRing timeline;
@@ -139,6 +155,7 @@ class Job {
   std::string request_id_;
   JobSpec spec_;
   absl::flat_hash_set<std::string> named_workers_;  // spec_.workers, for lookups
+  int32_t ShareOn(int32_t slots) const;
   mutable WaitingCache waiting_cache_;
   ChunkPlan plan_;
   JobState state_ = JobState::kQueued;

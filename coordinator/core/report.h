@@ -218,6 +218,14 @@ struct StudyPoint {
   double efficiency = 0;
   double karp_flatt = 0;
   double rate = 0;  // decrements per second
+  double counting_fraction = 0;  // kernel time / (slots x wall)
+  double calibrated_rate = 0;    // the bare kernel on `slots` threads at once
+  double vs_calibration = 0;     // rate / calibrated_rate
+  std::string mode;       // "strong" or "weak" ("" from 0.2: strong)
+  std::string axis;       // "slots" or "hosts"
+  std::string placement;  // "any", "packed" or "spread"
+  int32_t hosts = 0;
+  int64_t n = 0;  // this point's n (grows with slots when weak)
 };
 
 struct StudyRecord {
@@ -229,6 +237,8 @@ struct StudyRecord {
   int32_t repeat = 0;
   double bare_rate = 0;  // the bare kernel, one thread, decrements per second
   std::vector<StudyPoint> points;
+  int32_t physical_cores = 0;         // of the hosts used; 0: unknown
+  std::vector<int32_t> host_boundaries;  // slot counts at which packed fills a host
 };
 
 }  // namespace tminus

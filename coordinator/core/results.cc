@@ -60,13 +60,11 @@ void Scheduler::ApplyResult(Session& session, const ChunkReport& result) {
     if (lease != leases->end() && lease->second.session == session.id &&
         lease->second.attempt == result.attempt) {
       leases->erase(lease);
+      LeaseEnded(*job, session.id);
       holder = true;
     }
   }
-  if (holder) {
-    session.leases.erase({job->id(), result.chunk});
-    LeaseEnded(*job);
-  }
+  if (holder) session.leases.erase({job->id(), result.chunk});
   const std::string& worker_id = workers_[session.worker].hello.worker_id;
   const bool duplicate = job->done().Contains(result.chunk);
   RecordEvent(*job, session, result, duplicate);
@@ -149,13 +147,13 @@ void Scheduler::CancelOtherAttempts(Job& job, int64_t chunk, SessionId winner, i
     if (other == leases->end()) continue;
     const ActiveLease lease = other->second;
     leases->erase(other);
+    LeaseEnded(job, lease.session);
     // The holder's set always loses the chunk, the winner's too: its result
     // may be of an earlier attempt (resent after a reconnect) than the one
     // it now holds. Only the attempt that produced the result needs no stop.
     Session* holder = FindSession(lease.session);
     if (holder == nullptr) continue;
     holder->leases.erase({job.id(), chunk});
-    LeaseEnded(job);
     if (lease.session != winner || lease.attempt != attempt) {
       OutboxOf(*holder).cancels.push_back(CancelOrder{job.id(), {chunk}});
     }
@@ -201,7 +199,7 @@ void Scheduler::ReleaseLeases(Session& session, const std::string& reason, bool 
       if (lease == held->end() || lease->second.session != session.id) continue;
       attempt = lease->second.attempt;
       held->erase(lease);
-      LeaseEnded(*job);
+      LeaseEnded(*job, session.id);
     }
     if (attempt == 0) continue;
     if (planned) {

@@ -398,6 +398,14 @@ absl::Status Scheduler::CheckInvariants() const {
         }
       }
     }
+    if (job->holders_total() != static_cast<int64_t>(job->leases().size() + job->backups().size())) {
+      return absl::InternalError(absl::StrCat("job ", job_id, " counts ", job->holders_total(),
+                                              " leases by session but holds ", job->running()));
+    }
+    if (job->spec().max_slots > 0 && job->running_bound() > job->spec().max_slots) {
+      return absl::InternalError(absl::StrCat("job ", job_id, " may run ", job->running_bound(),
+                                              " chunks at once, past max_slots"));
+    }
   }
   return absl::OkStatus();
 }

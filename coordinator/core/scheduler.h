@@ -172,12 +172,10 @@ class Scheduler {
   void Compact(Job& job);
   void RecordEvent(Job& job, const Session& session, const ChunkReport& result, bool duplicate);
   void MarkQueued(Job& job);
-  // A lease of the job ended: a capped job may have room again.
-  void LeaseEnded(const Job& job);
+  // A lease of the job on the session ended: a capped job may have room again.
+  void LeaseEnded(Job& job, SessionId session);
   // Whether the session may take the job's chunks (executor, placement).
   bool Fits(const Job& job, const Session& session) const;
-  // How many more of the job's chunks the session may hold (max_slots_per_worker).
-  int64_t RoomOn(const Job& job, const Session& session) const;
 
   // persist.cc
   JobSnapshot SnapshotOf(const Job& job) const;

@@ -28,6 +28,27 @@ absl::Status ValidatePoint(const StudyPoint& p, size_t i) {
     if (!std::isfinite(value) || value < 0) return Bad(at + "speedup", "numbers must be finite and >= 0");
   }
   if (!std::isfinite(p.karp_flatt)) return Bad(at + "karp_flatt", "must be finite");
+  for (const auto& [field, value] : {std::pair<const char*, double>{"counting_fraction", p.counting_fraction},
+                                     {"calibrated_decrements_per_second", p.calibrated_rate},
+                                     {"vs_calibration", p.vs_calibration}}) {
+    if (!std::isfinite(value) || value < 0) return Bad(at + field, "must be finite and >= 0");
+  }
+  const auto one_of = [](const std::string& value, std::initializer_list<const char*> allowed) {
+    if (value.empty()) return true;
+    for (const char* a : allowed) {
+      if (value == a) return true;
+    }
+    return false;
+  };
+  if (!one_of(p.mode, {"strong", "weak"})) return Bad(at + "mode", "must be strong or weak");
+  if (!one_of(p.axis, {"slots", "hosts"})) return Bad(at + "axis", "must be slots or hosts");
+  if (!one_of(p.placement, {"any", "packed", "spread"})) {
+    return Bad(at + "placement", "must be any, packed or spread");
+  }
+  if (p.hosts < 0 || p.hosts > kMaxMaxSlots) {
+    return Bad(at + "hosts", absl::StrCat("must be between 0 and ", kMaxMaxSlots));
+  }
+  if (p.n < 0) return Bad(at + "n", "must be >= 0");
   return absl::OkStatus();
 }
 
@@ -45,6 +66,17 @@ absl::Status ValidateStudy(const StudyRecord& study) {
   }
   if (study.points.empty() || study.points.size() > kMaxStudyPoints) {
     return Bad("points", absl::StrCat("must hold 1 to ", kMaxStudyPoints, " points"));
+  }
+  if (study.physical_cores < 0 || study.physical_cores > kMaxMaxSlots) {
+    return Bad("physical_cores", absl::StrCat("must be between 0 and ", kMaxMaxSlots));
+  }
+  if (study.host_boundaries.size() > kMaxStudyPoints) {
+    return Bad("host_boundaries", absl::StrCat("at most ", kMaxStudyPoints));
+  }
+  for (int32_t boundary : study.host_boundaries) {
+    if (boundary < 1 || boundary > kMaxMaxSlots) {
+      return Bad("host_boundaries", absl::StrCat("must be between 1 and ", kMaxMaxSlots));
+    }
   }
   for (size_t i = 0; i < study.points.size(); ++i) {
     if (absl::Status ok = ValidatePoint(study.points[i], i); !ok.ok()) return ok;

@@ -49,6 +49,7 @@ struct LeaseGrant {
   int64_t begin = 0;
   int64_t count = 0;
   ExecutorKind executor = ExecutorKind::kUnspecified;
+  int32_t max_running = 0;  // the job's chunks running at once on this worker; 0: any
 };
 
 // What a worker reports for one lease.

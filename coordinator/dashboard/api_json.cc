@@ -123,7 +123,10 @@ void WriteStudy(JsonWriter& out, const StudyRecord& s) {
   out.BeginObject();
   out.Field("id", s.id).Field("name", s.name).Field("created_at", Seconds(s.created_wall_ns));
   out.Field("n", s.n).Field("chunks", s.chunks).Field("repeat", s.repeat);
-  out.Field("bare_rate", s.bare_rate);
+  out.Field("bare_rate", s.bare_rate).Field("physical_cores", s.physical_cores);
+  out.Key("host_boundaries").BeginArray();
+  for (int32_t boundary : s.host_boundaries) out.Int(boundary);
+  out.EndArray();
   out.Key("points").BeginArray();
   for (const StudyPoint& p : s.points) {
     out.BeginObject();
@@ -131,7 +134,12 @@ void WriteStudy(JsonWriter& out, const StudyRecord& s) {
     out.Field("wall_s", Seconds(p.wall_ns)).Field("wall_min_s", Seconds(p.wall_min_ns));
     out.Field("wall_max_s", Seconds(p.wall_max_ns)).Field("speedup", p.speedup);
     out.Field("efficiency", p.efficiency).Field("karp_flatt", p.karp_flatt);
-    out.Field("rate", p.rate);
+    out.Field("rate", p.rate).Field("counting_fraction", p.counting_fraction);
+    out.Field("calibrated_rate", p.calibrated_rate).Field("vs_calibration", p.vs_calibration);
+    out.Field("mode", p.mode.empty() ? "strong" : p.mode);
+    out.Field("axis", p.axis.empty() ? "slots" : p.axis);
+    out.Field("placement", p.placement.empty() ? "any" : p.placement);
+    out.Field("hosts", p.hosts).Field("n", p.n);
     out.EndObject();
   }
   out.EndArray().EndObject();

@@ -148,6 +148,7 @@ void ToProto(const LeaseGrant& lease, v1::Lease* out) {
   out->set_begin(lease.begin);
   out->set_count(lease.count);
   out->set_executor(tminus::ToProto(lease.executor));
+  out->set_max_running(lease.max_running);
 }
 
 WorkerHello FromProto(const v1::Hello& hello) {

@@ -140,7 +140,17 @@ v1::Study ToProto(const StudyRecord& s) {
     out->set_efficiency(point.efficiency);
     out->set_karp_flatt(point.karp_flatt);
     out->set_decrements_per_second(point.rate);
+    out->set_counting_fraction(point.counting_fraction);
+    out->set_calibrated_decrements_per_second(point.calibrated_rate);
+    out->set_vs_calibration(point.vs_calibration);
+    out->set_mode(point.mode);
+    out->set_axis(point.axis);
+    out->set_placement(point.placement);
+    out->set_hosts(point.hosts);
+    out->set_n(point.n);
   }
+  p.set_physical_cores(s.physical_cores);
+  for (int32_t boundary : s.host_boundaries) p.add_host_boundaries(boundary);
   return p;
 }
 
@@ -154,11 +164,28 @@ StudyRecord FromProto(const v1::Study& p) {
   s.repeat = p.repeat();
   s.bare_rate = p.bare_decrements_per_second();
   for (const v1::StudyPoint& point : p.points()) {
-    s.points.push_back(StudyPoint{ExecutorName(FromProto(point.executor())), point.slots(),
-                                  point.wall_ns(), point.wall_min_ns(), point.wall_max_ns(),
-                                  point.speedup(), point.efficiency(), point.karp_flatt(),
-                                  point.decrements_per_second()});
+    StudyPoint out;
+    out.executor = ExecutorName(FromProto(point.executor()));
+    out.slots = point.slots();
+    out.wall_ns = point.wall_ns();
+    out.wall_min_ns = point.wall_min_ns();
+    out.wall_max_ns = point.wall_max_ns();
+    out.speedup = point.speedup();
+    out.efficiency = point.efficiency();
+    out.karp_flatt = point.karp_flatt();
+    out.rate = point.decrements_per_second();
+    out.counting_fraction = point.counting_fraction();
+    out.calibrated_rate = point.calibrated_decrements_per_second();
+    out.vs_calibration = point.vs_calibration();
+    out.mode = point.mode();
+    out.axis = point.axis();
+    out.placement = point.placement();
+    out.hosts = point.hosts();
+    out.n = point.n();
+    s.points.push_back(std::move(out));
   }
+  s.physical_cores = p.physical_cores();
+  s.host_boundaries.assign(p.host_boundaries().begin(), p.host_boundaries().end());
   return s;
 }
 

@@ -3,17 +3,24 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sstream>
+
+#include "cli/scale_plan.h"
+
 namespace tminus {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 
-TEST(ScaleTest, DefaultSlotListDoublesThenEndsAtTheTotal) {
+TEST(ScaleTest, DefaultSlotListDoublesEndsAtTheTotalAndMarksThePhysicalCores) {
   EXPECT_THAT(DefaultSlotList(1), ElementsAre(1));
   EXPECT_THAT(DefaultSlotList(2), ElementsAre(1, 2));
   EXPECT_THAT(DefaultSlotList(6), ElementsAre(1, 2, 4, 6));
   EXPECT_THAT(DefaultSlotList(16), ElementsAre(1, 2, 4, 8, 16));
+  EXPECT_THAT(DefaultSlotList(32, 12), ElementsAre(1, 2, 4, 8, 12, 16, 32));
+  EXPECT_THAT(DefaultSlotList(16, 16), ElementsAre(1, 2, 4, 8, 16));
 }
 
 TEST(ScaleTest, KarpFlattIsZeroForIdealAndOneForNoSpeedup) {
@@ -23,48 +30,148 @@ TEST(ScaleTest, KarpFlattIsZeroForIdealAndOneForNoSpeedup) {
   EXPECT_DOUBLE_EQ(KarpFlatt(1.0, 1), 0.0);
 }
 
-ScaleStudy TwoExecutors() {
+v1::WorkerInfo Worker(const std::string& id, const std::string& host, int slots, int cores,
+                      const std::string& zone = "a") {
+  v1::WorkerInfo w;
+  w.set_worker_id(id);
+  w.set_host("hostname-" + id);
+  w.set_slots(slots);
+  w.set_state(v1::WORKER_STATE_CONNECTED);
+  (*w.mutable_labels())["host"] = host;
+  (*w.mutable_labels())["zone"] = zone;
+  w.mutable_topology()->set_physical_cores(cores);
+  return w;
+}
+
+// Two hosts of 4 slots on 2 cores each, host b with two workers, and a
+// worker elsewhere that the selector leaves out.
+v1::ListWorkersResponse Cluster() {
+  v1::ListWorkersResponse all;
+  *all.add_workers() = Worker("a1", "host-a", 4, 2);
+  *all.add_workers() = Worker("b2", "host-b", 2, 2);
+  *all.add_workers() = Worker("b1", "host-b", 2, 2);
+  *all.add_workers() = Worker("c1", "host-c", 8, 8, "other");
+  v1::WorkerInfo gone = Worker("d1", "host-d", 8, 8);
+  gone.set_state(v1::WORKER_STATE_DISCONNECTED);
+  *all.add_workers() = gone;
+  return all;
+}
+
+TEST(ScalePlanTest, HostsAreTheWorkersHostLabelsInOrder) {
+  const ScaleCluster cluster = *ClusterOf(Cluster(), {{"zone", "a"}}, {});
+  ASSERT_EQ(cluster.hosts.size(), 2u);
+  EXPECT_EQ(cluster.hosts[0].name, "host-a");
+  EXPECT_THAT(cluster.hosts[1].workers, ElementsAre("b1", "b2"));
+  EXPECT_EQ(cluster.slots(), 8);
+  EXPECT_EQ(cluster.workers(), 3);
+  EXPECT_EQ(cluster.physical_cores(), 4);  // a host's workers share its cores
+  EXPECT_THAT(cluster.HostBoundaries(), ElementsAre(4, 8));
+  EXPECT_TRUE(cluster.restricted);
+  EXPECT_FALSE(ClusterOf(Cluster(), {{"zone", "nowhere"}}, {}).ok());
+  EXPECT_EQ(ClusterOf(Cluster(), {}, {"c1"})->slots(), 8);
+}
+
+TEST(ScalePlanTest, PackedFillsHostsInOrderSpreadCapsEachWorker) {
+  const ScaleCluster cluster = *ClusterOf(Cluster(), {{"zone", "a"}}, {});
+  const PointPlan packed3 = PlanSlots(cluster, 3, Placement::kPacked);
+  EXPECT_THAT(packed3.workers, ElementsAre("a1"));
+  EXPECT_EQ(packed3.slots, 3);
+  EXPECT_EQ(packed3.physical_cores, 2);
+  const PointPlan packed5 = PlanSlots(cluster, 5, Placement::kPacked);
+  EXPECT_THAT(packed5.workers, ElementsAre("a1", "b1", "b2"));
+  EXPECT_EQ(packed5.physical_cores, 4);
+  const PointPlan spread = PlanSlots(cluster, 4, Placement::kSpread);
+  EXPECT_EQ(spread.workers.size(), 3u);
+  EXPECT_EQ(spread.per_worker, 2);  // ceil(4 / 3)
+  const PointPlan any = PlanSlots(cluster, 4, Placement::kAny);
+  EXPECT_EQ(any.workers.size(), 3u);  // restricted: named
+  const ScaleCluster whole = *ClusterOf(Cluster(), {}, {});
+  EXPECT_THAT(PlanSlots(whole, 4, Placement::kAny).workers, IsEmpty());  // any worker
+}
+
+TEST(ScalePlanTest, TheHostAxisTakesEverySlotOfTheFirstHosts) {
+  const ScaleCluster cluster = *ClusterOf(Cluster(), {}, {});
+  const PointPlan one = PlanHosts(cluster, 1);
+  EXPECT_EQ(one.slots, 4);
+  EXPECT_THAT(one.workers, ElementsAre("a1"));
+  const PointPlan three = PlanHosts(cluster, 3);
+  EXPECT_EQ(three.slots, 16);
+  EXPECT_EQ(three.physical_cores, 12);
+}
+
+ScaleStudy TwoSeries() {
   ScaleStudy study;
   study.n = 1'000;
   study.chunks = 10;
-  study.workers = 1;
-  study.total_slots = 2;
+  study.workers = 2;
+  study.hosts = 2;
+  study.total_slots = 4;
+  study.physical_cores = 2;
+  study.host_boundaries = {2, 4};
   study.bare_rate = 2e9;
-  for (v1::Executor executor : {v1::EXECUTOR_THREADS, v1::EXECUTOR_PROCESSES}) {
-    for (int slots : {1, 2}) {
+  for (ScaleMode mode : {ScaleMode::kStrong, ScaleMode::kWeak}) {
+    for (int slots : {1, 2, 4}) {
       ScalePoint p;
-      p.executor = executor;
+      p.mode = mode;
+      p.placement = Placement::kPacked;
       p.slots = slots;
+      p.hosts = slots > 2 ? 2 : 1;
+      p.physical_cores = 2;
+      p.n = mode == ScaleMode::kWeak ? 1'000 * slots : 1'000;
       p.wall_s = {1.0 / slots};
       p.median_s = p.min_s = p.max_s = 1.0 / slots;
       p.speedup = slots;
       p.efficiency = 1;
+      p.counting_fraction = 0.97;
+      p.calibrated_rate = 2e9 * slots;
+      p.vs_calibration = 0.95;
       study.points.push_back(p);
     }
   }
   return study;
 }
 
-TEST(ScaleTest, SvgHasAxesLabelsLegendAndBothExecutors) {
-  const std::string svg = ScaleSvg(TwoExecutors());
+TEST(ScaleTest, TheTableMarksSlotsPastThePhysicalCoresAndExplainsItsColumns) {
+  std::ostringstream out;
+  PrintScaleTable(TwoSeries(), out);
+  const std::string table = out.str();
+  EXPECT_THAT(table, HasSubstr("2 worker(s) on 2 host(s), 4 slots, 2 physical cores"));
+  EXPECT_THAT(table, HasSubstr("4*"));
+  EXPECT_THAT(table, HasSubstr("* past the physical cores"));
+  EXPECT_THAT(table, HasSubstr("COUNTING"));
+  EXPECT_THAT(table, HasSubstr("VS-CALIB"));
+  EXPECT_THAT(table, HasSubstr("threads weak packed"));
+  EXPECT_THAT(table, HasSubstr("97.0%"));
+}
+
+TEST(ScaleTest, SvgHasAxesLegendSeriesAndTheCoreAndHostMarks) {
+  const std::string svg = ScaleSvg(TwoSeries());
   EXPECT_THAT(svg, HasSubstr("<svg xmlns=\"http://www.w3.org/2000/svg\""));
   EXPECT_THAT(svg, HasSubstr("Speedup vs slots"));
   EXPECT_THAT(svg, HasSubstr("Efficiency vs slots"));
-  EXPECT_THAT(svg, HasSubstr(">slots</text>"));
   EXPECT_THAT(svg, HasSubstr(">ideal</text>"));
-  EXPECT_THAT(svg, HasSubstr(">threads</text>"));
-  EXPECT_THAT(svg, HasSubstr(">processes</text>"));
+  EXPECT_THAT(svg, HasSubstr(">threads packed</text>"));
+  EXPECT_THAT(svg, HasSubstr(">threads weak packed</text>"));
+  EXPECT_THAT(svg, HasSubstr(">physical cores</text>"));
+  EXPECT_THAT(svg, HasSubstr(">host 1 full</text>"));
+  EXPECT_THAT(svg, HasSubstr("stroke-dasharray=\"8 4\""));  // weak is dashed
   EXPECT_EQ(svg.rfind("</svg>\n"), svg.size() - 7);
 }
 
-TEST(ScaleTest, CsvAndJsonHaveOneRowPerPoint) {
-  const ScaleStudy study = TwoExecutors();
+TEST(ScaleTest, CsvAndJsonHaveOneRowPerPointWithTheNewColumns) {
+  const ScaleStudy study = TwoSeries();
   const std::string csv = ScaleCsv(study);
-  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 5);
-  EXPECT_THAT(csv, HasSubstr("processes,2,1,0.500000,"));
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 7);
+  EXPECT_THAT(csv, HasSubstr("counting_fraction,calibrated_decrements_per_second,vs_calibration"));
+  EXPECT_THAT(csv, HasSubstr("threads weak packed,threads,weak,slots,packed,2,4,1,4000,0.250000,"));
   const std::string json = ScaleJson(study);
-  EXPECT_THAT(json, HasSubstr("\"executor\": \"threads\", \"slots\": 2"));
-  EXPECT_THAT(json, HasSubstr("\"bare_rate_per_thread\": 2000000000"));
+  EXPECT_THAT(json, HasSubstr("\"mode\": \"weak\""));
+  EXPECT_THAT(json, HasSubstr("\"past_physical_cores\": true"));
+  EXPECT_THAT(json, HasSubstr("\"host_boundaries\": [2, 4]"));
+  const v1::Study proto = StudyProto(study, 1, "s");
+  EXPECT_EQ(proto.physical_cores(), 2);
+  EXPECT_EQ(proto.points(3).mode(), "weak");
+  EXPECT_DOUBLE_EQ(proto.points(0).counting_fraction(), 0.97);
 }
 
 }  // namespace
