@@ -102,12 +102,13 @@ std::string ScaleJson(const ScaleStudy& study) {
         "\"wall_median_s\": %.6f, \"wall_min_s\": %.6f, \"wall_max_s\": %.6f, \"speedup\": %.4f, "
         "\"efficiency\": %.4f, \"karp_flatt\": %.4f, \"decrements_per_second\": %.0f, "
         "\"counting_fraction\": %.4f, \"calibrated_decrements_per_second\": %.0f, "
-        "\"vs_calibration\": %.4f, \"physical_cores\": %d, \"past_physical_cores\": %s}",
+        "\"vs_calibration\": %.4f, \"physical_cores\": %d, \"past_physical_cores\": %s, "
+        "\"job_ids\": [%s]}",
         i == 0 ? "" : ",", SeriesLabel(p), ExecutorLabel(p.executor), ModeName(p.mode),
         AxisName(p.axis), PlacementName(p.placement), p.hosts, p.slots, p.n, Walls(p),
         p.median_s, p.min_s, p.max_s, p.speedup, p.efficiency, p.karp_flatt, p.rate,
         p.counting_fraction, p.calibrated_rate, p.vs_calibration, p.physical_cores,
-        p.past_physical_cores() ? "true" : "false");
+        p.past_physical_cores() ? "true" : "false", absl::StrJoin(p.job_ids, ", "));
   }
   json += "\n  ]\n}\n";
   return json;

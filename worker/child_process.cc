@@ -158,11 +158,12 @@ int ChildMain(pid_t parent) {
   while (ReadAll(STDIN_FILENO, &request, sizeof(request))) {
     // A cancel signal can only be pending from the previous chunk: clear it.
     g_child_cancel.store(false, std::memory_order_relaxed);
-    const int64_t cpu_start = ThreadCpuNs();
+    // As for threads, the kernel's time spans the CPU clock's reads.
     const int64_t kernel_start = RealClock::Get()->MonoNs();
+    const int64_t cpu_start = ThreadCpuNs();
     const uint64_t done = Countdown(request.count, &g_child_cancel);
-    const int64_t kernel_ns = RealClock::Get()->MonoNs() - kernel_start;
-    const ChildReply reply{done, ThreadCpuNs() - cpu_start, kernel_ns};
+    const int64_t cpu_ns = ThreadCpuNs() - cpu_start;
+    const ChildReply reply{done, cpu_ns, RealClock::Get()->MonoNs() - kernel_start};
     if (!WriteAll(STDOUT_FILENO, &reply, sizeof(reply))) return 1;
   }
   return 0;

@@ -236,13 +236,15 @@ void SlotPool::RunLease(int slot, const Queued& item, ChildProcess* child, RunRe
   if (stop->load()) {
     // Stopped (or handed back) while queued: nothing ran.
   } else if (lease.executor == ExecutorKind::kThreads) {
+    // The kernel's time spans the reads of the thread's CPU clock: they are
+    // system calls, where a CPU shared with another process's thread is most
+    // often handed over, and that wait is not tminus's doing.
     const bool measure = count >= kMeasureCpuFrom;
+    const int64_t kernel_start = result->start_mono_ns;
     const int64_t cpu_start = measure ? ThreadCpuNs() : 0;
-    // Small chunks: the start reading is close enough (one fewer clock read).
-    const int64_t kernel_start = measure ? clock->MonoNs() : result->start_mono_ns;
     done = Countdown(count, stop);
-    result->kernel_ns = clock->MonoNs() - kernel_start;
     result->cpu_ns = measure ? ThreadCpuNs() - cpu_start : -1;
+    result->kernel_ns = clock->MonoNs() - kernel_start;
   } else if (lease.executor == ExecutorKind::kProcesses && child != nullptr) {
     absl::StatusOr<ChildRun> run = child->Run(count, *stop, options_.kill_grace);
     if (!run.ok()) {

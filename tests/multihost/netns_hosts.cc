@@ -64,9 +64,41 @@ absl::Status NetnsHosts::Build() {
   return absl::OkStatus();
 }
 
+absl::Status NetnsHosts::PinHost(int host, const std::string& cpus, std::string* how) {
+  const std::string dir = "/sys/fs/cgroup/cpuset/" + Namespace(host);
+  const std::string mems = ReadFile("/sys/fs/cgroup/cpuset/cpuset.mems");
+  const bool made = Sh("mkdir -p " + dir).ok();
+  if (made) cgroups_.push_back(dir);
+  if (made) {
+    std::ofstream(dir + "/cpuset.cpus") << cpus;
+    std::ofstream(dir + "/cpuset.mems") << (mems.empty() ? "0" : mems);
+  }
+  if (made && ReadFile(dir + "/cpuset.cpus").find_first_of("0123456789") != std::string::npos) {
+    cpuset_of_[host] = dir;
+    if (how != nullptr) *how = "cpuset cgroup " + dir;
+    return absl::OkStatus();
+  }
+  if (!Sh("command -v taskset").ok()) {
+    return absl::FailedPreconditionError("neither a cpuset cgroup nor taskset works here");
+  }
+  taskset_of_[host] = cpus;
+  if (how != nullptr) *how = "taskset -c " + cpus;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<size_t> NetnsHosts::Start(int host, const std::vector<std::string>& argv,
                                          const std::string& log) {
-  std::vector<std::string> full = {"/usr/sbin/ip", "netns", "exec", Namespace(host)};
+  std::vector<std::string> full;
+  if (const auto cpuset = cpuset_of_.find(host); cpuset != cpuset_of_.end()) {
+    // The shell joins the cpuset, then execs ip, which execs the program:
+    // one pid, and every thread it starts is born inside. (Outside: `ip
+    // netns exec` mounts a /sys without the cgroup hierarchies.)
+    full = {"/bin/sh", "-c", "echo $$ > " + cpuset->second + "/tasks && exec \"$@\"", "sh"};
+  }
+  full.insert(full.end(), {"/usr/sbin/ip", "netns", "exec", Namespace(host)});
+  if (const auto cpus = taskset_of_.find(host); cpus != taskset_of_.end()) {
+    full.insert(full.end(), {"/usr/bin/taskset", "-c", cpus->second});
+  }
   full.insert(full.end(), argv.begin(), argv.end());  // ip execs the program: same pid
   absl::StatusOr<Subprocess> process = Subprocess::Start(full, log);
   if (!process.ok()) return process.status();
@@ -116,7 +148,9 @@ NetnsHosts::~NetnsHosts() {
   }
   processes_.clear();
   for (const std::string& dir : cgroups_) {
-    (void)Sh(absl::StrCat("for t in $(cat ", dir, "/tasks); do echo $t > /sys/fs/cgroup/cpu/tasks; done; rmdir ", dir));
+    const std::string root = dir.substr(0, dir.rfind('/'));  // the hierarchy's root
+    (void)Sh(absl::StrCat("for t in $(cat ", dir, "/tasks); do echo $t > ", root,
+                          "/tasks; done; rmdir ", dir));
   }
   for (int h = 1; h <= hosts_; ++h) {
     (void)Sh("ip netns del " + Namespace(h));

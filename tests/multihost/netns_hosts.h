@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +47,11 @@ class NetnsHosts {
   absl::Status SetLink(int host, bool up);
   // Puts a running process into a cgroup (v1) limited to `percent` of a CPU.
   absl::Status LimitCpu(pid_t pid, int percent);
+  // Gives a host its own CPUs ("1", "0-3"): a cpuset cgroup (v1) that every
+  // process started on the host afterwards joins before it runs, so its
+  // affinity mask (and the topology a worker reports) is those CPUs. Falls
+  // back to taskset where cpusets cannot be made; says which in `how`.
+  absl::Status PinHost(int host, const std::string& cpus, std::string* how = nullptr);
 
  private:
   NetnsHosts(std::string prefix, int hosts) : prefix_(std::move(prefix)), hosts_(hosts) {}
@@ -55,6 +61,8 @@ class NetnsHosts {
   int hosts_;
   std::vector<Subprocess> processes_;
   std::vector<std::string> cgroups_;
+  std::map<int, std::string> cpuset_of_;   // host -> cpuset directory
+  std::map<int, std::string> taskset_of_;  // host -> CPU list, when cpusets failed
 };
 
 }  // namespace tminus::testing

@@ -1,0 +1,201 @@
+// Placement and the scaling study across hosts with CPUs of their own
+// (issue 13): network-namespace hosts, each pinned to one CPU with a cpuset
+// cgroup (taskset where cgroups cannot be made). Checks the shape of a
+// study, never its speed: every point exact, each job on the hosts its
+// placement names. And a CPU hog on a worker's core must not make the
+// report blame tminus: the counting fraction holds, the wall agrees with a
+// stopwatch. Skipped where namespaces cannot be made (a failure in CI).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "tests/multihost/netns_hosts.h"
+
+namespace tminus::testing {
+namespace {
+
+constexpr int kCoordinatorHost = 1;  // and the CLI
+constexpr int kHostA = 2;            // CPU 0
+constexpr int kHostB = 3;            // CPU 1 (CPU 0 on a 1-CPU machine)
+
+using Row = std::map<std::string, std::string>;
+
+std::vector<Row> ParseCsv(const std::string& csv) {
+  std::vector<std::string> lines = absl::StrSplit(csv, '\n', absl::SkipEmpty());
+  std::vector<Row> rows;
+  if (lines.empty()) return rows;
+  const std::vector<std::string> keys = absl::StrSplit(lines[0], ',');
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const std::vector<std::string> cells = absl::StrSplit(lines[i], ',');
+    Row row;
+    for (size_t k = 0; k < keys.size() && k < cells.size(); ++k) row[keys[k]] = cells[k];
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+double Number(const Row& row, const std::string& key) {
+  double value = -1;
+  const auto it = row.find(key);
+  if (it == row.end() || !absl::SimpleAtod(it->second, &value)) return -1;
+  return value;
+}
+
+class PlacementTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto net = NetnsHosts::Create("p", 3);
+    if (!net.ok()) {
+      const char* ci = std::getenv("CI");
+      if (ci != nullptr && std::string(ci) == "true") FAIL() << net.status().ToString();
+      GTEST_SKIP() << "multi-host tests skipped: " << net.status().message();
+    }
+    net_ = std::move(*net);
+    const int cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+    std::string how;
+    ASSERT_TRUE(net_->PinHost(kHostA, "0", &how).ok());
+    ASSERT_TRUE(net_->PinHost(kHostB, cpus > 1 ? "1" : "0").ok());
+    std::cerr << "hosts pinned with " << how << "\n";
+    dir_ = absl::StrCat(::testing::TempDir(), "tminus-placement-", getpid());
+    ASSERT_EQ(std::system(("rm -rf " + dir_ + " && mkdir -p " + dir_).c_str()), 0);
+    const std::string coordinator = net_->Address(kCoordinatorHost) + ":7070";
+    ASSERT_TRUE(net_->Start(kCoordinatorHost,
+                            {Bin("tminus-coordinator"), "--listen", coordinator,
+                             "--http-listen", ""},
+                            dir_ + "/coordinator.log").ok());
+    for (auto [host, name, zone] : {std::tuple{kHostA, "wa", "a"}, std::tuple{kHostB, "wb", "b"}}) {
+      ASSERT_TRUE(net_->Start(host,
+                              {Bin("tminus-worker"), "--coordinator", coordinator, "--name", name,
+                               "--slots", "1", "--label", absl::StrCat("host=node-", zone),
+                               "--label", absl::StrCat("zone=", zone)},
+                              absl::StrCat(dir_, "/", name, ".log")).ok());
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (Workers().size() < 2) {
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "workers did not join";
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+
+  static std::string Bin(const std::string& name) {
+    return std::string(TMINUS_BIN_DIR) + "/" + name;
+  }
+
+  std::pair<int, std::string> Cli(std::vector<std::string> args,
+                                  std::chrono::seconds limit = std::chrono::seconds(120)) {
+    std::vector<std::string> argv = {Bin("tminus"), "--coordinator",
+                                     net_->Address(kCoordinatorHost) + ":7070"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return net_->Run(kCoordinatorHost, argv, absl::StrCat(dir_, "/cli-", ++calls_, ".out"), limit);
+  }
+
+  std::vector<Row> Workers() {
+    std::vector<Row> connected;
+    for (const Row& row : ParseCsv(Cli({"workers", "-o", "csv"}).second)) {
+      if (row.count("STATE") && row.at("STATE") == "connected") connected.push_back(row);
+    }
+    return connected;
+  }
+
+  // Worker ids that ran accepted chunks of the job.
+  std::set<std::string> RanOn(const std::string& job) {
+    std::set<std::string> names;
+    const std::string json = Cli({"report", job, "-o", "json"}).second;
+    const std::string key = "\"worker_id\": \"";
+    for (size_t at = json.find(key); at != std::string::npos; at = json.find(key, at + 1)) {
+      const size_t start = at + key.size();
+      names.insert(json.substr(start, json.find('"', start) - start));
+    }
+    return names;
+  }
+
+  std::unique_ptr<NetnsHosts> net_;
+  std::string dir_;
+  int calls_ = 0;
+};
+
+TEST_F(PlacementTest, EachHostSeesItsOwnCpuAndSelectorsPlaceJobs) {
+  for (const Row& row : Workers()) EXPECT_EQ(row.at("CPUS"), "1") << row.at("WORKER");
+  auto [code, out] = Cli({"submit", "-n", "2e8", "--chunks", "20", "--on", "zone=b", "--wait"});
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("(exact)"), std::string::npos) << out;
+  const std::string job = out.substr(out.find("job ") + 4, out.find(':') - out.find("job ") - 4);
+  EXPECT_EQ(RanOn(job), (std::set<std::string>{"wb"}));
+  std::tie(code, out) = Cli({"submit", "-n", "2e8", "--chunks", "20", "--workers", "wa", "--wait"});
+  ASSERT_EQ(code, 0) << out;
+  const std::string named = out.substr(out.find("job ") + 4, out.find(':') - out.find("job ") - 4);
+  EXPECT_EQ(RanOn(named), (std::set<std::string>{"wa"}));
+}
+
+TEST_F(PlacementTest, AStudyOverHostsAndPlacementsRunsEachPointWhereItSays) {
+  const std::string out = dir_ + "/study";
+  auto [code, text] = Cli({"scale", "-n", "3e8", "--chunks", "12", "--slots", "1,2", "--hosts",
+                           "1,2", "--placement", "packed,spread", "--weak", "--repeat", "1",
+                           "--no-upload", "--out", out},
+                          std::chrono::seconds(200));
+  ASSERT_EQ(code, 0) << text;  // a job that is not exact stops the study with exit 1
+  const std::vector<Row> rows = ParseCsv(ReadFile(out + "/scale.csv"));
+  ASSERT_EQ(rows.size(), 12u);  // (packed, spread, hosts) x (strong, weak) x 2 points
+  for (const Row& row : rows) {
+    const int slots = static_cast<int>(Number(row, "slots"));
+    // One slot runs on one host; two slots on two 1-CPU hosts need both.
+    EXPECT_EQ(Number(row, "hosts"), slots) << row.at("series") << " at " << slots;
+    EXPECT_EQ(Number(row, "physical_cores"), slots == 1 && row.at("placement") == "packed" ? 1 : 2)
+        << row.at("series");
+    EXPECT_EQ(row.at("past_physical_cores"), "0");
+    EXPECT_GT(Number(row, "counting_fraction"), 0.5) << row.at("series");
+    EXPECT_GT(Number(row, "vs_calibration"), 0) << row.at("series");
+  }
+  // The 1-host point of the host axis ran on the first host only.
+  const std::string json = ReadFile(out + "/scale.json");
+  const size_t hosts_axis = json.find("\"series\": \"threads hosts\"");
+  ASSERT_NE(hosts_axis, std::string::npos);
+  const size_t ids = json.find("\"job_ids\": [", hosts_axis) + 12;
+  const std::string first_job = json.substr(ids, json.find(']', ids) - ids);
+  EXPECT_EQ(RanOn(first_job), (std::set<std::string>{"wa"}));
+}
+
+// One point's job twice: alone, then with a CPU hog sharing the worker's
+// core (started on its host, so in its cpuset). The kernel runs slower, but
+// the share of slot-time spent counting holds: the report does not blame
+// tminus for the stolen CPU; and its wall agrees with a stopwatch.
+TEST_F(PlacementTest, ACpuHogOnTheWorkersCoreDoesNotShowAsSchedulerOverhead) {
+  const auto point = [&](const std::string& tag) {
+    const auto start = std::chrono::steady_clock::now();
+    auto [code, text] = Cli({"scale", "-n", "1.2e9", "--chunks", "40", "--slots", "1", "--workers",
+                             "wb", "--repeat", "1", "--no-calibration", "--no-upload", "--out",
+                             dir_ + "/" + tag});
+    const double stopwatch =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_EQ(code, 0) << text;
+    const std::vector<Row> rows = ParseCsv(ReadFile(dir_ + "/" + tag + "/scale.csv"));
+    EXPECT_EQ(rows.size(), 1u);
+    return std::pair<Row, double>{rows.empty() ? Row{} : rows[0], stopwatch};
+  };
+  const auto [quiet, quiet_stopwatch] = point("quiet");
+  auto hog = net_->Start(kHostB, {"/bin/sh", "-c", "while :; do :; done"}, dir_ + "/hog.log");
+  ASSERT_TRUE(hog.ok());
+  const auto [loaded, loaded_stopwatch] = point("hog");
+  net_->process(*hog).Signal(SIGKILL);
+
+  const double quiet_counting = Number(quiet, "counting_fraction");
+  const double loaded_counting = Number(loaded, "counting_fraction");
+  EXPECT_GT(quiet_counting, 0.9) << "chunks of ~10 ms, nothing else on the core";
+  // tminus's own share (1 - counting) must not grow with the hog.
+  EXPECT_GT(loaded_counting, quiet_counting - 0.05) << quiet_counting << " -> " << loaded_counting;
+  const double wall = Number(loaded, "wall_median_s");
+  EXPECT_GT(wall, 1.3 * Number(quiet, "wall_median_s")) << "the hog did not share the core";
+  EXPECT_LE(wall, loaded_stopwatch);
+  EXPECT_GT(wall, loaded_stopwatch - 3.0) << "the CLI's own start and polling take seconds?";
+  (void)quiet_stopwatch;
+}
+
+}  // namespace
+}  // namespace tminus::testing
