@@ -19,5 +19,5 @@ for b in "$kit"/bin/*; do
   patchelf --set-interpreter "$install_dir/lib/ld-linux-x86-64.so.2" \
     --force-rpath --set-rpath "$install_dir/lib" "$b"
 done
-cp bench/scale_host.sh "$kit/"
+cp bench/scale_host.sh bench/pin.sh bench/per_host.sh "$kit/"
 du -sh "$kit"
