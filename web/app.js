@@ -454,15 +454,19 @@
       text: 'No scaling study yet: tminus scale --n 40e9 --chunks 400 --executor both uploads one.' });
     root.append(
       el('h1', { text: 'Scaling studies' }),
-      el('p', { class: 'muted', text: 'Speedup against the same executor\'s 1-slot run; ' +
-        'efficiency = speedup / slots. The dashed line is ideal scaling.' }),
+      el('p', { class: 'muted', text: 'Speedup against the same series\' first point; ' +
+        'efficiency = speedup / slots (weak scaling, dashed: T1 / TN). The grey dashed line is ' +
+        'ideal scaling, the red one the physical cores. Counting: kernel time / (slots x wall), ' +
+        'which a faster or slower CPU clock does not move; vs calibration: the rate over the ' +
+        'bare kernel on as many threads at once on the same workers.' }),
       empty, list);
 
     function create(s) {
       const sid = num(s.id);
       const [wrap] = table(`study-points-${sid}`, [
-        ['Executor'], ['Slots', 'num'], ['Wall (median)', 'num'], ['Min', 'num'], ['Max', 'num'],
-        ['Speedup', 'num'], ['Efficiency', 'num'], ['Karp-Flatt', 'num'], ['Rate', 'num']]);
+        ['Series'], ['Hosts', 'num'], ['Slots', 'num'], ['Wall (median)', 'num'], ['Min', 'num'],
+        ['Max', 'num'], ['Speedup', 'num'], ['Efficiency', 'num'], ['Karp-Flatt', 'num'],
+        ['Rate', 'num'], ['Counting', 'num'], ['vs calibration', 'num']]);
       return el('section', { class: 'study', id: `study-${sid}` },
         el('h2', {}),
         el('p', { class: 'muted' }),
@@ -481,7 +485,9 @@
       const [h2, meta] = section.children;
       setText(h2, `Study ${sid}${str(s.name) ? `: ${str(s.name)}` : ''}`);
       setText(meta, `${fmt.time(s.created_at)} · n = ${fmt.si(s.n)} in ${fmt.int(s.chunks)} chunks · ` +
-                    `repeat ${fmt.int(s.repeat)}${num(s.bare_rate) > 0 ? ` · bare kernel ${fmt.si(s.bare_rate)} decrements/s per thread` : ''}` +
+                    `repeat ${fmt.int(s.repeat)}` +
+                    `${num(s.physical_cores) > 0 ? ` · ${fmt.int(s.physical_cores)} physical cores (slots past them marked *)` : ''}` +
+                    `${num(s.bare_rate) > 0 ? ` · bare kernel ${fmt.si(s.bare_rate)} decrements/s per thread` : ''}` +
                     `${arr(s.points).length ? '' : ' · no measurements'}`);
       for (const what of ['speedup', 'efficiency']) {
         const canvas = section.querySelector(`#study-${what}-${sid}`);
@@ -489,15 +495,18 @@
         charts.setStudy(chart, s, what);
       }
       const tbody = section.querySelector('tbody');
-      const points = arr(s.points).filter((p) => p && typeof p === 'object')
-        .sort((a, b) => str(a.executor).localeCompare(str(b.executor)) || num(a.slots) - num(b.slots));
+      const points = arr(s.points).filter((p) => p && typeof p === 'object');
+      const cores = num(s.physical_cores);
       tbody.replaceChildren(...points.map((p) => el('tr', {},
-        el('td', { text: str(p.executor) }), el('td', { class: 'num', text: fmt.int(p.slots) }),
+        el('td', { text: charts.seriesName(p) }), el('td', { class: 'num', text: fmt.int(p.hosts) }),
+        el('td', { class: 'num', text: `${fmt.int(p.slots)}${cores > 0 && num(p.slots) > cores ? '*' : ''}` }),
         el('td', { class: 'num', text: fmt.dur(p.wall_s) }), el('td', { class: 'num', text: fmt.dur(p.wall_min_s) }),
         el('td', { class: 'num', text: fmt.dur(p.wall_max_s) }), el('td', { class: 'num', text: fmt.fixed(p.speedup, 2) }),
         el('td', { class: 'num', text: fmt.pct(p.efficiency) }),
-        el('td', { class: 'num', text: num(p.slots) > 1 ? fmt.fixed(p.karp_flatt, 3) : '-' }),
-        el('td', { class: 'num', text: num(p.rate) > 0 ? `${fmt.si(p.rate)}/s` : '-' }))));
+        el('td', { class: 'num', text: num(p.karp_flatt) !== 0 ? fmt.fixed(p.karp_flatt, 3) : '-' }),
+        el('td', { class: 'num', text: num(p.rate) > 0 ? `${fmt.si(p.rate)}/s` : '-' }),
+        el('td', { class: 'num', text: num(p.counting_fraction) > 0 ? fmt.pct(p.counting_fraction) : '-' }),
+        el('td', { class: 'num', text: num(p.vs_calibration) > 0 ? fmt.pct(p.vs_calibration) : '-' }))));
     }
 
     const poll = poller(async () => {

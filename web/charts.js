@@ -230,30 +230,49 @@
     });
   }
 
+  // A series per executor, mode (weak dashed), placement or host axis, as
+  // `tminus scale` names them: "threads", "threads weak", "processes packed".
+  function seriesName(p) {
+    let name = String(p.executor ?? '?');
+    if (p.mode === 'weak') name += ' weak';
+    if (p.axis === 'hosts') return `${name} hosts`;
+    if (p.placement && p.placement !== 'any') name += ` ${p.placement}`;
+    return name;
+  }
+
   function setStudy(chart, study, what) {
     if (!chart) return;
     const speedup = what === 'speedup';
     const series = new Map();
     let maxSlots = 1;
+    let maxY = speedup ? 1 : 100;
     for (const p of Array.isArray(study && study.points) ? study.points : []) {
       if (!p) continue;
       const slots = num(p.slots, NaN);
       const y = speedup ? num(p.speedup, NaN) : num(p.efficiency, NaN) * 100;
       if (!Number.isFinite(slots) || !Number.isFinite(y)) continue;
-      const name = String(p.executor ?? '?');
+      const name = seriesName(p);
       if (!series.has(name)) series.set(name, []);
       series.get(name).push({ x: slots, y });
       maxSlots = Math.max(maxSlots, slots);
+      maxY = Math.max(maxY, y);
     }
-    const names = [...series.keys()].sort();
+    const names = [...series.keys()];
     const datasets = names.map((name, i) => {
-      const colour = executorColour(name, i);
+      const colour = executorColour(name.split(' ').length === 1 ? name : '', i);
       return { label: name, data: series.get(name).sort((a, b) => a.x - b.x),
                borderColor: colour, backgroundColor: colour, borderWidth: 2.5,
-               pointRadius: 4, fill: false };
+               borderDash: name.includes(' weak') ? [8, 4] : [], pointRadius: 4, fill: false };
     });
     datasets.push({ ...IDEAL, data: speedup ? [{ x: 1, y: 1 }, { x: maxSlots, y: maxSlots }]
                                             : [{ x: 1, y: 100 }, { x: maxSlots, y: 100 }] });
+    // Past this many slots, slots share physical cores (hyper-threads) or take turns.
+    const cores = num(study && study.physical_cores, 0);
+    if (cores > 0 && cores < maxSlots) {
+      datasets.push({ label: 'physical cores', borderColor: '#c00', borderDash: [4, 3],
+                      borderWidth: 1.2, pointRadius: 0, fill: false,
+                      data: [{ x: cores, y: 0 }, { x: cores, y: maxY * 1.05 }] });
+    }
     chart.data.datasets = datasets;
     chart.options.scales.x.max = maxSlots + (maxSlots >= 8 ? 1 : 0.5);
     chart.update('none');
@@ -269,7 +288,7 @@
 
   window.tminus = Object.assign(window.tminus || {}, {
     fmt,
-    charts: { available, rateChart, setRate, timelineChart, setTimeline, studyChart, setStudy,
+    charts: { available, rateChart, setRate, timelineChart, setTimeline, studyChart, setStudy, seriesName,
               destroyIn, OUTCOMES },
   });
 })();
