@@ -46,7 +46,7 @@ on_host() {
   local dir="$cpuset_root/$tag-$h-${list//,/_}"
   if mkdir -p "$dir" 2>/dev/null && echo "$list" > "$dir/cpuset.cpus" 2>/dev/null &&
      cat "$cpuset_root/cpuset.mems" > "$dir/cpuset.mems" 2>/dev/null; then
-    echo $$ > "$dir/tasks"
+    echo "$BASHPID" > "$dir/tasks"  # this subshell, not the script
     exec ip netns exec "$tag-h$h" "$@"
   fi
   exec ip netns exec "$tag-h$h" taskset -c "$list" "$@"
