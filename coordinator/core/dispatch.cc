@@ -95,7 +95,7 @@ void Scheduler::AssignBackups(Session& session, int64_t want) {
       dirty_jobs_.insert(job.id());
       OutboxOf(session).leases.push_back(
           LeaseGrant{job.id(), chunk, attempt, range.begin, range.count, job.spec().executor,
-                     job.spec().max_slots_per_worker});
+                     job.MaxRunningPerWorker()});
     }
   }
 }
@@ -132,7 +132,7 @@ void Scheduler::Lease(Job& job, Session& session) {
   ++counters_.leases_granted;
   OutboxOf(session).leases.push_back(
       LeaseGrant{job.id(), chunk, attempt, range.begin, range.count, job.spec().executor,
-                     job.spec().max_slots_per_worker});
+                     job.MaxRunningPerWorker()});
 }
 
 void Scheduler::MarkQueued(Job& job) {

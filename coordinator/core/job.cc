@@ -41,9 +41,16 @@ void Job::Requeue(int64_t chunk, int32_t last_attempt) {
   live_->requeued.push_back({chunk, last_attempt + 1});
 }
 
-int32_t Job::ShareOn(int32_t slots) const {
+int32_t Job::MaxRunningPerWorker() const {
   const int32_t cap = spec_.max_slots_per_worker;
-  return cap > 0 ? std::min(cap, slots) : slots;
+  const int32_t total = spec_.max_slots;
+  if (cap > 0 && total > 0) return std::min(cap, total);
+  return cap > 0 ? cap : total;
+}
+
+int32_t Job::ShareOn(int32_t slots) const {
+  const int32_t limit = MaxRunningPerWorker();
+  return limit > 0 ? std::min(limit, slots) : slots;
 }
 
 bool Job::MayLeaseTo(SessionId session, int32_t slots) const {
@@ -52,8 +59,8 @@ bool Job::MayLeaseTo(SessionId session, int32_t slots) const {
   const int32_t share = ShareOn(slots);
   if (held < share) return spec_.max_slots == 0 || live_->running_bound < spec_.max_slots;
   // Prefetch: bounded by the session's credits, and by one more share when
-  // a per-worker cap spreads the job.
-  return spec_.max_slots_per_worker == 0 || held < 2 * share;
+  // a cap limits the job (the worker runs at most the share at once).
+  return MaxRunningPerWorker() == 0 || held < 2 * share;
 }
 
 void Job::AddHolder(SessionId session, int32_t slots) {

@@ -58,11 +58,13 @@ class Job {
 
   // Caps (max_slots, max_slots_per_worker) count what may run, not what is
   // queued at a worker: a session with `slots` slots holding h leases of
-  // this job runs at most min(h, slots) of them (min(h, slots, per-worker
-  // cap): the worker enforces that cap). The sum of that over sessions is
-  // the job's running bound, kept at most max_slots; leases beyond a
-  // session's share are prefetch, so a capped job still gets its next
-  // chunk without a round trip.
+  // this job runs at most min(h, share) of them, share = min(slots,
+  // MaxRunningPerWorker()) (the worker enforces that limit, sent with each
+  // lease). The sum over sessions is the job's running bound, kept at most
+  // max_slots; leases beyond a session's share are prefetch, so a capped
+  // job still gets its next chunk without a round trip.
+  // min(max_slots_per_worker, max_slots) of those set; 0: neither.
+  int32_t MaxRunningPerWorker() const;
   bool MayLeaseTo(SessionId session, int32_t slots) const;
   void AddHolder(SessionId session, int32_t slots);  // a lease or backup went there
   void RemoveHolder(SessionId session);              // one of them ended

@@ -123,6 +123,7 @@ TEST(SchedulerPlacementTest, MaxSlotsPerWorkerSpreadsTheJob) {
   EXPECT_LE(sim.held(w2), 4);
   sim.Run();  // checks running_bound <= max_slots after every step
   ExpectExact(sim.scheduler(), job);
+  EXPECT_LE(sim.peak_running(job), 3);
   EXPECT_LE(sim.worker(w1).max_leases_held, 4);
   EXPECT_LE(sim.worker(w2).max_leases_held, 4);
 }

@@ -103,9 +103,17 @@ void Sim::Pump() {
 void Sim::StartIdleSlots(SessionId id) {
   SimWorker& worker = workers_[id];
   if (worker.closed) return;
-  while (worker.running < worker.slots && !worker.queued.empty()) {
-    const LeaseGrant lease = worker.queued.front();
-    worker.queued.pop_front();
+  while (worker.running < worker.slots) {
+    // The first queued lease whose job is under its max_running here.
+    auto next = std::find_if(worker.queued.begin(), worker.queued.end(), [&](const LeaseGrant& l) {
+      return l.max_running <= 0 || worker.running_of[l.job] < l.max_running;
+    });
+    if (next == worker.queued.end()) break;
+    const LeaseGrant lease = *next;
+    worker.queued.erase(next);
+    ++worker.running_of[lease.job];
+    int& running = running_of_[lease.job];
+    peak_running_[lease.job] = std::max(peak_running_[lease.job], ++running);
     const auto duration = static_cast<int64_t>(static_cast<double>(lease.count) / worker.speed);
     const auto free_slot = std::find(worker.slot_busy.begin(), worker.slot_busy.end(), false);
     *free_slot = true;
@@ -123,6 +131,8 @@ bool Sim::Step() {
   clock_.Set(std::max(event.at, clock_.MonoNs()));  // a stall may have passed it
   SimWorker& worker = workers_[event.session];
   --worker.running;
+  --worker.running_of[event.lease.job];
+  --running_of_[event.lease.job];
   worker.slot_busy[static_cast<size_t>(event.slot)] = false;
   if (worker.closed) return true;  // a dead worker's chunks vanish
   --held_[event.session];

@@ -22,6 +22,7 @@ struct SimWorker {
   double speed = 1.0;  // decrements per nanosecond
   std::deque<LeaseGrant> queued;
   int running = 0;
+  std::map<JobId, int> running_of;  // by job; a lease's max_running caps it, as in the worker
   std::vector<bool> slot_busy;
   uint64_t incarnation = 0;
   int64_t max_leases_held = 0;
@@ -77,6 +78,11 @@ class Sim {
   // Moves outbox messages to the simulated workers and starts idle slots.
   void Pump();
   int64_t held(SessionId id) const;
+  // The most chunks of the job that ran at once, over all workers.
+  int peak_running(JobId job) const {
+    const auto it = peak_running_.find(job);
+    return it == peak_running_.end() ? 0 : it->second;
+  }
   // Checks the lease invariants only every `n` pumps (big simulations).
   void CheckInvariantsEvery(int64_t n) { check_every_ = n; }
 
@@ -99,6 +105,8 @@ class Sim {
   Scheduler scheduler_;
   std::map<SessionId, SimWorker> workers_;
   std::map<SessionId, int64_t> held_;
+  std::map<JobId, int> running_of_;  // over all workers
+  std::map<JobId, int> peak_running_;
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
   uint64_t seq_ = 0;
   int64_t next_tick_ns_ = 0;
