@@ -8,7 +8,6 @@
 // passes fits nothing queued: it is parked, and comes back when the queue
 // changes or it grants credits again.
 #include <algorithm>
-#include <limits>
 
 #include "coordinator/core/scheduler.h"
 

@@ -3,6 +3,7 @@
 // writer, and the metric registry's names and types.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -150,8 +151,9 @@ class DashboardRouterTest : public ::testing::Test {
     return call;
   }
 
-  const std::string client_file_ = ::testing::TempDir() + "/client.tokens";
-  const std::string worker_file_ = ::testing::TempDir() + "/worker.tokens";
+  // Per process: ctest runs this fixture's tests side by side.
+  const std::string client_file_ = ::testing::TempDir() + "/client-" + std::to_string(getpid()) + ".tokens";
+  const std::string worker_file_ = ::testing::TempDir() + "/worker-" + std::to_string(getpid()) + ".tokens";
   testing::FakeClock clock_;
   FakeActions actions_;
   std::shared_ptr<const DashboardSnapshot> snapshot_ = Snapshot();

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <string>
 
+#include <unistd.h>
+
 #include "common/labels.h"
 #include "common/topology.h"
 #include "tests/testing/status_matchers.h"
@@ -85,7 +87,10 @@ TEST(CpuListTest, ParsesRangesAndRefusesJunk) {
 class FakeSysTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = std::filesystem::path(::testing::TempDir()) / "fake-sys";
+    // Per test and process: ctest runs these tests side by side.
+    root_ = std::filesystem::path(::testing::TempDir()) /
+            ("fake-sys-" + std::to_string(getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(root_);
     for (int cpu = 0; cpu < 8; ++cpu) {
       const auto dir = root_ / "devices/system/cpu" / ("cpu" + std::to_string(cpu)) / "topology";
