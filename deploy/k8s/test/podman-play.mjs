@@ -100,6 +100,9 @@ export function playable(objects, run, port) {
     for (const c of podSpec(o).containers) {
       const env = envOf(out, `${o.metadata.name}-pod-0`, c);
       c.args = c.args.map((a) => expand(a, env));
+      // podman cannot fill spec.nodeName: every pod runs on this machine.
+      c.env = (c.env ?? []).map((v) => v.valueFrom?.fieldRef?.fieldPath === "spec.nodeName"
+        ? { name: v.name, value: env[v.name] } : v);
     }
   }
   for (const o of out) {
