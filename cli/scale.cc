@@ -118,7 +118,7 @@ absl::Status RunPoint(JobClient& client, const ScaleOptions& options, int run, P
                            point.hosts, point.hosts == 1 ? "" : "s", run + 1, options.repeat,
                            FormatDuration(report->wall_ns()),
                            FormatPercent(point.counting.back()),
-                           options.calibrate
+                           options.calibrate && point.calibration.back() > 0
                                ? ", vs calibration " +
                                      FormatPercent(spec.n() / wall_s / point.calibration.back())
                                : ""));

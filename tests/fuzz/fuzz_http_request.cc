@@ -39,7 +39,19 @@ std::shared_ptr<tminus::DashboardSnapshot> Snapshot() {
     snapshot->details[id] = detail;
   }
   auto study = std::make_shared<tminus::StudyRecord>();
-  study->points.push_back({"threads", 2, 1, 1, 1, 1.9, 0.95, 0.05, 1e9});
+  tminus::StudyPoint point;
+  point.executor = "threads";
+  point.slots = 2;
+  point.wall_ns = point.wall_min_ns = point.wall_max_ns = 1;
+  point.speedup = 1.9;
+  point.efficiency = 0.95;
+  point.karp_flatt = 0.05;
+  point.rate = 1e9;
+  point.counting_fraction = 0.97;
+  point.mode = "weak";
+  study->points.push_back(point);
+  study->physical_cores = 2;
+  study->host_boundaries = {1, 2};
   snapshot->studies.push_back(study);
   return snapshot;
 }

@@ -38,7 +38,7 @@ class SlotPoolTest : public ::testing::Test {
 };
 
 LeaseSpec Lease(int64_t chunk, int32_t attempt, int64_t count) {
-  return LeaseSpec{1, chunk, attempt, count, ExecutorKind::kThreads};
+  return LeaseSpec{1, chunk, attempt, count, ExecutorKind::kThreads, 0};
 }
 
 TEST_F(SlotPoolTest, TheEndOfASessionHandsBackItsQueuedLeasesAndLetsRunningOnesFinish) {
