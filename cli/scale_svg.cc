@@ -97,22 +97,24 @@ void Series(std::string& svg, const Panel& p, const std::vector<const ScalePoint
   }
 }
 
-// A vertical marker across a panel at slot count x, labelled at the top.
-void Marker(std::string& svg, const Panel& p, double x, const char* css, const std::string& text) {
+// A vertical marker across a panel at slot count x, labelled near the top
+// (`row` 0 or 1, so a core line and a host line at the same x both read).
+void Marker(std::string& svg, const Panel& p, double x, const char* css, const std::string& text,
+            int row) {
   absl::StrAppendFormat(&svg,
                         "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"%s\"/>"
                         "<text x=\"%.1f\" y=\"%.1f\" class=\"mark\">%s</text>\n",
-                        p.X(x), kTop, p.X(x), kTop + kPanelHeight, css, p.X(x) + 3, kTop + 12,
-                        text);
+                        p.X(x), kTop, p.X(x), kTop + kPanelHeight, css, p.X(x) + 3,
+                        kTop + 12 + 13 * row, text);
 }
 
 void Markers(std::string& svg, const Panel& p, const ScaleStudy& study, bool packed) {
   if (study.physical_cores > 0 && study.physical_cores < p.max_x) {
-    Marker(svg, p, study.physical_cores, "cores", "physical cores");
+    Marker(svg, p, study.physical_cores, "cores", "physical cores", 0);
   }
   if (!packed || study.host_boundaries.size() < 2) return;
   for (size_t i = 0; i + 1 < study.host_boundaries.size(); ++i) {
-    Marker(svg, p, study.host_boundaries[i], "host", absl::StrCat("host ", i + 1, " full"));
+    Marker(svg, p, study.host_boundaries[i], "host", absl::StrCat("host ", i + 1, " full"), 1);
   }
 }
 
