@@ -70,6 +70,26 @@ void ToProto(const JobCounters& counters, v1::JobCounters* out) {
   out->set_handed_back(counters.handed_back);
 }
 
+void ToProto(const Topology& topology, v1::Topology* out) {
+  out->set_logical_cpus(topology.logical_cpus);
+  out->set_physical_cores(topology.physical_cores);
+  out->set_sockets(topology.sockets);
+  out->set_numa_nodes(topology.numa_nodes);
+  out->set_smt(topology.smt);
+  out->set_cpu_model(topology.cpu_model);
+}
+
+Topology FromProto(const v1::Topology& topology) {
+  Topology out;
+  out.logical_cpus = topology.logical_cpus();
+  out.physical_cores = topology.physical_cores();
+  out.sockets = topology.sockets();
+  out.numa_nodes = topology.numa_nodes();
+  out.smt = topology.smt();
+  out.cpu_model = topology.cpu_model();
+  return out;
+}
+
 JobCounters FromProto(const v1::JobCounters& counters) {
   JobCounters out;
   out.retries = counters.retries();

@@ -5,6 +5,7 @@
 
 #include "common/job_counters.h"
 #include "common/job_spec.h"
+#include "common/topology.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "tminus/v1/common.pb.h"
 
@@ -18,6 +19,9 @@ JobSpec FromProto(const v1::JobSpec& proto);
 v1::JobSpec ToProto(const JobSpec& spec);
 
 void ToProto(const JobCounters& counters, v1::JobCounters* out);
+// pin_order is not sent.
+void ToProto(const Topology& topology, v1::Topology* out);
+Topology FromProto(const v1::Topology& topology);
 JobCounters FromProto(const v1::JobCounters& counters);
 
 // Leaves `out` unset for 0 (meaning "never").

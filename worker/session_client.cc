@@ -41,7 +41,6 @@ WorkerSessionOptions CoreOptions(const WorkerOptions& options, uint64_t incarnat
   core.identity.incarnation = incarnation;
   core.identity.labels = options.labels;
   core.identity.topology = options.topology;
-  core.identity.topology.pin_order.clear();
   core.prefetch = options.prefetch;
   core.max_unacked_results = options.max_unacked_results;
   return core;

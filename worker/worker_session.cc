@@ -121,13 +121,7 @@ std::shared_ptr<const v1::WorkerMessage> WorkerSession::TakeOutgoing(int64_t now
       if (id.processes) hello->add_executors(v1::EXECUTOR_PROCESSES);
       hello->set_version(id.version);
       hello->mutable_labels()->insert(id.labels.begin(), id.labels.end());
-      v1::Topology* topology = hello->mutable_topology();
-      topology->set_logical_cpus(id.topology.logical_cpus);
-      topology->set_physical_cores(id.topology.physical_cores);
-      topology->set_sockets(id.topology.sockets);
-      topology->set_numa_nodes(id.topology.numa_nodes);
-      topology->set_smt(id.topology.smt);
-      topology->set_cpu_model(id.topology.cpu_model);
+      ToProto(id.topology, hello->mutable_topology());
       break;
     }
     case Next::kDraining:

@@ -132,13 +132,7 @@ void ToProto(const WorkerView& view, v1::WorkerInfo* out) {
   out->set_drains(view.drains);
   out->set_leases_lost(view.leases_lost);
   out->mutable_labels()->insert(view.labels.begin(), view.labels.end());
-  v1::Topology* topology = out->mutable_topology();
-  topology->set_logical_cpus(view.topology.logical_cpus);
-  topology->set_physical_cores(view.topology.physical_cores);
-  topology->set_sockets(view.topology.sockets);
-  topology->set_numa_nodes(view.topology.numa_nodes);
-  topology->set_smt(view.topology.smt);
-  topology->set_cpu_model(view.topology.cpu_model);
+  tminus::ToProto(view.topology, out->mutable_topology());
 }
 
 void ToProto(const LeaseGrant& lease, v1::Lease* out) {
@@ -163,13 +157,7 @@ WorkerHello FromProto(const v1::Hello& hello) {
   }
   out.version = hello.version();
   out.labels.insert(hello.labels().begin(), hello.labels().end());
-  const v1::Topology& topology = hello.topology();
-  out.topology.logical_cpus = topology.logical_cpus();
-  out.topology.physical_cores = topology.physical_cores();
-  out.topology.sockets = topology.sockets();
-  out.topology.numa_nodes = topology.numa_nodes();
-  out.topology.smt = topology.smt();
-  out.topology.cpu_model = topology.cpu_model();
+  out.topology = tminus::FromProto(hello.topology());
   return out;
 }
 

@@ -6,40 +6,34 @@
 
 namespace tminus::testing {
 
-SessionId Sim::AddWorker(const std::string& name, int slots, double speed, int prefetch,
-                         bool threads, bool processes) {
-  WorkerHello hello;
-  hello.worker_id = name;
-  hello.incarnation = incarnation_++;
-  hello.host = "sim";
-  hello.slots = slots;
-  hello.threads = threads;
-  hello.processes = processes;
-  const SessionId id = *scheduler_.OpenSession(hello);
-  return Joined(id, hello, speed, prefetch);
-}
-
-SessionId Sim::AddLabelledWorker(const std::string& name, int slots, Labels labels,
-                                 double speed, int prefetch) {
-  WorkerHello hello;
-  hello.worker_id = name;
-  hello.incarnation = incarnation_++;
-  hello.host = "sim";
-  hello.slots = slots;
-  hello.threads = hello.processes = true;
-  hello.labels = std::move(labels);
-  const SessionId id = *scheduler_.OpenSession(hello);
-  return Joined(id, hello, speed, prefetch);
-}
-
-absl::StatusOr<SessionId> Sim::TryAddWorker(const std::string& name, int slots,
-                                            uint64_t incarnation, double speed, int prefetch) {
+WorkerHello Sim::HelloOf(const std::string& name, int slots, uint64_t incarnation) {
   WorkerHello hello;
   hello.worker_id = name;
   hello.incarnation = incarnation != 0 ? incarnation : incarnation_++;
   hello.host = "sim";
   hello.slots = slots;
   hello.threads = hello.processes = true;
+  return hello;
+}
+
+SessionId Sim::AddWorker(const std::string& name, int slots, double speed, int prefetch,
+                         bool threads, bool processes) {
+  WorkerHello hello = HelloOf(name, slots);
+  hello.threads = threads;
+  hello.processes = processes;
+  return Joined(*scheduler_.OpenSession(hello), hello, speed, prefetch);
+}
+
+SessionId Sim::AddLabelledWorker(const std::string& name, int slots, Labels labels,
+                                 double speed, int prefetch) {
+  WorkerHello hello = HelloOf(name, slots);
+  hello.labels = std::move(labels);
+  return Joined(*scheduler_.OpenSession(hello), hello, speed, prefetch);
+}
+
+absl::StatusOr<SessionId> Sim::TryAddWorker(const std::string& name, int slots,
+                                            uint64_t incarnation, double speed, int prefetch) {
+  const WorkerHello hello = HelloOf(name, slots, incarnation);
   absl::StatusOr<SessionId> id = scheduler_.OpenSession(hello);
   if (!id.ok()) return id;
   return Joined(*id, hello, speed, prefetch);

@@ -99,6 +99,8 @@ class Sim {
     }
   };
   void StartIdleSlots(SessionId id);
+  // A Hello for a simulated worker (incarnation 0: a new one).
+  WorkerHello HelloOf(const std::string& name, int slots, uint64_t incarnation = 0);
   SessionId Joined(SessionId id, const WorkerHello& hello, double speed, int prefetch);
 
   FakeClock clock_;
