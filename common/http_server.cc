@@ -143,8 +143,6 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOp
   server.new_task_queue = [] { return new InlineTaskQueue(); };
   server.set_socket_options(OnlyReuseAddress);
   server.set_payload_max_length(kMaxBodyBytes);
-  server.set_read_timeout(std::chrono::seconds(5));
-  server.set_write_timeout(std::chrono::seconds(5));
   auto serve = [handler = std::move(handler), tls](const httplib::Request& request,
                                                     httplib::Response& response) {
     const HttpReply reply = handler(ToCall(request, tls));

@@ -236,15 +236,15 @@ void SlotPool::RunLease(int slot, const Queued& item, ChildProcess* child, RunRe
   if (stop->load()) {
     // Stopped (or handed back) while queued: nothing ran.
   } else if (lease.executor == ExecutorKind::kThreads) {
-    // The kernel's time spans the reads of the thread's CPU clock: they are
-    // system calls, where a CPU shared with another process's thread is most
-    // often handed over, and that wait is not tminus's doing.
+    // The kernel's time is the chunk's: it spans the reads of the thread's
+    // CPU clock, system calls where a CPU shared with another process's
+    // thread is most often handed over (a wait that is not tminus's doing).
     const bool measure = count >= kMeasureCpuFrom;
-    const int64_t kernel_start = result->start_mono_ns;
     const int64_t cpu_start = measure ? ThreadCpuNs() : 0;
     done = Countdown(count, stop);
     result->cpu_ns = measure ? ThreadCpuNs() - cpu_start : -1;
-    result->kernel_ns = clock->MonoNs() - kernel_start;
+    result->end_mono_ns = clock->MonoNs();
+    result->kernel_ns = result->end_mono_ns - result->start_mono_ns;
   } else if (lease.executor == ExecutorKind::kProcesses && child != nullptr) {
     absl::StatusOr<ChildRun> run = child->Run(count, *stop, options_.kill_grace);
     if (!run.ok()) {
@@ -264,7 +264,7 @@ void SlotPool::RunLease(int slot, const Queued& item, ChildProcess* child, RunRe
     result->error = "executor not supported by this worker";
     return;
   }
-  result->end_mono_ns = clock->MonoNs();
+  if (result->end_mono_ns == 0) result->end_mono_ns = clock->MonoNs();
   if (result->cpu_ns < 0) result->cpu_ns = result->end_mono_ns - result->start_mono_ns;
   result->decrements = static_cast<int64_t>(done);
   result->outcome = done == count ? RunOutcome::kOk : RunOutcome::kCancelled;
