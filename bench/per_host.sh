@@ -93,7 +93,7 @@ print(f"{'slots':>5} {'hosts':>5} {'N hosts':>9} {'1 host':>9} {'ratio':>6}  {'e
 for slots in sorted(hosts):
     if slots not in one: continue
     h, o = hosts[slots], one[slots]
-    print(f"{slots:>5} {slots // cpus:>5} {float(h['wall_median_s']):>8.3f}s {float(o['wall_median_s']):>8.3f}s "
-          f"{float(h['wall_median_s']) / float(o['wall_median_s']):>6.3f}  "
+    print(f"{slots:>5} {slots // cpus:>5} {float(h['wall_median_seconds']):>8.3f}s {float(o['wall_median_seconds']):>8.3f}s "
+          f"{float(h['wall_median_seconds']) / float(o['wall_median_seconds']):>6.3f}  "
           f"{float(h['efficiency']) * 100:>10.1f}% {float(o['efficiency']) * 100:>9.1f}%")
 PY

@@ -41,7 +41,7 @@ walls = {}
 for mode in ("unpinned", "pinned"):
     for r in range(1, rounds + 1):
         for row in csv.DictReader(open(f"{work}/{mode}-{r}/scale.csv")):
-            walls.setdefault((int(row["slots"]), mode), []).append(float(row["wall_median_s"]))
+            walls.setdefault((int(row["slots"]), mode), []).append(float(row["wall_median_seconds"]))
 print(f"{'slots':>5}  {'unpinned':>10}  {'pinned':>10}  {'unpinned/pinned':>15}")
 for slots in sorted({s for s, _ in walls}):
     u = statistics.median(walls[(slots, "unpinned")])

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
@@ -54,6 +55,7 @@ int RunDemo(CliContext& ctx, const DemoFlags& flags) {
             << " slots (logs in " << options.work_dir << ")\n";
   absl::StatusOr<std::unique_ptr<LocalCluster>> cluster = LocalCluster::Start(options);
   if (!cluster.ok()) return Fail(ctx, cluster.status()), ctx.exit_code;
+  // On a failure below the logs stay for a look; a clean run removes them.
   absl::Status ready = (*cluster)->AddWorker("demo-worker", slots).status();
   if (ready.ok()) ready = (*cluster)->WaitForWorkers(1, std::chrono::seconds(15));
   if (!ready.ok()) return Fail(ctx, ready), ctx.exit_code;
@@ -86,8 +88,14 @@ int RunDemo(CliContext& ctx, const DemoFlags& flags) {
     WaitForInterrupt();
   }
   const bool clean = (*cluster)->Stop();
-  std::cout << "Stopped the local cluster" << (clean ? "." : " (a process did not exit 0).")
-            << "\n";
+  if (!clean) {
+    std::cout << "Stopped the local cluster (a process did not exit 0; its logs are in "
+              << options.work_dir << ").\n";
+    return kExitOk;
+  }
+  std::error_code ignored;  // nothing is left behind in /tmp
+  std::filesystem::remove_all(options.work_dir, ignored);
+  std::cout << "Stopped the local cluster.\n";
   return kExitOk;
 }
 

@@ -1,4 +1,6 @@
 // tminus scale: the scaling study on the live cluster.
+#include <unistd.h>
+
 #include <iostream>
 
 #include "absl/strings/numbers.h"
@@ -6,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "cli/client.h"
 #include "cli/commands.h"
+#include "cli/default_chunks.h"
 #include "cli/scale.h"
 #include "cli/spec_flags.h"
 #include "common/job_spec.h"
@@ -30,7 +33,23 @@ struct ScaleFlags {
   std::string out = "tminus-scale";
   std::string name;
   bool no_upload = false;
+  bool force = false;
+  std::string output = "table";
 };
+
+// A study that took hours is not overwritten by accident.
+absl::Status CheckNoStudyIn(const std::string& dir, bool force) {
+  if (force) return absl::OkStatus();
+  for (const char* name : {"scale.csv", "scale.json", "scale.svg"}) {
+    const std::string path = dir + "/" + name;
+    if (access(path.c_str(), F_OK) == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--out: ", dir, " already holds a study (", name,
+          "); choose another --out, or add --force to overwrite it"));
+    }
+  }
+  return absl::OkStatus();
+}
 
 // "1,2,4" into sorted counts from 1 to `most`; empty items and repeats are
 // errors naming the flag.
@@ -79,7 +98,7 @@ absl::Status ToOptions(const ScaleFlags& flags, ScaleOptions* options) {
   if (absl::Status placed = ParsePlacementFlags(flags.on, flags.workers, &spec); !placed.ok()) {
     return placed;
   }
-  if (absl::Status valid = ValidateJobSpec(spec); !valid.ok()) return valid;
+  if (absl::Status valid = ValidateFlagsSpec(spec); !valid.ok()) return valid;
   options->n = spec.n;
   options->chunk_count = spec.chunk_count;
   options->chunk_size = spec.chunk_size;
@@ -118,6 +137,7 @@ absl::Status ToOptions(const ScaleFlags& flags, ScaleOptions* options) {
     return name;
   }
   // Before a study that may take hours, not after it.
+  if (absl::Status s = CheckNoStudyIn(flags.out, flags.force); !s.ok()) return s;
   return CheckWritableDir(flags.out);
 }
 
@@ -149,7 +169,12 @@ void AddFlags(CLI::App* cmd, ScaleFlags* flags) {
                 "skip the bare-kernel runs before and after each run (VS-CALIB stays empty)");
   cmd->add_option("--out", flags->out, "folder for scale.csv, scale.json, scale.svg")
       ->capture_default_str();
+  cmd->add_flag("--force", flags->force, "overwrite a study already in --out");
   cmd->add_option("--name", flags->name, "a name for the study on the dashboard");
+  cmd->add_option("-o,--output,--format", flags->output,
+                  "what stdout gets: table, json (scale.json) or csv (scale.csv); progress "
+                  "goes to stderr")
+      ->capture_default_str();
   cmd->add_flag("--no-upload", flags->no_upload,
                 "do not keep the results at the coordinator (the dashboard's Studies page)");
 }
@@ -164,11 +189,21 @@ void AddScaleCommand(CLI::App& app, CliContext& ctx) {
                "bare kernel; writes scale.csv, scale.json and scale.svg");
   AddFlags(cmd, flags.get());
   cmd->callback([&ctx, flags] {
+    OutputFormat format;
+    if (!ResolveOutput(ctx, flags->output, &format)) return;
     ScaleOptions options;
     if (absl::Status valid = ToOptions(*flags, &options); !valid.ok()) {
       return FailUsage(ctx, std::string(valid.message()));
     }
     JobClient client = MakeClient(ctx);
+    JobSpec spec;  // the default chunking of one strong-scaling job (--weak: per slot)
+    spec.n = options.n;
+    spec.chunk_count = options.chunk_count;
+    spec.chunk_size = options.chunk_size;
+    if (absl::Status picked = PickDefaultChunking(client, &spec, std::cerr); !picked.ok()) {
+      return Fail(ctx, picked);
+    }
+    options.chunk_count = spec.chunk_count;
     absl::StatusOr<ScaleStudy> study = RunScaleStudy(
         client, options, [](const std::string& line) { std::cerr << "  " << line << "\n"; });
     if (!study.ok()) {
@@ -179,13 +214,16 @@ void AddScaleCommand(CLI::App& app, CliContext& ctx) {
       if (study.status().code() == absl::StatusCode::kAborted) ctx.exit_code = kExitJobFailed;
       return;
     }
-    PrintScaleTable(*study, std::cout);
+    // People read the table and the notes; scripts get only the data on stdout.
+    std::ostream& notes = format == OutputFormat::kTable ? std::cout : std::cerr;
+    if (format == OutputFormat::kTable) PrintScaleTable(*study, std::cout);
+    else std::cout << (format == OutputFormat::kJson ? ScaleJson(*study) : ScaleCsv(*study));
     if (absl::Status written = WriteScaleFiles(*study, flags->out); !written.ok()) {
       std::cerr << "tminus: " << written.message() << "\n";
       ctx.exit_code = kExitJobFailed;
       return;
     }
-    std::cout << "wrote " << flags->out << "/scale.csv, scale.json, scale.svg\n";
+    notes << "wrote " << flags->out << "/scale.csv, scale.json, scale.svg\n";
     if (flags->no_upload) return;
     absl::StatusOr<v1::Study> kept =
         client.RecordStudy(StudyProto(*study, flags->repeat, flags->name));
@@ -194,7 +232,7 @@ void AddScaleCommand(CLI::App& app, CliContext& ctx) {
                 << DescribeError(kept.status(), ctx.coordinator) << "\n";
       return;
     }
-    std::cout << "study " << kept->id() << " is on the coordinator's dashboard (Studies)\n";
+    notes << "study " << kept->id() << " is on the coordinator's dashboard (Studies)\n";
   });
 }
 

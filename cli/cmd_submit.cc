@@ -8,8 +8,10 @@
 #include "absl/strings/str_format.h"
 #include "cli/client.h"
 #include "cli/commands.h"
+#include "cli/default_chunks.h"
 #include "cli/follow.h"
 #include "cli/spec_flags.h"
+#include "cli/views.h"
 #include "common/job_spec.h"
 #include "common/proto_convert.h"
 
@@ -52,7 +54,7 @@ absl::StatusOr<JobSpec> SpecFromFlags(const SubmitFlags& flags) {
   }
   spec.priority = flags.priority;
   spec.name = flags.name;
-  if (absl::Status valid = ValidateJobSpec(spec); !valid.ok()) return valid;
+  if (absl::Status valid = ValidateFlagsSpec(spec); !valid.ok()) return valid;
   return spec;
 }
 
@@ -65,16 +67,25 @@ void RunSubmit(CliContext& ctx, const SubmitFlags& flags) {
     return;
   }
   JobClient client = MakeClient(ctx);
+  if (absl::Status picked = PickDefaultChunking(client, &*spec, std::cerr); !picked.ok()) {
+    Fail(ctx, picked);
+    return;
+  }
+  if (absl::Status valid = ValidateJobSpec(*spec); !valid.ok()) {
+    FailUsage(ctx, std::string(WithFlagNames(valid).message()));
+    return;
+  }
   v1::SubmitJobRequest request;
   request.set_request_id(NewRequestId());
   *request.mutable_spec() = ToProto(*spec);
   absl::StatusOr<v1::Job> job = client.Submit(request);
   if (!job.ok()) {
-    Fail(ctx, job.status());
+    Fail(ctx, WithFlagNames(job.status()));
     return;
   }
   if (!flags.wait) {
-    std::cout << job->id() << "\n";
+    if (format == OutputFormat::kTable) std::cout << job->id() << "\n";
+    else PrintJob(*job, format, std::cout);
     return;
   }
   std::cerr << "submitted job " << job->id() << "\n";
@@ -87,8 +98,11 @@ void AddSubmitCommand(CLI::App& app, CliContext& ctx) {
   auto flags = std::make_shared<SubmitFlags>();
   CLI::App* cmd = app.add_subcommand("submit", "submit a job; prints its id");
   cmd->add_option("-n,--n", flags->n, "decrements in all: 4000000000, 4e9 or 4G")->required();
-  cmd->add_option("--chunks", flags->chunks, "split into this many chunks");
-  cmd->add_option("--chunk-size", flags->chunk_size, "split into chunks of this many decrements");
+  cmd->add_option("--chunks", flags->chunks,
+                  "split into this many chunks (default: chunks of ~100 ms at the cluster's "
+                  "measured rate, at least 4 per connected slot)");
+  cmd->add_option("--chunk-size", flags->chunk_size,
+                  "or split into chunks of this many decrements");
   cmd->add_option("--executor", flags->executor, "threads or processes")->capture_default_str();
   cmd->add_option("--max-slots", flags->max_slots, "most chunks running at once (0: no cap)")
       ->capture_default_str();
@@ -104,7 +118,10 @@ void AddSubmitCommand(CLI::App& app, CliContext& ctx) {
       ->capture_default_str();
   cmd->add_option("--name", flags->name, "a name for people");
   cmd->add_flag("--wait", flags->wait, "follow the job to its end and print its report");
-  AddOutputOption(cmd, &flags->output);
+  cmd->add_option("-o,--output,--format", flags->output,
+                  "table (the job id; with --wait the report), json or csv (the job; with "
+                  "--wait the report)")
+      ->capture_default_str();
   cmd->callback([&ctx, flags] { RunSubmit(ctx, *flags); });
 }
 

@@ -1,6 +1,10 @@
 #include "cli/follow.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <iostream>
 #include <thread>
 
@@ -41,10 +45,37 @@ auto Reattaching(uint64_t job_id, Call call) -> decltype(call()) {
   }
 }
 
+// Written before the handler is installed: a signal handler may only write().
+char interrupt_message[256];
+size_t interrupt_message_size = 0;
+
+void OnInterrupt(int) {
+  ssize_t ignored = write(STDERR_FILENO, interrupt_message, interrupt_message_size);
+  (void)ignored;
+  _exit(130);
+}
+
 }  // namespace
+
+InterruptNotice::InterruptNotice(uint64_t job_id) {
+  const int size = snprintf(interrupt_message, sizeof(interrupt_message),
+                            "\ntminus: stopped following job %llu; the job goes on. `tminus "
+                            "watch %llu` follows it again, `tminus cancel %llu` stops it.\n",
+                            static_cast<unsigned long long>(job_id),
+                            static_cast<unsigned long long>(job_id),
+                            static_cast<unsigned long long>(job_id));
+  interrupt_message_size = static_cast<size_t>(std::max(size, 0));
+  struct sigaction action = {};
+  action.sa_handler = OnInterrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, &previous_);
+}
+
+InterruptNotice::~InterruptNotice() { sigaction(SIGINT, &previous_, nullptr); }
 
 void FollowAndReport(CliContext& ctx, JobClient& client, uint64_t job_id, OutputFormat format,
                      bool show_progress) {
+  InterruptNotice notice(job_id);
   ProgressView view(std::cerr, /*terminal=*/true);
   absl::StatusOr<v1::WatchJobResponse> last = Reattaching(job_id, [&] {
     return client.Watch(job_id, 200, [&](const v1::WatchJobResponse& snapshot) {

@@ -4,6 +4,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/text.h"
 #include "cli/client.h"
 #include "cli/commands.h"
 #include "common/address.h"
@@ -43,6 +45,30 @@ JobClient MakeClient(const CliContext& ctx, std::chrono::milliseconds deadline) 
   return JobClient(ctx.coordinator, deadline, ctx.security);
 }
 
+// "unknown command 'foo' (commands: submit, watch, ...)" for the deepest
+// command given, when it needs a subcommand and got a word it does not know.
+std::string MissingSubcommandMessage(const CLI::App& app) {
+  const CLI::App* level = &app;
+  std::string path = "tminus";
+  for (;;) {
+    std::vector<const CLI::App*> chosen = level->get_subcommands(
+        [](const CLI::App* sub) { return sub->parsed(); });
+    if (chosen.empty()) break;
+    level = chosen.front();
+    path += " " + level->get_name();
+  }
+  std::vector<std::string> names;
+  for (const CLI::App* sub : level->get_subcommands({})) names.push_back(sub->get_name());
+  const std::string valid = absl::StrCat("; the commands of `", path, "` are: ",
+                                         absl::StrJoin(names, ", "));
+  for (const std::string& word : app.remaining(/*recurse=*/true)) {
+    if (!word.empty() && word[0] != '-') {
+      return absl::StrCat("unknown command '", EscapeForTerminal(word), "'", valid);
+    }
+  }
+  return absl::StrCat("`", path, "` needs a command", valid);
+}
+
 bool ResolveOutput(CliContext& ctx, const std::string& text, OutputFormat* out) {
   if (ParseOutputFormat(text, out)) return true;
   FailUsage(ctx, absl::StrCat("--output: must be table, json or csv, got '", text, "'"));
@@ -61,6 +87,8 @@ int main(int argc, char** argv) {
                "they scaled.\nExit codes: 0 ok, 1 job failed or cancelled, 2 usage error, "
                "3 coordinator unreachable or RPC error."};
   app.require_subcommand(1);
+  // Global flags work after the subcommand too: `tminus list -c HOST`.
+  app.fallthrough();
   CliContext ctx;
   app.add_option("-c,--coordinator", ctx.coordinator, "coordinator HOST[:PORT] (port 7070 if left out)")
       ->envname("TMINUS_COORDINATOR")->capture_default_str();
@@ -98,6 +126,13 @@ int main(int argc, char** argv) {
   SetLogLevel("warn");  // the CLI's own gRPC/log chatter stays out of the output
   try {
     app.parse(argc, argv);
+  } catch (const CLI::RequiredError& e) {
+    if (std::string(e.what()).find("subcommand") == std::string::npos) {
+      return app.exit(e) == 0 ? kExitOk : kExitUsage;
+    }
+    std::cerr << "tminus: " << MissingSubcommandMessage(app)
+              << "\nRun with --help for more information.\n";
+    return kExitUsage;
   } catch (const CLI::Error& e) {
     const int code = app.exit(e);  // prints help, version or the error
     return code == 0 ? kExitOk : kExitUsage;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "common/text.h"
@@ -18,49 +20,87 @@ bool ParseOutputFormat(const std::string& text, OutputFormat* out) {
   return true;
 }
 
-void Table::AddRow(std::vector<std::string> row) {
-  for (std::string& cell : row) cell = EscapeForTerminal(cell);
+Column::Column(const char* text) : title(text), key(absl::AsciiStrToLower(text)) {}
+
+Cell Int(int64_t value) { return Cell(absl::StrCat(value)); }
+Cell Seconds(int64_t ns) {
+  return Cell(FormatDuration(ns), absl::StrFormat("%.9g", static_cast<double>(ns) / 1e9));
+}
+Cell Percent(double fraction) {
+  return Cell(FormatPercent(fraction), absl::StrFormat("%.4f", fraction));
+}
+Cell Rate(double per_second) {
+  return Cell(FormatSi(per_second), absl::StrFormat("%.0f", per_second));
+}
+Cell Ratio(double value) { return Cell(FormatRatio(value), absl::StrFormat("%.4f", value)); }
+
+void Table::AddRow(std::vector<Cell> row) {
+  for (Cell& cell : row) {
+    cell.pretty = EscapeForTerminal(cell.pretty);
+    cell.raw = EscapeForTerminal(cell.raw);
+  }
+  row.resize(columns_.size(), Cell(""));
   rows_.push_back(std::move(row));
 }
 
 void Table::PrintAligned(std::ostream& out) const {
-  std::vector<size_t> widths;
-  for (const auto& row : rows_) {
-    widths.resize(std::max(widths.size(), row.size()), 0);
-    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  std::vector<size_t> widths(columns_.size(), 0);
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    widths[i] = columns_[i].title.size();
+    for (const auto& row : rows_) widths[i] = std::max(widths[i], row[i].pretty.size());
   }
-  for (const auto& row : rows_) {
+  auto print = [&](auto cell_of) {
     std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+    for (size_t i = 0; i < columns_.size(); ++i) {
+      if (columns_[i].title.empty()) continue;
+      if (!line.empty()) line += "  ";
+      const std::string& text = cell_of(i);
+      line += text;
+      line += std::string(widths[i] - text.size(), ' ');
     }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
     out << line << "\n";
-  }
+  };
+  print([&](size_t i) -> const std::string& { return columns_[i].title; });
+  for (const auto& row : rows_) print([&](size_t i) -> const std::string& { return row[i].pretty; });
 }
+
+namespace {
+
+std::string CsvField(const std::string& cell) {
+  if (cell.find_first_of(",\"\n") == std::string::npos) return cell;
+  std::string quoted = "\"";
+  for (char c : cell) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+}  // namespace
 
 void Table::PrintCsv(std::ostream& out) const {
-  for (const auto& row : rows_) {
+  auto print = [&](auto cell_of) {
     std::vector<std::string> cells;
-    for (const std::string& cell : row) {
-      if (cell.find_first_of(",\"\n") == std::string::npos) {
-        cells.push_back(cell);
-        continue;
-      }
-      std::string quoted = "\"";
-      for (char c : cell) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-      cells.push_back(quoted + "\"");
+    for (size_t i = 0; i < columns_.size(); ++i) {
+      if (!columns_[i].key.empty()) cells.push_back(CsvField(cell_of(i)));
     }
     out << absl::StrJoin(cells, ",") << "\n";
-  }
+  };
+  print([&](size_t i) -> const std::string& { return columns_[i].key; });
+  for (const auto& row : rows_) print([&](size_t i) -> const std::string& { return row[i].raw; });
 }
 
-std::string ToJson(const google::protobuf::Message& message) {
+void Table::Print(OutputFormat format, std::ostream& out) const {
+  if (format == OutputFormat::kCsv) PrintCsv(out);
+  else PrintAligned(out);
+}
+
+std::string ToJson(const google::protobuf::Message& message, bool pretty) {
   std::string json;
   google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
+  options.add_whitespace = pretty;
   options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;  // a zero is an answer too
   (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  if (json.empty() || json.back() != '\n') json += '\n';
   return json;
 }
 

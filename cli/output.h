@@ -17,21 +17,49 @@ enum class OutputFormat { kTable, kJson, kCsv };
 // "table" | "json" | "csv"; false otherwise.
 bool ParseOutputFormat(const std::string& text, OutputFormat* out);
 
-// Rows of cells; the first row is the header.
-class Table {
- public:
-  explicit Table(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
-  // Cells are escaped for the terminal (names come from other people).
-  void AddRow(std::vector<std::string> row);
-  void PrintAligned(std::ostream& out) const;
-  void PrintCsv(std::ostream& out) const;
-
- private:
-  std::vector<std::vector<std::string>> rows_;
+// A column: its title on a terminal and its key in CSV (snake_case, units in
+// the name: wall_seconds). An empty title hides it on a terminal, an empty
+// key in CSV.
+struct Column {
+  Column(const char* title);  // key: the title in lower case
+  Column(std::string title, std::string key) : title(std::move(title)), key(std::move(key)) {}
+  std::string title;
+  std::string key;
 };
 
-// The proto3 JSON of a response message, pretty-printed, with a newline.
-std::string ToJson(const google::protobuf::Message& message);
+// A cell: what a person reads, and the raw number CSV carries.
+struct Cell {
+  Cell(std::string text) : pretty(text), raw(std::move(text)) {}
+  Cell(const char* text) : Cell(std::string(text)) {}
+  Cell(std::string pretty, std::string raw) : pretty(std::move(pretty)), raw(std::move(raw)) {}
+  std::string pretty;
+  std::string raw;
+};
+Cell Int(int64_t value);
+Cell Seconds(int64_t ns);         // "42.3 ms" | 0.042272719
+Cell Percent(double fraction);    // "41.6%" | 0.4161
+Cell Rate(double per_second);     // "2.84 G" | 2840000000
+Cell Ratio(double value);         // "1.98" | 1.9812
+
+// Rows of cells under columns, printed aligned for people or as CSV.
+class Table {
+ public:
+  explicit Table(std::vector<Column> columns) : columns_(std::move(columns)) {}
+  // Cells are escaped for the terminal (names come from other people).
+  void AddRow(std::vector<Cell> row);
+  void PrintAligned(std::ostream& out) const;
+  void PrintCsv(std::ostream& out) const;
+  // Aligned for kTable, CSV for kCsv (JSON is the caller's).
+  void Print(OutputFormat format, std::ostream& out) const;
+
+ private:
+  std::vector<Column> columns_;
+  std::vector<std::vector<Cell>> rows_;
+};
+
+// The proto3 JSON of a response message with every field (zeros too) and a
+// newline: pretty-printed, or on one line (JSON lines) when !pretty.
+std::string ToJson(const google::protobuf::Message& message, bool pretty = true);
 
 std::string FormatDuration(int64_t ns);  // "812 us", "1.234 s", "2m03s"
 std::string FormatSi(double value);      // "4.92 G", "812 k", "12"

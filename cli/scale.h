@@ -99,6 +99,11 @@ absl::StatusOr<ScaleStudy> RunScaleStudy(JobClient& client, const ScaleOptions& 
                                          const std::function<void(const std::string&)>& progress);
 
 // scale_output.cc
+// A point whose runs spread by more than this (max - min over the median) is
+// doubtful, as is one with efficiency above 105% or a negative Karp-Flatt:
+// the table marks it and suggests --repeat.
+inline constexpr double kWideSpread = 0.2;
+bool Doubtful(const ScalePoint& point);
 void PrintScaleTable(const ScaleStudy& study, std::ostream& out);
 std::string ScaleCsv(const ScaleStudy& study);
 std::string ScaleJson(const ScaleStudy& study);

@@ -16,7 +16,7 @@
 namespace tminus {
 namespace {
 
-std::string Percent(double fraction) { return fraction > 0 ? FormatPercent(fraction) : "-"; }
+std::string PercentOrDash(double fraction) { return fraction > 0 ? FormatPercent(fraction) : "-"; }
 
 std::string Walls(const ScalePoint& p) {
   std::string walls;
@@ -25,6 +25,12 @@ std::string Walls(const ScalePoint& p) {
 }
 
 }  // namespace
+
+bool Doubtful(const ScalePoint& p) {
+  const bool wide = p.wall_s.size() > 1 && p.median_s > 0 &&
+                    (p.max_s - p.min_s) / p.median_s > kWideSpread;
+  return wide || p.efficiency > 1.05 || p.karp_flatt < 0;
+}
 
 void PrintScaleTable(const ScaleStudy& study, std::ostream& out) {
   out << absl::StrFormat(
@@ -38,17 +44,20 @@ void PrintScaleTable(const ScaleStudy& study, std::ostream& out) {
                "KARP-FLATT", "RATE/s", "COUNTING", "VS-CALIB"});
   bool past = false;
   bool weak = false;
+  bool noisy = false;
   for (const ScalePoint& p : study.points) {
     past = past || p.past_physical_cores();
     weak = weak || p.mode == ScaleMode::kWeak;
+    const bool doubtful = Doubtful(p);
+    noisy = noisy || doubtful;
     table.AddRow({SeriesLabel(p), absl::StrCat(p.hosts),
                   absl::StrCat(p.slots, p.past_physical_cores() ? "*" : ""),
                   FormatDuration(static_cast<int64_t>(p.median_s * 1e9)),
                   FormatDuration(static_cast<int64_t>(p.min_s * 1e9)),
                   FormatDuration(static_cast<int64_t>(p.max_s * 1e9)), FormatRatio(p.speedup),
-                  FormatPercent(p.efficiency),
+                  FormatPercent(p.efficiency) + (doubtful ? " !" : ""),
                   p.karp_flatt != 0 ? absl::StrFormat("%.3f", p.karp_flatt) : "-",
-                  FormatSi(p.rate), Percent(p.counting_fraction), Percent(p.vs_calibration)});
+                  FormatSi(p.rate), PercentOrDash(p.counting_fraction), PercentOrDash(p.vs_calibration)});
   }
   table.PrintAligned(out);
   if (past) {
@@ -61,6 +70,12 @@ void PrintScaleTable(const ScaleStudy& study, std::ostream& out) {
     out << "VS-CALIB: the rate over the bare kernel's on as many threads at once on the same "
            "workers, measured just before and after each run.\n";
   }
+  if (noisy) {
+    out << "! doubtful: the runs spread by more than " << FormatPercent(kWideSpread)
+        << " (max-min over the median), or efficiency is above 105% or Karp-Flatt below 0; "
+           "the machine was busy or the runs too short. Rerun with --repeat 5 (or more), or "
+           "a larger -n.\n";
+  }
   if (weak) {
     out << "weak: n grows with the slots (the same work per slot); EFFICIENCY is T(base) / "
            "T(N), SPEEDUP is the scaled speedup.\n";
@@ -69,8 +84,8 @@ void PrintScaleTable(const ScaleStudy& study, std::ostream& out) {
 
 std::string ScaleCsv(const ScaleStudy& study) {
   std::string csv =
-      "series,executor,mode,axis,placement,hosts,slots,runs,n,wall_median_s,wall_min_s,"
-      "wall_max_s,speedup,efficiency,karp_flatt,decrements_per_second,counting_fraction,"
+      "series,executor,mode,axis,placement,hosts,slots,runs,n,wall_median_seconds,wall_min_seconds,"
+      "wall_max_seconds,speedup,efficiency,karp_flatt,decrements_per_second,counting_fraction,"
       "calibrated_decrements_per_second,vs_calibration,physical_cores,past_physical_cores,"
       "bare_rate_per_thread,chunks\n";
   for (const ScalePoint& p : study.points) {
@@ -98,8 +113,8 @@ std::string ScaleJson(const ScaleStudy& study) {
     absl::StrAppendFormat(
         &json,
         "%s\n    {\"series\": \"%s\", \"executor\": \"%s\", \"mode\": \"%s\", \"axis\": \"%s\", "
-        "\"placement\": \"%s\", \"hosts\": %d, \"slots\": %d, \"n\": %d, \"wall_s\": [%s], "
-        "\"wall_median_s\": %.6f, \"wall_min_s\": %.6f, \"wall_max_s\": %.6f, \"speedup\": %.4f, "
+        "\"placement\": \"%s\", \"hosts\": %d, \"slots\": %d, \"n\": %d, \"wall_seconds\": [%s], "
+        "\"wall_median_seconds\": %.6f, \"wall_min_seconds\": %.6f, \"wall_max_seconds\": %.6f, \"speedup\": %.4f, "
         "\"efficiency\": %.4f, \"karp_flatt\": %.4f, \"decrements_per_second\": %.0f, "
         "\"counting_fraction\": %.4f, \"calibrated_decrements_per_second\": %.0f, "
         "\"vs_calibration\": %.4f, \"physical_cores\": %d, \"past_physical_cores\": %s, "

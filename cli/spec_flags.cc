@@ -1,5 +1,6 @@
 #include "cli/spec_flags.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/labels.h"
 #include "common/parse_count.h"
@@ -12,14 +13,18 @@ absl::Status ParseSizeFlags(const std::string& n, const std::string& chunks,
   absl::StatusOr<int64_t> parsed_n = ParseCount(n, "--n");
   if (!parsed_n.ok()) return parsed_n.status();
   spec->n = *parsed_n;
-  if (chunks.empty() == chunk_size.empty()) {
-    return absl::InvalidArgumentError("give exactly one of --chunks and --chunk-size");
+  if (spec->n < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--n: must be at least 1, got ", spec->n));
+  }
+  if (!chunks.empty() && !chunk_size.empty()) {
+    return absl::InvalidArgumentError("give at most one of --chunks and --chunk-size");
   }
   if (!chunks.empty()) {
     absl::StatusOr<int64_t> count = ParseCount(chunks, "--chunks");
     if (!count.ok()) return count.status();
     spec->chunk_count = *count;
-  } else {
+  } else if (!chunk_size.empty()) {
     absl::StatusOr<int64_t> size = ParseCount(chunk_size, "--chunk-size");
     if (!size.ok()) return size.status();
     spec->chunk_size = *size;
@@ -44,6 +49,49 @@ absl::Status ParsePlacementFlags(const std::string& on, const std::string& worke
                                                    " names, got ", spec->workers.size()));
   }
   return absl::OkStatus();
+}
+
+}  // namespace tminus
+
+namespace tminus {
+
+absl::Status ValidateFlagsSpec(JobSpec spec) {
+  if (!spec.chunk_count && !spec.chunk_size) spec.chunk_count = 1;  // checked once picked
+  return WithFlagNames(ValidateJobSpec(spec));
+}
+
+absl::Status WithFlagNames(const absl::Status& status) {
+  // Longest first: "max_slots_per_worker" before "max_slots".
+  static constexpr std::pair<const char*, const char*> kFlagOfField[] = {
+      {"max_slots_per_worker", "--max-slots-per-worker"},
+      {"max_slots", "--max-slots"},
+      {"chunk_count", "--chunks"},
+      {"chunk_size", "--chunk-size"},
+      {"chunking", "--chunks/--chunk-size"},
+      {"max_attempts", "--max-attempts"},
+      {"time_limit", "--time-limit"},
+      {"priority", "--priority"},
+      {"selector", "--on"},
+      {"workers", "--workers"},
+      {"executor", "--executor"},
+      {"name", "--name"},
+      {"n", "--n"},
+  };
+  std::string message(status.message());
+  for (const auto& [field, flag] : kFlagOfField) {
+    const std::string prefix = absl::StrCat(field, ":");
+    if (absl::StartsWith(message, prefix)) {
+      message = absl::StrCat(flag, message.substr(std::string(field).size()));
+      return absl::Status(status.code(), message);
+    }
+    // The coordinator's errors read "spec.chunk_count: ...".
+    const std::string nested = absl::StrCat("spec.", prefix);
+    if (absl::StartsWith(message, nested)) {
+      message = absl::StrCat(flag, message.substr(nested.size() - 1));
+      return absl::Status(status.code(), message);
+    }
+  }
+  return status;
 }
 
 }  // namespace tminus

@@ -9,8 +9,9 @@
 namespace tminus {
 
 // Parses the three flags into spec->n and its chunking. INVALID_ARGUMENT
-// naming the flag for an unparsable count or for not exactly one of
-// --chunks and --chunk-size.
+// naming the flag for an unparsable count, n < 1, or both --chunks and
+// --chunk-size. With neither, the spec has no chunking yet (the caller picks
+// the default: cli/default_chunks.h).
 absl::Status ParseSizeFlags(const std::string& n, const std::string& chunks,
                             const std::string& chunk_size, JobSpec* spec);
 
@@ -18,5 +19,13 @@ absl::Status ParseSizeFlags(const std::string& n, const std::string& chunks,
 // spec->workers (empty text: none). INVALID_ARGUMENT naming the flag.
 absl::Status ParsePlacementFlags(const std::string& on, const std::string& workers,
                                  JobSpec* spec);
+
+// ValidateJobSpec, in flag names, for a spec that may have no chunking yet.
+absl::Status ValidateFlagsSpec(JobSpec spec);
+
+// The same status with a leading proto field name ("chunk_count: ...", as
+// ValidateJobSpec and the coordinator word it) replaced by the flag a user
+// typed ("--chunks: ...").
+absl::Status WithFlagNames(const absl::Status& status);
 
 }  // namespace tminus

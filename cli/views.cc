@@ -1,6 +1,7 @@
 #include "cli/views.h"
 
 #include <map>
+#include <sstream>
 
 #include "common/text.h"
 
@@ -12,22 +13,28 @@
 namespace tminus {
 namespace {
 
-std::string Chunking(const v1::JobSpec& spec) {
-  return spec.has_chunk_size() ? absl::StrCat("size ", spec.chunk_size())
-                               : absl::StrCat("count ", spec.chunk_count());
+// "chunks 40" or "chunks 40 of size 2500000".
+std::string Chunking(const v1::Job& job) {
+  const v1::JobSpec& spec = job.spec();
+  return spec.has_chunk_size()
+             ? absl::StrCat("chunks ", job.chunk_total(), " of size ", spec.chunk_size())
+             : absl::StrCat("chunks ", job.chunk_total());
 }
 
-std::vector<std::string> JobRow(const v1::Job& job) {
-  return {absl::StrCat(job.id()), job.spec().name(), StateName(job.state()),
-          absl::StrCat(job.spec().n()), ExecutorLabel(job.spec().executor()),
-          absl::StrCat(job.chunks_done(), "/", job.chunk_total()),
-          absl::StrCat(job.spec().priority()), FormatDuration(job.elapsed_ns()),
-          job.waiting_reason().empty() ? job.error() : "waiting: " + job.waiting_reason()};
+std::vector<Cell> JobRow(const v1::Job& job) {
+  const std::string note =
+      job.waiting_reason().empty() ? job.error() : "waiting: " + job.waiting_reason();
+  return {Int(static_cast<int64_t>(job.id())), job.spec().name(), StateName(job.state()),
+          Int(job.spec().n()), ExecutorLabel(job.spec().executor()),
+          absl::StrCat(job.chunks_done(), "/", job.chunk_total()), Int(job.chunks_done()),
+          Int(job.chunk_total()), Int(job.spec().priority()), Seconds(job.elapsed_ns()),
+          Cell(note, job.error()), job.waiting_reason()};
 }
 
 Table JobTable() {
-  return Table({"ID", "NAME", "STATE", "N", "EXECUTOR", "CHUNKS", "PRIORITY", "ELAPSED",
-                "ERROR"});
+  return Table({{"ID", "job_id"}, "NAME", "STATE", "N", "EXECUTOR", {"CHUNKS", ""},
+                {"", "chunks_done"}, {"", "chunk_total"}, "PRIORITY",
+                {"ELAPSED", "elapsed_seconds"}, "ERROR", {"", "waiting_reason"}});
 }
 
 double Fraction(int64_t part, int64_t whole) {
@@ -39,8 +46,7 @@ double Fraction(int64_t part, int64_t whole) {
 void PrintJobs(const std::vector<v1::Job>& jobs, OutputFormat format, std::ostream& out) {
   Table table = JobTable();
   for (const v1::Job& job : jobs) table.AddRow(JobRow(job));
-  if (format == OutputFormat::kCsv) table.PrintCsv(out);
-  else table.PrintAligned(out);
+  table.Print(format, out);
 }
 
 void PrintJob(const v1::Job& job, OutputFormat format, std::ostream& out) {
@@ -56,8 +62,7 @@ void PrintJob(const v1::Job& job, OutputFormat format, std::ostream& out) {
   }
   out << "job " << job.id() << (job.spec().name().empty() ? "" : " (" + EscapeForTerminal(job.spec().name()) + ")")
       << ": " << StateName(job.state()) << "\n";
-  out << "  n " << job.spec().n() << ", chunks " << Chunking(job.spec()) << " ("
-      << job.chunk_total() << "), executor " << ExecutorLabel(job.spec().executor())
+  out << "  n " << job.spec().n() << ", " << Chunking(job) << ", executor " << ExecutorLabel(job.spec().executor())
       << ", priority " << job.spec().priority() << ", max slots "
       << (job.spec().max_slots() == 0 ? std::string("all") : absl::StrCat(job.spec().max_slots()))
       << "\n";
@@ -98,24 +103,22 @@ void PrintReport(const v1::JobReport& r, OutputFormat format, std::ostream& out)
     return;
   }
   if (format == OutputFormat::kCsv) {
-    Table table({"job_id", "state", "n", "decrements", "exact", "chunks", "executor",
-                 "slots_used", "wall_ns", "busy_ns", "cpu_ns", "speedup", "efficiency",
-                 "overhead_ns", "decrements_per_second", "chunk_p50_ns", "chunk_p99_ns",
-                 "retries", "duplicates", "failed_attempts", "lease_expiries", "backups",
-                 "handed_back", "kernel_ns", "counting_fraction"});
-    table.AddRow({absl::StrCat(r.job_id()), StateName(r.state()), absl::StrCat(r.n()),
-                  absl::StrCat(r.decrements()), r.decrements() == r.n() ? "true" : "false",
-                  absl::StrCat(r.chunks_done()), ExecutorLabel(r.spec().executor()),
-                  absl::StrCat(r.slots_used()), absl::StrCat(r.wall_ns()),
-                  absl::StrCat(r.busy_ns()), absl::StrCat(r.cpu_ns()),
-                  absl::StrFormat("%.4f", r.speedup()), absl::StrFormat("%.4f", r.efficiency()),
-                  absl::StrCat(r.overhead_ns()), absl::StrFormat("%.0f", r.decrements_per_second()),
-                  absl::StrCat(r.chunk_durations().p50_ns()),
-                  absl::StrCat(r.chunk_durations().p99_ns()), absl::StrCat(c.retries()),
-                  absl::StrCat(c.duplicates()), absl::StrCat(c.failed_attempts()),
-                  absl::StrCat(c.lease_expiries()), absl::StrCat(c.backups()),
-                  absl::StrCat(c.handed_back()), absl::StrCat(r.kernel_ns()),
-                  absl::StrFormat("%.4f", r.counting_fraction())});
+    Table table({"job_id", "state", "n", "decrements", "exact", "chunks_done", "chunk_total",
+                 "executor", "slots_used", "wall_seconds", "submit_to_done_seconds",
+                 "busy_seconds", "cpu_seconds", "speedup", "efficiency", "overhead_seconds",
+                 "decrements_per_second", "chunk_p50_seconds", "chunk_p99_seconds", "retries",
+                 "duplicates", "failed_attempts", "lease_expiries", "backups", "handed_back",
+                 "kernel_seconds", "counting_fraction"});
+    table.AddRow({Int(static_cast<int64_t>(r.job_id())), StateName(r.state()), Int(r.n()),
+                  Int(r.decrements()), r.decrements() == r.n() ? "true" : "false",
+                  Int(r.chunks_done()), Int(r.chunk_total()), ExecutorLabel(r.spec().executor()),
+                  Int(r.slots_used()), Seconds(r.wall_ns()), Seconds(r.submit_to_done_ns()),
+                  Seconds(r.busy_ns()), Seconds(r.cpu_ns()), Ratio(r.speedup()),
+                  Percent(r.efficiency()), Seconds(r.overhead_ns()),
+                  Rate(r.decrements_per_second()), Seconds(r.chunk_durations().p50_ns()),
+                  Seconds(r.chunk_durations().p99_ns()), Int(c.retries()), Int(c.duplicates()),
+                  Int(c.failed_attempts()), Int(c.lease_expiries()), Int(c.backups()),
+                  Int(c.handed_back()), Seconds(r.kernel_ns()), Percent(r.counting_fraction())});
     table.PrintCsv(out);
     return;
   }
@@ -144,6 +147,7 @@ void PrintReport(const v1::JobReport& r, OutputFormat format, std::ostream& out)
       << ", backups " << c.backups() << ", handed back " << c.handed_back() << "\n";
   if (!r.error().empty()) out << "  error: " << EscapeForTerminal(r.error()) << "\n";
   Table table({"  WORKER", "SLOT", "CHUNKS", "DECREMENTS", "BUSY", "UTILISATION", "RATE/s"});
+  // Cells built from plain text: this table is for people only.
   for (const v1::WorkerReport& w : r.workers()) {
     table.AddRow({"  " + w.worker_id(), absl::StrCat("all ", w.slots()), absl::StrCat(w.chunks()),
                   absl::StrCat(w.decrements()), FormatDuration(w.busy_ns()),
@@ -187,35 +191,39 @@ void PrintWorkers(const v1::ListWorkersResponse& workers, OutputFormat format,
     out << ToJson(workers);
     return;
   }
-  const std::vector<std::string> hardware_header = {"CPUS", "CORES", "SOCKETS", "NUMA", "SMT",
-                                                    "CPU_MODEL", "LABELS"};
-  std::vector<std::string> header = {"WORKER", "HOST", "STATE", "SLOTS", "EXECUTORS",
-                                     "RUNNING", "CHUNKS", "DECREMENTS", "BUSY", "SESSIONS",
-                                     "EXPIRIES", "DRAINS", "LOST", "VERSION"};
   const bool csv = format == OutputFormat::kCsv;
-  if (csv) header.insert(header.end(), hardware_header.begin(), hardware_header.end());
-  Table table(header);
-  std::vector<std::string> hardware_columns = {"WORKER"};
-  hardware_columns.insert(hardware_columns.end(), hardware_header.begin(), hardware_header.end());
-  Table hardware(hardware_columns);
+  const std::vector<Column> hardware_columns = {"CPUS", "CORES", "SOCKETS", "NUMA", "SMT",
+                                                "CPU_MODEL", "LABELS"};
+  std::vector<Column> columns = {{"WORKER", "worker_id"},    "HOST",
+                                 "STATE",                    "SLOTS",
+                                 "EXECUTORS",                {"RUNNING", "chunks_running"},
+                                 {"CHUNKS", "chunks_done"},  {"DECREMENTS", "decrements_done"},
+                                 {"BUSY", "busy_seconds"},   "SESSIONS",
+                                 {"EXPIRIES", "lease_expiries"}, "DRAINS",
+                                 {"LOST", "leases_lost"},    "VERSION"};
+  if (csv) columns.insert(columns.end(), hardware_columns.begin(), hardware_columns.end());
+  Table table(columns);
+  std::vector<Column> hardware_table_columns = {{"WORKER", "worker_id"}};
+  hardware_table_columns.insert(hardware_table_columns.end(), hardware_columns.begin(),
+                                hardware_columns.end());
+  Table hardware(hardware_table_columns);
   for (const v1::WorkerInfo& w : workers.workers()) {
     std::string executors;
     for (int e : w.executors()) {
       executors += (executors.empty() ? "" : "+") + ExecutorLabel(static_cast<v1::Executor>(e));
     }
-    std::vector<std::string> row = {
-        w.worker_id(), w.host(), WorkerStateName(w.state()), absl::StrCat(w.slots()),
-        executors, absl::StrCat(w.chunks_running()), absl::StrCat(w.chunks_done()),
-        absl::StrCat(w.decrements_done()), FormatDuration(w.busy_ns()),
-        absl::StrCat(w.sessions()), absl::StrCat(w.lease_expiries()), absl::StrCat(w.drains()),
-        absl::StrCat(w.leases_lost()), w.version()};
+    std::vector<Cell> row = {w.worker_id(), w.host(), WorkerStateName(w.state()), Int(w.slots()),
+                             executors, Int(w.chunks_running()), Int(w.chunks_done()),
+                             Int(w.decrements_done()), Seconds(w.busy_ns()), Int(w.sessions()),
+                             Int(w.lease_expiries()), Int(w.drains()), Int(w.leases_lost()),
+                             w.version()};
     std::vector<std::string> cells = HardwareCells(w);
     cells.push_back(OtherLabels(w));
     if (csv) {
       row.insert(row.end(), cells.begin(), cells.end());
     } else {
       cells.insert(cells.begin(), w.worker_id());
-      hardware.AddRow(cells);
+      hardware.AddRow({cells.begin(), cells.end()});
     }
     table.AddRow(row);
   }
@@ -230,6 +238,12 @@ void ProgressView::Update(const v1::WatchJobResponse& s) {
   const v1::Job& job = s.job();
   const double done = Fraction(job.decrements_done(), job.spec().n());
   const std::string eta = s.eta_ns() > 0 ? FormatDuration(s.eta_ns()) : "-";
+  if (format_ == OutputFormat::kJson) {
+    out_ << ToJson(s, /*pretty=*/false);
+    out_.flush();
+    return;
+  }
+  if (format_ == OutputFormat::kCsv) return PrintCsvRow(s);
   if (!terminal_) {
     out_ << absl::StrFormat("job=%d state=%s progress=%.1f%% chunks=%d/%d running=%d rate=%s/s "
                             "eta=%s\n",
@@ -260,6 +274,24 @@ void ProgressView::Update(const v1::WatchJobResponse& s) {
   }
   for (int i = lines; i < lines_drawn_; ++i) out_ << "\x1b[2K\n";  // clear leftovers
   lines_drawn_ = std::max(lines, lines_drawn_);
+  out_.flush();
+}
+
+void ProgressView::PrintCsvRow(const v1::WatchJobResponse& s) {
+  const v1::Job& job = s.job();
+  Table table({"job_id", "state", "chunks_done", "chunk_total", "chunks_running",
+               "decrements_done", "n", "elapsed_seconds", "decrements_per_second",
+               "eta_seconds"});
+  table.AddRow({Int(static_cast<int64_t>(job.id())), StateName(job.state()),
+                Int(job.chunks_done()), Int(job.chunk_total()), Int(job.chunks_running()),
+                Int(job.decrements_done()), Int(job.spec().n()), Seconds(job.elapsed_ns()),
+                Rate(s.decrements_per_second()), Seconds(s.eta_ns())});
+  std::ostringstream rows;
+  table.PrintCsv(rows);
+  std::string text = rows.str();
+  if (csv_header_printed_) text.erase(0, text.find('\n') + 1);
+  csv_header_printed_ = true;
+  out_ << text;
   out_.flush();
 }
 

@@ -17,17 +17,23 @@ void PrintWorkers(const v1::ListWorkersResponse& workers, OutputFormat format,
                   std::ostream& out);
 
 // Live progress: redraws a block on a terminal, or prints one line per
-// snapshot otherwise. Not thread-safe.
+// snapshot otherwise: key=value text (table), JSON lines, or CSV rows under
+// one header. Not thread-safe.
 class ProgressView {
  public:
-  ProgressView(std::ostream& out, bool terminal) : out_(out), terminal_(terminal) {}
+  ProgressView(std::ostream& out, bool terminal, OutputFormat format = OutputFormat::kTable)
+      : out_(out), terminal_(terminal && format == OutputFormat::kTable), format_(format) {}
   void Update(const v1::WatchJobResponse& snapshot);
   void Done();
 
  private:
+  void PrintCsvRow(const v1::WatchJobResponse& snapshot);
+
   std::ostream& out_;
   bool terminal_;
+  OutputFormat format_;
   int lines_drawn_ = 0;
+  bool csv_header_printed_ = false;
 };
 
 }  // namespace tminus

@@ -56,7 +56,9 @@ std::string Scheduler::WaitingReason(const Job& job) const {
   Job::WaitingCache& cache = job.waiting_cache();
   if (cache.epoch == sessions_epoch_ + 1) return cache.reason;
   bool fits = false;
+  bool all_draining = true;
   for (const auto& [id, session] : sessions_) {
+    all_draining = all_draining && session.draining;
     if (!session.draining && Fits(job, session)) {
       fits = true;
       break;
@@ -68,6 +70,8 @@ std::string Scheduler::WaitingReason(const Job& job) const {
     // Some worker could take it: it waits its turn.
   } else if (sessions_.empty()) {
     reason = "no worker is connected";
+  } else if (all_draining) {
+    reason = "every connected worker is draining";
   } else if (!spec.placed()) {
     reason = absl::StrCat("no connected worker runs the ", ExecutorName(spec.executor),
                           " executor");

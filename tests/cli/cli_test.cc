@@ -111,7 +111,7 @@ TEST_F(CliTest, ReadCommandsSpeakTableJsonAndCsv) {
   EXPECT_THAT(report_json.out, HasSubstr("\"decrements\": \"200000000\""));
   CliResult list = Run({"list", "--output", "csv"});
   EXPECT_EQ(list.code, 0);
-  EXPECT_THAT(list.out, HasSubstr("ID,NAME,STATE"));
+  EXPECT_THAT(list.out, HasSubstr("job_id,name,state,n,executor,chunks_done,chunk_total"));
   EXPECT_THAT(list.out, HasSubstr("formats"));
   CliResult workers = Run({"workers", "--output", "json"});
   EXPECT_EQ(workers.code, 0);
@@ -145,23 +145,24 @@ TEST_F(CliTest, BadInputIsAUsageErrorNamingTheField) {
     std::string message;
   };
   const std::vector<Case> cases = {
-      {{"submit", "--n", "0", "--chunks", "1"}, "n: must be between 1 and 9223372036854775807"},
+      {{"submit", "--n", "0", "--chunks", "1"}, "--n: must be at least 1, got 0"},
+      {{"submit", "--n", "0"}, "--n: must be at least 1, got 0"},
       {{"submit", "--n", "-5", "--chunks", "1"}, "got -5"},
       {{"submit", "--n", "9223372036854775808", "--chunks", "1"}, "larger than"},
       {{"submit", "--n", "lots", "--chunks", "1"}, "--n: 'lots' is not a count"},
-      {{"submit", "--n", "100", "--chunks", "0"}, "chunk_count: must be between 1 and n"},
-      {{"submit", "--n", "100", "--chunks", "101"}, "chunk_count"},
-      {{"submit", "--n", "100", "--chunk-size", "0"}, "chunk_size: must be at least 1"},
+      {{"submit", "--n", "100", "--chunks", "0"}, "--chunks: must be between 1 and n"},
+      {{"submit", "--n", "100", "--chunks", "101"}, "--chunks"},
+      {{"submit", "--n", "100", "--chunk-size", "0"}, "--chunk-size: must be at least 1"},
       {{"submit", "--n", "1e12", "--chunk-size", "1"}, "at most 1000000000 chunks per job"},
-      {{"submit", "--n", "100"}, "exactly one of --chunks and --chunk-size"},
-      {{"submit", "--n", "100", "--chunks", "1", "--chunk-size", "5"}, "exactly one"},
+      {{"submit", "--n", "100", "--chunks", "1", "--chunk-size", "5"}, "at most one of --chunks and --chunk-size"},
       {{"submit", "--n", "100", "--chunks", "1", "--executor", "gpu"}, "--executor"},
       {{"submit", "--n", "100", "--chunks", "1", "--priority", "-1"}, "priority"},
-      {{"submit", "--n", "100", "--chunks", "1", "--max-slots", "-2"}, "max_slots"},
+      {{"submit", "--n", "100", "--chunks", "1", "--max-slots", "-2"}, "--max-slots: must be between"},
       {{"status", "abc"}, "not a job id"},
       {{"status", "1", "--output", "xml"}, "--output"},
-      {{"frobnicate"}, ""},
-      {{}, ""},
+      {{"frobnicate"}, "unknown command 'frobnicate'; the commands of `tminus` are: submit"},
+      {{"cluster", "status"}, "unknown command 'status'; the commands of `tminus cluster` are: up, down"},
+      {{}, "`tminus` needs a command"},
   };
   const std::string before = Run({"list", "-o", "csv"}).out;
   const auto jobs_before = std::count(before.begin(), before.end(), '\n');
