@@ -3,6 +3,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -17,17 +18,51 @@ void AddDaemonFlags(CLI::App& app, DaemonFlags* flags) {
   app.set_version_flag("--version", std::string(Version()));
   app.add_option("--log-level", flags->log_level, "trace, debug, info, warn, error, off")
       ->capture_default_str();
+  app.add_option("--log-format", flags->log_format,
+                 "text, or json (one object a line: time, level, component, msg) for log "
+                 "collectors")
+      ->capture_default_str()->check(CLI::IsMember({"text", "json"}));
   app.add_flag("--exit-with-parent", flags->exit_with_parent,
                "get SIGTERM when the process that started this one dies (for local clusters "
                "started by `tminus demo` and the tests)")
       ->group("");
 }
 
+namespace {
+
+// --max-attempts: TMINUS_MAX_ATTEMPTS.
+std::string EnvNameOf(const std::string& long_name) {
+  std::string env = "TMINUS_";
+  for (const char c : long_name) env += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+  return env;
+}
+
+void AddConfigAndEnvironment(CLI::App& app) {
+  app.set_config("--config", "",
+                 "TOML or INI file of flags: the long flag names without --, one a line "
+                 "(slots = 8); the command line overrides it");
+  app.allow_config_extras(CLI::config_extras_mode::error);  // a typo is an error, not a no-op
+  for (CLI::Option* option : app.get_options([](CLI::Option*) { return true; })) {
+    const std::vector<std::string>& names = option->get_lnames();
+    if (names.empty() || !option->get_envname().empty()) continue;
+    const std::string& name = names.front();
+    if (name == "help" || name == "version" || name == "config") continue;
+    option->envname(EnvNameOf(name));
+  }
+}
+
+}  // namespace
+
 int ParseDaemonFlags(CLI::App& app, int argc, char** argv) {
+  AddConfigAndEnvironment(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
     return app.exit(e);  // --help or --version, printed
+  } catch (const CLI::ConfigError& e) {
+    std::cerr << "--config: " << e.what()
+              << " (keys are the long flag names without --, e.g. max-attempts = 5)\n";
+    return 2;
   } catch (const CLI::Error& e) {
     app.exit(e);  // prints the message
     return 2;
@@ -39,6 +74,10 @@ bool ApplyDaemonFlags(const DaemonFlags& flags) {
   if (flags.exit_with_parent) prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (!SetLogLevel(flags.log_level)) {
     std::cerr << "--log-level: unknown level '" << flags.log_level << "'\n";
+    return false;
+  }
+  if (!SetLogFormat(flags.log_format)) {
+    std::cerr << "--log-format: must be text or json, got '" << flags.log_format << "'\n";
     return false;
   }
   return true;

@@ -14,12 +14,17 @@ namespace tminus {
 
 struct DaemonFlags {
   std::string log_level = "info";
+  std::string log_format = "text";
   bool exit_with_parent = false;
 };
 
 void AddDaemonFlags(CLI::App& app, DaemonFlags* flags);
-// Parses the command line. Returns -1 to go on, or the code to exit with:
-// 0 after --help or --version, 2 for a usage error (its message printed).
+// Parses the command line, after adding --config FILE (TOML or INI: the long
+// flag names without "--", e.g. `slots = 8`) and a TMINUS_<FLAG> environment
+// variable for every long flag (--max-attempts: TMINUS_MAX_ATTEMPTS).
+// Precedence: the command line, then the config file, then the environment.
+// Returns -1 to go on, or the code to exit with: 0 after --help or
+// --version, 2 for a usage error (its message printed).
 int ParseDaemonFlags(CLI::App& app, int argc, char** argv);
 // Applies them after parsing; false (with a message on stderr) for a bad level.
 bool ApplyDaemonFlags(const DaemonFlags& flags);

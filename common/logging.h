@@ -17,4 +17,8 @@ std::shared_ptr<spdlog::logger> Logger(const std::string& component);
 // warn, error, off. Returns false for an unknown name.
 bool SetLogLevel(const std::string& level);
 
+// "text" (the default) or "json" (one object a line: time, level, component,
+// msg), for every logger, present and future. False for another name.
+bool SetLogFormat(const std::string& format);
+
 }  // namespace tminus
