@@ -28,6 +28,8 @@ struct SubmitFlags {
   std::string on;
   std::string workers;
   int priority = 0;
+  int max_attempts = 0;
+  std::string time_limit;
   std::string name;
   bool wait = false;
   std::string output = "table";
@@ -54,6 +56,8 @@ absl::StatusOr<JobSpec> SpecFromFlags(const SubmitFlags& flags) {
   }
   spec.priority = flags.priority;
   spec.name = flags.name;
+  spec.max_attempts = flags.max_attempts;
+  if (absl::Status s = ParseTimeLimit(flags.time_limit, &spec.time_limit_ms); !s.ok()) return s;
   if (absl::Status valid = ValidateFlagsSpec(spec); !valid.ok()) return valid;
   return spec;
 }
@@ -117,6 +121,12 @@ void AddSubmitCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--priority", flags->priority, "0..1000, higher runs first")
       ->capture_default_str();
   cmd->add_option("--name", flags->name, "a name for people");
+  cmd->add_option("--max-attempts", flags->max_attempts,
+                  "attempts per chunk before the job fails, 1..100 (default: the "
+                  "coordinator's --max-attempts)");
+  cmd->add_option("--time-limit", flags->time_limit,
+                  "cancel the job when its wall time passes this: 90s, 10m, 1h30m (counted "
+                  "from its first lease; default: none)");
   cmd->add_flag("--wait", flags->wait, "follow the job to its end and print its report");
   cmd->add_option("-o,--output,--format", flags->output,
                   "table (the job id; with --wait the report), json or csv (the job; with "

@@ -1,6 +1,11 @@
 #include "cli/spec_flags.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/time/time.h"
 #include "absl/strings/str_cat.h"
 #include "common/labels.h"
 #include "common/parse_count.h"
@@ -54,6 +59,27 @@ absl::Status ParsePlacementFlags(const std::string& on, const std::string& worke
 }  // namespace tminus
 
 namespace tminus {
+
+absl::Status ParseTimeLimit(const std::string& text, int64_t* limit_ms) {
+  *limit_ms = 0;
+  if (text.empty()) return absl::OkStatus();
+  absl::Duration duration;
+  double seconds = 0;
+  if (absl::SimpleAtod(text, &seconds) && std::isfinite(seconds)) {
+    duration = absl::Seconds(seconds);
+  } else if (!absl::ParseDuration(text, &duration) || duration == absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--time-limit: '", text, "' is not a duration (examples: 90s, 10m, 1h30m, 45)"));
+  }
+  if (duration <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--time-limit: must be positive, got '", text, "'"));
+  }
+  const int64_t ms = absl::ToInt64Milliseconds(duration);
+  *limit_ms = std::max<int64_t>(ms, 1);
+  if (duration > absl::Milliseconds(kMaxTimeLimitMs)) *limit_ms = kMaxTimeLimitMs + 1;  // refused
+  return absl::OkStatus();
+}
 
 absl::Status ValidateFlagsSpec(JobSpec spec) {
   if (!spec.chunk_count && !spec.chunk_size) spec.chunk_count = 1;  // checked once picked

@@ -20,6 +20,10 @@ absl::Status ParseSizeFlags(const std::string& n, const std::string& chunks,
 absl::Status ParsePlacementFlags(const std::string& on, const std::string& workers,
                                  JobSpec* spec);
 
+// "90s", "10m", "1h30m" or plain seconds ("45") into milliseconds; ""
+// is 0 (no limit). INVALID_ARGUMENT naming --time-limit otherwise.
+absl::Status ParseTimeLimit(const std::string& text, int64_t* limit_ms);
+
 // ValidateJobSpec, in flag names, for a spec that may have no chunking yet.
 absl::Status ValidateFlagsSpec(JobSpec spec);
 

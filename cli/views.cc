@@ -88,6 +88,15 @@ void PrintJob(const v1::Job& job, OutputFormat format, std::ostream& out) {
     }
     out << "  placement " << EscapeForTerminal(placement) << "\n";
   }
+  if (spec.max_attempts() > 0 || spec.time_limit_ms() > 0) {
+    out << "  limits:";
+    if (spec.max_attempts() > 0) out << " " << spec.max_attempts() << " attempts per chunk";
+    if (spec.time_limit_ms() > 0) {
+      out << (spec.max_attempts() > 0 ? "," : "") << " time limit "
+          << FormatDuration(spec.time_limit_ms() * 1'000'000);
+    }
+    out << "\n";
+  }
   if (!job.waiting_reason().empty()) {
     out << "  waiting: " << EscapeForTerminal(job.waiting_reason()) << "\n";
   }

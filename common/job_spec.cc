@@ -129,6 +129,14 @@ absl::Status ValidateJobSpec(const JobSpec& spec) {
   if (absl::Status name = CheckPrintableUtf8(spec.name, "name", kMaxNameBytes); !name.ok()) {
     return name;
   }
+  if (spec.max_attempts < 0 || spec.max_attempts > kMaxMaxAttempts) {
+    return Invalid(absl::StrCat("max_attempts: must be between 0 (the coordinator's default) "
+                                "and ", kMaxMaxAttempts, ", got ", spec.max_attempts));
+  }
+  if (spec.time_limit_ms < 0 || spec.time_limit_ms > kMaxTimeLimitMs) {
+    return Invalid(absl::StrCat("time_limit: must be between 0 (none) and 366 days, got ",
+                                spec.time_limit_ms, " ms"));
+  }
   if (absl::Status labels = ValidateLabels(spec); !labels.ok()) return labels;
   return ValidatePlacement(spec);
 }

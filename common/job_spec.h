@@ -31,6 +31,8 @@ inline constexpr size_t kMaxLabels = 32;
 inline constexpr size_t kMaxLabelKeyBytes = 63;
 inline constexpr size_t kMaxLabelValueBytes = 256;
 inline constexpr size_t kMaxWorkerIdBytes = 128;
+inline constexpr int32_t kMaxMaxAttempts = 100;
+inline constexpr int64_t kMaxTimeLimitMs = int64_t{366} * 24 * 3600 * 1000;
 
 struct JobSpec {
   int64_t n = 0;
@@ -47,6 +49,8 @@ struct JobSpec {
   Labels selector;
   std::vector<std::string> workers;
   int32_t max_slots_per_worker = 0;  // 0: no cap
+  int32_t max_attempts = 0;          // per chunk; 0: the coordinator's default
+  int64_t time_limit_ms = 0;         // wall time from the first lease; 0: none
 
   bool placed() const { return !selector.empty() || !workers.empty(); }
 };

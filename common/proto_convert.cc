@@ -32,6 +32,8 @@ JobSpec FromProto(const v1::JobSpec& proto) {
   spec.selector.insert(proto.selector().begin(), proto.selector().end());
   spec.workers.assign(proto.workers().begin(), proto.workers().end());
   spec.max_slots_per_worker = proto.max_slots_per_worker();
+  spec.max_attempts = proto.max_attempts();
+  spec.time_limit_ms = proto.time_limit_ms();
   return spec;
 }
 
@@ -48,6 +50,8 @@ v1::JobSpec ToProto(const JobSpec& spec) {
   proto.mutable_selector()->insert(spec.selector.begin(), spec.selector.end());
   for (const std::string& worker : spec.workers) proto.add_workers(worker);
   proto.set_max_slots_per_worker(spec.max_slots_per_worker);
+  proto.set_max_attempts(spec.max_attempts);
+  proto.set_time_limit_ms(spec.time_limit_ms);
   return proto;
 }
 

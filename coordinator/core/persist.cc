@@ -151,6 +151,7 @@ absl::Status Scheduler::Restore(const std::vector<JobSnapshot>& jobs, JobId next
       queued_.insert({-s.spec.priority, s.id});
       ++queue_epoch_;
       active_.insert(s.id);
+      if (s.spec.time_limit_ms > 0) time_limited_.insert(s.id);
     }
     if (!s.request_id.empty()) request_ids_.emplace(s.request_id, s.id);
     next_job_id_ = std::max(next_job_id_, s.id + 1);

@@ -168,7 +168,9 @@ void Scheduler::FailAttempt(Job& job, int64_t chunk, int32_t attempt,
   const int32_t failures = job.RecordFailure(chunk, worker_id);
   Logger("scheduler")->warn("job={} chunk={} attempt={} worker={} attempt failed: {}", job.id(),
                             chunk, attempt, worker_id, reason);
-  if (failures >= options_.max_attempts) {
+  const int32_t max_attempts =
+      job.spec().max_attempts > 0 ? job.spec().max_attempts : options_.max_attempts;
+  if (failures >= max_attempts) {
     FinishJob(job, JobState::kFailed,
               absl::StrCat("chunk ", chunk, " failed ", failures, " attempts (on workers ",
                            absl::StrJoin(job.FailedOn(chunk), ", "), "); last error: ", reason));
@@ -243,6 +245,7 @@ void Scheduler::FinishJob(Job& job, JobState state, std::string error) {
   }
   ++terminal_jobs_;
   active_.erase(job.id());
+  time_limited_.erase(job.id());
   finished_.push_back(job.id());
   Logger("scheduler")->info("job={} state={} decrements={} n={} {}", job.id(),
                             JobStateName(state), job.decrements_done(), job.spec().n,

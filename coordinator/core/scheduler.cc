@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "common/logging.h"
 #include "common/text.h"
 
@@ -48,6 +49,7 @@ absl::StatusOr<JobId> Scheduler::Submit(const JobSpec& spec, const std::string& 
   job->set_request_id(request_id);
   dirty_jobs_.insert(id);
   active_.insert(id);
+  if (spec.time_limit_ms > 0) time_limited_.insert(id);
   if (!request_id.empty()) request_ids_.emplace(request_id, id);
   if (options_.hold_until_saved) {
     job->set_held(true);
@@ -83,6 +85,7 @@ void Scheduler::DropUnsaved(JobId id) {
   if (!it->second->request_id().empty()) request_ids_.erase(it->second->request_id());
   dirty_jobs_.erase(id);
   active_.erase(id);
+  time_limited_.erase(id);
   final_snapshots_.erase(std::remove_if(final_snapshots_.begin(), final_snapshots_.end(),
                                         [id](const JobSnapshot& s) { return s.id == id; }),
                          final_snapshots_.end());
@@ -350,7 +353,25 @@ void Scheduler::ExpireSilentSessions() {
     dirty_.push_back(id);
   }
   ForgetGoneWorkers();
+  EnforceTimeLimits();
   Dispatch();  // also the periodic chance for straggler backups
+}
+
+void Scheduler::EnforceTimeLimits() {
+  const int64_t now = clock_->WallNs();
+  std::vector<Job*> late;
+  for (JobId id : time_limited_) {
+    Job* job = FindJob(id);
+    if (job == nullptr || job->start_wall_ns() == 0) continue;  // not started: not counting
+    const int64_t limit_ns = job->spec().time_limit_ms * 1'000'000;
+    if (now - job->start_wall_ns() > limit_ns) late.push_back(job);
+  }
+  for (Job* job : late) {
+    FinishJob(*job, JobState::kCancelled,
+              absl::StrCat("time limit of ",
+                           absl::FormatDuration(absl::Milliseconds(job->spec().time_limit_ms)),
+                           " passed (--time-limit)"));
+  }
 }
 
 void Scheduler::ForgetGoneWorkers() {

@@ -188,6 +188,9 @@ class Scheduler {
   JobReport ReportOf(const Job& job) const;
   WorkerReport WorkerReportOf(const WorkerTotals& totals, int64_t wall_ns) const;
 
+  // Cancels the started jobs whose wall time passed their time limit.
+  void EnforceTimeLimits();
+
   const Clock* clock_;
   SchedulerOptions options_;
 
@@ -197,6 +200,7 @@ class Scheduler {
   // Jobs with chunks waiting, in dispatch order: higher priority, then older.
   std::set<std::pair<int32_t, JobId>> queued_;  // (-priority, id)
   absl::btree_set<JobId> active_;               // jobs not terminal
+  absl::btree_set<JobId> time_limited_;         // active jobs with a time limit
   std::vector<JobId> held_new_;                 // submitted since TakeHeldJobs
   std::vector<JobId> finished_;
   int64_t terminal_jobs_ = 0;
