@@ -1,0 +1,89 @@
+// Per-job limits (issue 12): --max-attempts overrides the coordinator's
+// default, and --time-limit cancels a job whose wall time passed it. Fake
+// clock and simulated workers.
+#include <gtest/gtest.h>
+
+#include "coordinator/core/scheduler.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/unit/scheduler_sim.h"
+
+namespace tminus {
+namespace {
+
+using ::tminus::testing::Sim;
+using ::tminus::testing::SimResult;
+
+constexpr int64_t kSecond = 1'000'000'000;
+
+JobSpec Spec(int64_t n, int64_t chunks) {
+  JobSpec spec;
+  spec.n = n;
+  spec.chunk_count = chunks;
+  spec.executor = ExecutorKind::kThreads;
+  return spec;
+}
+
+TEST(JobLimitsTest, AJobPastItsTimeLimitIsCancelledWithTheReason) {
+  Sim sim;
+  const SessionId w = sim.AddWorker("w", 2);
+  JobSpec spec = Spec(100 * kSecond, 10);  // 10 s chunks at 1 decrement/ns
+  spec.time_limit_ms = 3'000;
+  const JobId job = sim.SubmitSpec(spec);
+  sim.Pump();  // chunks start: the clock counts
+  ASSERT_EQ(sim.scheduler().GetJob(job)->state, JobState::kRunning);
+  for (int i = 0; i < 8; ++i) {  // 4 s of housekeeping ticks
+    sim.clock().Advance(kSecond / 2);
+    sim.Tick();
+  }
+  const JobView view = *sim.scheduler().GetJob(job);
+  EXPECT_EQ(view.state, JobState::kCancelled);
+  EXPECT_NE(view.error.find("time limit of 3s passed"), std::string::npos) << view.error;
+  EXPECT_LT(view.elapsed_ns, 4 * kSecond);
+  sim.Pump();
+  EXPECT_EQ(sim.worker(w).cancels_seen, std::vector<JobId>{job});  // its chunks stop
+  TMINUS_EXPECT_OK(sim.scheduler().CheckInvariants());
+}
+
+TEST(JobLimitsTest, TheLimitCountsFromTheFirstLeaseNotWhileQueued) {
+  Sim sim;
+  JobSpec spec = Spec(1'000'000, 4);
+  spec.time_limit_ms = 1'000;
+  const JobId job = sim.SubmitSpec(spec);
+  for (int i = 0; i < 10; ++i) {  // 5 s with no worker
+    sim.clock().Advance(kSecond / 2);
+    sim.Tick();
+  }
+  EXPECT_EQ(sim.scheduler().GetJob(job)->state, JobState::kQueued);
+  sim.AddWorker("late", 2);
+  sim.Run();
+  testing::ExpectExact(sim.scheduler(), job);
+}
+
+TEST(JobLimitsTest, AJobsMaxAttemptsOverridesTheCoordinators) {
+  SchedulerOptions options;
+  options.max_attempts = 5;
+  Sim sim(options);
+  const SessionId w = sim.AddWorker("flaky", 1, 1.0, 0);
+  JobSpec spec = Spec(100, 1);
+  spec.max_attempts = 1;
+  const JobId job = sim.SubmitSpec(spec);
+  TMINUS_EXPECT_OK(
+      sim.scheduler().OnResults(w, {SimResult(job, 0, 1, 0, ChunkOutcome::kFailed)}));
+  const JobView view = *sim.scheduler().GetJob(job);
+  EXPECT_EQ(view.state, JobState::kFailed);
+  EXPECT_NE(view.error.find("failed 1 attempts"), std::string::npos) << view.error;
+}
+
+TEST(JobLimitsTest, LimitsOutsideTheirRangesAreRefusedNamingTheField) {
+  JobSpec spec = Spec(100, 1);
+  spec.max_attempts = 101;
+  EXPECT_NE(ValidateJobSpec(spec).message().find("max_attempts: must be between 0"),
+            std::string::npos);
+  spec.max_attempts = 0;
+  spec.time_limit_ms = -1;
+  EXPECT_NE(ValidateJobSpec(spec).message().find("time_limit: must be between 0"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace tminus
