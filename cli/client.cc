@@ -96,6 +96,19 @@ absl::StatusOr<v1::Study> JobClient::RecordStudy(const v1::Study& study) {
   return response.study();
 }
 
+absl::StatusOr<v1::WorkerInfo> JobClient::DrainWorker(const std::string& worker_id,
+                                                       bool undrain) {
+  grpc::ClientContext context;
+  Prepare(&context);
+  v1::DrainWorkerRequest request;
+  request.set_worker_id(worker_id);
+  request.set_undrain(undrain);
+  v1::DrainWorkerResponse response;
+  absl::Status status = Finish(stub_->DrainWorker(&context, request, &response));
+  if (!status.ok()) return status;
+  return response.worker();
+}
+
 absl::StatusOr<v1::WatchJobResponse> JobClient::Watch(
     uint64_t job_id, int interval_ms,
     const std::function<void(const v1::WatchJobResponse&)>& on_update) {

@@ -29,6 +29,8 @@ class JobClient {
   absl::StatusOr<v1::ListWorkersResponse> Workers();
   // Keeps a scaling study at the coordinator (the dashboard shows it).
   absl::StatusOr<v1::Study> RecordStudy(const v1::Study& study);
+  // Drains (or undrains) a worker; needs an admin token.
+  absl::StatusOr<v1::WorkerInfo> DrainWorker(const std::string& worker_id, bool undrain);
   // Streams snapshots to on_update until the job is terminal; returns the
   // last snapshot. The stream itself has no deadline (jobs may run for days);
   // a broken stream is UNAVAILABLE.

@@ -50,6 +50,7 @@ void AddStatusCommand(CLI::App& app, CliContext& ctx);
 void AddListCommand(CLI::App& app, CliContext& ctx);
 void AddCancelCommand(CLI::App& app, CliContext& ctx);
 void AddWorkersCommand(CLI::App& app, CliContext& ctx);
+void AddDrainCommands(CLI::App& app, CliContext& ctx);  // drain, undrain
 void AddReportCommand(CLI::App& app, CliContext& ctx);
 void AddScaleCommand(CLI::App& app, CliContext& ctx);
 void AddDemoCommand(CLI::App& app, CliContext& ctx);

@@ -119,6 +119,7 @@ int main(int argc, char** argv) {
   AddListCommand(app, ctx);
   AddCancelCommand(app, ctx);
   AddWorkersCommand(app, ctx);
+  AddDrainCommands(app, ctx);
   AddReportCommand(app, ctx);
   AddScaleCommand(app, ctx);
   AddDemoCommand(app, ctx);

@@ -153,6 +153,7 @@ std::string WorkerStateName(v1::WorkerState state) {
   switch (state) {
     case v1::WORKER_STATE_CONNECTED: return "connected";
     case v1::WORKER_STATE_DRAINING: return "draining";
+    case v1::WORKER_STATE_DRAINED: return "drained";
     case v1::WORKER_STATE_DISCONNECTED: return "disconnected";
     default: return "unknown";
   }

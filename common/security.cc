@@ -179,9 +179,14 @@ absl::Status TokenSet::Check(const std::multimap<grpc::string_ref, grpc::string_
     return absl::OkStatus();
   }
   if (client || worker) {
-    return absl::PermissionDeniedError(needed == Role::kClient
-                                           ? "a worker token cannot use JobService"
-                                           : "a client token cannot open worker sessions");
+    switch (needed) {
+      case Role::kClient: return absl::PermissionDeniedError("a worker token cannot use JobService");
+      case Role::kWorker:
+        return absl::PermissionDeniedError("a client token cannot open worker sessions");
+      case Role::kAdmin:
+        return absl::PermissionDeniedError(
+            "this needs an admin token (the coordinator's --admin-token-file)");
+    }
   }
   return absl::UnauthenticatedError("unknown token");
 }

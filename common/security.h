@@ -40,7 +40,7 @@ std::shared_ptr<grpc::Channel> MakeSecureChannel(const std::string& target,
 void Authenticate(grpc::ClientContext* context, const ClientSecurity& security);
 
 // ---- server side (the coordinator) ----
-enum class Role { kClient, kWorker };
+enum class Role { kClient, kWorker, kAdmin };
 // What a presented token may do.
 enum class TokenRole { kNone, kClient, kWorker, kAdmin };
 

@@ -203,8 +203,13 @@ PoolCommands WorkerSession::OnMessage(const v1::CoordinatorMessage& message, int
     case v1::CoordinatorMessage::kAck:
       OnAck(message.ack().up_to_seq());
       break;
+    case v1::CoordinatorMessage::kDrain:
+      // An admin drained this worker: queued leases go back (as CANCELLED),
+      // running ones finish. The stream stays open for `tminus undrain`.
+      commands.hand_back_queued = true;
+      break;
     default:
-      break;  // Drain, or a kind this version does not know
+      break;  // a kind this version does not know
   }
   return commands;
 }

@@ -225,7 +225,7 @@ absl::StatusOr<SessionId> Scheduler::OpenSession(const WorkerHello& hello) {
   }
   const int64_t now_wall = clock_->WallNs();
   record.hello = hello;
-  record.state = WorkerState::kConnected;
+  record.state = record.drained ? WorkerState::kDrained : WorkerState::kConnected;
   record.connected_wall_ns = now_wall;
   record.last_seen_wall_ns = now_wall;
   const SessionId id = next_session_id_++;
@@ -240,6 +240,7 @@ absl::StatusOr<SessionId> Scheduler::OpenSession(const WorkerHello& hello) {
   session.slots = hello.slots;
   session.threads = hello.threads;
   session.processes = hello.processes;
+  session.drained = record.drained;
   session.last_seen_mono_ns = now_mono;
   ++sessions_epoch_;
   Dispatch();  // leases released from a replaced session may go out now
@@ -305,12 +306,42 @@ absl::Status Scheduler::AddCredits(SessionId id, int64_t credits) {
   }
   Session& session = sessions_[id];
   session.credits += credits;
-  if (session.credits > 0 && !session.draining) {
+  if (session.credits > 0 && session.takes_leases()) {
     hungry_.insert(id);
     parked_.erase(id);  // its own leases ended: a per-worker cap may allow more
   }
   Dispatch();
   return absl::OkStatus();
+}
+
+absl::StatusOr<WorkerView> Scheduler::SetDrained(const std::string& worker_id, bool drained) {
+  const auto key = worker_index_.find(worker_id);
+  if (key == worker_index_.end()) {
+    return absl::NotFoundError(absl::StrCat("worker '", worker_id,
+                                            "' not found (see `tminus workers`)"));
+  }
+  WorkerRecord& record = workers_[key->second];
+  record.drained = drained;
+  if (record.state == WorkerState::kConnected || record.state == WorkerState::kDrained) {
+    record.state = drained ? WorkerState::kDrained : WorkerState::kConnected;
+  }
+  if (Session* session = FindSession(record.session); session != nullptr) {
+    session->drained = drained;
+    ++sessions_epoch_;
+    if (drained) {
+      hungry_.erase(session->id);
+      parked_.erase(session->id);
+      OutboxOf(*session).drain = true;  // its queued leases come back as handed back
+    } else if (session->credits > 0 && session->takes_leases()) {
+      hungry_.insert(session->id);
+      Dispatch();
+    }
+  }
+  Logger("scheduler")->info("worker={} {}", worker_id, drained ? "drained" : "undrained");
+  for (const WorkerView& view : ListWorkers()) {
+    if (view.worker_id == worker_id) return view;
+  }
+  return absl::InternalError("drained worker has no view");
 }
 
 absl::Status Scheduler::SetDraining(SessionId id) {

@@ -97,6 +97,9 @@ class Scheduler {
   absl::Status OnResults(SessionId id, const std::vector<ChunkReport>& results);
   absl::Status Touch(SessionId id);        // a heartbeat
   absl::Status SetDraining(SessionId id);  // no more leases for it
+  // An admin drains (or undrains) a worker by name: no new leases, its
+  // queued leases handed back (Outbox::drain). NOT_FOUND for an unknown one.
+  absl::StatusOr<WorkerView> SetDrained(const std::string& worker_id, bool drained);
 
   // Called every housekeeping_interval_ns: closes sessions silent for longer
   // than the lease timeout (unless the coordinator itself stalled: then every

@@ -21,7 +21,9 @@ enum class JobState { kQueued, kRunning, kSucceeded, kFailed, kCancelled };
 bool IsTerminal(JobState state);
 const char* JobStateName(JobState state);
 
-enum class WorkerState { kConnected, kDraining, kDisconnected };
+// kDrained: connected, but an admin drained it (`tminus drain`): no new
+// leases until `tminus undrain`. kDraining: the worker itself is stopping.
+enum class WorkerState { kConnected, kDraining, kDisconnected, kDrained };
 
 // Limits of the fields of a Hello (docs/api.md).
 inline constexpr size_t kMaxVersionBytes = 64;
@@ -78,9 +80,10 @@ struct CancelOrder {
 struct Outbox {
   std::vector<LeaseGrant> leases;
   std::vector<CancelOrder> cancels;
+  bool drain = false;     // hand back queued leases (an admin drained the worker)
   bool close = false;     // end the stream with close_status
   absl::Status close_status;
-  bool empty() const { return leases.empty() && cancels.empty() && !close; }
+  bool empty() const { return leases.empty() && cancels.empty() && !drain && !close; }
 };
 
 struct SchedulerOptions {

@@ -58,8 +58,8 @@ std::string Scheduler::WaitingReason(const Job& job) const {
   bool fits = false;
   bool all_draining = true;
   for (const auto& [id, session] : sessions_) {
-    all_draining = all_draining && session.draining;
-    if (!session.draining && Fits(job, session)) {
+    all_draining = all_draining && !session.takes_leases();
+    if (session.takes_leases() && Fits(job, session)) {
       fits = true;
       break;
     }
@@ -71,7 +71,7 @@ std::string Scheduler::WaitingReason(const Job& job) const {
   } else if (sessions_.empty()) {
     reason = "no worker is connected";
   } else if (all_draining) {
-    reason = "every connected worker is draining";
+    reason = "every connected worker is draining or drained";
   } else if (!spec.placed()) {
     reason = absl::StrCat("no connected worker runs the ", ExecutorName(spec.executor),
                           " executor");

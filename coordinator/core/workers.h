@@ -27,6 +27,9 @@ struct WorkerRecord {
   int64_t lease_expiries = 0;
   int64_t drains = 0;
   int64_t leases_lost = 0;
+  // Drained by an admin: its sessions get no leases until undrained. Kept
+  // across its reconnects (not across a coordinator restart).
+  bool drained = false;
 };
 
 using ChunkKey = std::pair<JobId, int64_t>;
@@ -39,12 +42,14 @@ struct Session {
   int32_t slots = 0;
   bool threads = false;
   bool processes = false;
-  bool draining = false;
+  bool draining = false;  // the worker is stopping (it sent Draining)
+  bool drained = false;   // an admin drained the worker
   int64_t credits = 0;  // granted and not yet used by a lease
   int64_t last_seen_mono_ns = 0;
   absl::flat_hash_set<ChunkKey> leases;
   Outbox outbox;
 
+  bool takes_leases() const { return !draining && !drained; }
   bool Supports(ExecutorKind kind) const {
     return kind == ExecutorKind::kThreads ? threads : processes;
   }

@@ -9,6 +9,7 @@ const char* WorkerStateWord(WorkerState state) {
   switch (state) {
     case WorkerState::kConnected: return "connected";
     case WorkerState::kDraining: return "draining";
+    case WorkerState::kDrained: return "drained";
     case WorkerState::kDisconnected: return "disconnected";
   }
   return "unknown";

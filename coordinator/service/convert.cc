@@ -20,6 +20,7 @@ v1::WorkerState ToProto(WorkerState state) {
   switch (state) {
     case WorkerState::kConnected: return v1::WORKER_STATE_CONNECTED;
     case WorkerState::kDraining: return v1::WORKER_STATE_DRAINING;
+    case WorkerState::kDrained: return v1::WORKER_STATE_DRAINED;
     case WorkerState::kDisconnected: return v1::WORKER_STATE_DISCONNECTED;
   }
   return v1::WORKER_STATE_UNSPECIFIED;

@@ -158,6 +158,25 @@ grpc::ServerUnaryReactor* JobServiceImpl::ListWorkers(grpc::CallbackServerContex
   return Reply(context, absl::OkStatus());
 }
 
+grpc::ServerUnaryReactor* JobServiceImpl::DrainWorker(grpc::CallbackServerContext* context,
+                                                      const v1::DrainWorkerRequest* request,
+                                                      v1::DrainWorkerResponse* response) {
+  if (absl::Status denied = tokens_->Check(context->client_metadata(), Role::kAdmin);
+      !denied.ok()) {
+    return Reply(context, denied);
+  }
+  if (request->worker_id().empty()) {
+    return Reply(context, absl::InvalidArgumentError("worker_id: required"));
+  }
+  const absl::Status status = host_->Run([&](Scheduler& s) -> absl::Status {
+    absl::StatusOr<WorkerView> view = s.SetDrained(request->worker_id(), !request->undrain());
+    if (!view.ok()) return view.status();
+    ToProto(*view, response->mutable_worker());
+    return absl::OkStatus();
+  });
+  return Reply(context, status);
+}
+
 grpc::ServerUnaryReactor* JobServiceImpl::RecordStudy(grpc::CallbackServerContext* context,
                                                       const v1::RecordStudyRequest* request,
                                                       v1::RecordStudyResponse* response) {

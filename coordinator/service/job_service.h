@@ -38,6 +38,9 @@ class JobServiceImpl final : public v1::JobService::CallbackService {
   grpc::ServerUnaryReactor* RecordStudy(grpc::CallbackServerContext* context,
                                         const v1::RecordStudyRequest* request,
                                         v1::RecordStudyResponse* response) override;
+  grpc::ServerUnaryReactor* DrainWorker(grpc::CallbackServerContext* context,
+                                        const v1::DrainWorkerRequest* request,
+                                        v1::DrainWorkerResponse* response) override;
 
  private:
   grpc::ServerUnaryReactor* ReplyWhenDurable(grpc::CallbackServerContext* context,

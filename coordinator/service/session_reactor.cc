@@ -137,6 +137,11 @@ void SessionReactor::Deliver(Outbox outbox) {
     message.mutable_cancel()->mutable_chunks()->Add(order.chunks.begin(), order.chunks.end());
     Enqueue(std::move(message));
   }
+  if (outbox.drain) {
+    v1::CoordinatorMessage message;
+    message.mutable_drain();
+    Enqueue(std::move(message));
+  }
   if (outbox.close) FinishLocked(outbox.close_status);
 }
 

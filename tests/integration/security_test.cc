@@ -167,6 +167,14 @@ TEST_F(SecurityTest, TokensAndRolesOnAPlaintextServer) {
               StatusIs(absl::StatusCode::kPermissionDenied, "client token"));
   TMINUS_EXPECT_OK(OpenSession(Security(kWorkerToken)));
   TMINUS_EXPECT_OK(OpenSession(Security(kAdminToken)));
+  // Draining a worker takes an admin token; the "probe" worker is known now.
+  EXPECT_THAT(JobClient(server_->address(), std::chrono::seconds(5), Security(kClientToken))
+                  .DrainWorker("probe", false)
+                  .status(),
+              StatusIs(absl::StatusCode::kPermissionDenied, "admin token"));
+  TMINUS_EXPECT_OK(JobClient(server_->address(), std::chrono::seconds(5), Security(kAdminToken))
+                       .DrainWorker("probe", true)
+                       .status());
   // Health stays open: probes carry no token.
   auto health = grpc::health::v1::Health::NewStub(MakeChannel(server_->address()));
   grpc::ClientContext context;

@@ -87,3 +87,54 @@ TEST(JobLimitsTest, LimitsOutsideTheirRangesAreRefusedNamingTheField) {
 
 }  // namespace
 }  // namespace tminus
+
+namespace tminus {
+namespace {
+
+using ::tminus::testing::ExpectExact;
+using ::tminus::testing::Sim;
+
+// `tminus drain`: no new leases, queued ones handed back (not failures),
+// running ones finish; `undrain` lets the worker take leases again.
+TEST(DrainTest, ADrainedWorkerFinishesItsRunningChunksAndTakesNoMore) {
+  Sim sim;
+  const SessionId a = sim.AddWorker("a", 1, 1.0, /*prefetch=*/2);
+  const JobId job = sim.Submit(1'000'000, 20);
+  ASSERT_EQ(sim.held(a), 3);  // 1 running, 2 queued
+  absl::StatusOr<WorkerView> view = sim.scheduler().SetDrained("a", true);
+  TMINUS_ASSERT_OK(view);
+  EXPECT_EQ(view->state, WorkerState::kDrained);
+  sim.Pump();
+  EXPECT_EQ(sim.worker(a).drains_seen, 1);
+  EXPECT_EQ(sim.held(a), 1);  // the queued two came back
+  EXPECT_EQ(sim.scheduler().GetReport(job)->counters.handed_back, 2);
+  sim.Run();  // the running chunk finishes; nothing more goes to "a"
+  EXPECT_EQ(sim.held(a), 0);
+  EXPECT_EQ(sim.scheduler().GetJob(job)->chunks_done, 1);
+  const JobId queued = sim.Submit(1'000, 1);
+  EXPECT_EQ(sim.scheduler().GetJob(queued)->waiting_reason,
+            "every connected worker is draining or drained");
+  TMINUS_ASSERT_OK(sim.scheduler().SetDrained("a", false));
+  sim.Pump();  // the leases the undrain dispatched reach the worker
+  sim.Run();
+  ExpectExact(sim.scheduler(), queued);
+  ExpectExact(sim.scheduler(), job);
+  EXPECT_EQ(sim.scheduler().GetReport(job)->counters.failed_attempts, 0);
+}
+
+TEST(DrainTest, TheDrainOutlivesAReconnectAndUnknownWorkersAreNotFound) {
+  Sim sim;
+  const SessionId first = sim.AddWorker("a", 1, 1.0, 0);
+  TMINUS_ASSERT_OK(sim.scheduler().SetDrained("a", true));
+  sim.worker(first).closed = true;
+  sim.scheduler().CloseSession(first);
+  const SessionId again = *sim.TryAddWorker("a", 1, sim.worker(first).incarnation, 1.0, 0);
+  const JobId job = sim.Submit(1'000, 2);
+  EXPECT_EQ(sim.held(again), 0);
+  EXPECT_EQ(sim.scheduler().GetJob(job)->state, JobState::kQueued);
+  EXPECT_EQ(sim.scheduler().SetDrained("b", true).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace tminus

@@ -77,19 +77,29 @@ int64_t Sim::held(SessionId id) const {
 
 void Sim::Pump() {
   std::vector<SessionId> touched;
-  scheduler_.DrainOutboxes([this, &touched](SessionId id, Outbox outbox) {
+  std::vector<std::pair<SessionId, LeaseGrant>> handed_back;  // drained: queued leases return
+  scheduler_.DrainOutboxes([this, &touched, &handed_back](SessionId id, Outbox outbox) {
     touched.push_back(id);
     SimWorker& worker = workers_[id];
     for (const LeaseGrant& lease : outbox.leases) worker.queued.push_back(lease);
     held_[id] += static_cast<int64_t>(outbox.leases.size());
     worker.max_leases_held = std::max(worker.max_leases_held, held_[id]);
     for (const CancelOrder& order : outbox.cancels) worker.cancels_seen.push_back(order.job);
+    if (outbox.drain) {
+      ++worker.drains_seen;
+      for (const LeaseGrant& lease : worker.queued) handed_back.emplace_back(id, lease);
+      worker.queued.clear();
+    }
     if (outbox.close) {
       worker.closed = true;
       worker.close_status = outbox.close_status;
     }
   });
   for (SessionId id : touched) StartIdleSlots(id);
+  for (const auto& [id, lease] : handed_back) {
+    --held_[id];
+    Deliver(id, SimResult(lease.job, lease.chunk, lease.attempt, 0, ChunkOutcome::kCancelled));
+  }
   if (++pumps_ % check_every_ != 0) return;
   if (absl::Status ok = scheduler_.CheckInvariants(); !ok.ok()) ADD_FAILURE() << ok.ToString();
 }

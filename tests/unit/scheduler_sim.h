@@ -29,6 +29,7 @@ struct SimWorker {
   int64_t credits_granted = 0;
   int64_t results_sent = 0;
   std::vector<JobId> cancels_seen;
+  int drains_seen = 0;
   bool closed = false;
   absl::Status close_status;
 };
