@@ -43,11 +43,15 @@ absl::StatusOr<v1::Job> JobClient::Get(uint64_t job_id) {
 
 absl::StatusOr<v1::ListJobsResponse> JobClient::List(int page_size,
                                                      const std::string& page_token) {
-  grpc::ClientContext context;
-  Prepare(&context);
   v1::ListJobsRequest request;
   request.set_page_size(page_size);
   request.set_page_token(page_token);
+  return List(request);
+}
+
+absl::StatusOr<v1::ListJobsResponse> JobClient::List(const v1::ListJobsRequest& request) {
+  grpc::ClientContext context;
+  Prepare(&context);
   v1::ListJobsResponse response;
   absl::Status status = Finish(stub_->ListJobs(&context, request, &response));
   if (!status.ok()) return status;

@@ -24,6 +24,7 @@ class JobClient {
   absl::StatusOr<v1::Job> Submit(const v1::SubmitJobRequest& request);
   absl::StatusOr<v1::Job> Get(uint64_t job_id);
   absl::StatusOr<v1::ListJobsResponse> List(int page_size, const std::string& page_token);
+  absl::StatusOr<v1::ListJobsResponse> List(const v1::ListJobsRequest& request);  // filters
   absl::StatusOr<v1::Job> Cancel(uint64_t job_id);
   absl::StatusOr<v1::JobReport> Report(uint64_t job_id);
   absl::StatusOr<v1::ListWorkersResponse> Workers();

@@ -1,5 +1,12 @@
 #include "common/parse_count.h"
 
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/time.h"
+
 #include <cctype>
 #include <limits>
 
@@ -97,6 +104,44 @@ absl::StatusOr<int64_t> ParseCount(const std::string& text, const std::string& f
   }
   if (value > std::numeric_limits<int64_t>::max()) return absl::InvalidArgumentError(too_big);
   return static_cast<int64_t>(d.negative ? -value : value);
+}
+
+namespace {
+
+// "30d" (days, which absl does not read), or what absl::ParseDuration reads.
+bool ParseAge(absl::string_view text, absl::Duration* age) {
+  int64_t days = 0;
+  if (absl::ConsumeSuffix(&text, "d") && absl::SimpleAtoi(text, &days)) {
+    *age = absl::Hours(24) * days;
+    return true;
+  }
+  return absl::ParseDuration(text, age);
+}
+
+}  // namespace
+
+absl::StatusOr<Retention> ParseRetention(const std::string& text, const std::string& field) {
+  Retention retention;
+  if (text.empty()) return retention;
+  const std::vector<std::string> parts = absl::StrSplit(text, ',');
+  bool count_seen = false;
+  bool age_seen = false;
+  for (const std::string& part : parts) {
+    int64_t count = 0;
+    absl::Duration age;
+    if (!count_seen && absl::SimpleAtoi(part, &count) && count >= 0) {
+      retention.jobs = count;
+      count_seen = true;
+    } else if (!age_seen && ParseAge(part, &age) && age > absl::ZeroDuration() &&
+               age < absl::Hours(24 * 365 * 100)) {
+      retention.age_ns = absl::ToInt64Nanoseconds(age);
+      age_seen = true;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ": '", text, "' is not COUNT, AGE or COUNT,AGE (e.g. 100000, 30d, 10000,7d)"));
+    }
+  }
+  return retention;
 }
 
 }  // namespace tminus

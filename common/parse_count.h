@@ -14,4 +14,12 @@ namespace tminus {
 // INVALID_ARGUMENT naming `field` for anything else.
 absl::StatusOr<int64_t> ParseCount(const std::string& text, const std::string& field);
 
+// How many finished jobs a coordinator keeps: "COUNT", "AGE" or "COUNT,AGE"
+// (AGE: 90s, 12h, 30d, 1h30m); "0" or "" keeps every job. Errors name `field`.
+struct Retention {
+  int64_t jobs = 0;    // 0: no count limit
+  int64_t age_ns = 0;  // 0: no age limit
+};
+absl::StatusOr<Retention> ParseRetention(const std::string& text, const std::string& field);
+
 }  // namespace tminus

@@ -9,6 +9,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/daemon.h"
 #include "common/logging.h"
+#include "common/parse_count.h"
 #include "common/rpc.h"
 #include "coordinator/service/server.h"
 
@@ -56,6 +57,11 @@ int main(int argc, char** argv) {
                  "seconds after which a disconnected worker is dropped from `tminus workers` "
                  "(finished jobs' reports keep it)")
       ->capture_default_str()->check(tminus::Finite())->check(CLI::Range(1.0, 1e8));
+  std::string retain = "100000";
+  app.add_option("--retain", retain,
+                 "finished jobs kept (listed, reported, in the state store): COUNT, AGE or "
+                 "COUNT,AGE, e.g. 100000, 30d, 10000,7d; older ones are deleted. 0 keeps all")
+      ->capture_default_str();
   app.add_option("--max-attempts", options.scheduler.max_attempts,
                  "attempts per chunk before its job fails")
       ->capture_default_str()->check(CLI::Range(1, 100));
@@ -92,6 +98,13 @@ int main(int argc, char** argv) {
   options.scheduler.heartbeat_interval_ns = static_cast<int64_t>(heartbeat_s * 1e9);
   options.scheduler.lease_timeout_ns = static_cast<int64_t>(lease_timeout_s * 1e9);
   options.scheduler.forget_workers_after_ns = static_cast<int64_t>(forget_after_s * 1e9);
+  absl::StatusOr<tminus::Retention> retention = tminus::ParseRetention(retain, "--retain");
+  if (!retention.ok()) {
+    std::cerr << retention.status().message() << "\n";
+    return 2;
+  }
+  options.scheduler.retain_jobs = retention->jobs;
+  options.scheduler.retain_for_ns = retention->age_ns;
 
   // Before any thread starts, so only sigwait sees the stop signals.
   const sigset_t signals = tminus::BlockStopSignals();

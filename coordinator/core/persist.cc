@@ -146,6 +146,7 @@ absl::Status Scheduler::Restore(const std::vector<JobSnapshot>& jobs, JobId next
     }
     if (job->terminal()) {
       ++terminal_jobs_;
+      Retain(*job);
       job->Compact(ReportOf(*job));  // saved jobs have no timeline
     } else {
       queued_.insert({-s.spec.priority, s.id});

@@ -247,6 +247,7 @@ void Scheduler::FinishJob(Job& job, JobState state, std::string error) {
   active_.erase(job.id());
   time_limited_.erase(job.id());
   finished_.push_back(job.id());
+  Retain(job);
   Logger("scheduler")->info("job={} state={} decrements={} n={} {}", job.id(),
                             JobStateName(state), job.decrements_done(), job.spec().n,
                             job.error());

@@ -385,6 +385,7 @@ void Scheduler::ExpireSilentSessions() {
   }
   ForgetGoneWorkers();
   EnforceTimeLimits();
+  ForgetOldJobs();
   Dispatch();  // also the periodic chance for straggler backups
 }
 
@@ -404,6 +405,34 @@ void Scheduler::EnforceTimeLimits() {
                            " passed (--time-limit)"));
   }
 }
+
+void Scheduler::Retain(const Job& job) {
+  if (options_.retain_jobs == 0 && options_.retain_for_ns == 0) return;
+  const std::pair<int64_t, JobId> entry{job.end_wall_ns(), job.id()};
+  // Restored jobs arrive in id order, not in end order: keep the deque sorted.
+  retained_.insert(std::upper_bound(retained_.begin(), retained_.end(), entry), entry);
+}
+
+void Scheduler::ForgetOldJobs() {
+  const int64_t cutoff =
+      options_.retain_for_ns > 0 ? clock_->WallNs() - options_.retain_for_ns : INT64_MIN;
+  while (!retained_.empty()) {
+    const auto [ended, id] = retained_.front();
+    const bool too_many = options_.retain_jobs > 0 &&
+                          static_cast<int64_t>(retained_.size()) > options_.retain_jobs;
+    if (!too_many && ended >= cutoff) break;
+    retained_.pop_front();
+    const auto it = jobs_.find(id);
+    if (it == jobs_.end()) continue;
+    if (!it->second->request_id().empty()) request_ids_.erase(it->second->request_id());
+    dirty_jobs_.erase(id);
+    jobs_.erase(it);
+    --terminal_jobs_;
+    forgotten_.push_back(id);
+  }
+}
+
+std::vector<JobId> Scheduler::TakeForgottenJobs() { return std::exchange(forgotten_, {}); }
 
 void Scheduler::ForgetGoneWorkers() {
   const int64_t cutoff = clock_->WallNs() - options_.forget_workers_after_ns;

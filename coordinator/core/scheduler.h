@@ -55,7 +55,8 @@ class Scheduler {
   absl::StatusOr<JobReport> GetReport(JobId id) const;
   absl::StatusOr<JobProgress> GetProgress(JobId id) const;
   // Newest first, ids below `before` (0: from the newest), at most `limit`.
-  std::vector<JobView> ListJobs(JobId before, int limit) const;
+  // Newest first, ids below `before` (0: from the newest), at most `limit`.
+  std::vector<JobView> ListJobs(JobId before, int limit, const JobFilter& filter = {}) const;
   std::vector<WorkerView> ListWorkers() const;
   // The job's recent chunk attempts (finished jobs: a sample, and only for
   // the most recent kTimelinesKept of them). NOT_FOUND for an unknown id.
@@ -125,6 +126,8 @@ class Scheduler {
 
   // Jobs that became terminal since the last call.
   std::vector<JobId> TakeFinishedJobs();
+  // Jobs deleted since the last call (past --retain): the store deletes them.
+  std::vector<JobId> TakeForgottenJobs();
 
   // --- persistence (persist.cc) ---
   // Snapshots of every job changed since the last call, for the store.
@@ -193,6 +196,9 @@ class Scheduler {
 
   // Cancels the started jobs whose wall time passed their time limit.
   void EnforceTimeLimits();
+  // Deletes the oldest finished jobs past retain_jobs / retain_for_ns.
+  void ForgetOldJobs();
+  void Retain(const Job& job);  // a job that just became terminal
 
   const Clock* clock_;
   SchedulerOptions options_;
@@ -206,6 +212,8 @@ class Scheduler {
   absl::btree_set<JobId> time_limited_;         // active jobs with a time limit
   std::vector<JobId> held_new_;                 // submitted since TakeHeldJobs
   std::vector<JobId> finished_;
+  std::deque<std::pair<int64_t, JobId>> retained_;  // terminal jobs: (end wall ns, id), oldest first
+  std::vector<JobId> forgotten_;
   int64_t terminal_jobs_ = 0;
   absl::flat_hash_set<JobId> dirty_jobs_;  // changed since the last snapshot
   // Final snapshots of jobs that ended since the last TakeDirtySnapshots,

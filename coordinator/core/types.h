@@ -86,6 +86,13 @@ struct Outbox {
   bool empty() const { return leases.empty() && cancels.empty() && !drain && !close; }
 };
 
+// Which jobs ListJobs returns: any of these states (empty: any), submitted
+// at or after this wall time (0: any).
+struct JobFilter {
+  std::vector<JobState> states;
+  int64_t submitted_after_wall_ns = 0;
+};
+
 struct SchedulerOptions {
   int32_t max_attempts = 3;           // per chunk, failures and lost leases counted
   int64_t heartbeat_interval_ns = 2'000'000'000;
@@ -103,6 +110,10 @@ struct SchedulerOptions {
   int64_t max_active_jobs = 10'000;  // queued or running; more is RESOURCE_EXHAUSTED
   // Records of workers disconnected for longer than this are dropped.
   int64_t forget_workers_after_ns = int64_t{3600} * 1'000'000'000;
+  // Finished jobs kept (in memory and in the store): the newest this many,
+  // and only those that ended within retain_for_ns. 0: no such limit.
+  int64_t retain_jobs = 0;
+  int64_t retain_for_ns = 0;
   // New jobs wait for SavedJobs() before their chunks are leased (a durable
   // store: nothing unsaved runs). Off for the in-memory store.
   bool hold_until_saved = false;

@@ -91,12 +91,19 @@ absl::StatusOr<JobView> Scheduler::GetJob(JobId id) const {
   return ViewOf(*job);
 }
 
-std::vector<JobView> Scheduler::ListJobs(JobId before, int limit) const {
+std::vector<JobView> Scheduler::ListJobs(JobId before, int limit, const JobFilter& filter) const {
   std::vector<JobView> views;
   auto it = before == 0 ? jobs_.end() : jobs_.lower_bound(before);
   while (it != jobs_.begin() && static_cast<int>(views.size()) < limit) {
     --it;
-    views.push_back(ViewOf(*it->second));
+    const Job& job = *it->second;
+    // Ids grow with submission: past the first job that is too old, all are.
+    if (job.submit_wall_ns() < filter.submitted_after_wall_ns) break;
+    if (!filter.states.empty() &&
+        std::find(filter.states.begin(), filter.states.end(), job.state()) == filter.states.end()) {
+      continue;
+    }
+    views.push_back(ViewOf(job));
   }
   return views;
 }

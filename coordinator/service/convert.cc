@@ -184,4 +184,14 @@ ChunkReport FromProto(const v1::ChunkResult& result) {
   return out;
 }
 
+JobState FromProto(v1::JobState state) {
+  switch (state) {
+    case v1::JOB_STATE_RUNNING: return JobState::kRunning;
+    case v1::JOB_STATE_SUCCEEDED: return JobState::kSucceeded;
+    case v1::JOB_STATE_FAILED: return JobState::kFailed;
+    case v1::JOB_STATE_CANCELLED: return JobState::kCancelled;
+    default: return JobState::kQueued;
+  }
+}
+
 }  // namespace tminus

@@ -19,4 +19,7 @@ void ToProto(const LeaseGrant& lease, v1::Lease* out);
 WorkerHello FromProto(const v1::Hello& hello);
 ChunkReport FromProto(const v1::ChunkResult& result);
 
+// Requires a valid state other than JOB_STATE_UNSPECIFIED.
+JobState FromProto(v1::JobState state);
+
 }  // namespace tminus

@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 #include "common/proto_convert.h"
 #include "common/rpc.h"
 #include "coordinator/core/study.h"
@@ -97,9 +98,27 @@ grpc::ServerUnaryReactor* JobServiceImpl::ListJobs(grpc::CallbackServerContext* 
   if (!request->page_token().empty() && !absl::SimpleAtoi(request->page_token(), &before)) {
     return Reply(context, absl::InvalidArgumentError("page_token: not a token this server gave"));
   }
+  if (request->newer_than_ms() < 0) {
+    return Reply(context, absl::InvalidArgumentError(absl::StrCat(
+                              "newer_than_ms: must be 0 (any) or more, got ",
+                              request->newer_than_ms())));
+  }
+  JobFilter filter;
+  for (const int state : request->states()) {
+    if (state <= v1::JOB_STATE_UNSPECIFIED || !v1::JobState_IsValid(state)) {
+      return Reply(context, absl::InvalidArgumentError(
+                                absl::StrCat("states: ", state, " is not a job state")));
+    }
+    filter.states.push_back(FromProto(static_cast<v1::JobState>(state)));
+  }
+  if (request->newer_than_ms() > 0) {
+    filter.submitted_after_wall_ns =
+        RealClock::Get()->WallNs() -
+        std::min<int64_t>(request->newer_than_ms(), INT64_MAX / 2'000'000) * 1'000'000;
+  }
   const int limit = request->page_size() == 0 ? kDefaultPageSize : request->page_size();
   const std::vector<JobView> views =
-      host_->Run([&](Scheduler& s) { return s.ListJobs(before, limit + 1); });
+      host_->Run([&](Scheduler& s) { return s.ListJobs(before, limit + 1, filter); });
   for (size_t i = 0; i < views.size() && static_cast<int>(i) < limit; ++i) {
     ToProto(views[i], response->add_jobs());
   }

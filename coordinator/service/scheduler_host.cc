@@ -118,19 +118,25 @@ void SchedulerHost::CommitOnce() {
     for (JobSnapshot& snapshot : scheduler_.TakeDirtySnapshots()) {
       unsaved_.insert_or_assign(snapshot.id, std::move(snapshot));
     }
+    for (JobId id : scheduler_.TakeForgottenJobs()) {
+      unsaved_.erase(id);  // a job deleted before its last snapshot was saved
+      deleted_.push_back(id);
+    }
     held = scheduler_.TakeHeldJobs();
     acks.swap(acks_due_);
     callbacks.swap(after_commit_);
     studies.swap(pending_studies_);
     // A failing store is tried again even with nothing new: that is how it
     // is found to work again.
-    if (unsaved_.empty() && acks.empty() && callbacks.empty() && studies.empty() && store_ok_) {
+    if (unsaved_.empty() && deleted_.empty() && acks.empty() && callbacks.empty() &&
+        studies.empty() && store_ok_) {
       return;
     }
     batch.reserve(unsaved_.size());
     for (auto& [id, snapshot] : unsaved_) batch.push_back(std::move(snapshot));
     unsaved_.clear();
     next_job_id = scheduler_.next_job_id();
+    stored.deleted_jobs.assign(deleted_.begin(), deleted_.end());
   }
   stored.jobs = std::move(batch);
   stored.next_job_id = next_job_id;
@@ -152,6 +158,8 @@ void SchedulerHost::CommitOnce() {
         failed_commits_ = 0;
       }
       scheduler_.ReleaseSaved(held);
+      // Only this thread commits: deleted_ has grown, never shrunk, since the copy.
+      deleted_.erase(deleted_.begin(), deleted_.begin() + stored.deleted_jobs.size());
       KeepStudiesLocked(stored.studies);
       for (const auto& [session, seq] : acks) {
         const auto it = sinks_.find(session);

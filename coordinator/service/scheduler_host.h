@@ -145,6 +145,7 @@ class SchedulerHost {
   // Snapshots not yet committed (a failed commit puts its batch back here;
   // a newer snapshot of the same job replaces an older one).
   absl::flat_hash_map<JobId, JobSnapshot> unsaved_ ABSL_GUARDED_BY(mu_);
+  std::vector<JobId> deleted_ ABSL_GUARDED_BY(mu_);  // past --retain, not yet deleted
   bool store_ok_ ABSL_GUARDED_BY(mu_) = true;
   std::vector<std::pair<StudyRecord, StudyDone>> pending_studies_ ABSL_GUARDED_BY(mu_);
   std::deque<std::shared_ptr<const StudyRecord>> studies_ ABSL_GUARDED_BY(mu_);  // newest first

@@ -40,6 +40,7 @@ class SqliteStore final : public Store {
     sqlite3_finalize(upsert_);
     sqlite3_finalize(mark_);
     sqlite3_finalize(study_);
+    sqlite3_finalize(delete_);
     sqlite3_close(db_);
     close(lock_fd_);
   }
@@ -69,7 +70,9 @@ class SqliteStore final : public Store {
         sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO meta (key, value) VALUES "
                                 "('next_job_id', ?)", -1, &mark_, nullptr) != SQLITE_OK ||
         sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO studies (id, record) VALUES (?, ?)", -1,
-                           &study_, nullptr) != SQLITE_OK) {
+                           &study_, nullptr) != SQLITE_OK ||
+        sqlite3_prepare_v2(db_, "DELETE FROM jobs WHERE id = ?", -1, &delete_, nullptr) !=
+            SQLITE_OK) {
       return Error("prepare");
     }
     return absl::OkStatus();
@@ -150,6 +153,11 @@ class SqliteStore final : public Store {
       if (!Upsert(study_, study.id, ToProto(study).SerializeAsString())) {
         return Abort("saving a study");
       }
+    }
+    for (const uint64_t id : batch.deleted_jobs) {
+      sqlite3_reset(delete_);
+      sqlite3_bind_int64(delete_, 1, static_cast<sqlite3_int64>(id));
+      if (sqlite3_step(delete_) != SQLITE_DONE) return Abort("deleting a job");
     }
     const uint64_t next_job_id = batch.next_job_id;
     // Every commit writes the mark, so a commit also tells whether the disk
@@ -255,6 +263,7 @@ class SqliteStore final : public Store {
   sqlite3_stmt* upsert_ = nullptr;
   sqlite3_stmt* mark_ = nullptr;
   sqlite3_stmt* study_ = nullptr;
+  sqlite3_stmt* delete_ = nullptr;
 };
 
 }  // namespace

@@ -17,6 +17,7 @@ struct StoreBatch {
   std::vector<JobSnapshot> jobs;   // replacing earlier versions
   uint64_t next_job_id = 1;        // the high-water mark of job ids
   std::vector<StudyRecord> studies;  // new scaling studies
+  std::vector<uint64_t> deleted_jobs;  // past --retain; deleted after the upserts
 };
 
 // Implementations are thread-compatible: the coordinator calls them from one

@@ -138,3 +138,65 @@ TEST(DrainTest, TheDrainOutlivesAReconnectAndUnknownWorkersAreNotFound) {
 
 }  // namespace
 }  // namespace tminus
+
+namespace tminus {
+namespace {
+
+using ::tminus::testing::Sim;
+
+constexpr int64_t kHour = int64_t{3600} * 1'000'000'000;
+
+// --retain: the newest finished jobs are kept, older ones deleted (and
+// handed to the store to delete); running jobs are never touched.
+TEST(RetainTest, TheOldestFinishedJobsBeyondTheCountAreDeleted) {
+  SchedulerOptions options;
+  options.retain_jobs = 3;
+  Sim sim(options);
+  sim.AddWorker("w", 2);
+  std::vector<JobId> jobs;
+  for (int i = 0; i < 5; ++i) {
+    jobs.push_back(sim.Submit(1'000, 2));
+    sim.Run();
+  }
+  sim.Tick();
+  EXPECT_EQ(sim.scheduler().TakeForgottenJobs(), (std::vector<JobId>{jobs[0], jobs[1]}));
+  EXPECT_EQ(sim.scheduler().GetJob(jobs[0]).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(sim.scheduler().ListJobs(0, 100).size(), 3u);
+  EXPECT_TRUE(sim.scheduler().GetReport(jobs[4]).ok());
+}
+
+TEST(RetainTest, FinishedJobsOlderThanTheAgeAreDeletedAndActiveOnesKept) {
+  SchedulerOptions options;
+  options.retain_for_ns = kHour;
+  Sim sim(options);
+  sim.AddWorker("w", 1);
+  const JobId old_job = sim.Submit(1'000, 1);
+  sim.Run();
+  sim.clock().Advance(2 * kHour);
+  const JobId waiting = sim.Submit(1'000, 1);  // leased, not run: stays active
+  sim.Tick();
+  EXPECT_EQ(sim.scheduler().TakeForgottenJobs(), std::vector<JobId>{old_job});
+  EXPECT_TRUE(sim.scheduler().GetJob(waiting).ok());
+}
+
+TEST(ListFilterTest, JobsAreFilteredByStateAndSubmissionTime) {
+  Sim sim;
+  sim.AddWorker("w", 1);
+  const JobId done = sim.Submit(1'000, 1);
+  sim.Run();
+  sim.clock().Advance(kHour);
+  const JobId running = sim.Submit(1'000'000'000, 1);
+  JobFilter only_done;
+  only_done.states = {JobState::kSucceeded};
+  const std::vector<JobView> succeeded = sim.scheduler().ListJobs(0, 10, only_done);
+  ASSERT_EQ(succeeded.size(), 1u);
+  EXPECT_EQ(succeeded[0].id, done);
+  JobFilter recent;
+  recent.submitted_after_wall_ns = sim.clock().WallNs() - kHour / 2;
+  const std::vector<JobView> new_ones = sim.scheduler().ListJobs(0, 10, recent);
+  ASSERT_EQ(new_ones.size(), 1u);
+  EXPECT_EQ(new_ones[0].id, running);
+}
+
+}  // namespace
+}  // namespace tminus

@@ -58,16 +58,33 @@ JobSnapshot SampleJob(JobId id) {
   return s;
 }
 
+TEST(SqliteStoreTest, DeletedJobsDoNotComeBackEvenWhenSavedInTheSameCommit) {
+  const std::string dir = FreshDir("retain");
+  {
+    auto store = OpenSqliteStore(dir);
+    TMINUS_ASSERT_OK(store);
+    TMINUS_ASSERT_OK((*store)->Save(StoreBatch{{SampleJob(1), SampleJob(2)}, 3, {}, {}}));
+    TMINUS_ASSERT_OK((*store)->Save(StoreBatch{{SampleJob(3)}, 4, {}, {1, 3}}));
+  }
+  auto store = OpenSqliteStore(dir);
+  TMINUS_ASSERT_OK(store);
+  auto jobs = (*store)->LoadJobs();
+  TMINUS_ASSERT_OK(jobs);
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_EQ((*jobs)[0].id, 2u);
+  EXPECT_EQ(*(*store)->LoadNextJobId(), 4u);  // ids are never reused
+}
+
 TEST(SqliteStoreTest, SavedJobsComeBackAfterReopening) {
   const std::string dir = FreshDir("roundtrip");
   {
     auto store = OpenSqliteStore(dir);
     TMINUS_ASSERT_OK(store);
     EXPECT_TRUE((*store)->durable());
-    TMINUS_ASSERT_OK((*store)->Save(StoreBatch{{SampleJob(1), SampleJob(2)}, 3, {}}));
+    TMINUS_ASSERT_OK((*store)->Save(StoreBatch{{SampleJob(1), SampleJob(2)}, 3, {}, {}}));
     JobSnapshot updated = SampleJob(1);
     updated.state = JobState::kSucceeded;
-    TMINUS_ASSERT_OK((*store)->Save(StoreBatch{{updated}, 3, {}}));
+    TMINUS_ASSERT_OK((*store)->Save(StoreBatch{{updated}, 3, {}, {}}));
   }
   auto store = OpenSqliteStore(dir);
   TMINUS_ASSERT_OK(store);
@@ -105,7 +122,7 @@ TEST(SqliteStoreTest, CorruptJobRecordStopsWithDataLoss) {
   {
     auto store = OpenSqliteStore(dir);
     TMINUS_ASSERT_OK(store);
-    TMINUS_ASSERT_OK((*store)->Save(StoreBatch{{SampleJob(1)}, 2, {}}));
+    TMINUS_ASSERT_OK((*store)->Save(StoreBatch{{SampleJob(1)}, 2, {}, {}}));
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir + "/tminus.db").c_str(), &db), SQLITE_OK);
