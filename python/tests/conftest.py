@@ -1,0 +1,79 @@
+"""A real coordinator and real workers (the built binaries) on 127.0.0.1,
+started per test module and stopped by pid, also when a test fails."""
+import os
+import pathlib
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+BIN = pathlib.Path(os.environ.get("TMINUS_BIN_DIR", pathlib.Path(__file__).parents[2] / "build" / "bin"))
+
+
+class Cluster:
+    def __init__(self, workdir: pathlib.Path, coordinator_flags=(), worker_env=None, workers=1):
+        self.dir = workdir
+        self.processes = []
+        port_file = workdir / "port"
+        self._start([BIN / "tminus-coordinator", "--listen", "127.0.0.1:0", "--port-file", port_file,
+                     "--http-listen", "", "--state-dir", workdir / "state", "--exit-with-parent",
+                     *coordinator_flags], "coordinator")
+        deadline = time.monotonic() + 20
+        while not port_file.exists():
+            if time.monotonic() > deadline or self.processes[0].poll() is not None:
+                raise RuntimeError((workdir / "coordinator.log").read_text())
+            time.sleep(0.05)
+        self.address = f"127.0.0.1:{port_file.read_text().strip()}"
+        for i in range(workers):
+            self._start([BIN / "tminus-worker", "--coordinator", self.address, "--slots", "2",
+                         "--name", f"py-worker-{i}", "--exit-with-parent"], f"worker-{i}",
+                        worker_env)
+
+    def _start(self, argv, name, env=None):
+        log = open(self.dir / f"{name}.log", "w")
+        self.processes.append(subprocess.Popen([str(a) for a in argv], stdout=log,
+                                               stderr=subprocess.STDOUT,
+                                               env={**os.environ, **(env or {})}))
+
+    def wait_for_workers(self, client, count):
+        deadline = time.monotonic() + 20
+        while sum(w.state == "connected" for w in client.workers()) < count:
+            assert time.monotonic() < deadline, "workers did not connect"
+            time.sleep(0.05)
+
+    def stop(self):
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture
+def workdir():
+    with tempfile.TemporaryDirectory(prefix="tminus-py-") as d:
+        yield pathlib.Path(d)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with tempfile.TemporaryDirectory(prefix="tminus-py-") as d:
+        c = Cluster(pathlib.Path(d), workers=2)
+        try:
+            yield c
+        finally:
+            c.stop()
+
+
+@pytest.fixture
+def client(cluster):
+    import tminus
+    with tminus.Client(cluster.address) as c:
+        cluster.wait_for_workers(c, 2)
+        yield c
