@@ -117,8 +117,16 @@ def test_tls_needs_the_coordinators_ca(workdir):
         cluster.stop()
 
 
+def docs_example() -> str:
+    """The code block of docs/python.md's example, exactly as people read it."""
+    text = (pathlib.Path(__file__).parents[2] / "docs" / "python.md").read_text()
+    section = text.split("## Example: a study, plotted", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
 def test_the_docs_example_runs_and_plots(cluster, workdir):
-    example = pathlib.Path(__file__).parents[1] / "examples" / "scale_plot.py"
+    example = workdir / "scale_plot.py"
+    example.write_text(docs_example())
     out = workdir / "scale.png"
     env = {**os.environ, "MPLBACKEND": "Agg"}
     done = subprocess.run([sys.executable, example, cluster.address, str(out), "2e8"],
