@@ -1,6 +1,7 @@
 #include "common/daemon.h"
 
 #include <sys/prctl.h>
+#include <systemd/sd-daemon.h>
 #include <sys/resource.h>
 
 #include <cctype>
@@ -123,6 +124,14 @@ bool WritePortFile(const std::string& path, int port) {
   }
   return std::rename(temp.c_str(), path.c_str()) == 0;
 }
+
+void NotifyReady(const std::string& status) {
+  sd_notify(0, ("READY=1\nSTATUS=" + status).c_str());
+}
+
+void NotifyStopping() { sd_notify(0, "STOPPING=1\nSTATUS=stopping"); }
+
+void NotifyStatus(const std::string& status) { sd_notify(0, ("STATUS=" + status).c_str()); }
 
 sigset_t BlockStopSignals() {
   sigset_t signals;

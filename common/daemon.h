@@ -46,6 +46,13 @@ FdLimit RaiseFdLimit();
 // file. False when it cannot.
 bool WritePortFile(const std::string& path, int port);
 
+// Tells the service manager (systemd, Type=notify) that the daemon is ready,
+// with a status line; or that it is stopping; or a new status. No-ops when
+// not started by one (no NOTIFY_SOCKET).
+void NotifyReady(const std::string& status);
+void NotifyStopping();
+void NotifyStatus(const std::string& status);
+
 // Blocks SIGTERM and SIGINT in the calling thread (call before any thread
 // starts, so every thread inherits it) and ignores SIGPIPE.
 sigset_t BlockStopSignals();

@@ -145,7 +145,9 @@ int main(int argc, char** argv) {
     log->error("cannot write --port-file {}", port_file);
     return 1;
   }
+  tminus::NotifyReady("serving on " + (*server)->address());
   const int signal_number = tminus::WaitForStopSignal(signals);
+  tminus::NotifyStopping();
   log->info("signal={} shutting down", signal_number);
   (*server)->Shutdown(std::chrono::seconds(5));
   log->info("stopped");

@@ -181,8 +181,20 @@ int main(int argc, char** argv) {
       return started.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
     }
     health = std::move(*started);
-    options.on_connection = [&health](bool connected) { health->SetReady(connected); };
   }
+  // Ready (for systemd's Type=notify) once first connected; then a status.
+  bool told_ready = false;
+  options.on_connection = [&health, &told_ready, &options](bool connected) {
+    if (health) health->SetReady(connected);
+    const std::string status = (connected ? "connected to " : "reconnecting to ") +
+                               options.coordinator;
+    if (connected && !told_ready) {
+      told_ready = true;
+      tminus::NotifyReady(status);
+    } else {
+      tminus::NotifyStatus(status);
+    }
+  };
   tminus::SessionClient client(options);
   std::unique_ptr<tminus::WorkerMetrics> metrics;
   std::unique_ptr<tminus::HttpServer> http;
@@ -210,6 +222,7 @@ int main(int argc, char** argv) {
   std::thread stopper([&] {
     const int received = tminus::WaitForStopSignal(signals);
     tminus::Logger("worker")->info("worker={} signal={} draining", options.worker_id, received);
+    tminus::NotifyStopping();
     if (health) health->SetReady(false);
     // A planned stop: nothing is lost and nothing is retried because of it.
     client.Drain(std::chrono::milliseconds(static_cast<int64_t>(drain_timeout_s * 1000)),
