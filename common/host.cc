@@ -16,6 +16,6 @@ int OnlineCpus() {
   return cpus > 0 ? static_cast<int>(cpus) : 1;
 }
 
-const char* Version() { return "0.2.0"; }
+const char* Version() { return TMINUS_VERSION; }  // the project() version
 
 }  // namespace tminus

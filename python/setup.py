@@ -32,7 +32,7 @@ class BuildWithStubs(build_py):
 
 setup(
     name="tminus",
-    version="0.2.0",
+    version="0.3.0",
     description="Python client for tminus, the countdown job scheduler",
     packages=["tminus"],
     python_requires=">=3.9",

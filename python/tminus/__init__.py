@@ -13,4 +13,4 @@ from tminus.records import JobStatus, Report, ScaleRow, Worker, WorkerReport
 
 __all__ = ["Client", "Job", "TLS", "TminusError", "JobFailedError", "JobStatus", "Report",
            "ScaleRow", "Worker", "WorkerReport"]
-__version__ = "0.2.0"
+__version__ = "0.3.0"
