@@ -2,10 +2,12 @@
 // output formats, exit codes, and every bad input named in the issue.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "cli/local_cluster.h"
@@ -19,6 +21,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
+using ::testing::Not;
 
 struct CliResult {
   int code = -1;
@@ -52,10 +55,17 @@ class CliTest : public ::testing::Test {
 
   // Runs `tminus --coordinator <cluster> args...` with a 60 s limit.
   static CliResult Run(std::vector<std::string> args, const std::string& coordinator = "") {
+    std::vector<std::string> argv = {"--coordinator",
+                                     coordinator.empty() ? cluster_->address() : coordinator};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunExactly(argv);
+  }
+
+  // `tminus args...`, nothing added.
+  static CliResult RunExactly(std::vector<std::string> args) {
     static int counter = 0;
     const std::string base = absl::StrCat(::testing::TempDir(), "cli-", getpid(), "-", ++counter);
-    std::vector<std::string> argv = {std::string(TMINUS_BIN_DIR) + "/tminus", "--coordinator",
-                                     coordinator.empty() ? cluster_->address() : coordinator};
+    std::vector<std::string> argv = {std::string(TMINUS_BIN_DIR) + "/tminus"};
     argv.insert(argv.end(), args.begin(), args.end());
     auto process = Subprocess::Start(argv, base + ".out", base + ".err");
     CliResult result;
@@ -204,6 +214,112 @@ TEST_F(CliTest, ScaleRunsEachPointAndWritesCsvJsonAndSvg) {
   EXPECT_THAT(ReadFile(out + "/scale.svg"), HasSubstr(">processes</text>"));
   EXPECT_EQ(Run({"scale", "--n", "100", "--chunks", "5", "--slots", "1,x"}).code, 2);
   EXPECT_EQ(Run({"scale", "--n", "100", "--chunks", "5", "--executor", "gpu"}).code, 2);
+}
+
+TEST_F(CliTest, GlobalFlagsWorkAfterTheSubcommand) {
+  CliResult r = RunExactly({"list", "-o", "csv", "-c", cluster_->address()});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("job_id,name,state"));
+  // An address without a port means 7070 (nothing listens there: exit 3).
+  CliResult no_port = RunExactly({"workers", "--coordinator", "127.0.0.1"});
+  EXPECT_EQ(no_port.code, 3);
+  EXPECT_THAT(no_port.err, HasSubstr("127.0.0.1:7070"));
+}
+
+TEST_F(CliTest, SubmitWithoutChunkingPicksADefaultSaysSoAndStaysExact) {
+  CliResult r = Run({"submit", "--n", "3e8", "--wait", "-o", "csv"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("chunking: "));
+  EXPECT_THAT(r.err, HasSubstr("at least 4 per slot over 2 connected slots"));
+  EXPECT_THAT(r.out, HasSubstr(",succeeded,300000000,300000000,true,"));
+}
+
+TEST_F(CliTest, CsvHoldsRawNumbersAndJsonPrintsZeros) {
+  const std::string id = SubmitSmall();
+  ASSERT_EQ(Run({"watch", id}).code, 0);
+  const std::string list = Run({"list", "-o", "csv"}).out;
+  EXPECT_THAT(list, HasSubstr("chunks_done,chunk_total,priority,elapsed_seconds"));
+  EXPECT_THAT(list, Not(HasSubstr(" ms")));
+  EXPECT_THAT(list, Not(HasSubstr("8/8")));
+  const std::string report = Run({"report", id, "-o", "csv"}).out;
+  EXPECT_THAT(report, HasSubstr("wall_seconds"));
+  EXPECT_THAT(Run({"status", id, "-o", "json"}).out, HasSubstr("\"priority\": 0"));
+  const std::string workers = Run({"workers", "-o", "csv"}).out;
+  EXPECT_THAT(workers, HasSubstr("worker_id,host,state,slots"));
+  EXPECT_THAT(workers, Not(HasSubstr(" ms")));
+}
+
+TEST_F(CliTest, SubmitAndWatchSpeakJsonAndCsvToo) {
+  CliResult submitted = Run({"submit", "--n", "2e8", "--chunks", "4", "-o", "json"});
+  ASSERT_EQ(submitted.code, 0) << submitted.err;
+  EXPECT_THAT(submitted.out, HasSubstr("\"job\": {"));
+  const std::string json = submitted.out;
+  const size_t at = json.find("\"id\": \"") + 7;
+  const std::string id = json.substr(at, json.find('"', at) - at);
+  CliResult lines = Run({"watch", id, "-o", "json", "--interval-ms", "50"});
+  ASSERT_EQ(lines.code, 0) << lines.err;
+  EXPECT_EQ(lines.out.front(), '{');
+  EXPECT_THAT(lines.out, HasSubstr("\"state\":\"JOB_STATE_SUCCEEDED\""));
+  for (size_t line = 0; line < lines.out.size();) {  // one object a line
+    const size_t end = lines.out.find('\n', line);
+    EXPECT_EQ(lines.out[end - 1], '}');
+    line = end + 1;
+  }
+  CliResult csv = Run({"watch", id, "-o", "csv"});
+  EXPECT_THAT(csv.out, HasSubstr("job_id,state,chunks_done,chunk_total"));
+  EXPECT_EQ(Run({"watch", id, "--interval-ms", "5"}).code, 2);  // below the range in --help
+}
+
+TEST_F(CliTest, ScaleKeepsAnEarlierStudyUnlessForced) {
+  const std::string out = absl::StrCat(::testing::TempDir(), "scale-keep-", getpid());
+  const std::vector<std::string> args = {"scale", "--n", "1e8", "--chunks", "4", "--slots", "1",
+                                         "--repeat", "1", "--no-calibration", "--out", out};
+  ASSERT_EQ(Run(args).code, 0);
+  CliResult again = Run(args);
+  EXPECT_EQ(again.code, 2);
+  EXPECT_THAT(again.err, HasSubstr("already holds a study"));
+  std::vector<std::string> forced = args;
+  forced.push_back("--force");
+  forced.insert(forced.end(), {"-o", "csv"});
+  CliResult redone = Run(forced);
+  EXPECT_EQ(redone.code, 0) << redone.err;
+  EXPECT_THAT(redone.out, HasSubstr("wall_median_seconds"));  // the data on stdout
+}
+
+TEST_F(CliTest, CtrlCOnWaitSaysTheJobGoesOnAndHowToCancelIt) {
+  const std::string base = absl::StrCat(::testing::TempDir(), "cli-interrupt-", getpid());
+  auto process = Subprocess::Start(
+      {std::string(TMINUS_BIN_DIR) + "/tminus", "--coordinator", cluster_->address(), "submit",
+       "--n", "1P", "--chunks", "8", "--wait"},
+      base + ".out", base + ".err");
+  ASSERT_TRUE(process.ok());
+  for (int i = 0; i < 200 && ReadFile(base + ".err").find("submitted job") == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  kill(process->pid(), SIGINT);
+  std::optional<int> status = process->Wait(std::chrono::seconds(20));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(ExitCodeOf(*status), 130);
+  const std::string err = ReadFile(base + ".err");
+  EXPECT_THAT(err, HasSubstr("the job goes on"));
+  const size_t at = err.find("submitted job ") + 14;
+  const std::string id = err.substr(at, err.find('\n', at) - at);
+  EXPECT_THAT(err, HasSubstr("`tminus cancel " + id + "` stops it"));
+  EXPECT_EQ(Run({"cancel", id}).code, 0);
+}
+
+TEST_F(CliTest, DrainAndUndrainAWorkerByName) {
+  CliResult drained = Run({"drain", "cli-worker", "-o", "csv"});
+  ASSERT_EQ(drained.code, 0) << drained.err;
+  EXPECT_THAT(drained.out, HasSubstr("cli-worker,"));
+  EXPECT_THAT(drained.out, HasSubstr(",drained,"));
+  const std::string id = SubmitSmall();
+  EXPECT_THAT(Run({"status", id}).out, HasSubstr("every connected worker is draining or drained"));
+  ASSERT_EQ(Run({"undrain", "cli-worker"}).code, 0);
+  CliResult report = Run({"watch", id});
+  EXPECT_EQ(report.code, 0) << report.err;
+  EXPECT_EQ(Run({"drain", "no-such-worker"}).code, 3);
 }
 
 TEST_F(CliTest, HelpExplainsAndExitsZero) {
