@@ -13,6 +13,9 @@
 
 namespace tminus::bench {
 
+// Prints "bench: MESSAGE" and exits 1.
+[[noreturn]] void Die(const std::string& message);
+
 // Coordinator flags that lift the admission limits (rates, sessions per host).
 std::vector<std::string> BenchCoordinatorFlags();
 

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "bench/bench_util.h"
+#include "bench/sim_jobs.h"
 #include "common/clock.h"
 #include "coordinator/core/scheduler.h"
 
@@ -22,33 +23,6 @@ int64_t HeapBytes() {
   return static_cast<int64_t>(mallinfo2().uordblks);
 }
 
-// Answers every lease in the outboxes at once; returns how many.
-int64_t AnswerLeases(tminus::Scheduler& scheduler) {
-  using namespace tminus;
-  std::vector<std::pair<SessionId, std::vector<ChunkReport>>> replies;
-  scheduler.DrainOutboxes([&](SessionId id, Outbox outbox) {
-    std::vector<ChunkReport> results;
-    for (const LeaseGrant& lease : outbox.leases) {
-      ChunkReport r;
-      r.job = lease.job;
-      r.chunk = lease.chunk;
-      r.attempt = lease.attempt;
-      r.decrements = lease.count;
-      r.end_mono_ns = 1'000;
-      r.slot = static_cast<int32_t>(lease.chunk % 2);
-      results.push_back(r);
-    }
-    replies.emplace_back(id, std::move(results));
-  });
-  int64_t answered = 0;
-  for (auto& [id, results] : replies) {
-    answered += static_cast<int64_t>(results.size());
-    (void)scheduler.OnResults(id, results);
-    (void)scheduler.AddCredits(id, static_cast<int64_t>(results.size()));
-  }
-  return answered;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -57,28 +31,16 @@ int main(int argc, char** argv) {
   SchedulerOptions options;
   options.max_active_jobs = jobs + 1;
   Scheduler scheduler(RealClock::Get(), options);
-  WorkerHello hello{"bench-worker", 1, "bench-host", 2, true, true, "0", {}, {}};
-  const SessionId session = *scheduler.OpenSession(hello);
-  (void)scheduler.AddCredits(session, 4);
   const int64_t before = HeapBytes();
   const int64_t rss_before = bench::RssBytes(getpid());
-  JobSpec spec;
-  spec.n = 4'000;
-  spec.chunk_count = 4;
-  spec.executor = ExecutorKind::kThreads;
-  spec.name = "a job with a name";
-  for (int64_t i = 0; i < jobs; ++i) {
-    (void)scheduler.Submit(spec, absl::StrFormat("%08x-0000-4000-8000-%012x", i, i));
-    while (AnswerLeases(scheduler) > 0) {
-    }
-  }
+  bench::RunFinishedJobs(scheduler, jobs);
   (void)scheduler.TakeDirtySnapshots();  // the store has them
   (void)scheduler.TakeFinishedJobs();
   const int64_t after = HeapBytes();
   const int64_t rss_after = bench::RssBytes(getpid());
   int64_t exact = 0;
   for (const JobView& view : scheduler.ListJobs(0, static_cast<int>(jobs))) {
-    exact += view.state == JobState::kSucceeded && view.decrements_done == spec.n;
+    exact += view.state == JobState::kSucceeded && view.decrements_done == view.spec.n;
   }
   std::cout << absl::StrFormat(
       "finished_jobs: %d jobs, %d exact; heap %.0f bytes per finished job (target < 2048); RSS "
