@@ -168,7 +168,7 @@ TEST_F(MultiHostTest, PartitionedWorkerIsFencedAfterHealing) {
   const std::vector<std::string> lines = absl::StrSplit(workers, '\n', absl::SkipEmpty());
   std::vector<std::string> header = absl::StrSplit(lines[0], ',');
   const size_t expiries =
-      std::find(header.begin(), header.end(), "EXPIRIES") - header.begin();
+      std::find(header.begin(), header.end(), "lease_expiries") - header.begin();
   bool seen = false;
   for (const std::string& line : lines) {
     std::vector<std::string> cells = absl::StrSplit(line, ',');

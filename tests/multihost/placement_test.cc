@@ -99,7 +99,7 @@ class PlacementTest : public ::testing::Test {
   std::vector<Row> Workers() {
     std::vector<Row> connected;
     for (const Row& row : ParseCsv(Cli({"workers", "-o", "csv"}).second)) {
-      if (row.count("STATE") && row.at("STATE") == "connected") connected.push_back(row);
+      if (row.count("state") && row.at("state") == "connected") connected.push_back(row);
     }
     return connected;
   }
@@ -122,7 +122,7 @@ class PlacementTest : public ::testing::Test {
 };
 
 TEST_F(PlacementTest, EachHostSeesItsOwnCpuAndSelectorsPlaceJobs) {
-  for (const Row& row : Workers()) EXPECT_EQ(row.at("CPUS"), "1") << row.at("WORKER");
+  for (const Row& row : Workers()) EXPECT_EQ(row.at("cpus"), "1") << row.at("worker_id");
   auto [code, out] = Cli({"submit", "-n", "2e8", "--chunks", "20", "--on", "zone=b", "--wait"});
   ASSERT_EQ(code, 0) << out;
   EXPECT_NE(out.find("(exact)"), std::string::npos) << out;
