@@ -52,11 +52,14 @@ double LocalRatePerThread() {
 }
 
 std::string DescribeDefaultChunking(int64_t n, const DefaultChunking& picked) {
+  const double per_chunk = static_cast<double>(n) / static_cast<double>(picked.chunks);
+  const auto chunk_ns = static_cast<int64_t>(per_chunk / picked.rate_per_slot * 1e9);
   return absl::StrFormat(
-      "%d chunks of ~%s decrements (about %.0f ms each at %s decrements/s per slot, %s; at "
-      "least %d per slot over %d connected slots)",
-      picked.chunks, FormatSi(static_cast<double>(n) / static_cast<double>(picked.chunks)),
-      kDefaultChunkSeconds * 1000, FormatSi(picked.rate_per_slot), picked.rate_source,
+      "%d chunks of ~%s decrements, about %s each at %s decrements/s per slot (%s); the rule: "
+      "~%.0f ms chunks, at least %d per slot over %d connected slots, at most one per "
+      "decrement",
+      picked.chunks, FormatSi(per_chunk), FormatDuration(chunk_ns),
+      FormatSi(picked.rate_per_slot), picked.rate_source, kDefaultChunkSeconds * 1000,
       kDefaultChunksPerSlot, picked.slots);
 }
 

@@ -61,10 +61,14 @@ std::string MissingSubcommandMessage(const CLI::App& app) {
   for (const CLI::App* sub : level->get_subcommands({})) names.push_back(sub->get_name());
   const std::string valid = absl::StrCat("; the commands of `", path, "` are: ",
                                          absl::StrJoin(names, ", "));
-  for (const std::string& word : app.remaining(/*recurse=*/true)) {
+  const std::vector<std::string> words = app.remaining(/*recurse=*/true);
+  for (const std::string& word : words) {
     if (!word.empty() && word[0] != '-') {
       return absl::StrCat("unknown command '", EscapeForTerminal(word), "'", valid);
     }
+  }
+  if (!words.empty()) {
+    return absl::StrCat("unknown option '", EscapeForTerminal(words.front()), "'", valid);
   }
   return absl::StrCat("`", path, "` needs a command", valid);
 }

@@ -390,13 +390,14 @@ void Scheduler::ExpireSilentSessions() {
 }
 
 void Scheduler::EnforceTimeLimits() {
-  const int64_t now = clock_->WallNs();
+  // The monotonic clock: a wall clock step (NTP, a VM resumed) cancels nothing.
+  const int64_t now = clock_->MonoNs();
   std::vector<Job*> late;
   for (JobId id : time_limited_) {
     Job* job = FindJob(id);
     if (job == nullptr || job->start_wall_ns() == 0) continue;  // not started: not counting
     const int64_t limit_ns = job->spec().time_limit_ms * 1'000'000;
-    if (now - job->start_wall_ns() > limit_ns) late.push_back(job);
+    if (now - job->start_mono_ns() > limit_ns) late.push_back(job);
   }
   for (Job* job : late) {
     FinishJob(*job, JobState::kCancelled,
@@ -434,11 +435,18 @@ void Scheduler::ForgetOldJobs() {
 
 std::vector<JobId> Scheduler::TakeForgottenJobs() { return std::exchange(forgotten_, {}); }
 
+void Scheduler::DropPendingSaves() {
+  dirty_jobs_.clear();
+  final_snapshots_.clear();
+  forgotten_.clear();
+}
+
 void Scheduler::ForgetGoneWorkers() {
   const int64_t cutoff = clock_->WallNs() - options_.forget_workers_after_ns;
   for (auto it = workers_.begin(); it != workers_.end();) {
     const WorkerRecord& record = it->second;
-    if (record.session == 0 && record.last_seen_wall_ns < cutoff) {
+    // A drained worker is kept: the drain must hold when it comes back.
+    if (record.session == 0 && !record.drained && record.last_seen_wall_ns < cutoff) {
       worker_index_.erase(record.hello.worker_id);
       it = workers_.erase(it);
     } else {

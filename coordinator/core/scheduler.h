@@ -128,6 +128,10 @@ class Scheduler {
   std::vector<JobId> TakeFinishedJobs();
   // Jobs deleted since the last call (past --retain): the store deletes them.
   std::vector<JobId> TakeForgottenJobs();
+  // With no state store: forgets what would have been saved (changed jobs,
+  // final snapshots, deleted ids), so nothing piles up for a commit that
+  // never comes.
+  void DropPendingSaves();
 
   // --- persistence (persist.cc) ---
   // Snapshots of every job changed since the last call, for the store.

@@ -242,10 +242,14 @@ void SchedulerHost::RemoveListener(JobId job, JobListener* listener) {
 }
 
 void SchedulerHost::StartHousekeeping() {
-  if (store_->durable()) committer_ = std::thread([this] { CommitLoop(); });
-  housekeeping_ = std::thread([this] {
+  const bool durable = store_->durable();
+  if (durable) committer_ = std::thread([this] { CommitLoop(); });
+  housekeeping_ = std::thread([this, durable] {
     while (!stop_.WaitForNotificationWithTimeout(absl::Milliseconds(500))) {
-      Run([](Scheduler& scheduler) { scheduler.ExpireSilentSessions(); });
+      Run([durable](Scheduler& scheduler) {
+        scheduler.ExpireSilentSessions();
+        if (!durable) scheduler.DropPendingSaves();  // no commit will take them
+      });
     }
   });
 }

@@ -28,7 +28,10 @@ _tminus() {
   done
   case "$prev" in
     -o|--output|--format) COMPREPLY=($(compgen -W "table json csv" -- "$cur")); return ;;
-    --executor) COMPREPLY=($(compgen -W "threads processes both" -- "$cur")); return ;;
+    --executor)
+      local executors="threads processes"
+      [[ "$command" == scale ]] && executors+=" both"
+      COMPREPLY=($(compgen -W "$executors" -- "$cur")); return ;;
     --state) COMPREPLY=($(compgen -W "queued running succeeded failed cancelled" -- "$cur")); return ;;
     --placement) COMPREPLY=($(compgen -W "any packed spread" -- "$cur")); return ;;
     --token-file|--tls-ca|--tls-cert|--tls-key|--out|--hosts-file)

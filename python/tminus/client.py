@@ -45,9 +45,18 @@ def _target(address: str) -> str:
 
 def _count(value: Union[int, float], name: str) -> int:
     """4e9 -> 4000000000; a fraction or a negative number is a ValueError."""
-    if isinstance(value, bool) or int(value) != value:
-        raise ValueError(f"{name}: must be a whole number, got {value!r}")
+    if isinstance(value, bool) or int(value) != value or value < 0:
+        raise ValueError(f"{name}: must be a whole number, 0 or more, got {value!r}")
     return int(value)
+
+
+def _time_limit_ms(seconds: Optional[float]) -> int:
+    """None: no limit; else at least 1 ms (a tiny limit is not "none")."""
+    if seconds is None:
+        return 0
+    if not seconds > 0:
+        raise ValueError(f"time_limit: must be positive seconds, got {seconds!r}")
+    return max(1, round(seconds * 1000))
 
 
 class Client:
@@ -104,7 +113,7 @@ class Client:
         spec = common_pb2.JobSpec(n=_count(n, "n"), executor=_EXECUTORS[executor],
                                 priority=priority, name=name, max_slots=max_slots,
                                 max_attempts=max_attempts,
-                                time_limit_ms=int((time_limit or 0) * 1000))
+                                time_limit_ms=_time_limit_ms(time_limit))
         if chunks is not None:
             spec.chunk_count = _count(chunks, "chunks")
         else:
@@ -118,6 +127,9 @@ class Client:
 
     def jobs(self, states: Iterable[str] = (), limit: int = 1000) -> List[JobStatus]:
         """Jobs, newest first: at most `limit`, in any of `states`."""
+        unknown = [s for s in states if s not in _STATES]
+        if unknown:
+            raise ValueError(f"states: {unknown!r} are not among {sorted(_STATES)}")
         wanted = [_STATES[s] for s in states]
         found: List[JobStatus] = []
         token = ""

@@ -122,6 +122,21 @@ TEST(DrainTest, ADrainedWorkerFinishesItsRunningChunksAndTakesNoMore) {
   EXPECT_EQ(sim.scheduler().GetReport(job)->counters.failed_attempts, 0);
 }
 
+TEST(DrainTest, ADrainedWorkerIsNotForgottenWhileAway) {
+  SchedulerOptions options;
+  options.forget_workers_after_ns = 10 * kSecond;
+  Sim sim(options);
+  const SessionId first = sim.AddWorker("a", 1, 1.0, 0);
+  TMINUS_ASSERT_OK(sim.scheduler().SetDrained("a", true));
+  sim.worker(first).closed = true;
+  sim.scheduler().CloseSession(first);
+  sim.clock().Advance(60 * kSecond);  // away for its maintenance, past the forget time
+  sim.Tick();
+  const SessionId back = *sim.TryAddWorker("a", 1, 0, 1.0, 0);
+  sim.Submit(1'000, 1);
+  EXPECT_EQ(sim.held(back), 0);  // still drained
+}
+
 TEST(DrainTest, TheDrainOutlivesAReconnectAndUnknownWorkersAreNotFound) {
   Sim sim;
   const SessionId first = sim.AddWorker("a", 1, 1.0, 0);
