@@ -68,7 +68,7 @@ class PlacementTest : public ::testing::Test {
     const std::string coordinator = net_->Address(kCoordinatorHost) + ":7070";
     ASSERT_TRUE(net_->Start(kCoordinatorHost,
                             {Bin("tminus-coordinator"), "--listen", coordinator,
-                             "--http-listen", ""},
+                             "--http-listen", "", "--state-dir", dir_ + "/state"},
                             dir_ + "/coordinator.log").ok());
     for (auto [host, name, zone] : {std::tuple{kHostA, "wa", "a"}, std::tuple{kHostB, "wb", "b"}}) {
       ASSERT_TRUE(net_->Start(host,
