@@ -44,8 +44,8 @@ void RunList(CliContext& ctx, const ListFlags& flags) {
     return FailUsage(ctx, std::string(s.message()));
   }
   int64_t since_ms = 0;
-  if (absl::Status s = ParseTimeLimit(flags.since, &since_ms); !s.ok()) {
-    return FailUsage(ctx, absl::StrCat("--since", s.message().substr(s.message().find(':'))));
+  if (absl::Status s = ParseDurationFlag(flags.since, "--since", &since_ms); !s.ok()) {
+    return FailUsage(ctx, std::string(s.message()));
   }
   request.set_newer_than_ms(since_ms);
   JobClient client = MakeClient(ctx);

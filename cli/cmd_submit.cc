@@ -57,7 +57,7 @@ absl::StatusOr<JobSpec> SpecFromFlags(const SubmitFlags& flags) {
   spec.priority = flags.priority;
   spec.name = flags.name;
   spec.max_attempts = flags.max_attempts;
-  if (absl::Status s = ParseTimeLimit(flags.time_limit, &spec.time_limit_ms); !s.ok()) return s;
+  if (absl::Status s = ParseDurationFlag(flags.time_limit, "--time-limit", &spec.time_limit_ms); !s.ok()) return s;
   if (absl::Status valid = ValidateFlagsSpec(spec); !valid.ok()) return valid;
   return spec;
 }

@@ -60,8 +60,8 @@ absl::Status ParsePlacementFlags(const std::string& on, const std::string& worke
 
 namespace tminus {
 
-absl::Status ParseTimeLimit(const std::string& text, int64_t* limit_ms) {
-  *limit_ms = 0;
+absl::Status ParseDurationFlag(const std::string& text, const char* flag, int64_t* ms) {
+  *ms = 0;
   if (text.empty()) return absl::OkStatus();
   absl::Duration duration;
   double seconds = 0;
@@ -69,15 +69,16 @@ absl::Status ParseTimeLimit(const std::string& text, int64_t* limit_ms) {
     duration = absl::Seconds(seconds);
   } else if (!absl::ParseDuration(text, &duration) || duration == absl::InfiniteDuration()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "--time-limit: '", text, "' is not a duration (examples: 90s, 10m, 1h30m, 45)"));
+        flag, ": '", text, "' is not a duration (examples: 90s, 10m, 1h30m, 45)"));
   }
   if (duration <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--time-limit: must be positive, got '", text, "'"));
+        absl::StrCat(flag, ": must be positive, got '", text, "'"));
   }
-  const int64_t ms = absl::ToInt64Milliseconds(duration);
-  *limit_ms = std::max<int64_t>(ms, 1);
-  if (duration > absl::Milliseconds(kMaxTimeLimitMs)) *limit_ms = kMaxTimeLimitMs + 1;  // refused
+  *ms = std::max<int64_t>(absl::ToInt64Milliseconds(duration), 1);
+  // Past the longest time limit: kept just past it (a time limit is then
+  // refused by its check), not wrapped.
+  if (duration > absl::Milliseconds(kMaxTimeLimitMs)) *ms = kMaxTimeLimitMs + 1;
   return absl::OkStatus();
 }
 

@@ -20,9 +20,9 @@ absl::Status ParseSizeFlags(const std::string& n, const std::string& chunks,
 absl::Status ParsePlacementFlags(const std::string& on, const std::string& workers,
                                  JobSpec* spec);
 
-// "90s", "10m", "1h30m" or plain seconds ("45") into milliseconds; ""
-// is 0 (no limit). INVALID_ARGUMENT naming --time-limit otherwise.
-absl::Status ParseTimeLimit(const std::string& text, int64_t* limit_ms);
+// "90s", "10m", "1h30m" or plain seconds ("45") into milliseconds; "" is 0
+// (none). INVALID_ARGUMENT naming `flag` (--time-limit, --since) otherwise.
+absl::Status ParseDurationFlag(const std::string& text, const char* flag, int64_t* ms);
 
 // ValidateJobSpec, in flag names, for a spec that may have no chunking yet.
 absl::Status ValidateFlagsSpec(JobSpec spec);

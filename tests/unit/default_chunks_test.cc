@@ -63,14 +63,14 @@ TEST(SpecFlagsTest, NIsCheckedFirstAndChunkingMayBeLeftToTheDefault) {
 
 TEST(SpecFlagsTest, TimeLimitsReadAsDurationsOrSeconds) {
   int64_t ms = 0;
-  ASSERT_TRUE(ParseTimeLimit("1h30m", &ms).ok());
+  ASSERT_TRUE(ParseDurationFlag("1h30m", "--time-limit", &ms).ok());
   EXPECT_EQ(ms, 5'400'000);
-  ASSERT_TRUE(ParseTimeLimit("45", &ms).ok());
+  ASSERT_TRUE(ParseDurationFlag("45", "--time-limit", &ms).ok());
   EXPECT_EQ(ms, 45'000);
-  ASSERT_TRUE(ParseTimeLimit("", &ms).ok());
+  ASSERT_TRUE(ParseDurationFlag("", "--time-limit", &ms).ok());
   EXPECT_EQ(ms, 0);
-  EXPECT_FALSE(ParseTimeLimit("soon", &ms).ok());
-  EXPECT_FALSE(ParseTimeLimit("-5s", &ms).ok());
+  EXPECT_EQ(ParseDurationFlag("soon", "--since", &ms).message().rfind("--since: 'soon' is not", 0), 0u);
+  EXPECT_FALSE(ParseDurationFlag("-5s", "--time-limit", &ms).ok());
 }
 
 TEST(OutputTest, CsvCarriesRawNumbersAndTablesTheUnits) {
