@@ -9,11 +9,10 @@
 namespace tminus {
 
 WatchReactor::WatchReactor(SchedulerHost* host, JobId job, int32_t interval_ms,
-                           std::function<void()> on_done)
-    : host_(host), job_(job), on_done_(std::move(on_done)) {
+                           std::function<void()> on_end)
+    : host_(host), job_(job), on_end_(std::move(on_end)) {
   if (interval_ms != 0 && (interval_ms < 50 || interval_ms > 60'000)) {
-    HappensBefore(this);
-    Finish(ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
+    End(ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
         "interval_ms: must be 0 (default 500) or between 50 and 60000, got ", interval_ms))));
     return;
   }
@@ -27,8 +26,7 @@ void WatchReactor::SendSnapshot() {
   absl::StatusOr<JobProgress> progress =
       host_->Run([this](Scheduler& s) { return s.GetProgress(job_); });
   if (!progress.ok()) {
-    HappensBefore(this);
-    Finish(ToGrpcStatus(progress.status()));
+    End(ToGrpcStatus(progress.status()));
     return;
   }
   response_.Clear();
@@ -41,20 +39,17 @@ void WatchReactor::SendSnapshot() {
 void WatchReactor::OnWriteDone(bool ok) {
   HappensAfter(this);
   if (!ok) {
-    HappensBefore(this);
-    Finish(grpc::Status(grpc::StatusCode::CANCELLED, "watch stream broken"));
+    End(grpc::Status(grpc::StatusCode::CANCELLED, "watch stream broken"));
     return;
   }
   if (terminal_) {
-    HappensBefore(this);
-    Finish(grpc::Status::OK);
+    End(grpc::Status::OK);
     return;
   }
   {
     MutexLock lock(&mu_);
     if (cancelled_) {
-      HappensBefore(this);
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled"));
+      End(grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled"));
       return;
     }
     if (!job_finished_) {
@@ -75,8 +70,7 @@ void WatchReactor::OnAlarm() {
     MutexLock lock(&mu_);
     alarm_pending_ = false;
     if (cancelled_) {
-      HappensBefore(this);
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled"));
+      End(grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled"));
       return;
     }
   }
@@ -96,6 +90,14 @@ void WatchReactor::OnCancel() {
   if (alarm_pending_) alarm_->Cancel();
 }
 
+void WatchReactor::End(const grpc::Status& status) {
+  // Release first: the client may open its next watch as soon as it hears
+  // the end, before OnDone runs.
+  if (on_end_) on_end_();
+  HappensBefore(this);
+  Finish(status);
+}
+
 void WatchReactor::OnDone() {
   HappensAfter(this);
   if (registered_) host_->RemoveListener(job_, this);
@@ -103,7 +105,6 @@ void WatchReactor::OnDone() {
     MutexLock lock(&mu_);
     alarm_.reset();
   }
-  if (on_done_) on_done_();
   delete this;
 }
 

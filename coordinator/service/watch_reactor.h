@@ -24,8 +24,8 @@ namespace tminus {
 class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchJobResponse>,
                            public JobListener {
  public:
-  // `on_done` runs once the stream is over (releases its admission slot).
-  WatchReactor(SchedulerHost* host, JobId job, int32_t interval_ms, std::function<void()> on_done);
+  // `on_end` runs once, as the stream ends (releases its admission slot).
+  WatchReactor(SchedulerHost* host, JobId job, int32_t interval_ms, std::function<void()> on_end);
 
   void OnJobFinished() override;
   void OnWriteDone(bool ok) override;
@@ -35,10 +35,11 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchJobResponse>
  private:
   void SendSnapshot();
   void OnAlarm();
+  void End(const grpc::Status& status);  // the one way to Finish
 
   SchedulerHost* const host_;
   const JobId job_;
-  const std::function<void()> on_done_;
+  const std::function<void()> on_end_;
   int64_t interval_ms_ = 500;
   v1::WatchJobResponse response_;  // owned by the write in flight
   bool terminal_ = false;          // set before each write, read after it

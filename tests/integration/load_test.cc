@@ -48,6 +48,7 @@ TEST(LoadTest, FiftyClientsAThousandJobsAllAcceptedOrClearlyRefused) {
           const bool clear = job.status().code() == absl::StatusCode::kResourceExhausted &&
                              job.status().message().find("at most") != absl::string_view::npos;
           (clear ? refused : wrong)++;
+          if (!clear) ADD_FAILURE() << "submit refused unclearly: " << job.status();
           continue;
         }
         ++accepted;
@@ -56,6 +57,10 @@ TEST(LoadTest, FiftyClientsAThousandJobsAllAcceptedOrClearlyRefused) {
         const bool ok = last.ok() && report.ok() && report->state() == v1::JOB_STATE_SUCCEEDED &&
                         report->decrements() == request.spec().n();
         (ok ? exact : wrong)++;
+        if (!ok) {
+          ADD_FAILURE() << "job " << job->id() << ": watch " << last.status() << ", report "
+                        << (report.ok() ? report->ShortDebugString() : report.status().ToString());
+        }
       }
     });
   }

@@ -266,6 +266,30 @@ TEST(LimitsTest, OverEachLimitIsRefusedAndNothingIsLost) {
   (*server)->Shutdown(std::chrono::milliseconds(200));
 }
 
+// A watch that ended gives its slot back before the client hears the end: a
+// client that watches one job after another never trips the per-client cap.
+TEST(LimitsTest, AClientWatchingOneJobAfterAnotherIsNeverRefused) {
+  ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.admission.watches_per_client = 1;
+  auto server = CoordinatorServer::Start(options);
+  ASSERT_TRUE(server.ok());
+  JobClient client((*server)->address());
+  v1::SubmitJobRequest request;
+  request.mutable_spec()->set_n(100);
+  request.mutable_spec()->set_chunk_count(1);
+  request.mutable_spec()->set_executor(v1::EXECUTOR_THREADS);
+  auto job = client.Submit(request);
+  TMINUS_ASSERT_OK(job);
+  TMINUS_ASSERT_OK(client.Cancel(job->id()));
+  int refused = 0;
+  for (int i = 0; i < 300; ++i) {  // each watch of the ended job ends at once
+    if (!client.Watch(job->id(), 50, [](const auto&) {}).ok()) ++refused;
+  }
+  EXPECT_EQ(refused, 0);
+  (*server)->Shutdown(std::chrono::milliseconds(200));
+}
+
 TEST(TokenSetTest, BadTokenFilesNameTheFlag) {
   const std::string dir = Dir() + "-files";
   ASSERT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
