@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -132,6 +134,39 @@ double CpuSeconds(int pid) {
     if (i == 15) stime = std::stod(field);
   }
   return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+int64_t ContextSwitches(int pid) {
+  // /proc/PID/status counts the main thread only: sum the threads.
+  int64_t total = 0;
+  const std::string tasks = absl::StrCat("/proc/", pid, "/task");
+  const auto skip = std::filesystem::directory_options::skip_permission_denied;
+  for (const auto& task : std::filesystem::directory_iterator(tasks, skip)) {
+    std::ifstream in(task.path() / "status");
+    std::string line;
+    while (std::getline(in, line)) {
+      for (const char* field : {"voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:"}) {
+        if (line.rfind(field, 0) == 0) total += std::atoll(line.c_str() + std::strlen(field));
+      }
+    }
+  }
+  return total;
+}
+
+void DaemonCosts::Start() {
+  const int coordinator = cluster_->coordinator().pid();
+  const int worker = cluster_->workers().front().pid();
+  coordinator_ = {-ContextSwitches(coordinator), -CpuSeconds(coordinator)};
+  worker_ = {-ContextSwitches(worker), -CpuSeconds(worker)};
+}
+
+void DaemonCosts::Stop() {
+  const int coordinator = cluster_->coordinator().pid();
+  const int worker = cluster_->workers().front().pid();
+  coordinator_.switches += ContextSwitches(coordinator);
+  coordinator_.cpu_s += CpuSeconds(coordinator);
+  worker_.switches += ContextSwitches(worker);
+  worker_.cpu_s += CpuSeconds(worker);
 }
 
 double NowSeconds() {

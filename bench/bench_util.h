@@ -46,6 +46,29 @@ int64_t RssBytes(int pid);
 int64_t PeakRssBytes(int pid);
 // User + system CPU seconds a process has used.
 double CpuSeconds(int pid);
+// Context switches (voluntary and not) of a process's live threads so far.
+int64_t ContextSwitches(int pid);
+
+// What the cluster's coordinator and first worker spent between Start() and
+// Stop(): context switches (all threads) and CPU seconds, for the per-chunk
+// figures.
+class DaemonCosts {
+ public:
+  explicit DaemonCosts(LocalCluster* cluster) : cluster_(cluster) {}
+  void Start();
+  void Stop();
+  struct Cost {
+    int64_t switches = 0;
+    double cpu_s = 0;
+  };
+  const Cost& coordinator() const { return coordinator_; }
+  const Cost& worker() const { return worker_; }
+
+ private:
+  LocalCluster* cluster_;
+  Cost coordinator_;
+  Cost worker_;
+};
 double NowSeconds();
 
 }  // namespace tminus::bench

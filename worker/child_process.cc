@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/kernel.h"
+#include "worker/lease.h"
 
 extern char** environ;
 
@@ -84,25 +85,36 @@ absl::Status ChildProcess::Start() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<ChildRun> ChildProcess::Run(uint64_t count, const std::atomic<bool>& cancel,
-                                           std::chrono::milliseconds grace) {
+absl::StatusOr<std::vector<ChildRun>> ChildProcess::RunBatch(const std::vector<uint64_t>& counts,
+                                                             const std::atomic<bool>& cancel,
+                                                             std::chrono::milliseconds grace) {
+  if (counts.empty() || counts.size() > kMaxChildBatch) {
+    return absl::InvalidArgumentError(absl::StrCat("a child batch holds 1 to ", kMaxChildBatch,
+                                                   " chunks, got ", counts.size()));
+  }
   if (!running()) {
     if (absl::Status started = Start(); !started.ok()) return started;
   }
-  const ChildRequest request{count};
-  if (!WriteAll(to_child_, &request, sizeof(request))) return DiedError();
-  ChildRun run;
+  const ChildRequest request{static_cast<uint32_t>(counts.size())};
+  if (!WriteAll(to_child_, &request, sizeof(request)) ||
+      !WriteAll(to_child_, counts.data(), counts.size() * sizeof(uint64_t))) {
+    return DiedError();
+  }
+  std::vector<ChildRun> runs(counts.size());
   int64_t signalled_at = 0;
   for (;;) {
     pollfd fd{from_child_, POLLIN, 0};
     const int ready = poll(&fd, 1, 20);
     if (ready > 0) {
-      ChildReply reply{};
-      if (!ReadAll(from_child_, &reply, sizeof(reply))) return DiedError();
-      run.done = reply.done;
-      run.cpu_ns = reply.cpu_ns;
-      run.kernel_ns = reply.kernel_ns;
-      return run;
+      std::vector<ChildReply> replies(counts.size());
+      if (!ReadAll(from_child_, replies.data(), replies.size() * sizeof(ChildReply))) {
+        return DiedError();
+      }
+      for (size_t i = 0; i < replies.size(); ++i) {
+        runs[i] = ChildRun{replies[i].done, replies[i].cpu_ns, replies[i].kernel_ns,
+                           replies[i].start_mono_ns, replies[i].end_mono_ns, false};
+      }
+      return runs;
     }
     if (!cancel.load(std::memory_order_relaxed)) continue;
     const int64_t now = RealClock::Get()->MonoNs();
@@ -112,8 +124,8 @@ absl::StatusOr<ChildRun> ChildProcess::Run(uint64_t count, const std::atomic<boo
     } else if (now - signalled_at > std::chrono::nanoseconds(grace).count()) {
       Stop();  // then insist
       if (counters_ != nullptr) ++counters_->lost;
-      run.killed = true;
-      return run;
+      for (ChildRun& run : runs) run.killed = true;
+      return runs;
     }
   }
 }
@@ -155,16 +167,29 @@ int ChildMain(pid_t parent) {
   signal(SIGTERM, SIG_IGN);  // the worker decides when its children stop
   signal(SIGINT, SIG_IGN);
   ChildRequest request{};
+  std::vector<uint64_t> counts;
+  std::vector<ChildReply> replies;
   while (ReadAll(STDIN_FILENO, &request, sizeof(request))) {
-    // A cancel signal can only be pending from the previous chunk: clear it.
+    if (request.chunks == 0 || request.chunks > kMaxChildBatch) return 1;
+    counts.resize(request.chunks);
+    if (!ReadAll(STDIN_FILENO, counts.data(), counts.size() * sizeof(uint64_t))) return 1;
+    // A cancel signal can only be pending from the previous batch: clear it.
+    // Once set, it stops the chunk running and the rest of this batch.
     g_child_cancel.store(false, std::memory_order_relaxed);
-    // As for threads, the kernel's time spans the CPU clock's reads.
-    const int64_t kernel_start = RealClock::Get()->MonoNs();
-    const int64_t cpu_start = ThreadCpuNs();
-    const uint64_t done = Countdown(request.count, &g_child_cancel);
-    const int64_t cpu_ns = ThreadCpuNs() - cpu_start;
-    const ChildReply reply{done, cpu_ns, RealClock::Get()->MonoNs() - kernel_start};
-    if (!WriteAll(STDOUT_FILENO, &reply, sizeof(reply))) return 1;
+    replies.clear();
+    for (const uint64_t count : counts) {
+      // As for threads, the kernel's time spans the CPU clock's reads.
+      const bool measure = count >= kMeasureCpuFrom;
+      const int64_t kernel_start = RealClock::Get()->MonoNs();
+      const int64_t cpu_start = measure ? ThreadCpuNs() : 0;
+      const uint64_t done = Countdown(count, &g_child_cancel);
+      const int64_t cpu_end = measure ? ThreadCpuNs() : 0;
+      const int64_t kernel_end = RealClock::Get()->MonoNs();
+      const int64_t kernel_ns = kernel_end - kernel_start;
+      replies.push_back(ChildReply{done, measure ? cpu_end - cpu_start : kernel_ns, kernel_ns,
+                                   kernel_start, kernel_end});
+    }
+    if (!WriteAll(STDOUT_FILENO, replies.data(), replies.size() * sizeof(ChildReply))) return 1;
   }
   return 0;
 }

@@ -14,25 +14,33 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
 namespace tminus {
 
-// The wire format of the pipes (same binary on both ends).
+// The wire format of the pipes (same binary on both ends): a request is a
+// header and `chunks` counts; the reply, one ChildReply per chunk, comes in
+// one write once the whole batch has run.
 struct ChildRequest {
-  uint64_t count;
+  uint32_t chunks;
 };
+constexpr uint32_t kMaxChildBatch = 1024;
 struct ChildReply {
   uint64_t done;
   int64_t cpu_ns;
-  int64_t kernel_ns;  // monotonic time inside the countdown loop
+  int64_t kernel_ns;      // monotonic time inside the countdown loop
+  int64_t start_mono_ns;  // the machine's monotonic clock, as the parent's
+  int64_t end_mono_ns;
 };
 
 struct ChildRun {
   uint64_t done = 0;
   int64_t cpu_ns = 0;
   int64_t kernel_ns = 0;
+  int64_t start_mono_ns = 0;  // 0: did not run
+  int64_t end_mono_ns = 0;
   bool killed = false;  // did not stop in the grace period
 };
 
@@ -55,10 +63,13 @@ class ChildProcess {
   pid_t pid() const { return pid_; }
   // INTERNAL when the child cannot be started.
   absl::Status Start();
-  // Runs `count` decrements in the child, starting it first if needed.
-  // INTERNAL when the child dies; the next call starts a new one.
-  absl::StatusOr<ChildRun> Run(uint64_t count, const std::atomic<bool>& cancel,
-                               std::chrono::milliseconds grace);
+  // Runs one chunk of each count (at most kMaxChildBatch) in the child, in
+  // order, starting it first if needed. `cancel` stops the chunk running
+  // and the rest of the batch. INTERNAL when the child dies; the next call
+  // starts a new one.
+  absl::StatusOr<std::vector<ChildRun>> RunBatch(const std::vector<uint64_t>& counts,
+                                                 const std::atomic<bool>& cancel,
+                                                 std::chrono::milliseconds grace);
   // Closes the pipes and reaps the child (SIGKILL if it does not exit).
   void Stop();
 

@@ -24,6 +24,8 @@ class CreditPolicy {
   void Observe(int64_t count, int64_t busy_ns);
   // Leases plus unused credits the worker wants out at once.
   int64_t Desired() const;
+  // The moving average of chunk durations; 0 until the first result.
+  double mean_chunk_ns() const { return mean_chunk_ns_; }
 
  private:
   int slots_;

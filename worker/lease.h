@@ -23,6 +23,10 @@ struct LeaseSpec {
 
 enum class RunOutcome { kOk, kFailed, kCancelled };
 
+// CPU time costs a system call to read; below this many decrements a chunk
+// is pure kernel time and its CPU time is taken to be its duration.
+constexpr uint64_t kMeasureCpuFrom = uint64_t{1} << 20;
+
 // What one lease came to.
 struct RunResult {
   uint64_t job = 0;

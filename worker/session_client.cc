@@ -61,7 +61,7 @@ SessionClient::SessionClient(WorkerOptions options)
   pool.kill_grace = options_.kill_grace;
   if (options_.pin) pool.pin_cpus = options_.topology.pin_order;
   pool_ = std::make_unique<SlotPool>(
-      pool, [this](uint64_t epoch, const RunResult& result) { OnResult(epoch, result); });
+      pool, [this](const std::vector<Finished>& finished) { OnResults(finished); });
 }
 
 SessionClient::~SessionClient() {
@@ -96,9 +96,10 @@ bool SessionClient::connected() const {
   return core_.live();
 }
 
-void SessionClient::OnResult(uint64_t epoch, const RunResult& result) {
-  MutexLock lock(&mu_);
-  core_.OnSlotResult(epoch, result, Now());
+void SessionClient::OnResults(const std::vector<Finished>& finished) {
+  const int64_t now = Now();
+  MutexLock lock(&mu_);  // once per batch: the writer's condition is checked once
+  for (const Finished& one : finished) core_.OnSlotResult(one.epoch, one.result, now);
 }
 
 RunEnd SessionClient::Run() {
@@ -238,7 +239,10 @@ void SessionClient::WriterLoop(
         return stream_over_ || core_.HasOutgoing(Now());
       };
       while (!ready()) {
-        const int64_t wait_ns = std::max<int64_t>(core_.NextDeadlineNs() - Now(), 1'000'000);
+        // To the next deadline (a batch of results that has waited long
+        // enough); one already past only waits for a new event.
+        const int64_t until_ns = core_.NextDeadlineNs() - Now();
+        const int64_t wait_ns = until_ns > 0 ? until_ns : 1'000'000;
         mu_.AwaitWithTimeout(ready, absl::Nanoseconds(wait_ns));
       }
       if (stream_over_) return;

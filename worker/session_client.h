@@ -86,7 +86,7 @@ class SessionClient {
   void WriterLoop(grpc::ClientReaderWriter<v1::WorkerMessage, v1::CoordinatorMessage>* stream);
   // Waits until the channel is connected, up to `limit` (or Stop()).
   void AwaitChannel(std::chrono::nanoseconds limit);
-  void OnResult(uint64_t epoch, const RunResult& result);
+  void OnResults(const std::vector<Finished>& finished);
   void LogEnd(const StreamVerdict& verdict);
 
   const WorkerOptions options_;
@@ -106,7 +106,7 @@ class SessionClient {
   int64_t sessions_welcomed_ = 0;       // Run's thread only
   int64_t last_failure_log_ns_ = 0;
 
-  // Last member: its runner threads call OnResult, so it must go first.
+  // Last member: its runner threads call OnResults, so it must go first.
   std::unique_ptr<SlotPool> pool_;
 };
 

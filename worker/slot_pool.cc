@@ -75,7 +75,10 @@ void SlotPool::Stop(uint64_t job, const std::vector<int64_t>& chunks) {
       }
     }
     for (auto& slot : slots_) {
-      if (slot->running && slot->job == job && listed(slot->chunk)) slot->stop = true;
+      if (slot->running && slot->job == job &&
+          std::any_of(slot->chunks.begin(), slot->chunks.end(), listed)) {
+        slot->stop = true;
+      }
     }
   }
   // Single chunks (a backup attempt that lost) leave the queue at once.
@@ -86,18 +89,22 @@ void SlotPool::Stop(uint64_t job, const std::vector<int64_t>& chunks) {
 
 template <typename Pick>
 void SlotPool::HandBack(Pick pick) {
-  std::vector<Queued> picked;
+  std::vector<Finished> finished;
   {
     MutexLock lock(&mu_);
     auto keep = std::stable_partition(queue_.begin(), queue_.end(),
                                       [&](const Queued& item) { return !pick(item); });
     for (auto it = keep; it != queue_.end(); ++it) {
       DropFlag(it->epoch, it->lease.job);
-      picked.push_back(std::move(*it));
+      finished.push_back({it->epoch, HandedBack(it->lease)});
     }
     queue_.erase(keep, queue_.end());
+    // Taken into a batch but not started: its runner reports it.
+    for (auto& slot : slots_) {
+      for (Queued& item : slot->batch) item.handed_back = item.handed_back || pick(item);
+    }
   }
-  for (const Queued& item : picked) sink_(item.epoch, HandedBack(item.lease));
+  if (!finished.empty()) sink_(finished);
 }
 
 void SlotPool::DropQueuedBefore(uint64_t epoch) {
@@ -121,17 +128,6 @@ void SlotPool::StopRunning() {
   }
 }
 
-std::vector<SlotPool::Queued> SlotPool::Release(int slot, uint64_t epoch, uint64_t job) {
-  MutexLock lock(&mu_);
-  Slot& self = *slots_[static_cast<size_t>(slot)];
-  self.running = false;
-  DropFlag(epoch, job);
-  std::vector<Queued> followers = std::move(self.followers);
-  self.followers.clear();
-  for (const Queued& follower : followers) DropFlag(follower.epoch, follower.lease.job);
-  return followers;
-}
-
 void SlotPool::DropFlag(uint64_t epoch, uint64_t job) {
   auto it = flags_.find({epoch, job});
   if (it != flags_.end() && --it->second.outstanding == 0) flags_.erase(it);
@@ -150,33 +146,120 @@ std::deque<SlotPool::Queued>::iterator SlotPool::FirstRunnable() {
   return queue_.end();
 }
 
-std::optional<SlotPool::Queued> SlotPool::Take(Slot* self) {
+size_t SlotPool::BatchSize() const {
+  if (mean_chunk_ns_ <= 0) return 1;
+  const double fits = static_cast<double>(kBatchBudgetNs) / mean_chunk_ns_;
+  // Never more than this slot's share of the queue: the tail spreads out.
+  const size_t share = std::max<size_t>(1, queue_.size() / slots_.size());
+  return std::min({static_cast<size_t>(std::max(fits, 1.0)), kMaxBatch, share});
+}
+
+bool SlotPool::TakeBatch(Slot* self) {
   MutexLock lock(&mu_);
-  for (;;) {
+  auto same_chunk = [this](const Queued& item) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto runs = [&item](const std::unique_ptr<Slot>& slot) {
+      return slot->running && slot->job == item.lease.job &&
+             std::find(slot->chunks.begin(), slot->chunks.end(), item.lease.chunk) !=
+                 slot->chunks.end();
+    };
+    auto busy = std::find_if(slots_.begin(), slots_.end(), runs);
+    return busy == slots_.end() ? nullptr : busy->get();
+  };
+  while (self->batch.empty()) {
     // The first queued lease whose job is under its per-worker cap; the
     // others wait for one of that job's chunks to end.
     auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return stopping_ || FirstRunnable() != queue_.end();
     };
     mu_.Await(ready);
-    if (stopping_) return std::nullopt;
-    const auto next = FirstRunnable();
-    Queued item = std::move(*next);
-    queue_.erase(next);
-    auto same_chunk = [&item](const std::unique_ptr<Slot>& slot) {
-      return slot->running && slot->job == item.lease.job && slot->chunk == item.lease.chunk;
-    };
-    auto busy = std::find_if(slots_.begin(), slots_.end(), same_chunk);
-    if (busy != slots_.end()) {
-      (*busy)->followers.push_back(std::move(item));
+    if (stopping_) return false;
+    const size_t size = BatchSize();
+    const auto first = FirstRunnable();
+    Queued item = std::move(*first);
+    queue_.erase(first);
+    if (Slot* runner = same_chunk(item)) {
+      runner->followers.push_back(std::move(item));
       continue;
     }
-    self->running = true;
-    self->job = item.lease.job;
-    self->chunk = item.lease.chunk;
-    self->stop = item.job_stop->load();
-    return item;
+    self->batch.push_back(std::move(item));
+    // More of the same executor (and, for a child, the same job) from the
+    // front, none of a chunk that runs elsewhere; capped jobs go one at a time.
+    const Queued& head = self->batch.front();
+    while (self->batch.size() < size && !queue_.empty() && head.lease.max_running <= 0) {
+      const Queued& next = queue_.front();
+      const bool fits = next.epoch == head.epoch && next.lease.executor == head.lease.executor &&
+                        next.lease.max_running <= 0 &&
+                        (head.lease.executor != ExecutorKind::kProcesses ||
+                         next.lease.job == head.lease.job);
+      if (!fits || same_chunk(next) != nullptr) break;
+      self->batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
   }
+  return true;
+}
+
+std::vector<SlotPool::Queued> SlotPool::Start(Slot* self, std::vector<Queued> items,
+                                              std::vector<Finished>* finished) {
+  std::vector<Queued> run;
+  self->chunks.clear();
+  for (Queued& item : items) {
+    if (item.handed_back) {
+      DropFlag(item.epoch, item.lease.job);
+      finished->push_back({item.epoch, HandedBack(item.lease)});
+      continue;
+    }
+    self->chunks.push_back(item.lease.chunk);
+    run.push_back(std::move(item));
+  }
+  self->running = !run.empty();
+  if (self->running) {
+    self->job = run.front().lease.job;
+    self->stop = run.front().job_stop->load();
+  }
+  return run;
+}
+
+void SlotPool::Release(Slot* self, const std::vector<Queued>& ran,
+                       const std::vector<RunResult>& results, std::vector<Finished>* finished) {
+  std::vector<Queued> followers;
+  {
+    MutexLock lock(&mu_);
+    self->running = false;
+    self->chunks.clear();
+    int64_t busy_ns = 0;
+    for (size_t i = 0; i < ran.size(); ++i) {
+      DropFlag(ran[i].epoch, ran[i].lease.job);
+      busy_ns += results[i].end_mono_ns - results[i].start_mono_ns;
+    }
+    if (!ran.empty()) {
+      const double mean = std::max(1.0, static_cast<double>(busy_ns) / ran.size());
+      mean_chunk_ns_ = mean_chunk_ns_ <= 0 ? mean : 0.8 * mean_chunk_ns_ + 0.2 * mean;
+    }
+    followers = std::move(self->followers);
+    self->followers.clear();
+    for (const Queued& follower : followers) DropFlag(follower.epoch, follower.lease.job);
+  }
+  for (size_t i = 0; i < ran.size(); ++i) finished->push_back({ran[i].epoch, results[i]});
+  for (const Queued& follower : followers) {
+    // The same chunk's result under the follower's attempt, if it finished.
+    auto same = std::find_if(ran.begin(), ran.end(), [&follower](const Queued& item) {
+      return item.lease.job == follower.lease.job && item.lease.chunk == follower.lease.chunk;
+    });
+    const RunResult* result = same == ran.end() ? nullptr : &results[same - ran.begin()];
+    RunResult copy = result != nullptr && result->outcome == RunOutcome::kOk
+                         ? *result
+                         : HandedBack(follower.lease);
+    copy.attempt = follower.lease.attempt;
+    finished->push_back({follower.epoch, copy});
+  }
+}
+
+void SlotPool::Count(const RunResult& result) {
+  if (result.outcome != RunOutcome::kOk) return;
+  const int kind = result.executor == ExecutorKind::kProcesses ? 1 : 0;
+  stats_.chunks[kind].fetch_add(1, std::memory_order_relaxed);
+  stats_.decrements[kind].fetch_add(result.decrements, std::memory_order_relaxed);
 }
 
 void SlotPool::RunnerLoop(int slot) {
@@ -189,43 +272,49 @@ void SlotPool::RunnerLoop(int slot) {
   if (options_.processes) {
     child = std::make_unique<ChildProcess>(options_.child_binary, &stats_.children);
   }
-  RunResult result;
   Slot* self = nullptr;
   {
     MutexLock lock(&mu_);
     self = slots_[static_cast<size_t>(slot)].get();
   }
-  for (;;) {
-    std::optional<Queued> item = Take(self);
-    if (!item.has_value()) return;
-    RunLease(slot, *item, child.get(), &result);
-    if (result.outcome == RunOutcome::kOk) {
-      const int kind = result.executor == ExecutorKind::kProcesses ? 1 : 0;
-      stats_.chunks[kind].fetch_add(1, std::memory_order_relaxed);
-      stats_.decrements[kind].fetch_add(result.decrements, std::memory_order_relaxed);
+  std::vector<Finished> finished;
+  while (TakeBatch(self)) {
+    finished.clear();
+    bool in_child = false;
+    {
+      MutexLock lock(&mu_);
+      in_child = self->batch.front().lease.executor == ExecutorKind::kProcesses && child != nullptr;
     }
-    const std::vector<Queued> followers = Release(slot, item->epoch, item->lease.job);
-    sink_(item->epoch, result);
-    for (const Queued& follower : followers) {
-      // The same chunk's result under the follower's attempt, if it finished.
-      RunResult copy = result.outcome == RunOutcome::kOk ? result : HandedBack(follower.lease);
-      copy.attempt = follower.lease.attempt;
-      sink_(follower.epoch, copy);
+    if (in_child) {
+      RunInChild(slot, self, child.get(), &finished);
+    } else {
+      RunThreads(slot, self, &finished);
     }
+    if (!finished.empty()) sink_(finished);
   }
 }
 
-// CPU time costs a system call to read; below this many decrements a chunk
-// is pure kernel time and its CPU time is taken to be its duration.
-constexpr uint64_t kMeasureCpuFrom = uint64_t{1} << 20;
-
-void SlotPool::RunLease(int slot, const Queued& item, ChildProcess* child, RunResult* result) {
-  const LeaseSpec& lease = item.lease;
-  std::atomic<bool>* stop = nullptr;
-  {
-    MutexLock lock(&mu_);
-    stop = &slots_[static_cast<size_t>(slot)]->stop;
+void SlotPool::RunThreads(int slot, Slot* self, std::vector<Finished>* finished) {
+  std::vector<Queued> one;
+  std::vector<RunResult> result(1);
+  for (;;) {
+    {
+      MutexLock lock(&mu_);
+      if (self->batch.empty()) return;
+      one.clear();
+      one.push_back(std::move(self->batch.front()));
+      self->batch.pop_front();
+      one = Start(self, std::move(one), finished);
+    }
+    if (one.empty()) continue;  // handed back while it waited
+    RunLease(slot, one.front(), &self->stop, &result.front());
+    Count(result.front());
+    Release(self, one, result, finished);
   }
+}
+
+void SlotPool::RunLease(int slot, const Queued& item, std::atomic<bool>* stop, RunResult* result) {
+  const LeaseSpec& lease = item.lease;
   *result = HandedBack(lease);
   result->slot = slot;
   const uint64_t count = static_cast<uint64_t>(lease.count);
@@ -245,29 +334,65 @@ void SlotPool::RunLease(int slot, const Queued& item, ChildProcess* child, RunRe
     result->cpu_ns = measure ? ThreadCpuNs() - cpu_start : -1;
     result->end_mono_ns = clock->MonoNs();
     result->kernel_ns = result->end_mono_ns - result->start_mono_ns;
-  } else if (lease.executor == ExecutorKind::kProcesses && child != nullptr) {
-    absl::StatusOr<ChildRun> run = child->Run(count, *stop, options_.kill_grace);
-    if (!run.ok()) {
-      Logger("worker")->warn("job={} chunk={} slot={} {}", lease.job, lease.chunk, slot,
-                             run.status().ToString());
-      result->outcome = RunOutcome::kFailed;
-      result->error = std::string(run.status().message());
-      result->end_mono_ns = clock->MonoNs();
-      return;
-    }
-    done = run->done;
-    result->cpu_ns = run->cpu_ns;
-    result->kernel_ns = run->kernel_ns;
   } else {
     result->end_mono_ns = clock->MonoNs();
     result->outcome = RunOutcome::kFailed;
     result->error = "executor not supported by this worker";
     return;
   }
-  if (result->end_mono_ns == 0) result->end_mono_ns = clock->MonoNs();
   if (result->cpu_ns < 0) result->cpu_ns = result->end_mono_ns - result->start_mono_ns;
   result->decrements = static_cast<int64_t>(done);
   result->outcome = done == count ? RunOutcome::kOk : RunOutcome::kCancelled;
+}
+
+void SlotPool::RunInChild(int slot, Slot* self, ChildProcess* child,
+                          std::vector<Finished>* finished) {
+  std::vector<Queued> batch;
+  {
+    MutexLock lock(&mu_);
+    std::vector<Queued> taken(std::make_move_iterator(self->batch.begin()),
+                              std::make_move_iterator(self->batch.end()));
+    self->batch.clear();
+    batch = Start(self, std::move(taken), finished);
+  }
+  if (batch.empty()) return;
+  std::vector<uint64_t> counts;
+  for (const Queued& item : batch) counts.push_back(static_cast<uint64_t>(item.lease.count));
+  const RealClock* clock = RealClock::Get();
+  const int64_t start_wall = clock->WallNs();
+  const int64_t start_mono = clock->MonoNs();
+  std::vector<RunResult> results;
+  for (const Queued& item : batch) {
+    results.push_back(HandedBack(item.lease));
+    results.back().slot = slot;
+  }
+  absl::StatusOr<std::vector<ChildRun>> runs =
+      self->stop.load() ? std::vector<ChildRun>(batch.size())
+                        : child->RunBatch(counts, self->stop, options_.kill_grace);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    RunResult& result = results[i];
+    if (!runs.ok()) {
+      Logger("worker")->warn("job={} chunk={} slot={} {}", batch[i].lease.job,
+                             batch[i].lease.chunk, slot, runs.status().ToString());
+      result.outcome = RunOutcome::kFailed;
+      result.error = std::string(runs.status().message());
+      result.start_mono_ns = start_mono;
+      result.start_wall_ns = start_wall;
+      result.end_mono_ns = clock->MonoNs();
+      continue;
+    }
+    const ChildRun& run = (*runs)[i];
+    // The child's clock readings are the machine's monotonic clock.
+    result.start_mono_ns = run.start_mono_ns != 0 ? run.start_mono_ns : start_mono;
+    result.end_mono_ns = run.end_mono_ns != 0 ? run.end_mono_ns : clock->MonoNs();
+    result.start_wall_ns = start_wall + (result.start_mono_ns - start_mono);
+    result.cpu_ns = run.cpu_ns;
+    result.kernel_ns = run.kernel_ns;
+    result.decrements = static_cast<int64_t>(run.done);
+    result.outcome = run.done == counts[i] ? RunOutcome::kOk : RunOutcome::kCancelled;
+    Count(result);
+  }
+  Release(self, batch, results, finished);
 }
 
 }  // namespace tminus

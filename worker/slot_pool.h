@@ -4,6 +4,13 @@
 // result per lease through the sink: every lease submitted ends in exactly
 // one result, whether it ran, failed, was stopped or was handed back.
 //
+// Batches: when chunks are short, a runner takes several leases at once
+// (about kBatchBudgetNs of work at the mean chunk duration seen, at most
+// kMaxBatch, and never more than its share of the queue, so the last chunks
+// still go to idle slots) and reports their results in one sink call. A
+// child process gets a whole batch of one job in one pipe round trip.
+// Leases taken but not started are still handed back like queued ones.
+//
 // Threading: thread-safe. The sink is called from runner threads (and from
 // the thread that drops or hands back queued leases) without any lock of the
 // pool held.
@@ -44,10 +51,19 @@ struct PoolStats {
   ChildCounters children;
 };
 
+// One lease's result; `epoch` tells results of an old session apart from
+// the current one.
+struct Finished {
+  uint64_t epoch = 0;
+  RunResult result;
+};
+
 class SlotPool {
  public:
-  // `epoch` tells results of an old session apart from the current one.
-  using Sink = std::function<void(uint64_t epoch, const RunResult& result)>;
+  static constexpr int64_t kBatchBudgetNs = 100'000;
+  static constexpr size_t kMaxBatch = 64;
+
+  using Sink = std::function<void(const std::vector<Finished>& finished)>;
 
   SlotPool(PoolOptions options, Sink sink);
   ~SlotPool();  // stops the runners and the children
@@ -77,6 +93,7 @@ class SlotPool {
     uint64_t epoch;
     LeaseSpec lease;
     std::shared_ptr<std::atomic<bool>> job_stop;
+    bool handed_back = false;  // taken into a batch, then handed back before it ran
   };
   std::deque<Queued>::iterator FirstRunnable() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   struct JobFlag {
@@ -88,19 +105,32 @@ class SlotPool {
     std::atomic<bool> stop{false};
     bool running = false;
     uint64_t job = 0;
-    int64_t chunk = 0;
-    std::vector<Queued> followers;  // later leases of the same chunk
+    std::vector<int64_t> chunks;    // running now (several: a child's batch)
+    std::vector<Queued> followers;  // later leases of the same chunks
+    std::deque<Queued> batch;       // taken, not started yet
   };
 
   void RunnerLoop(int slot);
-  void RunLease(int slot, const Queued& item, class ChildProcess* child, RunResult* result);
-  // Takes the next lease to run, or nullopt when stopping. Leases of chunks
-  // another slot runs become its followers.
-  std::optional<Queued> Take(Slot* self) ABSL_LOCKS_EXCLUDED(mu_);
-  // The slot is free; returns its followers.
-  std::vector<Queued> Release(int slot, uint64_t epoch, uint64_t job) ABSL_LOCKS_EXCLUDED(mu_);
-  // Takes the queued leases `pick` selects out of the queue, then reports
-  // each as handed back.
+  // Runs the slot's batch one lease at a time in this thread.
+  void RunThreads(int slot, Slot* self, std::vector<Finished>* finished);
+  // Runs the slot's batch (one job's leases) in its child, in one round trip.
+  void RunInChild(int slot, Slot* self, ChildProcess* child, std::vector<Finished>* finished);
+  void RunLease(int slot, const Queued& item, std::atomic<bool>* stop, RunResult* result);
+  // Waits for work and moves a batch from the queue into the slot; false
+  // when stopping. A lease of a chunk another slot runs becomes its follower.
+  bool TakeBatch(Slot* self) ABSL_LOCKS_EXCLUDED(mu_);
+  size_t BatchSize() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Marks the slot running `items` (their results go to `finished` if
+  // handed back meanwhile); returns those still to run.
+  std::vector<Queued> Start(Slot* self, std::vector<Queued> items, std::vector<Finished>* finished)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The slot is free again: `results` of `ran` (in order) and their
+  // followers' copies go to `finished`.
+  void Release(Slot* self, const std::vector<Queued>& ran, const std::vector<RunResult>& results,
+               std::vector<Finished>* finished) ABSL_LOCKS_EXCLUDED(mu_);
+  void Count(const RunResult& result);
+  // Takes the queued leases `pick` selects out of the queue (and out of the
+  // slots' batches), then reports each as handed back.
   template <typename Pick>
   void HandBack(Pick pick) ABSL_LOCKS_EXCLUDED(mu_);
   // One fewer chunk of (epoch, job) queued or running; forgets its flag at 0.
@@ -116,6 +146,7 @@ class SlotPool {
   absl::flat_hash_map<std::pair<uint64_t, uint64_t>, JobFlag> flags_ ABSL_GUARDED_BY(mu_);
   std::vector<std::unique_ptr<Slot>> slots_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  double mean_chunk_ns_ ABSL_GUARDED_BY(mu_) = 0;  // moving average; 0: none seen yet
   std::vector<std::thread> runners_;
 };
 

@@ -93,10 +93,23 @@ WorkerSession::Next WorkerSession::NextMessage(int64_t now_ns) const {
   if (!welcomed_) return Next::kNone;
   if (draining_ && !draining_sent_) return Next::kDraining;
   if (resend_next_ < resend_end_) return Next::kResend;
-  if (pending_.results_size() > 0) return Next::kResults;
-  if (GrantDue() > 0) return Next::kCredit;
+  if (ResultsDue(now_ns)) return Next::kResults;
+  // Credits freed by results that wait go with them, in one message.
+  if (pending_.results_size() == 0 && GrantDue() > 0) return Next::kCredit;
   if (now_ns - last_write_ns_ >= heartbeat_ns_) return Next::kHeartbeat;
   return Next::kNone;
+}
+
+int64_t WorkerSession::ResultDelayNs() const {
+  const auto one_percent = static_cast<int64_t>(credits_.mean_chunk_ns() / 100);
+  return std::clamp(one_percent, kMinResultDelayNs, kMaxResultDelayNs);
+}
+
+bool WorkerSession::ResultsDue(int64_t now_ns) const {
+  const int pending = pending_.results_size();
+  if (pending == 0) return false;
+  return pending >= kMaxResultBatch || outstanding_ == 0 || draining_ ||
+         now_ns - pending_since_ns_ >= ResultDelayNs();
 }
 
 bool WorkerSession::HasOutgoing(int64_t now_ns) const {
@@ -162,6 +175,7 @@ std::shared_ptr<v1::WorkerMessage> WorkerSession::StageResults() {
   std::shared_ptr<v1::WorkerMessage> message = SpareMessage();
   v1::Results* results = message->mutable_results();
   results->Swap(&pending_);  // pending_ keeps the spare's cleared result objects
+  pending_since_ns_ = 0;
   results->set_seq(next_seq_++);
   unacked_results_ += results->results_size();
   unacked_peak_ = std::max(unacked_peak_, unacked_results_);
@@ -175,6 +189,9 @@ std::shared_ptr<v1::WorkerMessage> WorkerSession::StageResults() {
 int64_t WorkerSession::NextDeadlineNs() const {
   int64_t next = kNever;
   if (live()) next = last_write_ns_ + heartbeat_ns_;
+  if (live() && pending_.results_size() > 0) {
+    next = std::min(next, pending_since_ns_ + ResultDelayNs());
+  }
   if (draining_ && !stop_running_sent_) next = std::min(next, drain_deadline_ns_);
   if (draining_) {
     const int64_t idle = idle_since_ns_ != 0 ? idle_since_ns_ : drain_deadline_ns_;
@@ -184,7 +201,6 @@ int64_t WorkerSession::NextDeadlineNs() const {
 }
 
 PoolCommands WorkerSession::OnMessage(const v1::CoordinatorMessage& message, int64_t now_ns) {
-  (void)now_ns;
   PoolCommands commands;
   switch (message.msg_case()) {
     case v1::CoordinatorMessage::kWelcome:
@@ -194,7 +210,7 @@ PoolCommands WorkerSession::OnMessage(const v1::CoordinatorMessage& message, int
                                message.welcome().heartbeat_interval_ms() * 1'000'000);
       break;
     case v1::CoordinatorMessage::kAssign:
-      return OnAssign(message.assign());
+      return OnAssign(message.assign(), now_ns);
     case v1::CoordinatorMessage::kCancel: {
       const auto& chunks = message.cancel().chunks();
       commands.stop.push_back(StopOrder{message.cancel().job_id(), {chunks.begin(), chunks.end()}});
@@ -214,7 +230,7 @@ PoolCommands WorkerSession::OnMessage(const v1::CoordinatorMessage& message, int
   return commands;
 }
 
-PoolCommands WorkerSession::OnAssign(const v1::Assign& assign) {
+PoolCommands WorkerSession::OnAssign(const v1::Assign& assign, int64_t now_ns) {
   PoolCommands commands;
   commands.epoch = epoch_;
   const int64_t count = assign.leases_size();
@@ -230,6 +246,7 @@ PoolCommands WorkerSession::OnAssign(const v1::Assign& assign) {
       handed_back.attempt = spec.attempt;
       handed_back.outcome = RunOutcome::kCancelled;
       handed_back.executor = spec.executor;
+      if (pending_.results_size() == 0) pending_since_ns_ = now_ns;
       CopyResult(handed_back, pending_.add_results());
       continue;
     }
@@ -271,6 +288,7 @@ void WorkerSession::OnSlotResult(uint64_t epoch, const RunResult& result, int64_
   // The coordinator released an ended session's leases: only finished work
   // is still worth offering (accepted if the chunk is not done yet).
   if (!this_session && result.outcome != RunOutcome::kOk) return;
+  if (pending_.results_size() == 0) pending_since_ns_ = now_ns;
   CopyResult(result, pending_.add_results());
 }
 

@@ -10,9 +10,15 @@
 //  - credits: `outstanding` leases (any session) plus `granted` unused credits
 //    stay at the credit policy's desire, and no credit is granted while the
 //    unacknowledged results reach their bound;
-//  - results: finished ones wait in a batch; a batch is staged (numbered and
-//    kept until acknowledged) at the moment the transport takes it to write,
-//    so a failed write or an early Ack is a plain state change;
+//  - results: finished ones wait in a batch, and the credits they free ride
+//    with them. The batch goes when it holds kMaxResultBatch results, when
+//    its oldest has waited ResultDelayNs (200 us, or 1% of the mean chunk if
+//    longer, at most 10 ms), or at once when no lease is left running or
+//    queued here: one write (and one wake-up on each side) carries many
+//    short chunks, and an idle worker never sits on a result. A batch is
+//    staged (numbered and kept until acknowledged) at the moment the
+//    transport takes it to write, so a failed write or an early Ack is a
+//    plain state change;
 //  - drain: hand back queued leases, give running ones a grace, wait for the
 //    last Ack.
 //
@@ -73,6 +79,10 @@ struct StreamVerdict {
 
 class WorkerSession {
  public:
+  static constexpr int kMaxResultBatch = 512;
+  static constexpr int64_t kMinResultDelayNs = 200'000;
+  static constexpr int64_t kMaxResultDelayNs = 10'000'000;
+
   explicit WorkerSession(WorkerSessionOptions options);
 
   // ---- the transport ----
@@ -115,10 +125,12 @@ class WorkerSession {
   enum class Next { kNone, kHello, kDraining, kResend, kResults, kCredit, kHeartbeat };
   Next NextMessage(int64_t now_ns) const;
   int64_t GrantDue() const;
+  bool ResultsDue(int64_t now_ns) const;
+  int64_t ResultDelayNs() const;
   std::shared_ptr<v1::WorkerMessage> StageResults();
   std::shared_ptr<v1::WorkerMessage> SpareMessage();
   void OnAck(uint64_t up_to_seq);
-  PoolCommands OnAssign(const v1::Assign& assign);
+  PoolCommands OnAssign(const v1::Assign& assign, int64_t now_ns);
   int64_t Backoff(absl::StatusCode code);
 
   const WorkerSessionOptions options_;
@@ -137,6 +149,7 @@ class WorkerSession {
   int64_t granted_ = 0;
 
   v1::Results pending_;  // finished, not yet staged
+  int64_t pending_since_ns_ = 0;  // when the oldest of pending_ came in
   std::deque<std::shared_ptr<v1::WorkerMessage>> unacked_;  // staged, oldest first
   int64_t unacked_results_ = 0;
   int64_t unacked_peak_ = 0;

@@ -6,13 +6,12 @@
 
 #include "common/mutex.h"
 
+#include <algorithm>
+
 namespace tminus {
 namespace {
 
-struct Seen {
-  uint64_t epoch;
-  RunResult result;
-};
+using Seen = Finished;
 
 class SlotPoolTest : public ::testing::Test {
  protected:
@@ -20,9 +19,10 @@ class SlotPoolTest : public ::testing::Test {
     PoolOptions options;
     options.slots = slots;
     options.processes = false;
-    return std::make_unique<SlotPool>(options, [this](uint64_t epoch, const RunResult& result) {
+    return std::make_unique<SlotPool>(options, [this](const std::vector<Finished>& finished) {
       MutexLock lock(&mu_);
-      seen_.push_back({epoch, result});
+      seen_.insert(seen_.end(), finished.begin(), finished.end());
+      largest_call_ = std::max(largest_call_, finished.size());
     });
   }
   // Waits for `count` results (the kernel runs for real: a second at most).
@@ -33,8 +33,14 @@ class SlotPoolTest : public ::testing::Test {
     return seen_;
   }
 
+  size_t largest_call() {
+    MutexLock lock(&mu_);
+    return largest_call_;
+  }
+
   Mutex mu_;
   std::vector<Seen> seen_;
+  size_t largest_call_ = 0;
 };
 
 LeaseSpec Lease(int64_t chunk, int32_t attempt, int64_t count) {
@@ -78,6 +84,57 @@ TEST_F(SlotPoolTest, StoppingAChunkStopsItsRunAndHandsBackItsFollower) {
   const std::vector<Seen> seen = Await(2);
   ASSERT_EQ(seen.size(), 2u);
   for (const Seen& s : seen) EXPECT_EQ(s.result.outcome, RunOutcome::kCancelled);
+}
+
+std::vector<LeaseSpec> Tiny(int64_t first, int64_t count) {
+  std::vector<LeaseSpec> leases;
+  for (int64_t chunk = first; chunk < first + count; ++chunk) leases.push_back(Lease(chunk, 1, 1));
+  return leases;
+}
+
+TEST_F(SlotPoolTest, ShortChunksRunInBatchesAndEachLeaseEndsInOneResult) {
+  auto pool = Pool(2);
+  pool->Submit(1, Tiny(0, 5'000));
+  const std::vector<Seen> seen = Await(5'000);
+  ASSERT_EQ(seen.size(), 5'000u);
+  std::vector<int> results(5'000, 0);
+  for (const Seen& s : seen) {
+    ++results[static_cast<size_t>(s.result.chunk)];
+    EXPECT_EQ(s.result.outcome, RunOutcome::kOk);
+    EXPECT_EQ(s.result.decrements, 1);
+  }
+  EXPECT_EQ(std::count(results.begin(), results.end(), 1), 5'000);
+  EXPECT_GT(largest_call(), 1u);  // results of a batch come in one call
+  EXPECT_LE(largest_call(), SlotPool::kMaxBatch);
+}
+
+TEST_F(SlotPoolTest, LeasesTakenIntoABatchButNotStartedAreHandedBackUnrun) {
+  auto pool = Pool(1);
+  pool->Submit(1, Tiny(0, 200));  // the pool learns that chunks are short
+  Await(200);
+  // One batch: a tiny chunk, a long one, then ten tiny ones behind it.
+  std::vector<LeaseSpec> batch = Tiny(200, 1);
+  batch.push_back(Lease(201, 1, 400'000'000));
+  for (const LeaseSpec& lease : Tiny(202, 10)) batch.push_back(lease);
+  pool->Submit(1, batch);
+  for (int i = 0; i < 10'000 && pool->running() == 0; ++i) absl::SleepFor(absl::Milliseconds(1));
+  absl::SleepFor(absl::Milliseconds(20));  // the long one runs; the ten wait in its batch
+  pool->HandBackQueued();
+  const std::vector<Seen> seen = Await(212);
+  ASSERT_EQ(seen.size(), 212u);
+  int handed_back = 0;
+  for (size_t i = 200; i < seen.size(); ++i) {
+    const RunResult& r = seen[i].result;
+    if (r.chunk == 201) {
+      EXPECT_EQ(r.outcome, RunOutcome::kOk);
+      EXPECT_EQ(r.decrements, 400'000'000);
+    } else if (r.chunk > 201) {
+      EXPECT_EQ(r.outcome, RunOutcome::kCancelled) << r.chunk;
+      EXPECT_EQ(r.decrements, 0);
+      ++handed_back;
+    }
+  }
+  EXPECT_EQ(handed_back, 10);
 }
 
 }  // namespace

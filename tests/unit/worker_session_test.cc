@@ -99,12 +99,61 @@ TEST_F(WorkerSessionTest, ResultsReturnTheirCreditsInOneBatch) {
   EXPECT_EQ(run.run.size(), 3u);
   EXPECT_EQ(core_.outstanding(), 3);
   for (int64_t chunk : {0, 1}) core_.OnSlotResult(core_.epoch(), Done(1, chunk), now_);
+  // Chunk 2 still runs: the results (and the credits they free) wait for
+  // more, up to the delay.
+  EXPECT_TRUE(Drain().empty());
+  EXPECT_EQ(core_.NextDeadlineNs(), now_ + WorkerSession::kMinResultDelayNs);
+  now_ += WorkerSession::kMinResultDelayNs;
   const auto out = Drain();
   ASSERT_EQ(out.size(), 1u);
   ASSERT_TRUE(out[0].has_results());
   EXPECT_EQ(out[0].results().results_size(), 2);
   EXPECT_EQ(out[0].results().credits(), 2);
   EXPECT_EQ(out[0].results().seq(), 1u);
+}
+
+TEST_F(WorkerSessionTest, AnIdleWorkerSendsItsResultsAtOnce) {
+  Connect();
+  Drain();
+  core_.OnMessage(Assign(1, {0, 1}), now_);
+  core_.OnSlotResult(core_.epoch(), Done(1, 0), now_);
+  EXPECT_TRUE(Drain().empty());  // chunk 1 still runs
+  core_.OnSlotResult(core_.epoch(), Done(1, 1), now_ + 1'000);
+  now_ += 1'000;  // well before the delay: nothing else runs or waits here
+  const auto out = Drain();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].results().results_size(), 2);
+}
+
+TEST_F(WorkerSessionTest, AFullBatchGoesWithoutWaiting) {
+  Connect();
+  Drain();
+  std::vector<int64_t> chunks(WorkerSession::kMaxResultBatch + 1);
+  for (size_t i = 0; i < chunks.size(); ++i) chunks[i] = static_cast<int64_t>(i);
+  core_.OnMessage(Assign(1, chunks), now_);
+  for (int i = 0; i < WorkerSession::kMaxResultBatch; ++i) {
+    EXPECT_TRUE(i == 0 || !core_.HasOutgoing(now_)) << i;
+    core_.OnSlotResult(core_.epoch(), Done(1, i), now_);
+  }
+  const auto out = Drain();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].results().results_size(), WorkerSession::kMaxResultBatch);
+}
+
+TEST_F(WorkerSessionTest, LongChunksWaitOnePercentOfTheirDurationAtMostTenMs) {
+  Connect();
+  Drain();
+  core_.OnMessage(Assign(1, {0, 1, 2}), now_);
+  RunResult long_one = Done(1, 0);
+  long_one.end_mono_ns = long_one.start_mono_ns + 100 * kMs;  // a 100 ms chunk: wait 1 ms
+  core_.OnSlotResult(core_.epoch(), long_one, now_);
+  EXPECT_EQ(core_.NextDeadlineNs(), now_ + 1 * kMs);
+  now_ += 1 * kMs;
+  ASSERT_EQ(Drain().size(), 1u);
+  RunResult longer = Done(1, 1);
+  longer.end_mono_ns = longer.start_mono_ns + 100'000 * kMs;  // 100 s: capped at 10 ms
+  core_.OnSlotResult(core_.epoch(), longer, now_);
+  EXPECT_EQ(core_.NextDeadlineNs(), now_ + WorkerSession::kMaxResultDelayNs);
 }
 
 TEST_F(WorkerSessionTest, AFailedWriteLosesNoBatch) {
@@ -145,6 +194,7 @@ TEST_F(WorkerSessionTest, EveryUnackedBatchIsResentInOrderAfterAReconnect) {
   core_.OnMessage(Assign(1, {0, 1, 2}), now_);
   for (int64_t chunk : {0, 1, 2}) {
     core_.OnSlotResult(core_.epoch(), Done(1, chunk), now_);
+    now_ += WorkerSession::kMinResultDelayNs;  // one batch each
     Drain();
   }
   core_.OnMessage(Ack(1), now_);
@@ -171,6 +221,7 @@ TEST_F(WorkerSessionTest, RunningLeasesOutliveTheSessionAndOnlyFinishedWorkIsOff
   ASSERT_EQ(credit.size(), 1u);
   EXPECT_EQ(credit[0].credit().credits(), 1);
   core_.OnSlotResult(first, Done(1, 0), now_);
+  now_ += WorkerSession::kMinResultDelayNs;
   const auto out = Drain();
   ASSERT_EQ(out.size(), 1u);
   ASSERT_EQ(out[0].results().results_size(), 1);  // the finished one, not the handed-back one
