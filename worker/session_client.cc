@@ -238,12 +238,18 @@ void SessionClient::WriterLoop(
       auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
         return stream_over_ || core_.HasOutgoing(Now());
       };
+      // Sleeps to the next deadline (a heartbeat, results that have waited
+      // long enough), and wakes early when an event brings it forward: a
+      // first result must not wait for the heartbeat's timeout.
+      int64_t deadline_ns = 0;
+      auto ready_or_sooner = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+        return ready() || core_.NextDeadlineNs() < deadline_ns;
+      };
       while (!ready()) {
-        // To the next deadline (a batch of results that has waited long
-        // enough); one already past only waits for a new event.
-        const int64_t until_ns = core_.NextDeadlineNs() - Now();
-        const int64_t wait_ns = until_ns > 0 ? until_ns : 1'000'000;
-        mu_.AwaitWithTimeout(ready, absl::Nanoseconds(wait_ns));
+        deadline_ns = core_.NextDeadlineNs();
+        const int64_t until_ns = deadline_ns - Now();
+        const int64_t wait_ns = until_ns > 0 ? until_ns : 1'000'000;  // past: a new event
+        mu_.AwaitWithTimeout(ready_or_sooner, absl::Nanoseconds(wait_ns));
       }
       if (stream_over_) return;
       message = core_.TakeOutgoing(Now());

@@ -340,6 +340,7 @@ void SlotPool::RunLease(int slot, const Queued& item, std::atomic<bool>* stop, R
     result->error = "executor not supported by this worker";
     return;
   }
+  if (result->end_mono_ns == 0) result->end_mono_ns = clock->MonoNs();
   if (result->cpu_ns < 0) result->cpu_ns = result->end_mono_ns - result->start_mono_ns;
   result->decrements = static_cast<int64_t>(done);
   result->outcome = done == count ? RunOutcome::kOk : RunOutcome::kCancelled;
