@@ -67,7 +67,10 @@ void SlotPool::Stop(uint64_t job, const std::vector<int64_t>& chunks) {
   auto listed = [&chunks](int64_t chunk) {
     return chunks.empty() || std::find(chunks.begin(), chunks.end(), chunk) != chunks.end();
   };
+  std::vector<Finished> finished;
   {
+    // One critical section: a chunk cannot move from the queue to a slot
+    // between the stop of what runs and the hand-back of what waits.
     MutexLock lock(&mu_);
     if (chunks.empty()) {
       for (auto& [key, flag] : flags_) {
@@ -80,10 +83,28 @@ void SlotPool::Stop(uint64_t job, const std::vector<int64_t>& chunks) {
         slot->stop = true;
       }
     }
+    // Single chunks (a backup attempt that lost) leave the queue at once.
+    if (!chunks.empty()) {
+      HandBackLocked(
+          [&](const Queued& item) { return item.lease.job == job && listed(item.lease.chunk); },
+          &finished);
+    }
   }
-  // Single chunks (a backup attempt that lost) leave the queue at once.
-  if (!chunks.empty()) {
-    HandBack([&](const Queued& item) { return item.lease.job == job && listed(item.lease.chunk); });
+  if (!finished.empty()) sink_(finished);
+}
+
+template <typename Pick>
+void SlotPool::HandBackLocked(Pick pick, std::vector<Finished>* finished) {
+  auto keep = std::stable_partition(queue_.begin(), queue_.end(),
+                                    [&](const Queued& item) { return !pick(item); });
+  for (auto it = keep; it != queue_.end(); ++it) {
+    DropFlag(it->epoch, it->lease.job);
+    finished->push_back({it->epoch, HandedBack(it->lease)});
+  }
+  queue_.erase(keep, queue_.end());
+  // Taken into a batch but not started: its runner reports it.
+  for (auto& slot : slots_) {
+    for (Queued& item : slot->batch) item.handed_back = item.handed_back || pick(item);
   }
 }
 
@@ -92,17 +113,7 @@ void SlotPool::HandBack(Pick pick) {
   std::vector<Finished> finished;
   {
     MutexLock lock(&mu_);
-    auto keep = std::stable_partition(queue_.begin(), queue_.end(),
-                                      [&](const Queued& item) { return !pick(item); });
-    for (auto it = keep; it != queue_.end(); ++it) {
-      DropFlag(it->epoch, it->lease.job);
-      finished.push_back({it->epoch, HandedBack(it->lease)});
-    }
-    queue_.erase(keep, queue_.end());
-    // Taken into a batch but not started: its runner reports it.
-    for (auto& slot : slots_) {
-      for (Queued& item : slot->batch) item.handed_back = item.handed_back || pick(item);
-    }
+    HandBackLocked(pick, &finished);
   }
   if (!finished.empty()) sink_(finished);
 }
@@ -156,13 +167,18 @@ size_t SlotPool::BatchSize() const {
 
 bool SlotPool::TakeBatch(Slot* self) {
   MutexLock lock(&mu_);
+  // The slot that runs this chunk, or holds it in its batch to run.
   auto same_chunk = [this](const Queued& item) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    auto runs = [&item](const std::unique_ptr<Slot>& slot) {
-      return slot->running && slot->job == item.lease.job &&
-             std::find(slot->chunks.begin(), slot->chunks.end(), item.lease.chunk) !=
-                 slot->chunks.end();
+    auto has = [&item](const std::unique_ptr<Slot>& slot) {
+      const bool runs = slot->running && slot->job == item.lease.job &&
+                        std::find(slot->chunks.begin(), slot->chunks.end(), item.lease.chunk) !=
+                            slot->chunks.end();
+      return runs || std::any_of(slot->batch.begin(), slot->batch.end(), [&item](const Queued& b) {
+               return !b.handed_back && b.lease.job == item.lease.job &&
+                      b.lease.chunk == item.lease.chunk;
+             });
     };
-    auto busy = std::find_if(slots_.begin(), slots_.end(), runs);
+    auto busy = std::find_if(slots_.begin(), slots_.end(), has);
     return busy == slots_.end() ? nullptr : busy->get();
   };
   while (self->batch.empty()) {
@@ -199,59 +215,56 @@ bool SlotPool::TakeBatch(Slot* self) {
   return true;
 }
 
-std::vector<SlotPool::Queued> SlotPool::Start(Slot* self, std::vector<Queued> items,
-                                              std::vector<Finished>* finished) {
-  std::vector<Queued> run;
-  self->chunks.clear();
-  for (Queued& item : items) {
-    if (item.handed_back) {
-      DropFlag(item.epoch, item.lease.job);
-      finished->push_back({item.epoch, HandedBack(item.lease)});
-      continue;
-    }
-    self->chunks.push_back(item.lease.chunk);
-    run.push_back(std::move(item));
+bool SlotPool::Admit(Slot* self, const Queued& item, std::vector<Finished>* finished) {
+  if (item.handed_back) {
+    DropFlag(item.epoch, item.lease.job);
+    finished->push_back({item.epoch, HandedBack(item.lease)});
+    EmitFollowers(self, item.lease, nullptr, finished);
+    return false;
   }
-  self->running = !run.empty();
-  if (self->running) {
-    self->job = run.front().lease.job;
-    self->stop = run.front().job_stop->load();
+  self->chunks.push_back(item.lease.chunk);
+  if (!self->running) {
+    self->running = true;
+    self->job = item.lease.job;
+    self->stop = item.job_stop->load();
   }
-  return run;
+  return true;
+}
+
+void SlotPool::EmitFollowers(Slot* self, const LeaseSpec& lease, const RunResult* result,
+                             std::vector<Finished>* finished) {
+  auto mine = [&lease](const Queued& follower) {
+    return follower.lease.job == lease.job && follower.lease.chunk == lease.chunk;
+  };
+  auto keep = std::stable_partition(self->followers.begin(), self->followers.end(),
+                                    [&](const Queued& follower) { return !mine(follower); });
+  for (auto it = keep; it != self->followers.end(); ++it) {
+    DropFlag(it->epoch, it->lease.job);
+    // The same chunk's result under the follower's attempt, if it finished.
+    RunResult copy = result != nullptr && result->outcome == RunOutcome::kOk
+                         ? *result
+                         : HandedBack(it->lease);
+    copy.attempt = it->lease.attempt;
+    finished->push_back({it->epoch, copy});
+  }
+  self->followers.erase(keep, self->followers.end());
 }
 
 void SlotPool::Release(Slot* self, const std::vector<Queued>& ran,
                        const std::vector<RunResult>& results, std::vector<Finished>* finished) {
-  std::vector<Queued> followers;
-  {
-    MutexLock lock(&mu_);
-    self->running = false;
-    self->chunks.clear();
-    int64_t busy_ns = 0;
-    for (size_t i = 0; i < ran.size(); ++i) {
-      DropFlag(ran[i].epoch, ran[i].lease.job);
-      busy_ns += results[i].end_mono_ns - results[i].start_mono_ns;
-    }
-    if (!ran.empty()) {
-      const double mean = std::max(1.0, static_cast<double>(busy_ns) / ran.size());
-      mean_chunk_ns_ = mean_chunk_ns_ <= 0 ? mean : 0.8 * mean_chunk_ns_ + 0.2 * mean;
-    }
-    followers = std::move(self->followers);
-    self->followers.clear();
-    for (const Queued& follower : followers) DropFlag(follower.epoch, follower.lease.job);
+  MutexLock lock(&mu_);
+  self->running = false;
+  self->chunks.clear();
+  int64_t busy_ns = 0;
+  for (size_t i = 0; i < ran.size(); ++i) {
+    DropFlag(ran[i].epoch, ran[i].lease.job);
+    busy_ns += results[i].end_mono_ns - results[i].start_mono_ns;
+    finished->push_back({ran[i].epoch, results[i]});
+    if (!self->followers.empty()) EmitFollowers(self, ran[i].lease, &results[i], finished);
   }
-  for (size_t i = 0; i < ran.size(); ++i) finished->push_back({ran[i].epoch, results[i]});
-  for (const Queued& follower : followers) {
-    // The same chunk's result under the follower's attempt, if it finished.
-    auto same = std::find_if(ran.begin(), ran.end(), [&follower](const Queued& item) {
-      return item.lease.job == follower.lease.job && item.lease.chunk == follower.lease.chunk;
-    });
-    const RunResult* result = same == ran.end() ? nullptr : &results[same - ran.begin()];
-    RunResult copy = result != nullptr && result->outcome == RunOutcome::kOk
-                         ? *result
-                         : HandedBack(follower.lease);
-    copy.attempt = follower.lease.attempt;
-    finished->push_back({follower.epoch, copy});
+  if (!ran.empty()) {
+    const double mean = std::max(1.0, static_cast<double>(busy_ns) / ran.size());
+    mean_chunk_ns_ = mean_chunk_ns_ <= 0 ? mean : 0.8 * mean_chunk_ns_ + 0.2 * mean;
   }
 }
 
@@ -295,32 +308,34 @@ void SlotPool::RunnerLoop(int slot) {
 }
 
 void SlotPool::RunThreads(int slot, Slot* self, std::vector<Finished>* finished) {
-  std::vector<Queued> one;
+  // Reused for each lease: no allocation per chunk.
+  std::vector<Queued> one(1);
   std::vector<RunResult> result(1);
+  const RealClock* clock = RealClock::Get();
+  const int64_t wall_minus_mono_ns = clock->WallNs() - clock->MonoNs();
   for (;;) {
     {
       MutexLock lock(&mu_);
       if (self->batch.empty()) return;
-      one.clear();
-      one.push_back(std::move(self->batch.front()));
+      one.front() = std::move(self->batch.front());
       self->batch.pop_front();
-      one = Start(self, std::move(one), finished);
+      if (!Admit(self, one.front(), finished)) continue;  // handed back while it waited
     }
-    if (one.empty()) continue;  // handed back while it waited
-    RunLease(slot, one.front(), &self->stop, &result.front());
+    RunLease(slot, one.front(), &self->stop, wall_minus_mono_ns, &result.front());
     Count(result.front());
     Release(self, one, result, finished);
   }
 }
 
-void SlotPool::RunLease(int slot, const Queued& item, std::atomic<bool>* stop, RunResult* result) {
+void SlotPool::RunLease(int slot, const Queued& item, std::atomic<bool>* stop,
+                        int64_t wall_minus_mono_ns, RunResult* result) {
   const LeaseSpec& lease = item.lease;
   *result = HandedBack(lease);
   result->slot = slot;
   const uint64_t count = static_cast<uint64_t>(lease.count);
   const RealClock* clock = RealClock::Get();
-  result->start_wall_ns = clock->WallNs();
   result->start_mono_ns = clock->MonoNs();
+  result->start_wall_ns = result->start_mono_ns + wall_minus_mono_ns;
   uint64_t done = 0;
   if (stop->load()) {
     // Stopped (or handed back) while queued: nothing ran.
@@ -351,10 +366,10 @@ void SlotPool::RunInChild(int slot, Slot* self, ChildProcess* child,
   std::vector<Queued> batch;
   {
     MutexLock lock(&mu_);
-    std::vector<Queued> taken(std::make_move_iterator(self->batch.begin()),
-                              std::make_move_iterator(self->batch.end()));
+    for (Queued& item : self->batch) {
+      if (Admit(self, item, finished)) batch.push_back(std::move(item));
+    }
     self->batch.clear();
-    batch = Start(self, std::move(taken), finished);
   }
   if (batch.empty()) return;
   std::vector<uint64_t> counts;

@@ -106,7 +106,7 @@ class SlotPool {
     bool running = false;
     uint64_t job = 0;
     std::vector<int64_t> chunks;    // running now (several: a child's batch)
-    std::vector<Queued> followers;  // later leases of the same chunks
+    std::vector<Queued> followers;  // later leases of chunks it runs or holds in its batch
     std::deque<Queued> batch;       // taken, not started yet
   };
 
@@ -115,24 +115,33 @@ class SlotPool {
   void RunThreads(int slot, Slot* self, std::vector<Finished>* finished);
   // Runs the slot's batch (one job's leases) in its child, in one round trip.
   void RunInChild(int slot, Slot* self, ChildProcess* child, std::vector<Finished>* finished);
-  void RunLease(int slot, const Queued& item, std::atomic<bool>* stop, RunResult* result);
+  // `wall_minus_mono_ns`: the wall clock's offset, read once per batch.
+  void RunLease(int slot, const Queued& item, std::atomic<bool>* stop, int64_t wall_minus_mono_ns,
+                RunResult* result);
   // Waits for work and moves a batch from the queue into the slot; false
   // when stopping. A lease of a chunk another slot runs becomes its follower.
   bool TakeBatch(Slot* self) ABSL_LOCKS_EXCLUDED(mu_);
   size_t BatchSize() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Marks the slot running `items` (their results go to `finished` if
-  // handed back meanwhile); returns those still to run.
-  std::vector<Queued> Start(Slot* self, std::vector<Queued> items, std::vector<Finished>* finished)
+  // Marks the slot running `item` too; false (its result in `finished`)
+  // when it was handed back while it waited in the batch.
+  bool Admit(Slot* self, const Queued& item, std::vector<Finished>* finished)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The slot is free again: `results` of `ran` (in order) and their
   // followers' copies go to `finished`.
   void Release(Slot* self, const std::vector<Queued>& ran, const std::vector<RunResult>& results,
                std::vector<Finished>* finished) ABSL_LOCKS_EXCLUDED(mu_);
+  // The followers of `lease`'s chunk leave the slot, with a copy of
+  // `result` if it is OK, else handed back.
+  void EmitFollowers(Slot* self, const LeaseSpec& lease, const RunResult* result,
+                     std::vector<Finished>* finished) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Count(const RunResult& result);
   // Takes the queued leases `pick` selects out of the queue (and out of the
   // slots' batches), then reports each as handed back.
   template <typename Pick>
   void HandBack(Pick pick) ABSL_LOCKS_EXCLUDED(mu_);
+  template <typename Pick>
+  void HandBackLocked(Pick pick, std::vector<Finished>* finished)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // One fewer chunk of (epoch, job) queued or running; forgets its flag at 0.
   void DropFlag(uint64_t epoch, uint64_t job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

@@ -13,6 +13,9 @@ constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 constexpr int64_t kMinHeartbeatNs = 50'000'000;
 // A coordinator that refuses sessions for lack of room gets this long at least.
 constexpr int64_t kExhaustedBackoffNs = 1'000'000'000;
+// Acknowledged batches kept with their cleared results, so that new results
+// reuse them instead of allocating (batches in flight until their Ack).
+constexpr size_t kMaxSpareBatches = 16;
 // Acknowledged results beyond this many at the peak are worth a malloc_trim.
 constexpr int64_t kReleaseMemoryFrom = 65'536;
 
@@ -37,7 +40,11 @@ void CopyResult(const RunResult& from, v1::ChunkResult* to) {
   to->set_cpu_ns(from.cpu_ns);
   to->set_kernel_ns(from.kernel_ns);
   to->set_slot(from.slot);
-  to->set_error(from.error);
+  if (from.error.empty()) {
+    to->clear_error();  // no allocation: setting "" would make a string
+  } else {
+    to->set_error(from.error);
+  }
 }
 
 // Codes after which trying again cannot help: the coordinator refuses this
@@ -261,7 +268,7 @@ void WorkerSession::OnAck(uint64_t up_to_seq) {
     std::shared_ptr<v1::WorkerMessage>& front = unacked_.front();
     unacked_results_ -= front->results().results_size();
     // Reuse only what no writer still holds.
-    if (front.use_count() == 1 && spare_.size() < 4) {
+    if (front.use_count() == 1 && spare_.size() < kMaxSpareBatches) {
       front->mutable_results()->mutable_results()->Clear();  // keeps the objects
       spare_.push_back(std::move(front));
     }

@@ -100,6 +100,7 @@ void Scheduler::AssignBackups(Session& session, int64_t want) {
 }
 
 void Scheduler::AssignTo(Session& session, int64_t want) {
+  const int64_t now = clock_->MonoNs();
   for (auto it = queued_.begin(); it != queued_.end() && want > 0;) {
     Job& job = *jobs_[it->second];
     if (!Fits(job, session)) {
@@ -107,7 +108,7 @@ void Scheduler::AssignTo(Session& session, int64_t want) {
       continue;
     }
     while (want > 0 && job.HasQueuedChunk() && job.MayLeaseTo(session.id, session.slots)) {
-      Lease(job, session);
+      Lease(job, session, now);
       --want;
     }
     // A job leaves the queue when it has nothing left to lease; it comes back
@@ -116,10 +117,9 @@ void Scheduler::AssignTo(Session& session, int64_t want) {
   }
 }
 
-void Scheduler::Lease(Job& job, Session& session) {
+void Scheduler::Lease(Job& job, Session& session, int64_t now) {
   const auto [chunk, attempt] = job.TakeChunk();
   const ChunkRange range = job.plan().Chunk(chunk);
-  const int64_t now = clock_->MonoNs();
   if (job.state() == JobState::kQueued) {
     job.MarkStarted(now, clock_->WallNs());
     dirty_jobs_.insert(job.id());

@@ -5,7 +5,8 @@
 
 namespace tminus {
 
-void JobStats::AddAccepted(uint32_t worker, const WorkerIdentityView& who, int32_t slot,
+void JobStats::AddAccepted(uint32_t worker, absl::FunctionRef<WorkerIdentityView()> who,
+                           int32_t slot,
                            int64_t decrements, int64_t duration_ns, int64_t cpu_ns,
                            int64_t kernel_ns) {
   const int64_t duration = std::max<int64_t>(duration_ns, 0);
@@ -15,7 +16,7 @@ void JobStats::AddAccepted(uint32_t worker, const WorkerIdentityView& who, int32
   durations_.Add(duration);
   auto [entry, first] = workers_.try_emplace(worker);
   WorkerTotals& totals = entry->second;
-  if (first) totals.who = who;
+  if (first) totals.who = who();
   ++totals.chunks;
   totals.decrements += decrements;
   totals.busy_ns += duration;

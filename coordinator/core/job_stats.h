@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
+
 #include "common/histogram.h"
 #include "common/job_counters.h"
 
@@ -38,8 +40,8 @@ struct WorkerTotals {
 class JobStats {
  public:
   // One accepted chunk result. `worker` is the registry key of the worker;
-  // `who` is copied the first time the worker is seen.
-  void AddAccepted(uint32_t worker, const WorkerIdentityView& who, int32_t slot,
+  // `who` is called the first time the worker is seen (no copies per chunk).
+  void AddAccepted(uint32_t worker, absl::FunctionRef<WorkerIdentityView()> who, int32_t slot,
                    int64_t decrements, int64_t duration_ns, int64_t cpu_ns, int64_t kernel_ns);
 
   int64_t busy_ns() const { return busy_ns_; }

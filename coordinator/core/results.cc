@@ -40,12 +40,13 @@ absl::Status Scheduler::OnResults(SessionId id, const std::vector<ChunkReport>& 
     if (absl::Status valid = ValidateReport(results[i], i); !valid.ok()) return valid;
   }
   Session& session = sessions_[id];
-  for (const ChunkReport& result : results) ApplyResult(session, result);
+  const int64_t now = clock_->MonoNs();
+  for (const ChunkReport& result : results) ApplyResult(session, result, now);
   Dispatch();
   return absl::OkStatus();
 }
 
-void Scheduler::ApplyResult(Session& session, const ChunkReport& result) {
+void Scheduler::ApplyResult(Session& session, const ChunkReport& result, int64_t now) {
   Job* job = FindJob(result.job);
   if (job == nullptr || result.chunk < 0 || result.chunk >= job->plan().chunk_count()) {
     Logger("scheduler")->warn("job={} chunk={} session={} result for no such chunk; ignored",
@@ -65,7 +66,6 @@ void Scheduler::ApplyResult(Session& session, const ChunkReport& result) {
     }
   }
   if (holder) session.leases.erase({job->id(), result.chunk});
-  const std::string& worker_id = workers_[session.worker].hello.worker_id;
   const bool duplicate = job->done().Contains(result.chunk);
   RecordEvent(*job, session, result, duplicate);
   if (duplicate) {
@@ -78,12 +78,12 @@ void Scheduler::ApplyResult(Session& session, const ChunkReport& result) {
     case ChunkOutcome::kOk: {
       const int64_t expected = job->plan().Chunk(result.chunk).count;
       if (result.decrements != expected) {
-        FailAttempt(*job, result.chunk, result.attempt, worker_id,
+        FailAttempt(*job, result.chunk, result.attempt, WorkerIdOf(session),
                     absl::StrCat("reported ", result.decrements, " decrements for a chunk of ",
                                  expected));
         return;
       }
-      Accept(*job, session, result);
+      Accept(*job, session, result, now);
       return;
     }
     case ChunkOutcome::kCancelled:
@@ -100,20 +100,22 @@ void Scheduler::ApplyResult(Session& session, const ChunkReport& result) {
       return;
     case ChunkOutcome::kFailed:
       // A late failure from a lease that was already released changes nothing.
-      if (holder) FailAttempt(*job, result.chunk, result.attempt, worker_id, result.error);
+      if (holder) {
+        FailAttempt(*job, result.chunk, result.attempt, WorkerIdOf(session), result.error);
+      }
       return;
   }
 }
 
-void Scheduler::Accept(Job& job, Session& session, const ChunkReport& result) {
+void Scheduler::Accept(Job& job, Session& session, const ChunkReport& result, int64_t now) {
   const int64_t duration = result.end_mono_ns - result.start_mono_ns;
   // Workers before 0.3 do not report kernel time: their chunk's duration is
   // the closest measure they have.
   const int64_t kernel_ns = result.kernel_ns > 0 ? result.kernel_ns : duration;
-  job.MarkDone(result.chunk, result.decrements, clock_->MonoNs());
+  job.MarkDone(result.chunk, result.decrements, now);
   dirty_jobs_.insert(job.id());
   CancelOtherAttempts(job, result.chunk, session.id, result.attempt);
-  job.stats().AddAccepted(session.worker, IdentityOf(session.worker), result.slot,
+  job.stats().AddAccepted(session.worker, [&] { return IdentityOf(session.worker); }, result.slot,
                           result.decrements, duration, result.cpu_ns, kernel_ns);
   ++counters_.chunks_completed;
   counters_.decrements += result.decrements;

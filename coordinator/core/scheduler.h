@@ -158,20 +158,24 @@ class Scheduler {
   void CloseReplaced(SessionId old, const WorkerHello& hello, bool same_process);
   uint32_t RecordFor(const std::string& worker_id);
   WorkerIdentityView IdentityOf(uint32_t worker) const;
+  const std::string& WorkerIdOf(const Session& session) const {
+    return workers_.at(session.worker).hello.worker_id;
+  }
   void ForgetGoneWorkers();
 
   // dispatch.cc
   void Dispatch();
   void AssignTo(Session& session, int64_t want);
-  void Lease(Job& job, Session& session);
+  void Lease(Job& job, Session& session, int64_t now);
   // Starts backup attempts of straggling chunks on the session's idle slots.
   void AssignBackups(Session& session, int64_t want);
   // How long a chunk of this job that runs longer is a straggler; 0: unknown.
   int64_t StragglerAfterNs(const Job& job, int64_t chunk) const;
 
   // results.cc
-  void ApplyResult(Session& session, const ChunkReport& result);
-  void Accept(Job& job, Session& session, const ChunkReport& result);
+  // `now`: the monotonic clock, read once per batch of results.
+  void ApplyResult(Session& session, const ChunkReport& result, int64_t now);
+  void Accept(Job& job, Session& session, const ChunkReport& result, int64_t now);
   void FailAttempt(Job& job, int64_t chunk, int32_t attempt, const std::string& worker_id,
                    const std::string& reason);
   void ReleaseLeases(Session& session, const std::string& reason, bool expired);
