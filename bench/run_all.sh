@@ -13,4 +13,7 @@ out="${1:-/dev/stdout}"
     echo "## bench-$bench"
     build/bin/bench-$bench
   done
+  echo
+  echo "## bench-throughput, processes executor"
+  build/bin/bench-throughput 200000 3 processes
 } 2>&1 | tee "$out"

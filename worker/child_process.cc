@@ -95,7 +95,7 @@ absl::StatusOr<std::vector<ChildRun>> ChildProcess::RunBatch(const std::vector<u
   if (!running()) {
     if (absl::Status started = Start(); !started.ok()) return started;
   }
-  const ChildRequest request{static_cast<uint32_t>(counts.size())};
+  const ChildRequest request{kChildProtocol, static_cast<uint32_t>(counts.size())};
   if (!WriteAll(to_child_, &request, sizeof(request)) ||
       !WriteAll(to_child_, counts.data(), counts.size() * sizeof(uint64_t))) {
     return DiedError();
@@ -170,7 +170,10 @@ int ChildMain(pid_t parent) {
   std::vector<uint64_t> counts;
   std::vector<ChildReply> replies;
   while (ReadAll(STDIN_FILENO, &request, sizeof(request))) {
-    if (request.chunks == 0 || request.chunks > kMaxChildBatch) return 1;
+    if (request.magic != kChildProtocol || request.chunks == 0 ||
+        request.chunks > kMaxChildBatch) {
+      return 1;  // not a request of this version: the parent sees the child die
+    }
     counts.resize(request.chunks);
     if (!ReadAll(STDIN_FILENO, counts.data(), counts.size() * sizeof(uint64_t))) return 1;
     // A cancel signal can only be pending from the previous batch: clear it.

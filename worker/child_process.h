@@ -24,8 +24,10 @@ namespace tminus {
 // header and `chunks` counts; the reply, one ChildReply per chunk, comes in
 // one write once the whole batch has run.
 struct ChildRequest {
+  uint32_t magic;  // kChildProtocol: a child of another version exits at once
   uint32_t chunks;
 };
+constexpr uint32_t kChildProtocol = 0x74620002;  // "tb", version 2: batches
 constexpr uint32_t kMaxChildBatch = 1024;
 struct ChildReply {
   uint64_t done;

@@ -102,9 +102,14 @@ void SlotPool::HandBackLocked(Pick pick, std::vector<Finished>* finished) {
     finished->push_back({it->epoch, HandedBack(it->lease)});
   }
   queue_.erase(keep, queue_.end());
-  // Taken into a batch but not started: its runner reports it.
+  // Taken into a batch but not started: its runner reports it (and its
+  // followers); no new follower attaches to it.
   for (auto& slot : slots_) {
-    for (Queued& item : slot->batch) item.handed_back = item.handed_back || pick(item);
+    for (Queued& item : slot->batch) {
+      if (item.handed_back || !pick(item)) continue;
+      item.handed_back = true;
+      holders_.erase(ChunkKey{item.lease.job, item.lease.chunk});
+    }
   }
 }
 
@@ -141,25 +146,34 @@ void SlotPool::StopRunning() {
 
 void SlotPool::DropFlag(uint64_t epoch, uint64_t job) {
   auto it = flags_.find({epoch, job});
-  if (it != flags_.end() && --it->second.outstanding == 0) flags_.erase(it);
+  if (it != flags_.end() && --it->second.outstanding == 0) {
+    flags_.erase(it);
+    mean_chunk_ns_.erase(job);  // nothing of it left here (in this epoch)
+  }
 }
 
 std::deque<SlotPool::Queued>::iterator SlotPool::FirstRunnable() {
   for (auto it = queue_.begin(); it != queue_.end(); ++it) {
     const int32_t cap = it->lease.max_running;
     if (cap <= 0) return it;
+    // Chunks of the job running, or taken into a batch and about to run.
     const uint64_t job = it->lease.job;
-    const auto running = std::count_if(slots_.begin(), slots_.end(), [job](const auto& slot) {
-      return slot->running && slot->job == job;
-    });
+    int64_t running = 0;
+    for (const auto& slot : slots_) {
+      if (slot->running && slot->job == job) ++running;
+      running += std::count_if(slot->batch.begin(), slot->batch.end(), [job](const Queued& b) {
+        return !b.handed_back && b.lease.job == job;
+      });
+    }
     if (running < cap) return it;
   }
   return queue_.end();
 }
 
-size_t SlotPool::BatchSize() const {
-  if (mean_chunk_ns_ <= 0) return 1;
-  const double fits = static_cast<double>(kBatchBudgetNs) / mean_chunk_ns_;
+size_t SlotPool::BatchSize(uint64_t job) const {
+  const auto mean = mean_chunk_ns_.find(job);
+  if (mean == mean_chunk_ns_.end()) return 1;
+  const double fits = static_cast<double>(kBatchBudgetNs) / mean->second;
   // Never more than this slot's share of the queue: the tail spreads out.
   const size_t share = std::max<size_t>(1, queue_.size() / slots_.size());
   return std::min({static_cast<size_t>(std::max(fits, 1.0)), kMaxBatch, share});
@@ -167,20 +181,6 @@ size_t SlotPool::BatchSize() const {
 
 bool SlotPool::TakeBatch(Slot* self) {
   MutexLock lock(&mu_);
-  // The slot that runs this chunk, or holds it in its batch to run.
-  auto same_chunk = [this](const Queued& item) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    auto has = [&item](const std::unique_ptr<Slot>& slot) {
-      const bool runs = slot->running && slot->job == item.lease.job &&
-                        std::find(slot->chunks.begin(), slot->chunks.end(), item.lease.chunk) !=
-                            slot->chunks.end();
-      return runs || std::any_of(slot->batch.begin(), slot->batch.end(), [&item](const Queued& b) {
-               return !b.handed_back && b.lease.job == item.lease.job &&
-                      b.lease.chunk == item.lease.chunk;
-             });
-    };
-    auto busy = std::find_if(slots_.begin(), slots_.end(), has);
-    return busy == slots_.end() ? nullptr : busy->get();
-  };
   while (self->batch.empty()) {
     // The first queued lease whose job is under its per-worker cap; the
     // others wait for one of that job's chunks to end.
@@ -189,25 +189,27 @@ bool SlotPool::TakeBatch(Slot* self) {
     };
     mu_.Await(ready);
     if (stopping_) return false;
-    const size_t size = BatchSize();
     const auto first = FirstRunnable();
     Queued item = std::move(*first);
     queue_.erase(first);
-    if (Slot* runner = same_chunk(item)) {
-      runner->followers.push_back(std::move(item));
+    const ChunkKey key{item.lease.job, item.lease.chunk};
+    if (auto holder = holders_.find(key); holder != holders_.end()) {
+      holder->second->followers.push_back(std::move(item));  // that slot runs or holds it
       continue;
     }
+    const size_t size = BatchSize(item.lease.job);
+    holders_[key] = self;
     self->batch.push_back(std::move(item));
-    // More of the same executor (and, for a child, the same job) from the
-    // front, none of a chunk that runs elsewhere; capped jobs go one at a time.
+    // More of the same job from the front, none of a chunk another slot
+    // holds; capped jobs go one at a time.
     const Queued& head = self->batch.front();
     while (self->batch.size() < size && !queue_.empty() && head.lease.max_running <= 0) {
       const Queued& next = queue_.front();
-      const bool fits = next.epoch == head.epoch && next.lease.executor == head.lease.executor &&
-                        next.lease.max_running <= 0 &&
-                        (head.lease.executor != ExecutorKind::kProcesses ||
-                         next.lease.job == head.lease.job);
-      if (!fits || same_chunk(next) != nullptr) break;
+      const ChunkKey next_key{next.lease.job, next.lease.chunk};
+      const bool fits = next.epoch == head.epoch && next.lease.job == head.lease.job &&
+                        next.lease.executor == head.lease.executor;
+      if (!fits || holders_.contains(next_key)) break;
+      holders_[next_key] = self;
       self->batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
@@ -217,9 +219,9 @@ bool SlotPool::TakeBatch(Slot* self) {
 
 bool SlotPool::Admit(Slot* self, const Queued& item, std::vector<Finished>* finished) {
   if (item.handed_back) {
-    DropFlag(item.epoch, item.lease.job);
     finished->push_back({item.epoch, HandedBack(item.lease)});
     EmitFollowers(self, item.lease, nullptr, finished);
+    DropFlag(item.epoch, item.lease.job);
     return false;
   }
   self->chunks.push_back(item.lease.chunk);
@@ -255,16 +257,18 @@ void SlotPool::Release(Slot* self, const std::vector<Queued>& ran,
   MutexLock lock(&mu_);
   self->running = false;
   self->chunks.clear();
-  int64_t busy_ns = 0;
   for (size_t i = 0; i < ran.size(); ++i) {
+    const RunResult& result = results[i];
+    holders_.erase(ChunkKey{ran[i].lease.job, ran[i].lease.chunk});
+    if (result.outcome == RunOutcome::kOk) {
+      // Only runs that ran to the end say how long the job's chunks take.
+      const double ns = std::max(1.0, static_cast<double>(result.end_mono_ns - result.start_mono_ns));
+      auto [mean, first] = mean_chunk_ns_.try_emplace(ran[i].lease.job, ns);
+      if (!first) mean->second = 0.8 * mean->second + 0.2 * ns;
+    }
+    finished->push_back({ran[i].epoch, result});
+    if (!self->followers.empty()) EmitFollowers(self, ran[i].lease, &result, finished);
     DropFlag(ran[i].epoch, ran[i].lease.job);
-    busy_ns += results[i].end_mono_ns - results[i].start_mono_ns;
-    finished->push_back({ran[i].epoch, results[i]});
-    if (!self->followers.empty()) EmitFollowers(self, ran[i].lease, &results[i], finished);
-  }
-  if (!ran.empty()) {
-    const double mean = std::max(1.0, static_cast<double>(busy_ns) / ran.size());
-    mean_chunk_ns_ = mean_chunk_ns_ <= 0 ? mean : 0.8 * mean_chunk_ns_ + 0.2 * mean;
   }
 }
 
@@ -313,7 +317,14 @@ void SlotPool::RunThreads(int slot, Slot* self, std::vector<Finished>* finished)
   std::vector<RunResult> result(1);
   const RealClock* clock = RealClock::Get();
   const int64_t wall_minus_mono_ns = clock->WallNs() - clock->MonoNs();
+  int64_t held_since_ns = clock->MonoNs();
   for (;;) {
+    if (!finished->empty() && result.front().end_mono_ns - held_since_ns > 2 * kBatchBudgetNs) {
+      // The batch runs longer than planned: what finished goes now.
+      sink_(*finished);
+      finished->clear();
+      held_since_ns = result.front().end_mono_ns;
+    }
     {
       MutexLock lock(&mu_);
       if (self->batch.empty()) return;
@@ -388,10 +399,16 @@ void SlotPool::RunInChild(int slot, Slot* self, ChildProcess* child,
   for (size_t i = 0; i < batch.size(); ++i) {
     RunResult& result = results[i];
     if (!runs.ok()) {
-      Logger("worker")->warn("job={} chunk={} slot={} {}", batch[i].lease.job,
-                             batch[i].lease.chunk, slot, runs.status().ToString());
-      result.outcome = RunOutcome::kFailed;
-      result.error = std::string(runs.status().message());
+      // Which chunk ran when the child died is unknown: the first takes the
+      // failed attempt (so a chunk that keeps killing its child still runs
+      // out of attempts), the others are handed back, requeued unblamed.
+      if (i == 0) {
+        Logger("worker")->warn("job={} chunk={} slot={} {} ({} chunks of its batch handed back)",
+                               batch[i].lease.job, batch[i].lease.chunk, slot,
+                               runs.status().ToString(), batch.size() - 1);
+        result.outcome = RunOutcome::kFailed;
+        result.error = std::string(runs.status().message());
+      }
       result.start_mono_ns = start_mono;
       result.start_wall_ns = start_wall;
       result.end_mono_ns = clock->MonoNs();

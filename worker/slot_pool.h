@@ -4,12 +4,13 @@
 // result per lease through the sink: every lease submitted ends in exactly
 // one result, whether it ran, failed, was stopped or was handed back.
 //
-// Batches: when chunks are short, a runner takes several leases at once
-// (about kBatchBudgetNs of work at the mean chunk duration seen, at most
-// kMaxBatch, and never more than its share of the queue, so the last chunks
-// still go to idle slots) and reports their results in one sink call. A
-// child process gets a whole batch of one job in one pipe round trip.
-// Leases taken but not started are still handed back like queued ones.
+// Batches: when a job's chunks are short, a runner takes several of its
+// leases at once (about kBatchBudgetNs of work at the mean duration of the
+// job's chunks here, at most kMaxBatch, and never more than its share of the
+// queue, so the last chunks still go to idle slots) and reports their
+// results in one sink call (sooner if the batch runs long). A child process
+// gets a whole batch in one pipe round trip. Leases taken but not started
+// are still handed back like queued ones.
 //
 // Threading: thread-safe. The sink is called from runner threads (and from
 // the thread that drops or hands back queued leases) without any lock of the
@@ -121,7 +122,8 @@ class SlotPool {
   // Waits for work and moves a batch from the queue into the slot; false
   // when stopping. A lease of a chunk another slot runs becomes its follower.
   bool TakeBatch(Slot* self) ABSL_LOCKS_EXCLUDED(mu_);
-  size_t BatchSize() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Leases of `job` to take at once: about kBatchBudgetNs at its mean chunk.
+  size_t BatchSize(uint64_t job) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Marks the slot running `item` too; false (its result in `finished`)
   // when it was handed back while it waited in the batch.
   bool Admit(Slot* self, const Queued& item, std::vector<Finished>* finished)
@@ -155,7 +157,12 @@ class SlotPool {
   absl::flat_hash_map<std::pair<uint64_t, uint64_t>, JobFlag> flags_ ABSL_GUARDED_BY(mu_);
   std::vector<std::unique_ptr<Slot>> slots_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  double mean_chunk_ns_ ABSL_GUARDED_BY(mu_) = 0;  // moving average; 0: none seen yet
+  // Per job with leases here: the moving average of its OK chunks' durations.
+  absl::flat_hash_map<uint64_t, double> mean_chunk_ns_ ABSL_GUARDED_BY(mu_);
+  // (job, chunk) -> the slot that runs it or holds it in its batch: a second
+  // lease of it becomes that slot's follower.
+  using ChunkKey = std::pair<uint64_t, int64_t>;
+  absl::flat_hash_map<ChunkKey, Slot*> holders_ ABSL_GUARDED_BY(mu_);
   std::vector<std::thread> runners_;
 };
 

@@ -299,6 +299,20 @@ void WorkerSession::OnSlotResult(uint64_t epoch, const RunResult& result, int64_
   CopyResult(result, pending_.add_results());
 }
 
+void WorkerSession::DropUnfinishedPending() {
+  // The coordinator released the ended session's leases: of the results that
+  // waited to be sent, only finished work is still worth offering.
+  auto* results = pending_.mutable_results();
+  int kept = 0;
+  for (int i = 0; i < results->size(); ++i) {
+    if (results->Get(i).outcome() != v1::CHUNK_OUTCOME_OK) continue;
+    if (i != kept) results->SwapElements(i, kept);
+    ++kept;
+  }
+  while (results->size() > kept) results->RemoveLast();
+  if (kept == 0) pending_since_ns_ = 0;
+}
+
 int64_t WorkerSession::Backoff(absl::StatusCode code) {
   const int shift = std::min(failures_in_a_row_ - 1, 20);
   int64_t delay = std::min(options_.min_backoff_ns << std::max(shift, 0), options_.max_backoff_ns);
@@ -314,6 +328,7 @@ StreamVerdict WorkerSession::OnStreamEnded(const absl::Status& status, int64_t n
   stream_open_ = false;
   welcomed_ = false;
   granted_ = 0;
+  DropUnfinishedPending();
   StreamVerdict verdict;
   verdict.pool.drop_queued_before = epoch_ + 1;
   const std::string cause = absl::StrCat(absl::StatusCodeToString(status.code()),

@@ -132,6 +132,7 @@ class WorkerSession {
   void OnAck(uint64_t up_to_seq);
   PoolCommands OnAssign(const v1::Assign& assign, int64_t now_ns);
   int64_t Backoff(absl::StatusCode code);
+  void DropUnfinishedPending();
 
   const WorkerSessionOptions options_;
   CreditPolicy credits_;

@@ -137,5 +137,24 @@ TEST_F(SlotPoolTest, LeasesTakenIntoABatchButNotStartedAreHandedBackUnrun) {
   EXPECT_EQ(handed_back, 10);
 }
 
+TEST_F(SlotPoolTest, AJobCappedAtOneRunningChunkNeverRunsTwoAtOnce) {
+  auto pool = Pool(2);
+  std::vector<LeaseSpec> leases;
+  for (int64_t chunk = 0; chunk < 6; ++chunk) {
+    LeaseSpec lease = Lease(chunk, 1, 20'000'000);
+    lease.max_running = 1;
+    leases.push_back(lease);
+  }
+  pool->Submit(1, leases);
+  std::vector<Seen> seen = Await(6);
+  ASSERT_EQ(seen.size(), 6u);
+  std::sort(seen.begin(), seen.end(), [](const Seen& a, const Seen& b) {
+    return a.result.start_mono_ns < b.result.start_mono_ns;
+  });
+  for (size_t i = 1; i < seen.size(); ++i) {
+    EXPECT_GE(seen[i].result.start_mono_ns, seen[i - 1].result.end_mono_ns) << i;
+  }
+}
+
 }  // namespace
 }  // namespace tminus

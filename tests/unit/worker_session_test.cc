@@ -140,6 +140,22 @@ TEST_F(WorkerSessionTest, AFullBatchGoesWithoutWaiting) {
   EXPECT_EQ(out[0].results().results_size(), WorkerSession::kMaxResultBatch);
 }
 
+TEST_F(WorkerSessionTest, UnfinishedResultsThatWaitedAreNotOfferedToTheNextSession) {
+  Connect();
+  Drain();
+  core_.OnMessage(Assign(1, {0, 1, 2}), now_);
+  core_.OnSlotResult(core_.epoch(), Done(1, 0, RunOutcome::kCancelled), now_);
+  core_.OnSlotResult(core_.epoch(), Done(1, 1), now_);  // both wait: chunk 2 runs
+  core_.OnStreamEnded(absl::UnavailableError("gone"), now_);
+  Connect();
+  now_ += WorkerSession::kMinResultDelayNs;
+  std::vector<int64_t> offered;
+  for (const auto& message : Drain()) {
+    for (const auto& result : message.results().results()) offered.push_back(result.chunk());
+  }
+  EXPECT_EQ(offered, (std::vector<int64_t>{1}));  // the finished one only
+}
+
 TEST_F(WorkerSessionTest, LongChunksWaitOnePercentOfTheirDurationAtMostTenMs) {
   Connect();
   Drain();
@@ -329,10 +345,23 @@ TEST_F(WorkerSessionTest, DrainStopsRunningChunksAfterTheGraceAndGivesUpOnAcksLa
   EXPECT_FALSE(core_.OnTick(now_ + 99 * kMs).stop_running);
   EXPECT_TRUE(core_.OnTick(now_ + 100 * kMs).stop_running);
   EXPECT_FALSE(core_.OnTick(now_ + 101 * kMs).stop_running);  // once
-  core_.OnSlotResult(core_.epoch(), Done(1, 0, RunOutcome::kCancelled), now_ + 150 * kMs);
+  // It finished just as it was stopped: a result worth sending, and no
+  // coordinator to take it.
+  core_.OnSlotResult(core_.epoch(), Done(1, 0), now_ + 150 * kMs);
   core_.OnStreamEnded(absl::UnavailableError("coordinator gone"), now_ + 200 * kMs);
   EXPECT_FALSE(core_.DrainFinished(now_ + 599 * kMs));
   EXPECT_TRUE(core_.DrainFinished(now_ + 600 * kMs));  // grace + ack wait
+}
+
+TEST_F(WorkerSessionTest, ADrainWithOnlyUnfinishedWorkLeftEndsWithTheSession) {
+  Connect();
+  Drain();
+  core_.OnMessage(Assign(1, {0}), now_);
+  core_.StartDrain(now_, 100 * kMs, 500 * kMs);
+  core_.OnSlotResult(core_.epoch(), Done(1, 0, RunOutcome::kCancelled), now_ + 150 * kMs);
+  core_.OnStreamEnded(absl::UnavailableError("coordinator gone"), now_ + 200 * kMs);
+  // The coordinator released the lease with the session: nothing to wait for.
+  EXPECT_TRUE(core_.DrainFinished(now_ + 200 * kMs));
 }
 
 TEST_F(WorkerSessionTest, ReconnectingDuringADrainSendsDrainingAndNoCredits) {
