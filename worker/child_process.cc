@@ -81,6 +81,7 @@ absl::Status ChildProcess::Start() {
   }
   to_child_ = request[1];
   from_child_ = reply[0];
+  child_ready_ = false;
   if (counters_ != nullptr) ++counters_->started;
   return absl::OkStatus();
 }
@@ -105,6 +106,12 @@ absl::StatusOr<std::vector<ChildRun>> ChildProcess::RunBatch(const std::vector<u
   for (;;) {
     pollfd fd{from_child_, POLLIN, 0};
     const int ready = poll(&fd, 1, 20);
+    if (ready > 0 && !child_ready_) {
+      char byte = 0;
+      if (!ReadAll(from_child_, &byte, 1) || byte != kChildReady) return DiedError();
+      child_ready_ = true;
+      continue;
+    }
     if (ready > 0) {
       std::vector<ChildReply> replies(counts.size());
       if (!ReadAll(from_child_, replies.data(), replies.size() * sizeof(ChildReply))) {
@@ -116,7 +123,8 @@ absl::StatusOr<std::vector<ChildRun>> ChildProcess::RunBatch(const std::vector<u
       }
       return runs;
     }
-    if (!cancel.load(std::memory_order_relaxed)) continue;
+    // Not before the child's handler is in place: SIGUSR1 would kill it.
+    if (!cancel.load(std::memory_order_relaxed) || !child_ready_) continue;
     const int64_t now = RealClock::Get()->MonoNs();
     if (signalled_at == 0) {
       kill(pid_, SIGUSR1);  // ask first
@@ -166,6 +174,8 @@ int ChildMain(pid_t parent) {
   sigaction(SIGUSR1, &action, nullptr);
   signal(SIGTERM, SIG_IGN);  // the worker decides when its children stop
   signal(SIGINT, SIG_IGN);
+  // The parent signals a cancel only after this: before it, SIGUSR1 kills.
+  if (!WriteAll(STDOUT_FILENO, &kChildReady, 1)) return 1;
   ChildRequest request{};
   std::vector<uint64_t> counts;
   std::vector<ChildReply> replies;
@@ -176,9 +186,8 @@ int ChildMain(pid_t parent) {
     }
     counts.resize(request.chunks);
     if (!ReadAll(STDIN_FILENO, counts.data(), counts.size() * sizeof(uint64_t))) return 1;
-    // A cancel signal can only be pending from the previous batch: clear it.
-    // Once set, it stops the chunk running and the rest of this batch.
-    g_child_cancel.store(false, std::memory_order_relaxed);
+    // Once set, the cancel flag stops the chunk running and the rest of
+    // this batch.
     replies.clear();
     for (const uint64_t count : counts) {
       // As for threads, the kernel's time spans the CPU clock's reads.
@@ -192,6 +201,9 @@ int ChildMain(pid_t parent) {
       replies.push_back(ChildReply{done, measure ? cpu_end - cpu_start : kernel_ns, kernel_ns,
                                    kernel_start, kernel_end});
     }
+    // Cleared before the reply, not when the next request is read: the
+    // parent may signal a cancel as soon as it has written that request.
+    g_child_cancel.store(false, std::memory_order_relaxed);
     if (!WriteAll(STDOUT_FILENO, replies.data(), replies.size() * sizeof(ChildReply))) return 1;
   }
   return 0;

@@ -20,14 +20,17 @@
 
 namespace tminus {
 
-// The wire format of the pipes (same binary on both ends): a request is a
-// header and `chunks` counts; the reply, one ChildReply per chunk, comes in
-// one write once the whole batch has run.
+// The wire format of the pipes (same binary on both ends): the child first
+// writes kChildReady; then each request is a header and `chunks` counts, and
+// its reply, one ChildReply per chunk, comes in one write once the whole
+// batch has run.
 struct ChildRequest {
   uint32_t magic;  // kChildProtocol: a child of another version exits at once
   uint32_t chunks;
 };
 constexpr uint32_t kChildProtocol = 0x74620002;  // "tb", version 2: batches
+// The child's first byte on its stdout: its cancel handler is installed.
+constexpr char kChildReady = 'R';
 constexpr uint32_t kMaxChildBatch = 1024;
 struct ChildReply {
   uint64_t done;
@@ -83,6 +86,7 @@ class ChildProcess {
   pid_t pid_ = -1;
   int to_child_ = -1;
   int from_child_ = -1;
+  bool child_ready_ = false;  // its kChildReady byte has been read
 };
 
 // The child's main loop: reads requests on stdin, replies on stdout.

@@ -107,13 +107,16 @@ RunEnd SessionClient::Run() {
     const SessionEnd end = RunSession();
     StreamVerdict verdict;
     {
-      MutexLock lock(&mu_);
-      if (stopping_) return RunEnd::kStopped;
-      verdict = core_.OnStreamEnded(FromGrpcStatus(end.status), Now());
-      if (verdict.stop) refusal_ = verdict.message;
+      MutexLock order(&pool_order_mu_);
+      {
+        MutexLock lock(&mu_);
+        if (stopping_) return RunEnd::kStopped;
+        verdict = core_.OnStreamEnded(FromGrpcStatus(end.status), Now());
+        if (verdict.stop) refusal_ = verdict.message;
+      }
+      pool_->Execute(verdict.pool);
     }
     if (end.welcomed && options_.on_connection) options_.on_connection(false);
-    pool_->Execute(verdict.pool);
     LogEnd(verdict);
     if (verdict.stop) return RunEnd::kRefused;
     AwaitChannel(std::chrono::nanoseconds(verdict.reconnect_after_ns));
@@ -185,12 +188,16 @@ SessionClient::SessionEnd SessionClient::RunSession() {
   for (;;) {
     auto* incoming = google::protobuf::Arena::CreateMessage<v1::CoordinatorMessage>(&arena);
     if (!stream->Read(incoming)) break;
-    PoolCommands commands;
     bool live = false;
     {
-      MutexLock lock(&mu_);
-      commands = core_.OnMessage(*incoming, Now());
-      live = core_.live();
+      MutexLock order(&pool_order_mu_);
+      PoolCommands commands;
+      {
+        MutexLock lock(&mu_);
+        commands = core_.OnMessage(*incoming, Now());
+        live = core_.live();
+      }
+      pool_->Execute(commands);
     }
     arena.Reset();
     if (live && !end.welcomed) {
@@ -202,7 +209,6 @@ SessionClient::SessionEnd SessionClient::RunSession() {
                              options_.slots);
       if (options_.on_connection) options_.on_connection(true);
     }
-    pool_->Execute(commands);
   }
   {
     // The read side is over: the coordinator ended the call (with a status
@@ -264,21 +270,35 @@ void SessionClient::Drain(std::chrono::milliseconds grace, std::chrono::millisec
   auto log = Logger("worker");
   log->info("worker={} draining: handing back queued chunks, {} ms for running ones",
             options_.worker_id, grace.count());
-  PoolCommands commands;
   {
-    MutexLock lock(&mu_);
-    commands = core_.StartDrain(Now(), absl::ToInt64Nanoseconds(absl::FromChrono(grace)),
-                                absl::ToInt64Nanoseconds(absl::FromChrono(ack_wait)));
-  }
-  for (;;) {
+    MutexLock order(&pool_order_mu_);
+    PoolCommands commands;
+    {
+      MutexLock lock(&mu_);
+      commands = core_.StartDrain(Now(), absl::ToInt64Nanoseconds(absl::FromChrono(grace)),
+                                  absl::ToInt64Nanoseconds(absl::FromChrono(ack_wait)));
+    }
     pool_->Execute(commands);
+  }
+  auto done = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return stopping_ || core_.DrainFinished(Now());
+  };
+  for (;;) {
+    {
+      MutexLock order(&pool_order_mu_);
+      PoolCommands tick;
+      {
+        MutexLock lock(&mu_);
+        if (done()) break;
+        tick = core_.OnTick(Now());
+      }
+      if (!tick.empty()) {
+        pool_->Execute(tick);
+        continue;
+      }
+    }
     MutexLock lock(&mu_);
-    auto done = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-      return stopping_ || core_.DrainFinished(Now());
-    };
     if (done()) break;
-    commands = core_.OnTick(Now());
-    if (!commands.empty()) continue;
     const int64_t wait_ns = std::max<int64_t>(core_.NextDeadlineNs() - Now(), 1'000'000);
     mu_.AwaitWithTimeout(done, absl::Nanoseconds(std::min<int64_t>(wait_ns, 100'000'000)));
   }

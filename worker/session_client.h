@@ -94,6 +94,10 @@ class SessionClient {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::WorkerService::Stub> stub_;
 
+  // Held from asking the core for pool commands until the pool has run
+  // them, so commands of two threads (a message read, a drain) reach the
+  // pool in the order the core gave them. Taken before mu_.
+  Mutex pool_order_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   mutable Mutex mu_;
   WorkerSession core_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -228,7 +228,7 @@ bool SlotPool::Admit(Slot* self, const Queued& item, std::vector<Finished>* fini
   if (!self->running) {
     self->running = true;
     self->job = item.lease.job;
-    self->stop = item.job_stop->load();
+    self->stop = item.job_stop->load() || stopping_;  // never undo the pool's own stop
   }
   return true;
 }

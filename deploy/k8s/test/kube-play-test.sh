@@ -17,7 +17,7 @@ work="$(mktemp -d /tmp/tminus-kube-play.XXXXXX)"
 port=$((20000 + $$ % 20000))
 # Four host ports from $port (podman-play.mjs HOST_PORTS): coordinator grpc,
 # worker health, coordinator http, worker http.
-while ss -ltn | grep -qE ":($port|$((port + 1))|$((port + 2))|$((port + 3))) "; do
+while ss -ltn | grep -E ":($port|$((port + 1))|$((port + 2))|$((port + 3))) " >/dev/null; do
   port=$((port + 4))
 done
 
