@@ -60,10 +60,14 @@ absl::StatusOr<v1::JobReport> RunOne(JobClient& client, const v1::JobSpec& spec)
 
 // The bare kernel on `slots` threads at once on the point's workers: one
 // chunk per slot, timed inside the kernel on the worker. Returns the
-// aggregate rate, decrements per second.
-absl::StatusOr<double> Calibrate(JobClient& client, const PointSpec& p, int64_t point_n) {
+// aggregate rate, decrements per second. A ceiling only if long: each
+// thread counts for at least kMinCalibrationS at `thread_rate` (the last
+// measure, per thread) and at least a quarter of its share of the point.
+absl::StatusOr<double> Calibrate(JobClient& client, const PointSpec& p, int64_t point_n,
+                                 double* thread_rate) {
+  const auto least = static_cast<int64_t>(*thread_rate * kMinCalibrationS);
   const int64_t per_thread =
-      std::clamp<int64_t>(point_n / p.point.slots / 8, 2'000'000, 500'000'000);
+      std::clamp<int64_t>(std::max(point_n / p.point.slots / 4, least), 2'000'000, 50'000'000'000);
   v1::JobSpec spec;
   spec.set_n(per_thread * p.point.slots);
   spec.set_chunk_count(p.point.slots);
@@ -75,7 +79,9 @@ absl::StatusOr<double> Calibrate(JobClient& client, const PointSpec& p, int64_t 
   if (report->kernel_ns() <= 0) return 0.0;
   // Each thread counted per_thread in its own time t_i: the aggregate rate
   // is about slots x per_thread / mean(t_i) = n x slots / sum(t_i).
-  return static_cast<double>(spec.n()) * p.point.slots / (report->kernel_ns() * 1e-9);
+  const double rate = static_cast<double>(spec.n()) * p.point.slots / (report->kernel_ns() * 1e-9);
+  *thread_rate = rate / p.point.slots;
+  return rate;
 }
 
 int HostsUsed(const v1::JobReport& report) {
@@ -87,19 +93,20 @@ int HostsUsed(const v1::JobReport& report) {
 }
 
 absl::Status RunPoint(JobClient& client, const ScaleOptions& options, int run, PointSpec& p,
+                      double* thread_rate,
                       const std::function<void(const std::string&)>& progress) {
   const v1::JobSpec spec = SpecFor(options, p);
   double before = 0;
   double after = 0;
   if (options.calibrate) {
-    absl::StatusOr<double> rate = Calibrate(client, p, spec.n());
+    absl::StatusOr<double> rate = Calibrate(client, p, spec.n(), thread_rate);
     if (!rate.ok()) return rate.status();
     before = *rate;
   }
   absl::StatusOr<v1::JobReport> report = RunOne(client, spec);
   if (!report.ok()) return report.status();
   if (options.calibrate) {
-    absl::StatusOr<double> rate = Calibrate(client, p, spec.n());
+    absl::StatusOr<double> rate = Calibrate(client, p, spec.n(), thread_rate);
     if (!rate.ok()) return rate.status();
     after = *rate;
   }
@@ -110,7 +117,10 @@ absl::Status RunPoint(JobClient& client, const ScaleOptions& options, int run, P
   point.counting.push_back(wall_s > 0 ? static_cast<double>(report->kernel_ns()) * 1e-9 /
                                             (point.slots * wall_s)
                                       : 0);
-  if (options.calibrate) point.calibration.push_back((before + after) / 2);
+  if (options.calibrate) {
+    point.calibration.push_back(before);
+    point.calibration.push_back(after);
+  }
   point.hosts = std::max(point.hosts, HostsUsed(*report));
   point.job_ids.push_back(report->job_id());
   progress(absl::StrFormat("%s at %d slot%s (%d host%s), run %d/%d: %s, counting %s%s",
@@ -118,9 +128,9 @@ absl::Status RunPoint(JobClient& client, const ScaleOptions& options, int run, P
                            point.hosts, point.hosts == 1 ? "" : "s", run + 1, options.repeat,
                            FormatDuration(report->wall_ns()),
                            FormatPercent(point.counting.back()),
-                           options.calibrate && point.calibration.back() > 0
+                           options.calibrate && before + after > 0
                                ? ", vs calibration " +
-                                     FormatPercent(spec.n() / wall_s / point.calibration.back())
+                                     FormatPercent(spec.n() / wall_s / ((before + after) / 2))
                                : ""));
   return absl::OkStatus();
 }
@@ -146,6 +156,10 @@ void Summarise(std::vector<PointSpec>& series) {
     point.rate = static_cast<double>(point.n) / point.median_s;
     point.counting_fraction = Median(point.counting);
     point.calibrated_rate = Median(point.calibration);
+    if (!point.calibration.empty()) {
+      point.calibrated_min = *std::min_element(point.calibration.begin(), point.calibration.end());
+      point.calibrated_max = *std::max_element(point.calibration.begin(), point.calibration.end());
+    }
     point.vs_calibration = point.calibrated_rate > 0 ? point.rate / point.calibrated_rate : 0;
   }
 }
@@ -232,8 +246,8 @@ std::string SeriesLabel(const ScalePoint& point) {
   return label;
 }
 
-double KarpFlatt(double speedup, double processors) {
-  if (processors <= 1 || speedup <= 0) return 0;
+std::optional<double> KarpFlatt(double speedup, double processors) {
+  if (processors <= 1 || speedup <= 0) return std::nullopt;
   return (1 / speedup - 1 / processors) / (1 - 1 / processors);
 }
 
@@ -258,12 +272,19 @@ absl::StatusOr<ScaleStudy> RunScaleStudy(JobClient& client, const ScaleOptions& 
   study.physical_cores = cluster->physical_cores();
   study.host_boundaries = cluster->HostBoundaries();
   std::vector<std::vector<PointSpec>> all = PlanSeries(options, *cluster, slots);
+  // Sizes the first calibration; each one after is sized by the one before.
+  double thread_rate = kFallbackThreadRate;
+  for (const v1::WorkerInfo& w : workers->workers()) {
+    thread_rate = std::max(thread_rate, w.calibration().decrements_per_second());
+  }
   // Repeats go round the whole study, so a noisy moment on a shared machine
   // spreads over all points instead of skewing one.
   for (int r = 0; r < options.repeat; ++r) {
     for (std::vector<PointSpec>& series : all) {
       for (PointSpec& p : series) {
-        if (absl::Status ran = RunPoint(client, options, r, p, progress); !ran.ok()) return ran;
+        if (absl::Status ran = RunPoint(client, options, r, p, &thread_rate, progress); !ran.ok()) {
+          return ran;
+        }
       }
     }
   }

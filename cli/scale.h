@@ -62,10 +62,12 @@ struct ScalePoint {
   double max_s = 0;
   double speedup = 0;     // strong: base wall / wall; weak: scaled (efficiency x slots / base slots)
   double efficiency = 0;  // strong: speedup / (slots / base slots); weak: base wall / wall
-  double karp_flatt = 0;  // strong only; 0 at the base
+  std::optional<double> karp_flatt;  // strong only; unset at the base (undefined there)
   double rate = 0;        // n / median wall
   double counting_fraction = 0;  // median over the runs
   double calibrated_rate = 0;    // median over the runs; 0 without calibration
+  double calibrated_min = 0;     // the spread of the calibrations
+  double calibrated_max = 0;
   double vs_calibration = 0;     // rate / calibrated_rate
   std::vector<uint64_t> job_ids;
 
@@ -90,7 +92,8 @@ struct ScaleStudy {
 };
 
 // Karp-Flatt serial fraction for speedup s on p processors (0 when p <= 1).
-double KarpFlatt(double speedup, double processors);
+// Unset where undefined: one processor, or no speedup.
+std::optional<double> KarpFlatt(double speedup, double processors);
 
 // Runs the study; `progress` gets one line per run. Every job must succeed
 // with decrements == n, or the study stops with ABORTED. INVALID_ARGUMENT
@@ -103,6 +106,12 @@ absl::StatusOr<ScaleStudy> RunScaleStudy(JobClient& client, const ScaleOptions& 
 // doubtful, as is one with efficiency above 105% or a negative Karp-Flatt:
 // the table marks it and suggests --repeat.
 inline constexpr double kWideSpread = 0.2;
+// A calibration runs each thread at least this long: seconds, not the
+// ~90 ms that read up to 158% "of the ceiling" before 0.4.
+inline constexpr double kMinCalibrationS = 0.5;
+inline constexpr double kFallbackThreadRate = 1e9;  // decrements/s, when nothing was measured
+// A point above its ceiling by more than this is marked doubtful.
+inline constexpr double kAboveCeiling = 1.05;
 bool Doubtful(const ScalePoint& point);
 void PrintScaleTable(const ScaleStudy& study, std::ostream& out);
 std::string ScaleCsv(const ScaleStudy& study);

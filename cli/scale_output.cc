@@ -26,11 +26,22 @@ std::string Walls(const ScalePoint& p) {
 
 }  // namespace
 
+bool AboveCeiling(const ScalePoint& p);
+
+// max-min over the median of a point's calibrations, or "-".
+std::string CalibrationSpread(const ScalePoint& p) {
+  if (p.calibrated_rate <= 0) return "-";
+  return FormatPercent((p.calibrated_max - p.calibrated_min) / p.calibrated_rate);
+}
+
 bool Doubtful(const ScalePoint& p) {
   const bool wide = p.wall_s.size() > 1 && p.median_s > 0 &&
                     (p.max_s - p.min_s) / p.median_s > kWideSpread;
-  return wide || p.efficiency > 1.05 || p.karp_flatt < 0;
+  return wide || p.efficiency > kAboveCeiling || p.karp_flatt.value_or(0) < 0 ||
+         AboveCeiling(p);
 }
+
+bool AboveCeiling(const ScalePoint& p) { return p.vs_calibration > kAboveCeiling; }
 
 void PrintScaleTable(const ScaleStudy& study, std::ostream& out) {
   out << absl::StrFormat(
@@ -41,7 +52,7 @@ void PrintScaleTable(const ScaleStudy& study, std::ostream& out) {
                                : std::string("physical cores unknown"),
       study.bare_rate > 0 ? FormatSi(study.bare_rate) : std::string("(not calibrated)"));
   Table table({"SERIES", "HOSTS", "SLOTS", "WALL(MEDIAN)", "MIN", "MAX", "SPEEDUP", "EFFICIENCY",
-               "KARP-FLATT", "RATE/s", "COUNTING", "VS-CALIB"});
+               "KARP-FLATT", "RATE/s", "COUNTING", "VS-CALIB", "CALIB-SPREAD"});
   bool past = false;
   bool weak = false;
   bool noisy = false;
@@ -56,8 +67,10 @@ void PrintScaleTable(const ScaleStudy& study, std::ostream& out) {
                   FormatDuration(static_cast<int64_t>(p.min_s * 1e9)),
                   FormatDuration(static_cast<int64_t>(p.max_s * 1e9)), FormatRatio(p.speedup),
                   FormatPercent(p.efficiency) + (doubtful ? " !" : ""),
-                  p.karp_flatt != 0 ? absl::StrFormat("%.3f", p.karp_flatt) : "-",
-                  FormatSi(p.rate), PercentOrDash(p.counting_fraction), PercentOrDash(p.vs_calibration)});
+                  p.karp_flatt ? absl::StrFormat("%.3f", *p.karp_flatt) : "-",
+                  FormatSi(p.rate), PercentOrDash(p.counting_fraction),
+                  PercentOrDash(p.vs_calibration) + (AboveCeiling(p) ? " !" : ""),
+                  CalibrationSpread(p)});
   }
   table.PrintAligned(out);
   if (past) {
@@ -68,11 +81,14 @@ void PrintScaleTable(const ScaleStudy& study, std::ostream& out) {
          "faster or slower CPU clock does not move it.\n";
   if (study.bare_rate > 0) {
     out << "VS-CALIB: the rate over the bare kernel's on as many threads at once on the same "
-           "workers, measured just before and after each run.\n";
+           "workers (the median of calibrations of at least "
+        << kMinCalibrationS << " s per thread just before and after each run; CALIB-SPREAD: "
+           "their max-min over the median). Above 105% the ceiling was not one: marked !.\n";
   }
   if (noisy) {
     out << "! doubtful: the runs spread by more than " << FormatPercent(kWideSpread)
-        << " (max-min over the median), or efficiency is above 105% or Karp-Flatt below 0; "
+        << " (max-min over the median), or efficiency or VS-CALIB is above 105% or Karp-Flatt "
+           "below 0; "
            "the machine was busy or the runs too short. Rerun with --repeat 5 (or more), or "
            "a larger -n.\n";
   }
@@ -87,16 +103,18 @@ std::string ScaleCsv(const ScaleStudy& study) {
       "series,executor,mode,axis,placement,hosts,slots,runs,n,wall_median_seconds,wall_min_seconds,"
       "wall_max_seconds,speedup,efficiency,karp_flatt,decrements_per_second,counting_fraction,"
       "calibrated_decrements_per_second,vs_calibration,physical_cores,past_physical_cores,"
-      "bare_rate_per_thread,chunks\n";
+      "bare_rate_per_thread,chunks,calibrated_min_decrements_per_second,"
+      "calibrated_max_decrements_per_second,doubtful\n";
   for (const ScalePoint& p : study.points) {
     absl::StrAppendFormat(
-        &csv, "%s,%s,%s,%s,%s,%d,%d,%d,%d,%.6f,%.6f,%.6f,%.4f,%.4f,%.4f,%.0f,%.4f,%.0f,%.4f,%d,%d,"
-              "%.0f,%d\n",
+        &csv, "%s,%s,%s,%s,%s,%d,%d,%d,%d,%.6f,%.6f,%.6f,%.4f,%.4f,%s,%.0f,%.4f,%.0f,%.4f,%d,%d,"
+              "%.0f,%d,%.0f,%.0f,%d\n",
         SeriesLabel(p), ExecutorLabel(p.executor), ModeName(p.mode), AxisName(p.axis),
         PlacementName(p.placement), p.hosts, p.slots, p.wall_s.size(), p.n, p.median_s, p.min_s,
-        p.max_s, p.speedup, p.efficiency, p.karp_flatt, p.rate, p.counting_fraction,
+        p.max_s, p.speedup, p.efficiency,
+        p.karp_flatt ? absl::StrFormat("%.4f", *p.karp_flatt) : "", p.rate, p.counting_fraction,
         p.calibrated_rate, p.vs_calibration, p.physical_cores, p.past_physical_cores() ? 1 : 0,
-        study.bare_rate, study.chunks);
+        study.bare_rate, study.chunks, p.calibrated_min, p.calibrated_max, Doubtful(p) ? 1 : 0);
   }
   return csv;
 }
@@ -115,15 +133,19 @@ std::string ScaleJson(const ScaleStudy& study) {
         "%s\n    {\"series\": \"%s\", \"executor\": \"%s\", \"mode\": \"%s\", \"axis\": \"%s\", "
         "\"placement\": \"%s\", \"hosts\": %d, \"slots\": %d, \"n\": %d, \"wall_seconds\": [%s], "
         "\"wall_median_seconds\": %.6f, \"wall_min_seconds\": %.6f, \"wall_max_seconds\": %.6f, \"speedup\": %.4f, "
-        "\"efficiency\": %.4f, \"karp_flatt\": %.4f, \"decrements_per_second\": %.0f, "
+        "\"efficiency\": %.4f, \"karp_flatt\": %s, \"decrements_per_second\": %.0f, "
         "\"counting_fraction\": %.4f, \"calibrated_decrements_per_second\": %.0f, "
+        "\"calibrated_min_decrements_per_second\": %.0f, "
+        "\"calibrated_max_decrements_per_second\": %.0f, "
         "\"vs_calibration\": %.4f, \"physical_cores\": %d, \"past_physical_cores\": %s, "
-        "\"job_ids\": [%s]}",
+        "\"doubtful\": %s, \"job_ids\": [%s]}",
         i == 0 ? "" : ",", SeriesLabel(p), ExecutorLabel(p.executor), ModeName(p.mode),
         AxisName(p.axis), PlacementName(p.placement), p.hosts, p.slots, p.n, Walls(p),
-        p.median_s, p.min_s, p.max_s, p.speedup, p.efficiency, p.karp_flatt, p.rate,
-        p.counting_fraction, p.calibrated_rate, p.vs_calibration, p.physical_cores,
-        p.past_physical_cores() ? "true" : "false", absl::StrJoin(p.job_ids, ", "));
+        p.median_s, p.min_s, p.max_s, p.speedup, p.efficiency,
+        p.karp_flatt ? absl::StrFormat("%.4f", *p.karp_flatt) : "null", p.rate,
+        p.counting_fraction, p.calibrated_rate, p.calibrated_min, p.calibrated_max,
+        p.vs_calibration, p.physical_cores, p.past_physical_cores() ? "true" : "false",
+        Doubtful(p) ? "true" : "false", absl::StrJoin(p.job_ids, ", "));
   }
   json += "\n  ]\n}\n";
   return json;
@@ -147,7 +169,9 @@ v1::Study StudyProto(const ScaleStudy& study, int repeat, const std::string& nam
     p->set_wall_max_ns(static_cast<int64_t>(point.max_s * 1e9));
     p->set_speedup(point.speedup);
     p->set_efficiency(point.efficiency);
-    p->set_karp_flatt(point.karp_flatt);
+    if (point.karp_flatt) p->set_karp_flatt(*point.karp_flatt);
+    p->set_calibrated_min_decrements_per_second(point.calibrated_min);
+    p->set_calibrated_max_decrements_per_second(point.calibrated_max);
     p->set_decrements_per_second(point.rate);
     p->set_counting_fraction(point.counting_fraction);
     p->set_calibrated_decrements_per_second(point.calibrated_rate);

@@ -68,7 +68,8 @@ void PrintJob(const v1::Job& job, OutputFormat format, std::ostream& out) {
       << "\n";
   out << "  progress " << FormatPercent(Fraction(job.decrements_done(), job.spec().n())) << ": "
       << job.chunks_done() << "/" << job.chunk_total() << " chunks done, "
-      << job.chunks_running() << " running, " << job.decrements_done() << " decrements\n";
+      << job.chunks_running() << " running, " << job.chunks_prefetched()
+      << " prefetched (leased, waiting on a worker), " << job.decrements_done() << " decrements\n";
   out << "  elapsed " << FormatDuration(job.elapsed_ns()) << "\n";
   const v1::JobSpec& spec = job.spec();
   if (!spec.selector().empty() || !spec.workers().empty() || spec.max_slots_per_worker() > 0) {
@@ -114,20 +115,24 @@ void PrintReport(const v1::JobReport& r, OutputFormat format, std::ostream& out)
   if (format == OutputFormat::kCsv) {
     Table table({"job_id", "state", "n", "decrements", "exact", "chunks_done", "chunk_total",
                  "executor", "slots_used", "wall_seconds", "submit_to_done_seconds",
-                 "busy_seconds", "cpu_seconds", "speedup", "efficiency", "overhead_seconds",
+                 "busy_seconds", "cpu_seconds", "parallelism", "occupancy", "cpu_parallelism",
+                 "cpu_share", "speedup", "efficiency", "overhead_seconds",
                  "decrements_per_second", "chunk_p50_seconds", "chunk_p99_seconds", "retries",
                  "duplicates", "failed_attempts", "lease_expiries", "backups", "handed_back",
-                 "kernel_seconds", "counting_fraction"});
+                 "kernel_seconds", "counting_fraction", "speedup_reference", "warnings"});
     table.AddRow({Int(static_cast<int64_t>(r.job_id())), StateName(r.state()), Int(r.n()),
                   Int(r.decrements()), r.decrements() == r.n() ? "true" : "false",
                   Int(r.chunks_done()), Int(r.chunk_total()), ExecutorLabel(r.spec().executor()),
                   Int(r.slots_used()), Seconds(r.wall_ns()), Seconds(r.submit_to_done_ns()),
-                  Seconds(r.busy_ns()), Seconds(r.cpu_ns()), Ratio(r.speedup()),
-                  Percent(r.efficiency()), Seconds(r.overhead_ns()),
+                  Seconds(r.busy_ns()), Seconds(r.cpu_ns()), Ratio(r.parallelism()),
+                  Ratio(r.occupancy()), Ratio(r.cpu_parallelism()), Ratio(r.cpu_share()),
+                  r.has_speedup() ? Ratio(r.speedup()) : "",
+                  r.has_efficiency() ? Ratio(r.efficiency()) : "", Seconds(r.overhead_ns()),
                   Rate(r.decrements_per_second()), Seconds(r.chunk_durations().p50_ns()),
                   Seconds(r.chunk_durations().p99_ns()), Int(c.retries()), Int(c.duplicates()),
                   Int(c.failed_attempts()), Int(c.lease_expiries()), Int(c.backups()),
-                  Int(c.handed_back()), Seconds(r.kernel_ns()), Percent(r.counting_fraction())});
+                  Int(c.handed_back()), Seconds(r.kernel_ns()), Ratio(r.counting_fraction()),
+                  r.speedup_reference(), absl::StrJoin(r.warnings(), "; ")});
     table.PrintCsv(out);
     return;
   }
@@ -140,13 +145,24 @@ void PrintReport(const v1::JobReport& r, OutputFormat format, std::ostream& out)
   out << "  wall " << FormatDuration(r.wall_ns()) << ", submit to done "
       << FormatDuration(r.submit_to_done_ns()) << ", busy " << FormatDuration(r.busy_ns())
       << ", cpu " << FormatDuration(r.cpu_ns()) << "\n";
-  out << "  speedup " << FormatRatio(r.speedup()) << ", efficiency "
-      << FormatPercent(r.efficiency()) << ", overhead " << FormatDuration(r.overhead_ns())
-      << ", rate " << FormatSi(r.decrements_per_second()) << " decrements/s\n";
-  // The share of slot-time spent inside the countdown loop: what a faster or
-  // slower CPU clock cannot move.
-  out << "  counting " << FormatPercent(r.counting_fraction()) << " of slot-time (kernel "
-      << FormatDuration(r.kernel_ns()) << " / " << r.slots_used() << " slots x wall)\n";
+  // Speedup first: the one figure backed by a measured reference.
+  if (r.has_speedup()) {
+    out << "  speedup " << FormatRatio(r.speedup()) << ", efficiency "
+        << FormatPercent(r.efficiency()) << " (against " << EscapeForTerminal(r.speedup_reference())
+        << ")\n";
+  } else {
+    out << "  speedup - (" << EscapeForTerminal(r.speedup_reference()) << ")\n";
+  }
+  out << "  rate " << FormatSi(r.decrements_per_second()) << " decrements/s; CPUs: "
+      << FormatRatio(r.cpu_parallelism()) << " in use on average, " << FormatPercent(r.cpu_share())
+      << " of a CPU per busy slot\n";
+  // Occupancy: how well tminus kept its slots fed, blind to whether they had CPUs.
+  out << "  slots: parallelism " << FormatRatio(r.parallelism()) << " (busy / wall), occupancy "
+      << FormatPercent(r.occupancy()) << ", counting " << FormatPercent(r.counting_fraction())
+      << " of slot-time, overhead " << FormatDuration(r.overhead_ns()) << "\n";
+  for (const std::string& warning : r.warnings()) {
+    out << "  warning: " << EscapeForTerminal(warning) << "\n";
+  }
   const v1::DurationStats& d = r.chunk_durations();
   out << "  chunk durations: min " << FormatDuration(d.min_ns()) << ", p50 "
       << FormatDuration(d.p50_ns()) << ", p90 " << FormatDuration(d.p90_ns()) << ", p99 "
@@ -184,6 +200,19 @@ std::string OtherLabels(const v1::WorkerInfo& w) {
   return text;
 }
 
+// The one-slot reference: the median rate, and in a table its spread and age.
+Cell CalibrationCell(const v1::WorkerInfo& w, bool csv) {
+  if (!w.has_calibration()) return csv ? Cell("") : Cell("-");
+  const v1::Calibration& c = w.calibration();
+  if (csv) return Rate(c.decrements_per_second());
+  const double spread = c.decrements_per_second() > 0
+                            ? (c.max_decrements_per_second() - c.min_decrements_per_second()) /
+                                  c.decrements_per_second()
+                            : 0;
+  return absl::StrFormat("%s ±%.1f%% %ds ago", FormatSi(c.decrements_per_second()),
+                         spread * 50, c.age_ms() / 1000);
+}
+
 std::vector<std::string> HardwareCells(const v1::WorkerInfo& w) {
   const v1::Topology& t = w.topology();
   if (t.logical_cpus() == 0) return {"-", "-", "-", "-", "-", "-"};  // a worker before 0.3
@@ -206,6 +235,8 @@ void PrintWorkers(const v1::ListWorkersResponse& workers, OutputFormat format,
   std::vector<Column> columns = {{"WORKER", "worker_id"},    "HOST",
                                  "STATE",                    "SLOTS",
                                  "EXECUTORS",                {"RUNNING", "chunks_running"},
+                                 {"PREFETCHED", "chunks_prefetched"},
+                                 {"CALIBRATED/s", "calibrated_decrements_per_second"},
                                  {"CHUNKS", "chunks_done"},  {"DECREMENTS", "decrements_done"},
                                  {"BUSY", "busy_seconds"},   "SESSIONS",
                                  {"EXPIRIES", "lease_expiries"}, "DRAINS",
@@ -222,7 +253,8 @@ void PrintWorkers(const v1::ListWorkersResponse& workers, OutputFormat format,
       executors += (executors.empty() ? "" : "+") + ExecutorLabel(static_cast<v1::Executor>(e));
     }
     std::vector<Cell> row = {w.worker_id(), w.host(), WorkerStateName(w.state()), Int(w.slots()),
-                             executors, Int(w.chunks_running()), Int(w.chunks_done()),
+                             executors, Int(w.chunks_running()), Int(w.chunks_prefetched()),
+                             CalibrationCell(w, csv), Int(w.chunks_done()),
                              Int(w.decrements_done()), Seconds(w.busy_ns()), Int(w.sessions()),
                              Int(w.lease_expiries()), Int(w.drains()), Int(w.leases_lost()),
                              w.version()};
@@ -254,11 +286,12 @@ void ProgressView::Update(const v1::WatchJobResponse& s) {
   }
   if (format_ == OutputFormat::kCsv) return PrintCsvRow(s);
   if (!terminal_) {
-    out_ << absl::StrFormat("job=%d state=%s progress=%.1f%% chunks=%d/%d running=%d rate=%s/s "
-                            "eta=%s\n",
+    out_ << absl::StrFormat("job=%d state=%s progress=%.1f%% chunks=%d/%d running=%d "
+                            "prefetched=%d rate=%s/s eta=%s cpu_share=%.2f%s\n",
                             job.id(), StateName(job.state()), done * 100, job.chunks_done(),
-                            job.chunk_total(), job.chunks_running(),
-                            FormatSi(s.decrements_per_second()), eta);
+                            job.chunk_total(), job.chunks_running(), job.chunks_prefetched(),
+                            FormatSi(s.decrements_per_second()), eta, s.cpu_share(),
+                            s.warnings_size() > 0 ? " warning=\"" + EscapeForTerminal(s.warnings(0)) + "\"" : "");
     out_.flush();
     return;
   }
@@ -275,10 +308,15 @@ void ProgressView::Update(const v1::WatchJobResponse& s) {
   int lines = 1;
   for (const v1::WorkerProgress& w : s.workers()) {
     out_ << "\x1b[2K"
-         << absl::StrFormat("  %-24s slots %-3d leased %-3d done %-6d decrements %s",
-                            EscapeForTerminal(w.worker_id()), w.slots(), w.chunks_running(), w.chunks_done(),
+         << absl::StrFormat("  %-24s slots %-3d running %-3d prefetched %-3d done %-6d decrements %s",
+                            EscapeForTerminal(w.worker_id()), w.slots(), w.chunks_running(),
+                            w.chunks_prefetched(), w.chunks_done(),
                             FormatSi(static_cast<double>(w.decrements_done())))
          << "\n";
+    ++lines;
+  }
+  for (const std::string& warning : s.warnings()) {
+    out_ << "\x1b[2K  warning: " << EscapeForTerminal(warning) << "\n";
     ++lines;
   }
   for (int i = lines; i < lines_drawn_; ++i) out_ << "\x1b[2K\n";  // clear leftovers
@@ -289,12 +327,13 @@ void ProgressView::Update(const v1::WatchJobResponse& s) {
 void ProgressView::PrintCsvRow(const v1::WatchJobResponse& s) {
   const v1::Job& job = s.job();
   Table table({"job_id", "state", "chunks_done", "chunk_total", "chunks_running",
-               "decrements_done", "n", "elapsed_seconds", "decrements_per_second",
-               "eta_seconds"});
+               "chunks_prefetched", "decrements_done", "n", "elapsed_seconds",
+               "decrements_per_second", "eta_seconds", "cpu_share", "warnings"});
   table.AddRow({Int(static_cast<int64_t>(job.id())), StateName(job.state()),
                 Int(job.chunks_done()), Int(job.chunk_total()), Int(job.chunks_running()),
-                Int(job.decrements_done()), Int(job.spec().n()), Seconds(job.elapsed_ns()),
-                Rate(s.decrements_per_second()), Seconds(s.eta_ns())});
+                Int(job.chunks_prefetched()), Int(job.decrements_done()), Int(job.spec().n()),
+                Seconds(job.elapsed_ns()), Rate(s.decrements_per_second()), Seconds(s.eta_ns()),
+                Ratio(s.cpu_share()), absl::StrJoin(s.warnings(), "; ")});
   std::ostringstream rows;
   table.PrintCsv(rows);
   std::string text = rows.str();

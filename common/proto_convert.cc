@@ -1,5 +1,7 @@
 #include "common/proto_convert.h"
 
+#include <algorithm>
+
 namespace tminus {
 
 ExecutorKind FromProto(v1::Executor executor) {
@@ -102,6 +104,27 @@ JobCounters FromProto(const v1::JobCounters& counters) {
   out.lease_expiries = counters.lease_expiries();
   out.backups = counters.backups();
   out.handed_back = counters.handed_back();
+  return out;
+}
+
+void ToProto(const Calibration& c, v1::Calibration* out) {
+  out->set_decrements_per_second(c.rate);
+  out->set_min_decrements_per_second(c.min_rate);
+  out->set_max_decrements_per_second(c.max_rate);
+  out->set_samples(c.samples);
+  out->set_cpu_share(c.cpu_share);
+  out->set_age_ms(c.age_ns / 1'000'000);
+}
+
+Calibration FromProto(const v1::Calibration& c) {
+  Calibration out;
+  out.rate = c.decrements_per_second();
+  out.min_rate = c.min_decrements_per_second();
+  out.max_rate = c.max_decrements_per_second();
+  out.samples = c.samples();
+  out.cpu_share = c.cpu_share();
+  // Capped: a hostile age must not overflow the conversion.
+  out.age_ns = std::min<int64_t>(c.age_ms(), int64_t{1} << 40) * 1'000'000;
   return out;
 }
 

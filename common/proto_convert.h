@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include "common/calibration.h"
 #include "common/job_counters.h"
 #include "common/job_spec.h"
 #include "common/topology.h"
@@ -23,6 +24,8 @@ void ToProto(const JobCounters& counters, v1::JobCounters* out);
 void ToProto(const Topology& topology, v1::Topology* out);
 Topology FromProto(const v1::Topology& topology);
 JobCounters FromProto(const v1::JobCounters& counters);
+void ToProto(const Calibration& calibration, v1::Calibration* out);
+Calibration FromProto(const v1::Calibration& calibration);
 
 // Leaves `out` unset for 0 (meaning "never").
 void SetTimestamp(int64_t wall_ns, google::protobuf::Timestamp* out);

@@ -254,8 +254,7 @@
           setProgress(td[4].firstChild, f);
           setText(td[4].lastChild, fmt.pct(f));
           setText(td[5], `${fmt.si(j.decrements_done)} / ${fmt.si(j.n)}`);
-          const running = num(j.chunks_running);
-          setText(td[6], `${fmt.int(j.chunks_done)} / ${fmt.int(j.chunks_total)}${running ? ` (${running} running)` : ''}`);
+          setText(td[6], `${fmt.int(j.chunks_done)} / ${fmt.int(j.chunks_total)}${inFlight(j, ' (', ')')}`);
           setText(td[7], num(j.rate) > 0 ? `${fmt.si(j.rate)}/s` : '-');
           setText(td[8], num(j.elapsed_s) > 0 ? fmt.dur(j.elapsed_s) : '-');
           setText(td[9], num(j.eta_s) > 0 ? fmt.dur(j.eta_s) : '-');
@@ -281,6 +280,14 @@
   }
 
   // ---- view: one job (#/jobs/ID) ---------------------------------------------
+  // "2 running, 4 prefetched": on a slot now, and leased but waiting on a worker.
+  function inFlight(job, before, after) {
+    const parts = [];
+    if (num(job.chunks_running)) parts.push(`${fmt.int(job.chunks_running)} running`);
+    if (num(job.chunks_prefetched)) parts.push(`${fmt.int(job.chunks_prefetched)} prefetched`);
+    return parts.length ? `${before}${parts.join(', ')}${after}` : '';
+  }
+
   function kvTable(id, rows) {
     const tbody = el('tbody');
     for (const [label, cellId] of rows) {
@@ -325,7 +332,9 @@
         el('div', { class: 'report-grid' },
           kvTable('report-summary', [
             ['wall', 'report-wall'], ['busy (slot-seconds)', 'report-busy'], ['CPU', 'report-cpu'],
-            ['speedup', 'report-speedup'], ['efficiency', 'report-efficiency'], ['slots used', 'report-slots'],
+            ['speedup (vs the calibrated one-slot rate)', 'report-speedup'], ['efficiency', 'report-efficiency'],
+            ['CPUs in use (cpu / wall)', 'report-cpu-parallelism'], ['CPU per busy slot', 'report-cpu-share'],
+            ['parallelism (busy / wall)', 'report-parallelism'], ['slots used', 'report-slots'],
             ['overhead', 'report-overhead'], ['rate', 'report-rate']]),
           kvTable('report-chunks', [
             ['chunks timed', 'chunk-count'], ['min', 'chunk-min'], ['p50', 'chunk-p50'], ['p90', 'chunk-p90'],
@@ -334,6 +343,8 @@
             ['retries', 'counter-retries'], ['duplicates', 'counter-duplicates'],
             ['failed attempts', 'counter-failed_attempts'], ['lease expiries', 'counter-lease_expiries'],
             ['backups', 'counter-backups'], ['handed back', 'counter-handed_back']])),
+        el('ul', { id: 'report-warnings', class: 'warnings' }),
+        el('p', { id: 'report-reference', class: 'note' }),
         el('h3', { text: 'Per worker' }), workersWrap, reportWorkersEmpty));
     root.append(
       el('p', {}, el('a', { href: '#/', text: '← cluster and jobs' })),
@@ -354,8 +365,7 @@
       setProgress(progress, f);
       setText(byId('job-pct'), fmt.pct(f));
       setText(byId('job-done'), `${fmt.si(job.decrements_done)} / ${fmt.si(job.n)} decrements`);
-      const running = num(job.chunks_running);
-      setText(byId('job-chunks'), `${fmt.int(job.chunks_done)} / ${fmt.int(job.chunks_total)}${running ? `, ${running} running` : ''}`);
+      setText(byId('job-chunks'), `${fmt.int(job.chunks_done)} / ${fmt.int(job.chunks_total)}${inFlight(job, ', ', '')}`);
       setText(byId('job-rate'), num(job.rate) > 0 ? `${fmt.si(job.rate)} decrements/s` : '-');
       setText(byId('job-elapsed'), num(job.elapsed_s) > 0 ? fmt.dur(job.elapsed_s) : '-');
       setText(byId('job-eta'), num(job.eta_s) > 0 ? fmt.dur(job.eta_s) : '-');
@@ -371,8 +381,14 @@
       setText(byId('report-wall'), fmt.dur(r.wall_s));
       setText(byId('report-busy'), fmt.dur(r.busy_s));
       setText(byId('report-cpu'), fmt.dur(r.cpu_s));
-      setText(byId('report-speedup'), fmt.fixed(r.speedup, 2));
-      setText(byId('report-efficiency'), fmt.pct(r.efficiency));
+      // null where no calibrated reference backs it: shown as "-", never 0.
+      setText(byId('report-speedup'), r.speedup == null ? '-' : fmt.fixed(r.speedup, 2));
+      setText(byId('report-efficiency'), r.efficiency == null ? '-' : fmt.pct(r.efficiency));
+      setText(byId('report-cpu-parallelism'), fmt.fixed(r.cpu_parallelism, 2));
+      setText(byId('report-cpu-share'), fmt.pct(r.cpu_share));
+      setText(byId('report-parallelism'), fmt.fixed(r.parallelism, 2));
+      setText(byId('report-reference'), str(r.speedup_reference) ? `Speedup against ${str(r.speedup_reference)}.` : '');
+      byId('report-warnings').replaceChildren(...arr(r.warnings).map((w) => el('li', { text: `warning: ${str(w)}` })));
       setText(byId('report-slots'), fmt.int(r.slots_used));
       setText(byId('report-overhead'), fmt.dur(r.overhead_s));
       setText(byId('report-rate'), num(r.rate) > 0 ? `${fmt.si(r.rate)}/s` : '-');

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -189,6 +190,8 @@ int ChildMain(pid_t parent) {
     // Once set, the cancel flag stops the chunk running and the rest of
     // this batch.
     replies.clear();
+    const int64_t batch_cpu_start = ThreadCpuNs();
+    const int64_t batch_wall_start = RealClock::Get()->MonoNs();
     for (const uint64_t count : counts) {
       // As for threads, the kernel's time spans the CPU clock's reads.
       const bool measure = count >= kMeasureCpuFrom;
@@ -198,8 +201,16 @@ int ChildMain(pid_t parent) {
       const int64_t cpu_end = measure ? ThreadCpuNs() : 0;
       const int64_t kernel_end = RealClock::Get()->MonoNs();
       const int64_t kernel_ns = kernel_end - kernel_start;
-      replies.push_back(ChildReply{done, measure ? cpu_end - cpu_start : kernel_ns, kernel_ns,
+      replies.push_back(ChildReply{done, measure ? cpu_end - cpu_start : -1, kernel_ns,
                                    kernel_start, kernel_end});
+    }
+    // Chunks too short for reads of their own get the batch's CPU share.
+    const int64_t batch_wall = RealClock::Get()->MonoNs() - batch_wall_start;
+    const double share = batch_wall > 0 ? std::clamp(static_cast<double>(ThreadCpuNs() - batch_cpu_start) /
+                                                         static_cast<double>(batch_wall), 0.0, 1.0)
+                                        : 1.0;
+    for (ChildReply& reply : replies) {
+      if (reply.cpu_ns < 0) reply.cpu_ns = static_cast<int64_t>(static_cast<double>(reply.kernel_ns) * share);
     }
     // Cleared before the reply, not when the next request is read: the
     // parent may signal a cancel as soon as it has written that request.

@@ -88,6 +88,12 @@ int main(int argc, char** argv) {
                  "results sent but not yet acknowledged (made durable) by the coordinator, "
                  "beyond which the worker asks for no more work")
       ->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{100'000'000}));
+  double calibrate_every_s = 600;
+  app.add_option("--calibrate-every", calibrate_every_s,
+                 "seconds between measures of the bare kernel on one idle thread (5 samples of "
+                 "~100 ms while no slot has work; the one-slot reference of every job's "
+                 "speedup); 0: once at start; -1: never, and jobs it runs get no speedup")
+      ->capture_default_str()->check(tminus::Finite())->check(CLI::Range(-1.0, 1e7));
   app.add_option("--kill-grace", kill_grace_s,
                  "seconds a cancelled child process gets before SIGKILL")
       ->capture_default_str()->check(tminus::Finite())->check(CLI::Range(0.0, 600.0));
@@ -154,6 +160,8 @@ int main(int argc, char** argv) {
     return Usage(name);
   }
   options.kill_grace = std::chrono::milliseconds(static_cast<int64_t>(kill_grace_s * 1000));
+  if (calibrate_every_s < 0) options.calibration.samples = 0;
+  options.calibration.refresh_ns = static_cast<int64_t>(std::max(0.0, calibrate_every_s) * 1e9);
   options.child_binary = SelfBinary();
   absl::StatusOr<tminus::ClientSecurity> security =
       tminus::LoadClientSecurity(token_file, tls_ca, tls_cert, tls_key);

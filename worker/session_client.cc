@@ -3,6 +3,7 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <random>
 #include <thread>
 
@@ -62,10 +63,23 @@ SessionClient::SessionClient(WorkerOptions options)
   if (options_.pin) pool.pin_cpus = options_.topology.pin_order;
   pool_ = std::make_unique<SlotPool>(
       pool, [this](const std::vector<Finished>& finished) { OnResults(finished); });
+  if (options_.calibration.samples > 0) {
+    calibrator_ = std::make_unique<Calibrator>(
+        pool_.get(), options_.calibration, [this](const Calibration& calibration) {
+          Logger("worker")->info("worker={} bare kernel on one idle thread: {:.3g} G/s (median "
+                                 "of {}, {:.3g}-{:.3g}, {:.0f}% of a CPU)",
+                                 options_.worker_id, calibration.rate / 1e9, calibration.samples,
+                                 calibration.min_rate / 1e9, calibration.max_rate / 1e9,
+                                 calibration.cpu_share * 100);
+          MutexLock lock(&mu_);
+          core_.OnCalibration(calibration, Now());
+        });
+  }
 }
 
 SessionClient::~SessionClient() {
   Stop();
+  calibrator_.reset();
   pool_.reset();  // joins the runners while the rest is still alive
 }
 
@@ -252,9 +266,14 @@ void SessionClient::WriterLoop(
         return ready() || core_.NextDeadlineNs() < deadline_ns;
       };
       while (!ready()) {
+        // Chunks start and end without a message to this thread: while any
+        // lease is here, look at the slots every kRunningReportNs.
+        core_.OnRunning(pool_->RunningByJob(), Now());
+        if (ready()) break;
         deadline_ns = core_.NextDeadlineNs();
         const int64_t until_ns = deadline_ns - Now();
-        const int64_t wait_ns = until_ns > 0 ? until_ns : 1'000'000;  // past: a new event
+        int64_t wait_ns = until_ns > 0 ? until_ns : 1'000'000;  // past: a new event
+        if (core_.outstanding() > 0) wait_ns = std::min(wait_ns, WorkerSession::kRunningReportNs);
         mu_.AwaitWithTimeout(ready_or_sooner, absl::Nanoseconds(wait_ns));
       }
       if (stream_over_) return;

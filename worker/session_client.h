@@ -23,6 +23,7 @@
 #include "common/topology.h"
 #include "common/security.h"
 #include "tminus/v1/worker.grpc.pb.h"
+#include "worker/calibrator.h"
 #include "worker/slot_pool.h"
 #include "worker/worker_session.h"
 
@@ -42,6 +43,9 @@ struct WorkerOptions {
   Labels labels;            // what job selectors match; "host" names the host
   Topology topology;
   bool pin = false;         // pin slot i to topology.pin_order[i % size]
+  // The bare kernel measured while idle; 0 samples: never (no job this
+  // worker runs then has a speedup).
+  CalibratorOptions calibration;
   // Called with true once a session is welcomed and with false when it
   // ends (the health server's readiness); may be empty.
   std::function<void(bool connected)> on_connection;
@@ -112,6 +116,7 @@ class SessionClient {
 
   // Last member: its runner threads call OnResults, so it must go first.
   std::unique_ptr<SlotPool> pool_;
+  std::unique_ptr<Calibrator> calibrator_;  // after pool_: it goes first
 };
 
 }  // namespace tminus

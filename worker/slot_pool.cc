@@ -49,6 +49,7 @@ void SlotPool::Execute(const PoolCommands& commands) {
 }
 
 void SlotPool::Submit(uint64_t epoch, const std::vector<LeaseSpec>& leases) {
+  work_arrived_.store(true, std::memory_order_relaxed);
   MutexLock lock(&mu_);  // once per Assign batch
   JobFlag* flag = nullptr;
   uint64_t flag_job = 0;
@@ -135,6 +136,27 @@ int SlotPool::running() const {
   MutexLock lock(&mu_);
   return static_cast<int>(std::count_if(slots_.begin(), slots_.end(),
                                         [](const auto& slot) { return slot->running; }));
+}
+
+std::vector<std::pair<uint64_t, int32_t>> SlotPool::RunningByJob() const {
+  std::vector<std::pair<uint64_t, int32_t>> by_job;
+  MutexLock lock(&mu_);
+  for (const auto& slot : slots_) {
+    if (!slot->running) continue;
+    auto same = std::find_if(by_job.begin(), by_job.end(),
+                             [&](const auto& entry) { return entry.first == slot->job; });
+    if (same == by_job.end()) {
+      by_job.emplace_back(slot->job, 1);
+    } else {
+      ++same->second;
+    }
+  }
+  return by_job;
+}
+
+bool SlotPool::idle() const {
+  MutexLock lock(&mu_);
+  return flags_.empty();
 }
 
 void SlotPool::StopRunning() {
@@ -318,16 +340,24 @@ void SlotPool::RunThreads(int slot, Slot* self, std::vector<Finished>* finished)
   const RealClock* clock = RealClock::Get();
   const int64_t wall_minus_mono_ns = clock->WallNs() - clock->MonoNs();
   int64_t held_since_ns = clock->MonoNs();
+  // Chunks too short for a CPU clock read of their own share the batch's:
+  // one read per batch, so a time-shared slot shows in their CPU time too.
+  BatchCpu batch_cpu{ThreadCpuNs(), held_since_ns, finished->size()};
   for (;;) {
     if (!finished->empty() && result.front().end_mono_ns - held_since_ns > 2 * kBatchBudgetNs) {
       // The batch runs longer than planned: what finished goes now.
+      batch_cpu.Apply(finished);
       sink_(*finished);
       finished->clear();
       held_since_ns = result.front().end_mono_ns;
+      batch_cpu = BatchCpu{ThreadCpuNs(), clock->MonoNs(), 0};
     }
     {
       MutexLock lock(&mu_);
-      if (self->batch.empty()) return;
+      if (self->batch.empty()) {
+        batch_cpu.Apply(finished);
+        return;
+      }
       one.front() = std::move(self->batch.front());
       self->batch.pop_front();
       if (!Admit(self, one.front(), finished)) continue;  // handed back while it waited
@@ -357,9 +387,10 @@ void SlotPool::RunLease(int slot, const Queued& item, std::atomic<bool>* stop,
     const bool measure = count >= kMeasureCpuFrom;
     const int64_t cpu_start = measure ? ThreadCpuNs() : 0;
     done = Countdown(count, stop);
-    result->cpu_ns = measure ? ThreadCpuNs() - cpu_start : -1;
+    result->cpu_ns = measure ? ThreadCpuNs() - cpu_start : kCpuFromBatch;
     result->end_mono_ns = clock->MonoNs();
     result->kernel_ns = result->end_mono_ns - result->start_mono_ns;
+    return Finish(count, done, result);
   } else {
     result->end_mono_ns = clock->MonoNs();
     result->outcome = RunOutcome::kFailed;
@@ -368,8 +399,24 @@ void SlotPool::RunLease(int slot, const Queued& item, std::atomic<bool>* stop,
   }
   if (result->end_mono_ns == 0) result->end_mono_ns = clock->MonoNs();
   if (result->cpu_ns < 0) result->cpu_ns = result->end_mono_ns - result->start_mono_ns;
+  Finish(count, done, result);
+}
+
+void SlotPool::Finish(uint64_t count, uint64_t done, RunResult* result) {
   result->decrements = static_cast<int64_t>(done);
   result->outcome = done == count ? RunOutcome::kOk : RunOutcome::kCancelled;
+}
+
+void SlotPool::BatchCpu::Apply(std::vector<Finished>* finished) const {
+  const int64_t wall_ns = RealClock::Get()->MonoNs() - start_mono_ns;
+  const double share =
+      wall_ns > 0 ? std::clamp(static_cast<double>(ThreadCpuNs() - start_cpu_ns) / wall_ns, 0.0, 1.0)
+                  : 1.0;
+  for (size_t i = first; i < finished->size(); ++i) {
+    RunResult& r = (*finished)[i].result;
+    if (r.cpu_ns != kCpuFromBatch) continue;
+    r.cpu_ns = static_cast<int64_t>(static_cast<double>(r.end_mono_ns - r.start_mono_ns) * share);
+  }
 }
 
 void SlotPool::RunInChild(int slot, Slot* self, ChildProcess* child,

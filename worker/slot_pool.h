@@ -87,6 +87,13 @@ class SlotPool {
   int slots() const { return options_.slots; }
   // Slots running a chunk now.
   int running() const;
+  // Chunks on a slot now, by job (jobs with none left out).
+  std::vector<std::pair<uint64_t, int32_t>> RunningByJob() const;
+  // No lease queued or running.
+  bool idle() const;
+  // Set by every Submit: a calibration polls it as its kernel's cancel flag,
+  // so that work never waits behind a measure of the idle machine.
+  std::atomic<bool>& work_arrived() { return work_arrived_; }
   const PoolStats& stats() const { return stats_; }
 
  private:
@@ -137,6 +144,18 @@ class SlotPool {
   void EmitFollowers(Slot* self, const LeaseSpec& lease, const RunResult* result,
                      std::vector<Finished>* finished) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Count(const RunResult& result);
+  static void Finish(uint64_t count, uint64_t done, RunResult* result);
+  // A RunResult's cpu_ns until its batch's share is known.
+  static constexpr int64_t kCpuFromBatch = -2;
+  // The thread's CPU clock at the start of a batch of short chunks; Apply
+  // gives each of finished[first..] marked kCpuFromBatch its duration times
+  // the batch's CPU share.
+  struct BatchCpu {
+    int64_t start_cpu_ns = 0;
+    int64_t start_mono_ns = 0;
+    size_t first = 0;
+    void Apply(std::vector<Finished>* finished) const;
+  };
   // Takes the queued leases `pick` selects out of the queue (and out of the
   // slots' batches), then reports each as handed back.
   template <typename Pick>
@@ -150,6 +169,7 @@ class SlotPool {
   const PoolOptions options_;
   const Sink sink_;
   PoolStats stats_;
+  std::atomic<bool> work_arrived_{false};
 
   mutable Mutex mu_;
   std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);

@@ -79,6 +79,8 @@ uint64_t WorkerSession::OnStreamStarted(int64_t now_ns) {
   hello_sent_ = false;
   welcomed_ = false;
   draining_sent_ = false;
+  calibration_sent_ = false;
+  running_sent_.clear();
   granted_ = 0;
   last_write_ns_ = now_ns;
   // Every unacknowledged batch goes out again, without credits: those were
@@ -103,6 +105,10 @@ WorkerSession::Next WorkerSession::NextMessage(int64_t now_ns) const {
   if (ResultsDue(now_ns)) return Next::kResults;
   // Credits freed by results that wait go with them, in one message.
   if (pending_.results_size() == 0 && GrantDue() > 0) return Next::kCredit;
+  if (calibration_.valid() && !calibration_sent_) return Next::kCalibration;
+  if (running_ != running_sent_ && now_ns - running_sent_ns_ >= kRunningReportNs) {
+    return Next::kRunning;
+  }
   if (now_ns - last_write_ns_ >= heartbeat_ns_) return Next::kHeartbeat;
   return Next::kNone;
 }
@@ -142,8 +148,32 @@ std::shared_ptr<const v1::WorkerMessage> WorkerSession::TakeOutgoing(int64_t now
       hello->set_version(id.version);
       hello->mutable_labels()->insert(id.labels.begin(), id.labels.end());
       ToProto(id.topology, hello->mutable_topology());
+      if (calibration_.valid()) {
+        Calibration aged = calibration_;
+        aged.age_ns = now_ns - calibrated_at_ns_;
+        ToProto(aged, hello->mutable_calibration());
+        calibration_sent_ = true;
+      }
       break;
     }
+    case Next::kCalibration: {
+      calibration_sent_ = true;
+      message = std::make_shared<v1::WorkerMessage>();
+      Calibration aged = calibration_;
+      aged.age_ns = now_ns - calibrated_at_ns_;
+      ToProto(aged, message->mutable_calibration());
+      break;
+    }
+    case Next::kRunning:
+      running_sent_ = running_;
+      running_sent_ns_ = now_ns;
+      message = std::make_shared<v1::WorkerMessage>();
+      for (const auto& [job, chunks] : running_) {
+        v1::Running::Job* entry = message->mutable_running()->add_jobs();
+        entry->set_job_id(job);
+        entry->set_chunks(chunks);
+      }
+      break;
     case Next::kDraining:
       draining_sent_ = true;
       message = std::make_shared<v1::WorkerMessage>();
@@ -199,12 +229,26 @@ int64_t WorkerSession::NextDeadlineNs() const {
   if (live() && pending_.results_size() > 0) {
     next = std::min(next, pending_since_ns_ + ResultDelayNs());
   }
+  if (live() && running_ != running_sent_) {
+    next = std::min(next, running_sent_ns_ + kRunningReportNs);
+  }
   if (draining_ && !stop_running_sent_) next = std::min(next, drain_deadline_ns_);
   if (draining_) {
     const int64_t idle = idle_since_ns_ != 0 ? idle_since_ns_ : drain_deadline_ns_;
     next = std::min(next, std::min(idle, drain_deadline_ns_) + ack_wait_ns_);
   }
   return next;
+}
+
+void WorkerSession::OnCalibration(const Calibration& calibration, int64_t now_ns) {
+  calibration_ = calibration;
+  calibrated_at_ns_ = now_ns;
+  calibration_sent_ = false;
+}
+
+void WorkerSession::OnRunning(RunningByJob running, int64_t /*now_ns*/) {
+  std::sort(running.begin(), running.end());  // comparable with what was sent
+  running_ = std::move(running);
 }
 
 PoolCommands WorkerSession::OnMessage(const v1::CoordinatorMessage& message, int64_t now_ns) {

@@ -20,7 +20,10 @@
 //    transport takes it to write, so a failed write or an early Ack is a
 //    plain state change;
 //  - drain: hand back queued leases, give running ones a grace, wait for the
-//    last Ack.
+//    last Ack;
+//  - what the worker says of itself: its calibration of the bare kernel
+//    (with the Hello, or alone once measured) and the chunks of each job on
+//    its slots (Running, when that changes, at most every kRunningReportNs).
 //
 // Invariants: every lease ends in exactly one result from the pool; results
 // of an ended session are offered again only if OK (the coordinator has
@@ -37,6 +40,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "common/calibration.h"
 #include "common/labels.h"
 #include "common/topology.h"
 #include "tminus/v1/worker.pb.h"
@@ -82,6 +86,9 @@ class WorkerSession {
   static constexpr int kMaxResultBatch = 512;
   static constexpr int64_t kMinResultDelayNs = 200'000;
   static constexpr int64_t kMaxResultDelayNs = 10'000'000;
+  static constexpr int64_t kRunningReportNs = 50'000'000;
+  // (job, chunks on a slot now), jobs in any order.
+  using RunningByJob = std::vector<std::pair<uint64_t, int32_t>>;
 
   explicit WorkerSession(WorkerSessionOptions options);
 
@@ -99,6 +106,14 @@ class WorkerSession {
 
   // ---- the slot pool ----
   void OnSlotResult(uint64_t epoch, const RunResult& result, int64_t now_ns);
+
+  // ---- what the worker measures of itself ----
+  // A new calibration, measured `now_ns`: it goes with the next Hello, or
+  // alone on a live stream.
+  void OnCalibration(const Calibration& calibration, int64_t now_ns);
+  // The pool's chunks on a slot now; sent when it differs from what this
+  // stream last heard.
+  void OnRunning(RunningByJob running, int64_t now_ns);
 
   // ---- the planned stop ----
   // Sends Draining, takes no new leases, hands back queued ones; running ones
@@ -122,7 +137,9 @@ class WorkerSession {
   bool TakeMemoryReleaseDue();
 
  private:
-  enum class Next { kNone, kHello, kDraining, kResend, kResults, kCredit, kHeartbeat };
+  enum class Next {
+    kNone, kHello, kDraining, kResend, kResults, kCredit, kCalibration, kRunning, kHeartbeat
+  };
   Next NextMessage(int64_t now_ns) const;
   int64_t GrantDue() const;
   bool ResultsDue(int64_t now_ns) const;
@@ -166,6 +183,13 @@ class WorkerSession {
   int64_t drain_deadline_ns_ = 0;
   int64_t ack_wait_ns_ = 0;
   int64_t idle_since_ns_ = 0;  // while draining: when the last lease ended
+
+  Calibration calibration_;
+  int64_t calibrated_at_ns_ = 0;
+  bool calibration_sent_ = false;  // on this stream (or in its Hello)
+  RunningByJob running_;
+  RunningByJob running_sent_;  // what this stream last heard
+  int64_t running_sent_ns_ = 0;
 };
 
 }  // namespace tminus

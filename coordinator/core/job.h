@@ -70,6 +70,11 @@ class Job {
   void RemoveHolder(SessionId session);              // one of them ended
   int64_t running_bound() const { return live_->running_bound; }
   int64_t holders_total() const;  // leases and backups counted by session (invariants)
+  // Calls fn(session, leases and backups it holds) for each holder.
+  template <typename Fn>
+  void ForEachHolder(Fn&& fn) const {
+    for (const auto& [session, holder] : live_->holders) fn(session, holder.held);
+  }
   // Whether the spec's worker list (if any) names this worker.
   bool AllowsWorker(const std::string& worker_id) const {
     return named_workers_.empty() || named_workers_.contains(worker_id);

@@ -8,7 +8,7 @@ namespace tminus {
 void JobStats::AddAccepted(uint32_t worker, absl::FunctionRef<WorkerIdentityView()> who,
                            int32_t slot,
                            int64_t decrements, int64_t duration_ns, int64_t cpu_ns,
-                           int64_t kernel_ns) {
+                           int64_t kernel_ns, double reference_rate) {
   const int64_t duration = std::max<int64_t>(duration_ns, 0);
   busy_ns_ += duration;
   kernel_ns_ += std::clamp<int64_t>(kernel_ns, 0, duration);
@@ -21,6 +21,11 @@ void JobStats::AddAccepted(uint32_t worker, absl::FunctionRef<WorkerIdentityView
   totals.decrements += decrements;
   totals.busy_ns += duration;
   totals.cpu_ns += std::max<int64_t>(cpu_ns, 0);
+  if (reference_rate > 0) {
+    totals.reference_ns += static_cast<int64_t>(static_cast<double>(decrements) * 1e9 / reference_rate);
+  } else {
+    totals.unreferenced_decrements += decrements;
+  }
   const size_t index = static_cast<size_t>(std::max(slot, 0));
   if (index >= totals.slots.size()) totals.slots.resize(index + 1);
   SlotTotals& slot_totals = totals.slots[index];

@@ -33,6 +33,10 @@ struct WorkerTotals {
   int64_t decrements = 0;
   int64_t busy_ns = 0;
   int64_t cpu_ns = 0;
+  // Its decrements at its calibrated one-slot rate (the serial time one of
+  // its slots would have taken), and those done while it had no calibration.
+  int64_t reference_ns = 0;
+  int64_t unreferenced_decrements = 0;
   std::vector<SlotTotals> slots;  // indexed by the worker's slot number
 };
 
@@ -41,8 +45,10 @@ class JobStats {
  public:
   // One accepted chunk result. `worker` is the registry key of the worker;
   // `who` is called the first time the worker is seen (no copies per chunk).
+  // `reference_rate`: the worker's calibrated one-slot rate (0: none).
   void AddAccepted(uint32_t worker, absl::FunctionRef<WorkerIdentityView()> who, int32_t slot,
-                   int64_t decrements, int64_t duration_ns, int64_t cpu_ns, int64_t kernel_ns);
+                   int64_t decrements, int64_t duration_ns, int64_t cpu_ns, int64_t kernel_ns,
+                   double reference_rate);
 
   int64_t busy_ns() const { return busy_ns_; }
   int64_t cpu_ns() const { return cpu_ns_; }

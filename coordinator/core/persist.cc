@@ -16,6 +16,8 @@ JobSnapshot::Worker SavedWorker(const WorkerTotals& totals) {
   w.decrements = totals.decrements;
   w.busy_ns = totals.busy_ns;
   w.cpu_ns = totals.cpu_ns;
+  w.reference_ns = totals.reference_ns;
+  w.unreferenced_decrements = totals.unreferenced_decrements;
   for (const SlotTotals& slot : totals.slots) {
     w.slot_chunks.push_back(slot.chunks);
     w.slot_decrements.push_back(slot.decrements);
@@ -31,6 +33,10 @@ WorkerTotals RestoredTotals(const JobSnapshot::Worker& w) {
   t.decrements = w.decrements;
   t.busy_ns = w.busy_ns;
   t.cpu_ns = w.cpu_ns;
+  t.reference_ns = w.reference_ns;
+  t.unreferenced_decrements = w.unreferenced_decrements;
+  // Saved before 0.4, with no reference: no speedup can be backed.
+  if (t.reference_ns == 0 && t.unreferenced_decrements == 0) t.unreferenced_decrements = w.decrements;
   for (size_t i = 0; i < w.slot_chunks.size(); ++i) {
     t.slots.push_back(SlotTotals{w.slot_chunks[i],
                                  i < w.slot_decrements.size() ? w.slot_decrements[i] : 0,

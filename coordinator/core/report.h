@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,8 @@ struct JobView {
   int64_t chunk_total = 0;
   int64_t chunks_done = 0;
   int64_t decrements_done = 0;
-  int64_t chunks_running = 0;
+  int64_t chunks_running = 0;     // on a worker's slot now
+  int64_t chunks_prefetched = 0;  // leased, waiting in a worker's queue
   int64_t submit_wall_ns = 0;
   int64_t start_wall_ns = 0;  // 0 while queued
   int64_t end_wall_ns = 0;    // 0 until terminal
@@ -48,6 +50,8 @@ struct WorkerReport {
   double utilisation = 0;
   double decrements_per_second = 0;
   std::vector<SlotReport> slot_reports;
+  double cpu_share = 0;       // cpu / busy
+  double reference_rate = 0;  // its calibrated one-slot rate, decrement-weighted; 0: none
 };
 
 struct JobReport {
@@ -58,8 +62,16 @@ struct JobReport {
   int64_t cpu_ns = 0;
   int64_t kernel_ns = 0;
   int32_t slots_used = 0;
-  double speedup = 0;
-  double efficiency = 0;
+  // coordinator/core/figures.h defines each figure.
+  double parallelism = 0;
+  double occupancy = 0;
+  double cpu_parallelism = 0;
+  double cpu_share = 0;
+  std::optional<double> speedup;
+  std::optional<double> efficiency;
+  int64_t reference_ns = 0;
+  std::string speedup_reference;  // what the speedup is measured against, or why none
+  std::vector<std::string> warnings;
   int64_t overhead_ns = 0;
   double decrements_per_second = 0;
   double counting_fraction = 0;  // kernel / (slots_used x wall)
@@ -75,7 +87,9 @@ struct WorkerView {
   bool threads = false;
   bool processes = false;
   WorkerState state = WorkerState::kConnected;
-  int64_t chunks_running = 0;
+  int64_t chunks_running = 0;     // on a slot now
+  int64_t chunks_prefetched = 0;  // leased, waiting in its queue
+  Calibration calibration;        // age_ns: its age now
   int64_t chunks_done = 0;
   int64_t decrements_done = 0;
   int64_t busy_ns = 0;
@@ -98,12 +112,15 @@ struct WorkerProgress {
   int64_t chunks_running = 0;
   int64_t chunks_done = 0;
   int64_t decrements_done = 0;
+  int64_t chunks_prefetched = 0;
 };
 
 struct JobProgress {
   JobView job;
   double decrements_per_second = 0;
   int64_t eta_ns = 0;
+  double cpu_share = 0;  // cpu / busy so far
+  std::vector<std::string> warnings;
   std::vector<WorkerProgress> workers;
 };
 
@@ -147,6 +164,8 @@ struct JobSnapshot {
     std::vector<int64_t> slot_chunks;
     std::vector<int64_t> slot_decrements;
     std::vector<int64_t> slot_busy_ns;
+    int64_t reference_ns = 0;             // at its calibrated one-slot rate
+    int64_t unreferenced_decrements = 0;  // done while it had no calibration
   };
   std::vector<Worker> workers;
 };
@@ -216,7 +235,9 @@ struct StudyPoint {
   int64_t wall_max_ns = 0;
   double speedup = 0;
   double efficiency = 0;
-  double karp_flatt = 0;
+  std::optional<double> karp_flatt;  // unset at a series' first point (undefined)
+  double calibrated_min = 0;         // the spread of its calibrations
+  double calibrated_max = 0;
   double rate = 0;  // decrements per second
   double counting_fraction = 0;  // kernel time / (slots x wall)
   double calibrated_rate = 0;    // the bare kernel on `slots` threads at once

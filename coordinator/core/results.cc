@@ -116,7 +116,8 @@ void Scheduler::Accept(Job& job, Session& session, const ChunkReport& result, in
   dirty_jobs_.insert(job.id());
   CancelOtherAttempts(job, result.chunk, session.id, result.attempt);
   job.stats().AddAccepted(session.worker, [&] { return IdentityOf(session.worker); }, result.slot,
-                          result.decrements, duration, result.cpu_ns, kernel_ns);
+                          result.decrements, duration, result.cpu_ns, kernel_ns,
+                          session.reference_rate);
   ++counters_.chunks_completed;
   counters_.decrements += result.decrements;
   counters_.busy_ns += std::max<int64_t>(duration, 0);

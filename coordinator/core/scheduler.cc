@@ -182,7 +182,8 @@ absl::Status ValidateHello(const WorkerHello& hello) {
   if (absl::Status s = CheckLabels(hello.labels, "hello.labels", kMaxWorkerLabels); !s.ok()) {
     return s;
   }
-  return ValidateTopology(hello.topology);
+  if (absl::Status s = ValidateTopology(hello.topology); !s.ok()) return s;
+  return ValidateCalibration(hello.calibration, "hello.calibration");
 }
 
 }  // namespace
@@ -224,7 +225,9 @@ absl::StatusOr<SessionId> Scheduler::OpenSession(const WorkerHello& hello) {
     CloseReplaced(record.session, hello, same_process);
   }
   const int64_t now_wall = clock_->WallNs();
+  const bool new_process = record.hello.incarnation != hello.incarnation;
   record.hello = hello;
+  if (new_process) record.calibration = Calibration{};  // measured by another process
   record.state = record.drained ? WorkerState::kDrained : WorkerState::kConnected;
   record.connected_wall_ns = now_wall;
   record.last_seen_wall_ns = now_wall;
@@ -242,6 +245,7 @@ absl::StatusOr<SessionId> Scheduler::OpenSession(const WorkerHello& hello) {
   session.processes = hello.processes;
   session.drained = record.drained;
   session.last_seen_mono_ns = now_mono;
+  KeepCalibration(record, session, hello.calibration);
   ++sessions_epoch_;
   Dispatch();  // leases released from a replaced session may go out now
   return id;

@@ -97,6 +97,12 @@ class Scheduler {
   absl::Status AddCredits(SessionId id, int64_t credits);
   absl::Status OnResults(SessionId id, const std::vector<ChunkReport>& results);
   absl::Status Touch(SessionId id);        // a heartbeat
+  // A new measure of the bare kernel on one of the worker's idle threads
+  // (INVALID_ARGUMENT names the bad field; UNAVAILABLE for a closed session).
+  absl::Status SetCalibration(SessionId id, const Calibration& calibration);
+  // The chunks of each job the worker runs on a slot now, replacing its last
+  // report (INVALID_ARGUMENT: more jobs or chunks than it has slots).
+  absl::Status SetRunning(SessionId id, std::vector<std::pair<JobId, int32_t>> running);
   absl::Status SetDraining(SessionId id);  // no more leases for it
   // An admin drains (or undrains) a worker by name: no new leases, its
   // queued leases handed back (Outbox::drain). NOT_FOUND for an unknown one.
@@ -162,6 +168,11 @@ class Scheduler {
     return workers_.at(session.worker).hello.worker_id;
   }
   void ForgetGoneWorkers();
+  void KeepCalibration(WorkerRecord& record, Session& session, const Calibration& calibration);
+  // Chunks of `job` on a slot of `session` now: what the worker reported,
+  // at most what it holds leased.
+  int64_t RunningOn(const Session& session, JobId job, int64_t leased) const;
+  int64_t RunningOf(const Job& job) const;
 
   // dispatch.cc
   void Dispatch();
@@ -200,6 +211,7 @@ class Scheduler {
   // "" unless the job is queued and no connected worker can take it.
   std::string WaitingReason(const Job& job) const;
   JobReport ReportOf(const Job& job) const;
+  void DescribeReference(const Job& job, JobReport* report) const;
   WorkerReport WorkerReportOf(const WorkerTotals& totals, int64_t wall_ns) const;
 
   // Cancels the started jobs whose wall time passed their time limit.

@@ -27,7 +27,12 @@ absl::Status ValidatePoint(const StudyPoint& p, size_t i) {
   for (double value : {p.speedup, p.efficiency, p.rate}) {
     if (!std::isfinite(value) || value < 0) return Bad(at + "speedup", "numbers must be finite and >= 0");
   }
-  if (!std::isfinite(p.karp_flatt)) return Bad(at + "karp_flatt", "must be finite");
+  if (p.karp_flatt && !std::isfinite(*p.karp_flatt)) return Bad(at + "karp_flatt", "must be finite");
+  for (double rate : {p.calibrated_min, p.calibrated_max}) {
+    if (!std::isfinite(rate) || rate < 0) {
+      return Bad(at + "calibrated_min_decrements_per_second", "must be finite and >= 0");
+    }
+  }
   for (const auto& [field, value] : {std::pair<const char*, double>{"counting_fraction", p.counting_fraction},
                                      {"calibrated_decrements_per_second", p.calibrated_rate},
                                      {"vs_calibration", p.vs_calibration}}) {

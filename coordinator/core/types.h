@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "common/calibration.h"
 #include "common/host.h"
 #include "common/job_spec.h"
 #include "common/labels.h"
@@ -41,6 +42,7 @@ struct WorkerHello {
   std::string version;
   Labels labels;      // what selectors match (docs/api.md has the syntax)
   Topology topology;  // as reported; pin_order is not sent
+  Calibration calibration;  // none until the worker has measured
 };
 
 // One chunk leased to one worker session.

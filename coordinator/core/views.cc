@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "coordinator/core/figures.h"
 #include "coordinator/core/scheduler.h"
 
 namespace tminus {
@@ -36,7 +37,8 @@ JobView Scheduler::ViewOf(const Job& job) const {
   view.chunk_total = job.plan().chunk_count();
   view.chunks_done = job.done().size();
   view.decrements_done = job.decrements_done();
-  view.chunks_running = job.running();
+  view.chunks_running = RunningOf(job);
+  view.chunks_prefetched = std::max<int64_t>(0, job.running() - view.chunks_running);
   view.submit_wall_ns = job.submit_wall_ns();
   view.start_wall_ns = job.start_wall_ns();
   view.end_wall_ns = job.end_wall_ns();
@@ -108,55 +110,6 @@ std::vector<JobView> Scheduler::ListJobs(JobId before, int limit, const JobFilte
   return views;
 }
 
-WorkerReport Scheduler::WorkerReportOf(const WorkerTotals& totals, int64_t wall_ns) const {
-  WorkerReport report;
-  report.worker_id = totals.who.worker_id;
-  report.host = totals.who.host;
-  report.slots = totals.who.slots;
-  report.chunks = totals.chunks;
-  report.decrements = totals.decrements;
-  report.busy_ns = totals.busy_ns;
-  report.cpu_ns = totals.cpu_ns;
-  report.utilisation = Ratio(totals.busy_ns, static_cast<double>(totals.who.slots) * wall_ns);
-  report.decrements_per_second = Ratio(totals.decrements * 1e9, totals.busy_ns);
-  for (size_t slot = 0; slot < totals.slots.size(); ++slot) {
-    const SlotTotals& slot_totals = totals.slots[slot];
-    if (slot_totals.chunks == 0) continue;
-    report.slot_reports.push_back(SlotReport{static_cast<int32_t>(slot), slot_totals.chunks,
-                                             slot_totals.decrements, slot_totals.busy_ns,
-                                             Ratio(slot_totals.busy_ns, wall_ns)});
-  }
-  return report;
-}
-
-JobReport Scheduler::ReportOf(const Job& job) const {
-  JobReport report;
-  report.job = ViewOf(job);
-  const JobStats& stats = job.stats();
-  report.wall_ns = report.job.elapsed_ns;
-  if (job.terminal()) report.submit_to_done_ns = job.end_mono_ns() - job.submit_mono_ns();
-  report.busy_ns = stats.busy_ns();
-  report.cpu_ns = stats.cpu_ns();
-  report.kernel_ns = stats.kernel_ns();
-  int64_t slots = 0;
-  for (const auto& [worker, totals] : stats.workers()) {
-    slots += totals.who.slots;
-    report.workers.push_back(WorkerReportOf(totals, report.wall_ns));
-  }
-  if (job.spec().max_slots > 0) slots = std::min<int64_t>(slots, job.spec().max_slots);
-  report.slots_used = static_cast<int32_t>(slots);
-  report.speedup = Ratio(report.busy_ns, report.wall_ns);
-  report.efficiency = Ratio(report.speedup, report.slots_used);
-  int64_t capacity_ns = 0;  // slots x wall; saturates instead of overflowing (found by fuzzing)
-  if (__builtin_mul_overflow(slots, report.wall_ns, &capacity_ns)) capacity_ns = INT64_MAX;
-  report.overhead_ns = std::max<int64_t>(0, capacity_ns - report.busy_ns);
-  report.decrements_per_second = Ratio(report.job.decrements_done * 1e9, report.wall_ns);
-  report.counting_fraction = Ratio(report.kernel_ns, static_cast<double>(capacity_ns));
-  report.chunk_durations = stats.durations().Summary();
-  report.counters = stats.counters;
-  return report;
-}
-
 absl::StatusOr<JobReport> Scheduler::GetReport(JobId id) const {
   const Job* job = FindJob(id);
   if (job == nullptr) return JobNotFound(id);
@@ -180,6 +133,11 @@ absl::StatusOr<JobProgress> Scheduler::GetProgress(JobId id) const {
   }
   progress.eta_ns = EtaNs(job->spec().n - progress.job.decrements_done,
                           progress.decrements_per_second);
+  progress.cpu_share = Ratio(job->stats().cpu_ns(), job->stats().busy_ns());
+  if (std::string warning = CpuShareWarning(job->stats().busy_ns(), job->stats().cpu_ns());
+      !warning.empty()) {
+    progress.warnings.push_back(std::move(warning));
+  }
   std::map<uint32_t, WorkerProgress> by_worker;
   for (const auto& [worker, totals] : job->stats().workers()) {
     WorkerProgress& entry = by_worker[worker];
@@ -189,20 +147,20 @@ absl::StatusOr<JobProgress> Scheduler::GetProgress(JobId id) const {
     entry.chunks_done = totals.chunks;
     entry.decrements_done = totals.decrements;
   }
-  for (const auto* leases : {&job->leases(), &job->backups()}) {
-    for (const auto& [chunk, lease] : *leases) {
-      const auto session = sessions_.find(lease.session);
-      if (session == sessions_.end()) continue;
-      WorkerProgress& entry = by_worker[session->second.worker];
-      if (entry.worker_id.empty()) {
-        const WorkerIdentityView who = IdentityOf(session->second.worker);
-        entry.worker_id = who.worker_id;
-        entry.host = who.host;
-        entry.slots = who.slots;
-      }
-      ++entry.chunks_running;
+  job->ForEachHolder([&](SessionId id, int32_t held) {
+    const auto session = sessions_.find(id);
+    if (session == sessions_.end() || held == 0) return;
+    WorkerProgress& entry = by_worker[session->second.worker];
+    if (entry.worker_id.empty()) {
+      const WorkerIdentityView who = IdentityOf(session->second.worker);
+      entry.worker_id = who.worker_id;
+      entry.host = who.host;
+      entry.slots = who.slots;
     }
-  }
+    const int64_t running = RunningOn(session->second, job->id(), held);
+    entry.chunks_running += running;
+    entry.chunks_prefetched += held - running;
+  });
   for (auto& [worker, entry] : by_worker) progress.workers.push_back(entry);
   return progress;
 }
@@ -220,8 +178,15 @@ std::vector<WorkerView> Scheduler::ListWorkers() const {
     if (record.session != 0) {
       const auto session = sessions_.find(record.session);
       if (session != sessions_.end()) {
-        view.chunks_running = static_cast<int64_t>(session->second.leases.size());
+        for (const auto& [job, chunks] : session->second.running) view.chunks_running += chunks;
+        const auto leased = static_cast<int64_t>(session->second.leases.size());
+        view.chunks_running = std::min(view.chunks_running, leased);
+        view.chunks_prefetched = leased - view.chunks_running;
       }
+    }
+    view.calibration = record.calibration;
+    if (record.calibration.valid()) {
+      view.calibration.age_ns = clock_->MonoNs() - record.calibrated_mono_ns;
     }
     view.chunks_done = record.chunks_done;
     view.decrements_done = record.decrements_done;
@@ -268,7 +233,10 @@ ClusterTotals Scheduler::Totals() const {
   for (const auto& [id, session] : sessions_) {
     ++totals.workers_connected;
     totals.slots_total += session.slots;
-    totals.slots_busy += std::min<int64_t>(session.slots, static_cast<int64_t>(session.leases.size()));
+    int64_t running = 0;
+    for (const auto& [job, chunks] : session.running) running += chunks;
+    totals.slots_busy += std::min({int64_t{session.slots}, running,
+                                   static_cast<int64_t>(session.leases.size())});
   }
   for (JobId id : active_) {
     const Job& job = *jobs_.at(id);

@@ -30,6 +30,8 @@ struct WorkerRecord {
   // Drained by an admin: its sessions get no leases until undrained. Kept
   // across its reconnects (not across a coordinator restart).
   bool drained = false;
+  Calibration calibration;  // the latest; reset by a new incarnation without one
+  int64_t calibrated_mono_ns = 0;  // when it was measured, on the coordinator's clock
 };
 
 using ChunkKey = std::pair<JobId, int64_t>;
@@ -47,6 +49,9 @@ struct Session {
   int64_t credits = 0;  // granted and not yet used by a lease
   int64_t last_seen_mono_ns = 0;
   absl::flat_hash_set<ChunkKey> leases;
+  double reference_rate = 0;  // the worker's calibrated one-slot rate; 0: none
+  // Chunks of each job on a slot now, as the worker last reported (Running).
+  std::vector<std::pair<JobId, int32_t>> running;
   Outbox outbox;
 
   bool takes_leases() const { return !draining && !drained; }

@@ -38,7 +38,8 @@ void WriteWorkerReport(JsonWriter& out, const WorkerReport& w) {
   out.Field("worker_id", w.worker_id).Field("host", w.host).Field("slots", w.slots);
   out.Field("chunks", w.chunks).Field("decrements", w.decrements);
   out.Field("busy_s", Seconds(w.busy_ns)).Field("utilisation", w.utilisation);
-  out.Field("rate", w.decrements_per_second);
+  out.Field("rate", w.decrements_per_second).Field("cpu_share", w.cpu_share);
+  out.Field("reference_rate", w.reference_rate);
   out.Key("slot_reports").BeginArray();
   for (const SlotReport& slot : w.slot_reports) {
     out.BeginObject();
@@ -58,6 +59,7 @@ void WriteJobView(JsonWriter& out, const JobView& v) {
   out.Field("executor", ExecutorName(v.spec.executor)).Field("n", v.spec.n);
   out.Field("decrements_done", v.decrements_done).Field("chunks_total", v.chunk_total);
   out.Field("chunks_done", v.chunks_done).Field("chunks_running", v.chunks_running);
+  out.Field("chunks_prefetched", v.chunks_prefetched);
   out.Field("submitted_at", Seconds(v.submit_wall_ns)).Field("started_at", Seconds(v.start_wall_ns));
   out.Field("ended_at", Seconds(v.end_wall_ns)).Field("elapsed_s", Seconds(v.elapsed_ns));
   out.Field("error", v.error);
@@ -74,7 +76,11 @@ void WriteReport(JsonWriter& out, const JobReport& r) {
   out.BeginObject();
   out.Field("wall_s", Seconds(r.wall_ns)).Field("busy_s", Seconds(r.busy_ns));
   out.Field("cpu_s", Seconds(r.cpu_ns)).Field("slots_used", r.slots_used);
+  out.Field("parallelism", r.parallelism).Field("occupancy", r.occupancy);
+  out.Field("cpu_parallelism", r.cpu_parallelism).Field("cpu_share", r.cpu_share);
   out.Field("speedup", r.speedup).Field("efficiency", r.efficiency);
+  out.Field("speedup_reference", r.speedup_reference).Field("warnings", r.warnings);
+  out.Field("counting_fraction", r.counting_fraction);
   out.Field("overhead_s", Seconds(r.overhead_ns)).Field("rate", r.decrements_per_second);
   const Percentiles& d = r.chunk_durations;
   out.Key("chunk_s").BeginObject();
@@ -92,6 +98,14 @@ void WriteWorker(JsonWriter& out, const WorkerView& w) {
   out.Field("worker_id", w.worker_id).Field("host", w.host);
   out.Field("state", WorkerStateWord(w.state)).Field("slots", w.slots);
   out.Field("busy", std::min<int64_t>(w.slots, w.chunks_running));
+  out.Field("chunks_prefetched", w.chunks_prefetched);
+  if (w.calibration.valid()) {
+    out.Key("calibration").BeginObject();
+    out.Field("rate", w.calibration.rate).Field("min_rate", w.calibration.min_rate);
+    out.Field("max_rate", w.calibration.max_rate).Field("samples", w.calibration.samples);
+    out.Field("cpu_share", w.calibration.cpu_share).Field("age_s", Seconds(w.calibration.age_ns));
+    out.EndObject();
+  }
   out.Key("executors").BeginArray();
   if (w.threads) out.String("threads");
   if (w.processes) out.String("processes");
@@ -135,6 +149,7 @@ void WriteStudy(JsonWriter& out, const StudyRecord& s) {
     out.Field("wall_s", Seconds(p.wall_ns)).Field("wall_min_s", Seconds(p.wall_min_ns));
     out.Field("wall_max_s", Seconds(p.wall_max_ns)).Field("speedup", p.speedup);
     out.Field("efficiency", p.efficiency).Field("karp_flatt", p.karp_flatt);
+    out.Field("calibrated_min", p.calibrated_min).Field("calibrated_max", p.calibrated_max);
     out.Field("rate", p.rate).Field("counting_fraction", p.counting_fraction);
     out.Field("calibrated_rate", p.calibrated_rate).Field("vs_calibration", p.vs_calibration);
     out.Field("mode", p.mode.empty() ? "strong" : p.mode);

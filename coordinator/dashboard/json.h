@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@ class JsonWriter {
   JsonWriter& Int(int64_t value);
   JsonWriter& Double(double value);
   JsonWriter& Bool(bool value);
+  JsonWriter& Null();
 
   // Key and value in one call.
   template <typename T>
@@ -40,6 +42,13 @@ class JsonWriter {
   JsonWriter& Value(const char* v) { return String(v); }
   JsonWriter& Value(bool v) { return Bool(v); }
   JsonWriter& Value(double v) { return Double(v); }
+  JsonWriter& Value(const std::optional<double>& v) { return v.has_value() ? Double(*v) : Null(); }
+  template <typename T>
+  JsonWriter& Value(const std::vector<T>& values) {
+    BeginArray();
+    for (const T& v : values) Value(v);
+    return EndArray();
+  }
   JsonWriter& Value(int64_t v) { return Int(v); }
   JsonWriter& Value(int32_t v) { return Int(v); }
   JsonWriter& Value(uint64_t v) { return Int(static_cast<int64_t>(v)); }

@@ -45,6 +45,8 @@ void ToProto(const WorkerReport& worker, v1::WorkerReport* out) {
   out->set_cpu_ns(worker.cpu_ns);
   out->set_utilisation(worker.utilisation);
   out->set_decrements_per_second(worker.decrements_per_second);
+  out->set_cpu_share(worker.cpu_share);
+  out->set_reference_decrements_per_second(worker.reference_rate);
   for (const SlotReport& slot : worker.slot_reports) {
     v1::SlotReport* s = out->add_slot_reports();
     s->set_slot(slot.slot);
@@ -65,6 +67,7 @@ void ToProto(const JobView& view, v1::Job* out) {
   out->set_chunks_done(view.chunks_done);
   out->set_decrements_done(view.decrements_done);
   out->set_chunks_running(view.chunks_running);
+  out->set_chunks_prefetched(view.chunks_prefetched);
   SetTimestamp(view.submit_wall_ns, out->mutable_submit_time());
   if (view.start_wall_ns != 0) SetTimestamp(view.start_wall_ns, out->mutable_start_time());
   if (view.end_wall_ns != 0) SetTimestamp(view.end_wall_ns, out->mutable_end_time());
@@ -88,8 +91,15 @@ void ToProto(const JobReport& report, v1::JobReport* out) {
   out->set_kernel_ns(report.kernel_ns);
   out->set_counting_fraction(report.counting_fraction);
   out->set_slots_used(report.slots_used);
-  out->set_speedup(report.speedup);
-  out->set_efficiency(report.efficiency);
+  out->set_parallelism(report.parallelism);
+  out->set_occupancy(report.occupancy);
+  out->set_cpu_parallelism(report.cpu_parallelism);
+  out->set_cpu_share(report.cpu_share);
+  if (report.speedup.has_value()) out->set_speedup(*report.speedup);
+  if (report.efficiency.has_value()) out->set_efficiency(*report.efficiency);
+  out->set_reference_ns(report.reference_ns);
+  out->set_speedup_reference(report.speedup_reference);
+  for (const std::string& warning : report.warnings) out->add_warnings(warning);
   out->set_overhead_ns(report.overhead_ns);
   out->set_decrements_per_second(report.decrements_per_second);
   ToProto(report.chunk_durations, out->mutable_chunk_durations());
@@ -102,6 +112,8 @@ void ToProto(const JobProgress& progress, v1::WatchJobResponse* out) {
   ToProto(progress.job, out->mutable_job());
   out->set_decrements_per_second(progress.decrements_per_second);
   out->set_eta_ns(progress.eta_ns);
+  out->set_cpu_share(progress.cpu_share);
+  for (const std::string& warning : progress.warnings) out->add_warnings(warning);
   for (const WorkerProgress& worker : progress.workers) {
     v1::WorkerProgress* w = out->add_workers();
     w->set_worker_id(worker.worker_id);
@@ -110,6 +122,7 @@ void ToProto(const JobProgress& progress, v1::WatchJobResponse* out) {
     w->set_chunks_running(worker.chunks_running);
     w->set_chunks_done(worker.chunks_done);
     w->set_decrements_done(worker.decrements_done);
+    w->set_chunks_prefetched(worker.chunks_prefetched);
   }
 }
 
@@ -121,6 +134,8 @@ void ToProto(const WorkerView& view, v1::WorkerInfo* out) {
   if (view.processes) out->add_executors(v1::EXECUTOR_PROCESSES);
   out->set_state(ToProto(view.state));
   out->set_chunks_running(view.chunks_running);
+  out->set_chunks_prefetched(view.chunks_prefetched);
+  if (view.calibration.valid()) tminus::ToProto(view.calibration, out->mutable_calibration());
   out->set_chunks_done(view.chunks_done);
   out->set_decrements_done(view.decrements_done);
   out->set_busy_ns(view.busy_ns);
@@ -159,6 +174,7 @@ WorkerHello FromProto(const v1::Hello& hello) {
   out.version = hello.version();
   out.labels.insert(hello.labels().begin(), hello.labels().end());
   out.topology = tminus::FromProto(hello.topology());
+  if (hello.has_calibration()) out.calibration = tminus::FromProto(hello.calibration());
   return out;
 }
 

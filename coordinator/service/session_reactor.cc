@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/logging.h"
+#include "common/proto_convert.h"
 #include "common/rpc.h"
 #include "coordinator/service/convert.h"
 #include "coordinator/service/worker_service.h"
@@ -83,6 +84,18 @@ absl::Status SessionReactor::Apply(const v1::WorkerMessage& message) {
       return host_->Run([&](Scheduler& s) { return s.Touch(id); });
     case v1::WorkerMessage::kDraining:
       return host_->Run([&](Scheduler& s) { return s.SetDraining(id); });
+    case v1::WorkerMessage::kCalibration: {
+      const Calibration calibration = tminus::FromProto(message.calibration());
+      return host_->Run([&](Scheduler& s) { return s.SetCalibration(id, calibration); });
+    }
+    case v1::WorkerMessage::kRunning: {
+      if (message.running().jobs_size() > kMaxWorkerSlots) {
+        return absl::InvalidArgumentError("running.jobs: more entries than a worker has slots");
+      }
+      std::vector<std::pair<JobId, int32_t>> running;
+      for (const auto& job : message.running().jobs()) running.emplace_back(job.job_id(), job.chunks());
+      return host_->Run([&](Scheduler& s) { return s.SetRunning(id, std::move(running)); });
+    }
     default:
       return absl::InvalidArgumentError("worker message: empty or unknown kind");
   }

@@ -57,6 +57,8 @@ std::string EncodeJob(const JobSnapshot& s) {
     out->set_decrements(w.decrements);
     out->set_busy_ns(w.busy_ns);
     out->set_cpu_ns(w.cpu_ns);
+    out->set_reference_ns(w.reference_ns);
+    out->set_unreferenced_decrements(w.unreferenced_decrements);
     out->mutable_slot_chunks()->Add(w.slot_chunks.begin(), w.slot_chunks.end());
     out->mutable_slot_decrements()->Add(w.slot_decrements.begin(), w.slot_decrements.end());
     out->mutable_slot_busy_ns()->Add(w.slot_busy_ns.begin(), w.slot_busy_ns.end());
@@ -106,6 +108,8 @@ absl::StatusOr<JobSnapshot> DecodeJob(const std::string& bytes) {
     out.decrements = w.decrements();
     out.busy_ns = w.busy_ns();
     out.cpu_ns = w.cpu_ns();
+    out.reference_ns = w.reference_ns();
+    out.unreferenced_decrements = w.unreferenced_decrements();
     out.slot_chunks.assign(w.slot_chunks().begin(), w.slot_chunks().end());
     out.slot_decrements.assign(w.slot_decrements().begin(), w.slot_decrements().end());
     out.slot_busy_ns.assign(w.slot_busy_ns().begin(), w.slot_busy_ns().end());
@@ -138,7 +142,9 @@ v1::Study ToProto(const StudyRecord& s) {
     out->set_wall_max_ns(point.wall_max_ns);
     out->set_speedup(point.speedup);
     out->set_efficiency(point.efficiency);
-    out->set_karp_flatt(point.karp_flatt);
+    if (point.karp_flatt) out->set_karp_flatt(*point.karp_flatt);
+    out->set_calibrated_min_decrements_per_second(point.calibrated_min);
+    out->set_calibrated_max_decrements_per_second(point.calibrated_max);
     out->set_decrements_per_second(point.rate);
     out->set_counting_fraction(point.counting_fraction);
     out->set_calibrated_decrements_per_second(point.calibrated_rate);
@@ -172,7 +178,9 @@ StudyRecord FromProto(const v1::Study& p) {
     out.wall_max_ns = point.wall_max_ns();
     out.speedup = point.speedup();
     out.efficiency = point.efficiency();
-    out.karp_flatt = point.karp_flatt();
+    if (point.has_karp_flatt()) out.karp_flatt = point.karp_flatt();
+    out.calibrated_min = point.calibrated_min_decrements_per_second();
+    out.calibrated_max = point.calibrated_max_decrements_per_second();
     out.rate = point.decrements_per_second();
     out.counting_fraction = point.counting_fraction();
     out.calibrated_rate = point.calibrated_decrements_per_second();

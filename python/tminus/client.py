@@ -157,6 +157,13 @@ class Client:
             raise ValueError(f"slots: must be increasing counts from 1, got {list(slots)!r}")
         if repeat < 1:
             raise ValueError(f"repeat: must be at least 1, got {repeat}")
+        # As the CLI does: a point past the cluster's slots would divide by
+        # slots it could not get.
+        connected = sum(w.slots for w in self.workers() if w.state == "connected"
+                        and executor in w.executors)
+        if slots[-1] > connected:
+            raise ValueError(f"slots: {slots[-1]} is more than the {connected} connected "
+                             f"{executor} slots of the cluster")
         chunks = chunks if chunks is not None else max(4 * slots[-1], 1)
         walls, counting, job_ids = {}, {}, {}
         for s in slots:
@@ -178,7 +185,7 @@ def _summarise(walls, counting, job_ids, n: int, executor: str) -> List[ScaleRow
         median = statistics.median(walls[s])
         p = s / first
         speedup = base / median
-        karp_flatt = (1 / speedup - 1 / p) / (1 - 1 / p) if p > 1 and speedup > 0 else 0.0
+        karp_flatt = (1 / speedup - 1 / p) / (1 - 1 / p) if p > 1 and speedup > 0 else None
         rows.append(ScaleRow(executor, s, len(walls[s]), n, median, min(walls[s]), max(walls[s]),
                              speedup, speedup / p, karp_flatt, n / median,
                              statistics.median(counting[s]), job_ids[s]))

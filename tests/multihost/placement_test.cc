@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
@@ -116,6 +117,40 @@ class PlacementTest : public ::testing::Test {
     return names;
   }
 
+  // The CSV report of a job, as a row.
+  Row ReportOf(const std::string& job) {
+    const std::vector<Row> rows = ParseCsv(Cli({"report", job, "-o", "csv"}).second);
+    return rows.empty() ? Row{} : rows[0];
+  }
+
+  static std::string JobOf(const std::string& submit_output) {
+    const size_t at = submit_output.find("job ");
+    return submit_output.substr(at + 4, submit_output.find(':', at) - at - 4);
+  }
+
+  // The last job of the first point of the study written to dir_/tag.
+  std::string LastJob(const std::string& tag) {
+    const std::string json = ReadFile(dir_ + "/" + tag + "/scale.json");
+    const size_t ids = json.find("\"job_ids\": [") + 12;
+    std::string list = json.substr(ids, json.find(']', ids) - ids);
+    return list.substr(list.rfind(' ') == std::string::npos ? 0 : list.rfind(' ') + 1);
+  }
+
+  // Waits until every named worker has measured its bare kernel (the
+  // one-slot reference of a speedup).
+  void AwaitCalibrated(const std::set<std::string>& names) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    for (;;) {
+      std::set<std::string> calibrated;
+      for (const Row& row : Workers()) {
+        if (!row.at("calibrated_decrements_per_second").empty()) calibrated.insert(row.at("worker_id"));
+      }
+      if (std::includes(calibrated.begin(), calibrated.end(), names.begin(), names.end())) return;
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "workers did not calibrate";
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+
   std::unique_ptr<NetnsHosts> net_;
   std::string dir_;
   int calls_ = 0;
@@ -165,7 +200,9 @@ TEST_F(PlacementTest, AStudyOverHostsAndPlacementsRunsEachPointWhereItSays) {
 // One point's job twice: alone, then with a CPU hog sharing the worker's
 // core (started on its host, so in its cpuset). The kernel runs slower, but
 // the share of slot-time spent counting holds: the report does not blame
-// tminus for the stolen CPU; and its wall agrees with a stopwatch.
+// tminus for the stolen CPU; and its wall agrees with a stopwatch. Whether
+// the hog shared the core is judged by the job's CPU share, measured in the
+// same run (a wall ratio between two runs is what a busy machine breaks).
 TEST_F(PlacementTest, ACpuHogOnTheWorkersCoreDoesNotShowAsSchedulerOverhead) {
   const auto point = [&](const std::string& tag) {
     const auto start = std::chrono::steady_clock::now();
@@ -191,10 +228,53 @@ TEST_F(PlacementTest, ACpuHogOnTheWorkersCoreDoesNotShowAsSchedulerOverhead) {
   // tminus's own share (1 - counting) must not grow with the hog.
   EXPECT_GT(loaded_counting, quiet_counting - 0.05) << quiet_counting << " -> " << loaded_counting;
   const double wall = Number(loaded, "wall_median_seconds");
-  EXPECT_GT(wall, 1.3 * Number(quiet, "wall_median_seconds")) << "the hog did not share the core";
+  const Row hog_report = ReportOf(LastJob("hog"));
+  EXPECT_LT(Number(hog_report, "cpu_share"), 0.8) << "the hog did not share the core";
+  EXPECT_NE(hog_report.at("warnings").find("of a CPU each"), std::string::npos);
   EXPECT_LE(wall, loaded_stopwatch);
   EXPECT_GT(wall, loaded_stopwatch - 3.0) << "the CLI's own start and polling take seconds?";
   (void)quiet_stopwatch;
+}
+
+// Issue 18's check, on real processes: four slots on one CPU report a
+// parallelism of about 4 but a speedup of about 1 (the CPUs they got), a
+// CPU share near 1/4 and a warning; one slot on each of two CPUs reports a
+// speedup its CPU time backs. Judged against the CPU time measured in the
+// same run, so a busy machine lowers the figures together, never fails it.
+TEST_F(PlacementTest, ASpeedupIsBackedByCpusOversubscribedOrNot) {
+  const std::string coordinator = net_->Address(kCoordinatorHost) + ":7070";
+  ASSERT_TRUE(net_->Start(kHostA,
+                          {Bin("tminus-worker"), "--coordinator", coordinator, "--name", "wc",
+                           "--slots", "4", "--label", "zone=c"},
+                          dir_ + "/wc.log").ok());
+  AwaitCalibrated({"wa", "wb", "wc"});
+
+  auto [code, out] = Cli({"submit", "-n", "3.2e9", "--chunks", "32", "--workers", "wc", "--wait"});
+  ASSERT_EQ(code, 0) << out;
+  const Row over = ReportOf(JobOf(out));
+  ASSERT_FALSE(over.at("speedup").empty()) << over.at("speedup_reference");
+  EXPECT_GT(Number(over, "parallelism"), 3.0) << "four slots were kept busy";
+  EXPECT_LE(Number(over, "speedup"), 1.3) << "one CPU cannot give more";
+  EXPECT_LT(Number(over, "cpu_share"), 0.4);
+  EXPECT_NE(over.at("warnings").find("of a CPU each"), std::string::npos) << over.at("warnings");
+
+  std::tie(code, out) =
+      Cli({"submit", "-n", "3.2e9", "--chunks", "32", "--workers", "wa,wb", "--wait"});
+  ASSERT_EQ(code, 0) << out;
+  const Row two = ReportOf(JobOf(out));
+  ASSERT_FALSE(two.at("speedup").empty()) << two.at("speedup_reference");
+  const double speedup = Number(two, "speedup");
+  const double cpus = Number(two, "cpu_parallelism");
+  // The speedup is what the CPUs it got can do, within the kernel's own
+  // noise: never above them (the overstatement this replaced), not far below.
+  EXPECT_LE(speedup, 1.15 * cpus) << "cpu parallelism " << cpus;
+  EXPECT_GE(speedup, 0.75 * cpus) << "cpu parallelism " << cpus;
+  if (Number(two, "cpu_share") >= 0.95) {
+    EXPECT_GE(speedup, 1.6) << "both CPUs were free, yet the speedup is low";
+  } else {
+    std::cerr << "the machine was busy (CPU share " << two.at("cpu_share")
+              << "): the 1.6 floor is not judged\n";
+  }
 }
 
 }  // namespace

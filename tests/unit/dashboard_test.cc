@@ -51,6 +51,7 @@ std::shared_ptr<DashboardSnapshot> Snapshot() {
   }
   auto detail = std::make_shared<JobDetail>();
   detail->report.speedup = 1.5;
+  detail->report.parallelism = 1.75;
   detail->timeline.rows.push_back({"w<1>", 0});
   detail->timeline.events.push_back({0, 3, 1, 1'000'000, 2'000'000, EventOutcome::kOk});
   snapshot->details[7] = detail;
@@ -80,7 +81,8 @@ TEST(DashboardApiTest, ShapesOfTheJsonAnswers) {
   HttpReply job = HandleApi(Get("/api/v1/jobs/7"), *snapshot, actions);
   EXPECT_EQ(job.status, 200);
   EXPECT_THAT(job.body, HasSubstr(R"("rate_series":[],"report":{"wall_s":0,)"));
-  EXPECT_THAT(job.body, HasSubstr(R"("speedup":1.5)"));
+  EXPECT_THAT(job.body, HasSubstr(R"("parallelism":1.75,)"));
+  EXPECT_THAT(job.body, HasSubstr(R"("speedup":1.5,"efficiency":null,)")) << "none is null, not 0";
   HttpReply timeline = HandleApi(Get("/api/v1/jobs/7/timeline"), *snapshot, actions);
   EXPECT_THAT(timeline.body, HasSubstr(R"("events":[{"row":0,"chunk":3,"attempt":1,"start_s":0.001,"end_s":0.002,"outcome":"ok"}])"));
   EXPECT_THAT(HandleApi(Get("/api/v1/version"), *snapshot, actions).body, HasSubstr(R"("api":"v1")"));

@@ -23,11 +23,12 @@ TEST(ScaleTest, DefaultSlotListDoublesEndsAtTheTotalAndMarksThePhysicalCores) {
   EXPECT_THAT(DefaultSlotList(16, 16), ElementsAre(1, 2, 4, 8, 16));
 }
 
-TEST(ScaleTest, KarpFlattIsZeroForIdealAndOneForNoSpeedup) {
-  EXPECT_DOUBLE_EQ(KarpFlatt(4.0, 4), 0.0);
-  EXPECT_DOUBLE_EQ(KarpFlatt(1.0, 4), 1.0);
-  EXPECT_NEAR(KarpFlatt(1.6, 2), 0.25, 1e-12);
-  EXPECT_DOUBLE_EQ(KarpFlatt(1.0, 1), 0.0);
+TEST(ScaleTest, KarpFlattIsZeroForIdealOneForNoSpeedupAndUnsetAtOneProcessor) {
+  EXPECT_DOUBLE_EQ(*KarpFlatt(4.0, 4), 0.0);
+  EXPECT_DOUBLE_EQ(*KarpFlatt(1.0, 4), 1.0);
+  EXPECT_NEAR(*KarpFlatt(1.6, 2), 0.25, 1e-12);
+  EXPECT_FALSE(KarpFlatt(1.0, 1).has_value()) << "undefined at one processor, not 0";
+  EXPECT_FALSE(KarpFlatt(0.0, 4).has_value());
 }
 
 v1::WorkerInfo Worker(const std::string& id, const std::string& host, int slots, int cores,

@@ -126,6 +126,12 @@ void Sim::StartIdleSlots(SessionId id) {
                        clock_.MonoNs()});
     ++worker.running;
   }
+  // What a worker says of its slots when that changes (Running).
+  std::vector<std::pair<JobId, int32_t>> running;
+  for (const auto& [job, chunks] : worker.running_of) {
+    if (chunks > 0) running.emplace_back(job, chunks);
+  }
+  (void)scheduler_.SetRunning(id, std::move(running));
 }
 
 bool Sim::Step() {
@@ -148,6 +154,7 @@ bool Sim::Step() {
   result.decrements = event.lease.count;
   result.start_mono_ns = event.started;
   result.end_mono_ns = event.at;
+  result.cpu_ns = static_cast<int64_t>(static_cast<double>(event.at - event.started) * worker.cpu_share);
   result.slot = event.slot;
   Deliver(event.session, result);
   StartIdleSlots(event.session);

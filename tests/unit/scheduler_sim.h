@@ -23,6 +23,7 @@ struct SimWorker {
   std::deque<LeaseGrant> queued;
   int running = 0;
   std::map<JobId, int> running_of;  // by job; a lease's max_running caps it, as in the worker
+  double cpu_share = 1.0;  // of a CPU each running slot gets (its chunks' cpu_ns / duration)
   std::vector<bool> slot_busy;
   uint64_t incarnation = 0;
   int64_t max_leases_held = 0;

@@ -232,8 +232,10 @@ TEST(SchedulerTest, ReportArithmeticOnAFakeClock) {
   EXPECT_EQ(r.wall_ns, 2'000'000'000);
   EXPECT_EQ(r.busy_ns, 4'000'000'000);
   EXPECT_EQ(r.slots_used, 2);
-  EXPECT_DOUBLE_EQ(r.speedup, 2.0);
-  EXPECT_DOUBLE_EQ(r.efficiency, 1.0);
+  EXPECT_DOUBLE_EQ(r.parallelism, 2.0);
+  EXPECT_DOUBLE_EQ(r.occupancy, 1.0);
+  EXPECT_DOUBLE_EQ(r.cpu_share, 1.0);
+  EXPECT_FALSE(r.speedup.has_value()) << "no calibration, no speedup";
   EXPECT_EQ(r.overhead_ns, 0);
   EXPECT_DOUBLE_EQ(r.decrements_per_second, 2e9);
   EXPECT_EQ(r.chunk_durations.count, 4);

@@ -147,7 +147,7 @@ TEST(SchedulerRestoreTest, RunningJobGoesOnFromItsDoneChunks) {
   spec.chunk_count = 10;
   spec.executor = ExecutorKind::kThreads;
   const JobId id = *before.Submit(spec, "r1");
-  WorkerHello hello{"w", 1, "h", 1, true, false, "v", {}, {}};
+  WorkerHello hello{"w", 1, "h", 1, true, false, "v", {}, {}, {}};
   const SessionId session = *before.OpenSession(hello);
   TMINUS_ASSERT_OK(before.AddCredits(session, 3));
   std::vector<ChunkReport> done;

@@ -197,14 +197,20 @@ async function jobPage(page, firstLoad) {
   if (done.value !== 1) fail(`job ${jobId} succeeded but #job-progress is ${done.value}, want 1`);
   pass(`#job-state says succeeded (after ${((Date.now() - t0) / 1000).toFixed(1)} s more), progress 100%`);
 
-  const speedup = await waitFor(page, () => {
-    const e = document.querySelector('#report #report-speedup');
+  const parallelism = await waitFor(page, () => {
+    const e = document.querySelector('#report #report-parallelism');
     const v = e ? Number(e.textContent) : NaN;
     return v > 0 ? v : false;
-  }, null, '#report to show a speedup').then((h) => h.jsonValue());
+  }, null, '#report to show a parallelism').then((h) => h.jsonValue());
+  // A number, or "-" with the reason beside it (no calibrated reference yet).
+  const speedup = await page.$eval('#report-speedup', (e) => e.textContent);
+  const reference = await page.$eval('#report-reference', (e) => e.textContent);
+  if (!(Number(speedup) > 0) && (speedup !== '-' || !reference.includes('none'))) {
+    fail(`#report-speedup is '${speedup}' with reference '${reference}': want a number, or '-' and why`);
+  }
   const reportWorkers = await page.$$eval('#report-workers tbody tr', (rows) => rows.length);
   if (reportWorkers < 1) fail('the report\'s per-worker table (#report-workers) has no row');
-  pass(`report shows speedup ${speedup} and ${reportWorkers} worker row(s)`);
+  pass(`report shows parallelism ${parallelism}, speedup ${speedup} and ${reportWorkers} worker row(s)`);
 
   const counts = await waitFor(page, () => {
     if (typeof Chart !== 'function') return false;
