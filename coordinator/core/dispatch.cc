@@ -14,7 +14,7 @@
 namespace tminus {
 
 void Scheduler::Dispatch() {
-  if (dispatch_paused_) return;
+  if (dispatch_paused_ || shutting_down_) return;
   if (!parked_.empty() && (parked_epoch_ != queue_epoch_ || queued_.empty())) {
     hungry_.insert(parked_.begin(), parked_.end());
     parked_.clear();
@@ -85,7 +85,7 @@ void Scheduler::AssignBackups(Session& session, int64_t want) {
       const int32_t attempt = lease.attempt + 1;
       job.backups()[chunk] = ActiveLease{session.id, attempt, now};
       session.leases.insert({job.id(), chunk});
-      job.AddHolder(session.id, session.slots);
+      job.AddHolder(session.id, session.slots, session.worker);
       --session.credits;
       --want;
       ++job.stats().counters.backups;
@@ -125,7 +125,7 @@ void Scheduler::Lease(Job& job, Session& session, int64_t now) {
     dirty_jobs_.insert(job.id());
   }
   job.leases()[chunk] = ActiveLease{session.id, attempt, now};
-  job.AddHolder(session.id, session.slots);
+  job.AddHolder(session.id, session.slots, session.worker);
   session.leases.insert({job.id(), chunk});
   --session.credits;
   ++counters_.leases_granted;

@@ -66,10 +66,18 @@ class Job {
   // min(max_slots_per_worker, max_slots) of those set; 0: neither.
   int32_t MaxRunningPerWorker() const;
   bool MayLeaseTo(SessionId session, int32_t slots) const;
-  void AddHolder(SessionId session, int32_t slots);  // a lease or backup went there
+  // A lease or backup went to this session of worker `worker` (its record's key).
+  void AddHolder(SessionId session, int32_t slots, uint32_t worker);
   void RemoveHolder(SessionId session);              // one of them ended
   int64_t running_bound() const { return live_->running_bound; }
   int64_t holders_total() const;  // leases and backups counted by session (invariants)
+  // Whether any chunk of this job was leased to that worker (by record key)
+  // in this process: its resent results for chunks done are duplicates.
+  bool WasLeasedTo(uint32_t worker) const { return live_->leased_workers.contains(worker); }
+  // Loaded from the state store after a restart: the leases of the process
+  // before were not saved, so its workers' late results cannot be checked
+  // against them (see Scheduler's restore grace).
+  bool restored() const { return restored_; }
   // Whether the spec's worker list (if any) names this worker.
   bool AllowsWorker(const std::string& worker_id) const {
     return named_workers_.empty() || named_workers_.contains(worker_id);
@@ -147,6 +155,7 @@ class Job {
       int32_t share = 0;  // how many of them may run at once there
     };
     absl::flat_hash_map<SessionId, Holder> holders;
+    absl::flat_hash_set<uint32_t> leased_workers;  // every worker that held one of its leases
     int64_t running_bound = 0;
     absl::flat_hash_map<int64_t, std::vector<std::string>> failures;  // sparse
     JobStats stats;
@@ -162,6 +171,7 @@ class Job {
   ChunkPlan plan_;
   JobState state_ = JobState::kQueued;
   bool held_ = false;
+  bool restored_ = false;
   std::string error_;
   int64_t decrements_done_ = 0;
   std::unique_ptr<Live> live_;

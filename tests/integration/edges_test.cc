@@ -249,6 +249,30 @@ TEST(EdgesTest, AChunkRunningWhenTheCoordinatorDiesRunsOnAndIsReported) {
   EXPECT_GE(report->busy_ns(), since_kill);
 }
 
+TEST(EdgesTest, ASigtermedCoordinatorChargesNoAttemptAndItsJobEndsExactAfterARestart) {
+  // One attempt per chunk: a single chunk blamed for the stop fails the job.
+  auto cluster = StartCluster("sigterm", {"--max-attempts", "1"});
+  ASSERT_NE(cluster, nullptr);
+  ASSERT_TRUE(cluster->AddWorker("w", 2).ok());
+  TMINUS_ASSERT_OK(cluster->WaitForWorkers(1, std::chrono::seconds(20)));
+  JobClient client(cluster->address());
+  auto job = client.Submit(Job(6'000'000'000, 60));
+  TMINUS_ASSERT_OK(job);
+  for (int i = 0; i < 2'000; ++i) {
+    auto view = client.Get(job->id());
+    if (view.ok() && view->chunks_done() >= 2 && view->chunks_running() > 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(cluster->coordinator().Stop(std::chrono::seconds(20)), 0);
+  const std::string log = ReadFile(cluster->work_dir() + "/coordinator.log");
+  EXPECT_EQ(log.find("attempt failed"), std::string::npos) << log;
+  TMINUS_ASSERT_OK(cluster->StartCoordinatorAgain());
+  auto report = WaitForEnd(client, job->id());
+  TMINUS_ASSERT_OK(report);
+  ExpectExact(*report);
+  EXPECT_EQ(report->counters().failed_attempts(), 0);
+}
+
 TEST(EdgesTest, AWorkerWithAWrongTokenExitsOneSayingWhy) {
   const std::string dir = WorkDir("token");
   std::ofstream(dir + "/workers.token") << "right-worker-token-0123456789\n";
