@@ -89,6 +89,14 @@ class Job {
     std::string reason;
   };
   WaitingCache& waiting_cache() const { return waiting_cache_; }
+  // Whether any live session may take this job (executor, placement), kept
+  // while the set of sessions is unchanged (epoch): Scheduler::Dispatch asks
+  // once per job per epoch, not once per job per dispatch.
+  struct PlaceableCache {
+    uint64_t epoch = 0;
+    bool any = false;
+  };
+  PlaceableCache& placeable_cache() const { return placeable_cache_; }
 
   absl::flat_hash_map<int64_t, ActiveLease>& leases() { return live_->leases; }
   const absl::flat_hash_map<int64_t, ActiveLease>& leases() const { return live_->leases; }
@@ -168,6 +176,7 @@ class Job {
   absl::flat_hash_set<std::string> named_workers_;  // spec_.workers, for lookups
   int32_t ShareOn(int32_t slots) const;
   mutable WaitingCache waiting_cache_;
+  mutable PlaceableCache placeable_cache_;
   ChunkPlan plan_;
   JobState state_ = JobState::kQueued;
   bool held_ = false;

@@ -252,6 +252,7 @@ void Scheduler::FinishJob(Job& job, JobState state, std::string error) {
     }
   }
   queued_.erase({-job.spec().priority, job.id()});
+  unplaceable_.erase({-job.spec().priority, job.id()});
   job.Finish(state, std::move(error), clock_->MonoNs(), clock_->WallNs());
   switch (state) {
     case JobState::kSucceeded: ++counters_.jobs_succeeded; break;

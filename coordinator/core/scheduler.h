@@ -205,6 +205,12 @@ class Scheduler {
   void LeaseEnded(Job& job, SessionId session);
   // Whether the session may take the job's chunks (executor, placement).
   bool Fits(const Job& job, const Session& session) const;
+  // Whether any live session that takes leases fits the job (cached per
+  // sessions_epoch_ in the job).
+  bool FitsAnySession(const Job& job) const;
+  // Puts the jobs set aside as unplaceable back in the queue once the set
+  // of sessions changed.
+  void ReviveUnplaceable();
 
   // fencing.cc
   // How a session stands to the attempt a result names.
@@ -245,6 +251,12 @@ class Scheduler {
   absl::flat_hash_map<std::string, JobId> request_ids_;
   // Jobs with chunks waiting, in dispatch order: higher priority, then older.
   std::set<std::pair<int32_t, JobId>> queued_;  // (-priority, id)
+  // Queued jobs no live session fits (a selector nobody matches, an
+  // executor nobody runs): out of queued_, so a dispatch never walks them
+  // (9,900 of them made every dispatch 5x dearer); back in queued_ when the
+  // set of sessions changes (unplaceable_epoch_ != sessions_epoch_).
+  std::set<std::pair<int32_t, JobId>> unplaceable_;
+  uint64_t unplaceable_epoch_ = 0;
   absl::btree_set<JobId> active_;               // jobs not terminal
   absl::btree_set<JobId> time_limited_;         // active jobs with a time limit
   std::vector<JobId> held_new_;                 // submitted since TakeHeldJobs

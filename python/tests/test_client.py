@@ -68,6 +68,20 @@ def test_bad_input_raises_naming_the_field(client):
     assert error.value.code == grpc.StatusCode.NOT_FOUND
 
 
+def test_numbers_out_of_range_raise_value_error_naming_the_argument(client):
+    for n in (float("inf"), float("nan"), 2**63, -1, 1.5):
+        with pytest.raises(ValueError, match="^n: must be a whole number"):
+            client.submit(n, chunks=1)
+    with pytest.raises(ValueError, match="^chunks: "):
+        client.submit(100, chunks=2**64)
+    with pytest.raises(ValueError, match="^priority: "):
+        client.submit(100, chunks=1, priority=2**40)
+    with pytest.raises(ValueError, match="^time_limit: "):
+        client.submit(100, chunks=1, time_limit=float("inf"))
+    with pytest.raises(ValueError, match="^limit: "):
+        client.jobs(limit=-5)
+
+
 def test_scale_study_rows_follow_the_definitions(client):
     rows = client.scale(4e8, slots=[1, 2], repeat=1, chunks=8)
     assert [r.slots for r in rows] == [1, 2]

@@ -205,6 +205,65 @@ TEST(EdgesTest, AFloodOfIdleConnectionsPastTheFdLimitDoesNotShutTheCoordinatorOf
   EXPECT_EQ(coordinator->Stop(std::chrono::seconds(10)), 0);
 }
 
+// Starts `count` TCP connections to the port without waiting for any (a
+// port that stops accepting must not hang the test) and says nothing on them.
+std::vector<int> IdleConnections(int port, int count) {
+  struct rlimit limit {};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  limit.rlim_cur = limit.rlim_max;  // this test process needs the room
+  setrlimit(RLIMIT_NOFILE, &limit);
+  sockaddr_in to {};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::vector<int> fds;
+  for (int i = 0; i < count; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) break;
+    (void)connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to));  // EINPROGRESS
+    fds.push_back(fd);
+  }
+  return fds;
+}
+
+int ReadPort(const std::string& file) {
+  int port = 0;
+  for (int i = 0; i < 1'000 && !(std::ifstream(file) >> port); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return port;
+}
+
+TEST(EdgesTest, AnHttpFloodUnderALowFdLimitLeavesTheGrpcPortServing) {
+  const std::string dir = WorkDir("http-flood");
+  auto coordinator = Subprocess::Start(
+      {"/bin/sh", "-c", "ulimit -n 256 && exec \"$0\" \"$@\"",
+       absl::StrCat(kBin, "/tminus-coordinator"), "--listen", "127.0.0.1:0", "--port-file",
+       dir + "/port", "--http-listen", "127.0.0.1:0", "--http-port-file", dir + "/http-port",
+       "--state-dir", "", "--log-level", "info", "--exit-with-parent"},
+      dir + "/coordinator.log");
+  ASSERT_TRUE(coordinator.ok());
+  const int port = ReadPort(dir + "/port");
+  const int http_port = ReadPort(dir + "/http-port");
+  ASSERT_GT(port, 0);
+  ASSERT_GT(http_port, 0);
+  const std::string address = absl::StrCat("127.0.0.1:", port);
+  InProcessWorker worker(address, "steady", 2);
+  std::vector<int> flood = IdleConnections(http_port, 2'000);
+  ASSERT_GT(flood.size(), 1'000u);
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // the coordinator takes what it will
+  // A new client on a new connection while the flood lasts (it would last
+  // 10 s per round of connections the HTTP port holds).
+  JobClient client(address, std::chrono::seconds(5));
+  auto job = client.Submit(Job(200'000'000, 10));
+  TMINUS_ASSERT_OK(job);
+  auto report = WaitForEnd(client, job->id());
+  TMINUS_ASSERT_OK(report);
+  ExpectExact(*report);
+  for (int fd : flood) close(fd);
+  EXPECT_EQ(coordinator->Stop(std::chrono::seconds(10)), 0);
+}
+
 TEST(EdgesTest, AWorkerRejoinsWithinAboutASecondOfTheCoordinatorListeningAgain) {
   auto cluster = StartCluster("rejoin");
   ASSERT_NE(cluster, nullptr);

@@ -49,7 +49,8 @@ TEST(TextTest, ChecksNameTheFieldAndTheRule) {
 
 TEST(AddressTest, PortsOutOfRangeOrWithTrailingJunkAreRefused) {
   for (const char* bad : {"127.0.0.1:99999", "host:165636", "127.0.0.1:47199abc", "h:-1", ":80",
-                          "::1:80", "[::1", "host:"}) {
+                          "::1:80", "[::1", "host:", "\"127.0.0.1:42080", "h\":1",
+                          "a b:1", "h;rm:1"}) {
     EXPECT_THAT(ParseHostPort(bad, "--listen", {}),
                 StatusIs(absl::StatusCode::kInvalidArgument, "--listen"))
         << bad;
