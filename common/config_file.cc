@@ -16,8 +16,8 @@ std::string ReadCapped(std::istream& input) {
   text.resize(static_cast<size_t>(input.gcount()));
   if (text.size() > StrictTomlConfig::kMaxBytes) {
     throw CLI::ConfigError(absl::StrCat("the file is larger than ",
-                                        StrictTomlConfig::kMaxBytes / 1024,
-                                        " KiB; a file of flags is a few lines"));
+                                        StrictTomlConfig::kMaxBytes >> 20,
+                                        " MiB; a file of flags is a few lines"));
   }
   return text;
 }

@@ -60,7 +60,7 @@ bool Scheduler::ApplyResult(Session& session, const ChunkReport& result, int64_t
   if (job == nullptr || result.chunk < 0 || result.chunk >= job->plan().chunk_count()) {
     // A job forgotten (past --retain) may still get a late result; one
     // never submitted, or a chunk past its end, cannot.
-    const bool forgotten = job == nullptr && result.job < next_job_id_;
+    const bool forgotten = job == nullptr && result.job != 0 && result.job < next_job_id_;
     return DropUnleased(session, result, forgotten, "no such chunk");
   }
   if (job->terminal()) return true;  // e.g. the tail of a cancelled job

@@ -324,7 +324,7 @@ TEST_F(CliTest, DrainAndUndrainAWorkerByName) {
 
 TEST_F(CliTest, HostileStringsAreEscapedAndCutBeforeTheTerminal) {
   // A name that reads backwards (U+202E) is shown escaped, not obeyed.
-  const std::string id = SubmitSmall({"--name", "report\xe2\x80\xaefdp.exe"});
+  const std::string id = SubmitSmall({"--name", "report\xe2\x80\xae" "fdp.exe"});
   CliResult listed = Run({"list"});
   ASSERT_EQ(listed.code, 0) << listed.err;
   EXPECT_THAT(listed.out, HasSubstr("report\\u202efdp.exe"));

@@ -103,7 +103,7 @@ TEST_P(HttpOriginTest, AFormAnotherSiteSubmitsCannotCancelAJob) {
 TEST_P(HttpOriginTest, AHostThatIsNotThisCoordinatorsIsRefused) {
   httplib::Client http("127.0.0.1", server_->http_port());
   const int port = server_->http_port();
-  for (const std::string host : {absl::StrCat("evil.example:", port), std::string("evil.example"),
+  for (const std::string& host : {absl::StrCat("evil.example:", port), std::string("evil.example"),
                                  absl::StrCat("localhost.evil.example:", port)}) {
     auto reply = http.Get("/api/v1/jobs", Browser({{"Host", host}}));
     ASSERT_TRUE(reply) << host;
@@ -116,7 +116,7 @@ TEST_P(HttpOriginTest, AHostThatIsNotThisCoordinatorsIsRefused) {
     EXPECT_EQ(cancel->status, 403) << host;
   }
   EXPECT_EQ(State(), v1::JOB_STATE_QUEUED);
-  for (const std::string host : {own_, absl::StrCat("localhost:", port),
+  for (const std::string& host : {own_, absl::StrCat("localhost:", port),
                                  absl::StrCat("TMINUS.example.:", port), std::string("[::1]")}) {
     auto reply = http.Get("/api/v1/jobs", Browser({{"Host", host}}));
     ASSERT_TRUE(reply) << host;

@@ -209,6 +209,8 @@ TEST_F(DashboardRouterTest, LoginSetsAnHttpOnlyCookieThatWorksUntilLogout) {
   HttpCall logout = with_cookie;
   logout.method = "POST";
   logout.path = "/logout";
+  EXPECT_EQ(router_->Handle(logout).status, 403);  // another site's form cannot log us out
+  logout.headers["x-tminus-request"] = "1";        // the page's script can
   EXPECT_EQ(router_->Handle(logout).status, 303);
   EXPECT_EQ(router_->Handle(with_cookie).status, 401);
   clock_.Advance(HttpSessions::kLifetimeNs);  // and sessions expire
