@@ -1,5 +1,7 @@
 #include "cli/client.h"
 
+#include "common/text.h"
+
 #include "absl/strings/str_cat.h"
 #include "common/rpc.h"
 
@@ -139,14 +141,16 @@ absl::StatusOr<v1::WatchJobResponse> JobClient::Watch(
 }
 
 std::string DescribeError(const absl::Status& status, const std::string& target) {
+  // The message comes from the other end: escaped and cut before a terminal.
+  const std::string message = EscapeForLog(status.message(), 2048);
   switch (status.code()) {
     case absl::StatusCode::kUnavailable:
     case absl::StatusCode::kDeadlineExceeded:
-      return absl::StrCat("coordinator ", target, " is unreachable (", status.message(),
+      return absl::StrCat("coordinator ", EscapeForLog(target), " is unreachable (", message,
                           "); is tminus-coordinator running there? Set --coordinator or "
                           "TMINUS_COORDINATOR.");
     default:
-      return std::string(status.message());
+      return message;
   }
 }
 

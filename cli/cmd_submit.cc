@@ -127,7 +127,10 @@ void AddSubmitCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--time-limit", flags->time_limit,
                   "cancel the job when its wall time passes this: 90s, 10m, 1h30m (counted "
                   "from its first lease; default: none)");
-  cmd->add_flag("--wait", flags->wait, "follow the job to its end and print its report");
+  cmd->add_flag("--wait", flags->wait,
+                "follow the job to its end and print its report (holds one of the watch "
+                "streams a client may have open at once: 64 unless the coordinator's "
+                "--max-watches-per-client says otherwise)");
   cmd->add_option("-o,--output,--format", flags->output,
                   "table (the job id; with --wait the report), json or csv (the job; with "
                   "--wait the report)")

@@ -15,7 +15,9 @@ void AddWatchCommand(CLI::App& app, CliContext& ctx) {
   auto interval_ms = std::make_shared<int>(0);
   auto output = std::make_shared<std::string>("table");
   CLI::App* cmd = app.add_subcommand(
-      "watch", "show live progress until the job ends (plain lines when not on a terminal)");
+      "watch", "show live progress until the job ends (plain lines when not on a terminal); "
+               "holds one of the watch streams a client may have open at once (64 unless the "
+               "coordinator's --max-watches-per-client says otherwise)");
   cmd->add_option("JOB", *job, "job id")->required();
   cmd->add_option("--interval-ms", *interval_ms,
                   "milliseconds between updates, 50..60000 (default: 250 on a terminal, 1000 "

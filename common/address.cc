@@ -5,13 +5,25 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/text.h"
 
 namespace tminus {
 namespace {
 
 absl::Status Bad(absl::string_view flag, absl::string_view text, absl::string_view why) {
   return absl::InvalidArgumentError(
-      absl::StrCat(flag, ": '", text, "' is not HOST:PORT: ", why));
+      absl::StrCat(flag, ": '", EscapeForLog(text, 128), "' is not HOST:PORT: ", why));
+}
+
+// What a host name (RFC 1123, plus '_' that some resolvers allow) or an IP
+// address is made of; a bracketed IPv6 address may carry a %zone. Anything
+// else (a stray quote from a config file) would only ever fail to resolve,
+// again and again.
+bool HostCharacter(char c, bool bracketed) {
+  if (absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_') {
+    return true;
+  }
+  return bracketed && (c == ':' || c == '%');
 }
 
 bool AllDigits(absl::string_view text) {
@@ -51,8 +63,9 @@ absl::StatusOr<HostPort> ParseHostPort(absl::string_view text, absl::string_view
     if (colon != absl::string_view::npos) port_text = text.substr(colon + 1);
   }
   if (out.host.empty()) return Bad(flag, text, "the host is empty");
+  const bool bracketed = absl::StartsWith(text, "[");
   for (char c : out.host) {
-    if (c <= 0x20 || c >= 0x7f || c == '/' || c == '@') {
+    if (!HostCharacter(c, bracketed)) {
       return Bad(flag, text, "the host has a character no host name has");
     }
   }

@@ -7,9 +7,12 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
 #include <fstream>
 #include <iostream>
 
+#include "common/config_file.h"
 #include "common/logging.h"
 #include "common/host.h"
 
@@ -40,8 +43,9 @@ std::string EnvNameOf(const std::string& long_name) {
 
 void AddConfigAndEnvironment(CLI::App& app) {
   app.set_config("--config", "",
-                 "TOML or INI file of flags: the long flag names without --, one a line "
-                 "(slots = 8); the command line overrides it");
+                 "TOML file of flags: the long flag names without --, one a line (slots = 8, "
+                 "name = \"w1\"), at most 1 MiB; the command line overrides it");
+  app.config_formatter(std::make_shared<StrictTomlConfig>());
   app.allow_config_extras(CLI::config_extras_mode::error);  // a typo is an error, not a no-op
   for (CLI::Option* option : app.get_options([](CLI::Option*) { return true; })) {
     const std::vector<std::string>& names = option->get_lnames();
@@ -52,12 +56,34 @@ void AddConfigAndEnvironment(CLI::App& app) {
   }
 }
 
+// CLI11 skips an environment variable that is set but empty, so
+// TMINUS_LISTEN= served on the default address while --listen '' is an
+// error. One rule for every source: an empty value is the empty value
+// (--http-listen '' turns HTTP off, --listen '' is refused), never the
+// default. Runs after the parse: a flag given on the command line or in the
+// file wins, as for any variable. Throws CLI::Error for a value refused.
+void ApplyEmptyEnvironment(CLI::App& app) {
+  for (CLI::Option* option : app.get_options([](CLI::Option*) { return true; })) {
+    const std::string& env = option->get_envname();
+    if (option->count() > 0 || env.empty()) continue;
+    const char* value = std::getenv(env.c_str());
+    if (value == nullptr || *value != '\0') continue;
+    try {
+      option->add_result(std::string());
+      option->run_callback();
+    } catch (const CLI::Error& e) {
+      throw CLI::ValidationError(env + " (set but empty)", e.what());
+    }
+  }
+}
+
 }  // namespace
 
 int ParseDaemonFlags(CLI::App& app, int argc, char** argv) {
   AddConfigAndEnvironment(app);
   try {
     app.parse(argc, argv);
+    ApplyEmptyEnvironment(app);
   } catch (const CLI::Success& e) {
     return app.exit(e);  // --help or --version, printed
   } catch (const CLI::ConfigError& e) {

@@ -19,10 +19,12 @@ struct DaemonFlags {
 };
 
 void AddDaemonFlags(CLI::App& app, DaemonFlags* flags);
-// Parses the command line, after adding --config FILE (TOML or INI: the long
-// flag names without "--", e.g. `slots = 8`) and a TMINUS_<FLAG> environment
-// variable for every long flag (--max-attempts: TMINUS_MAX_ATTEMPTS).
-// Precedence: the command line, then the config file, then the environment.
+// Parses the command line, after adding --config FILE (strict TOML, at most
+// 1 MiB: the long flag names without "--", e.g. `slots = 8`) and a
+// TMINUS_<FLAG> environment variable for every long flag (--max-attempts:
+// TMINUS_MAX_ATTEMPTS). Precedence: the command line, then the config file,
+// then the environment. An empty value means the same from every source
+// (a variable set but empty is not the default).
 // Returns -1 to go on, or the code to exit with: 0 after --help or
 // --version, 2 for a usage error (its message printed).
 int ParseDaemonFlags(CLI::App& app, int argc, char** argv);

@@ -145,6 +145,15 @@ bool ParseHead(HttpConnection& c) {
     }
     length = this_length;
   }
+  // A body must say how long it is: a POST without Content-Length (or
+  // chunks) would otherwise pass as an empty one.
+  const absl::string_view method = absl::string_view(c.bytes).substr(0, c.bytes.find(' '));
+  const bool has_body = method == "POST" || method == "PUT" || method == "PATCH";
+  if (has_body && length < 0 && !chunked) {
+    SendError(c, 411, "Length Required",
+              "a " + std::string(method) + " needs Content-Length (0 for an empty body)");
+    return false;
+  }
   // A body too large, or chunked, goes to httplib as it is: it answers 413
   // or reads the chunks from what is here.
   const bool wait_for_body = !chunked && length > 0 && length <= static_cast<int64_t>(kMaxBodyBytes);

@@ -98,11 +98,26 @@ absl::StatusOr<std::unique_ptr<Listener>> Listener::Bind(const HostPort& address
   return std::unique_ptr<Listener>(new Listener(result, BoundPort(result), options));
 }
 
-Listener::Listener(int fd, int port, ListenerOptions options)
-    : fd_(fd), port_(port), options_(options), max_connections_(options.max_connections) {
+namespace {
+
+uint64_t SoftFdLimit() {
   struct rlimit limit {};
   getrlimit(RLIMIT_NOFILE, &limit);
-  const uint64_t soft = limit.rlim_cur == RLIM_INFINITY ? (uint64_t{1} << 20) : limit.rlim_cur;
+  return limit.rlim_cur == RLIM_INFINITY ? (uint64_t{1} << 20) : limit.rlim_cur;
+}
+
+}  // namespace
+
+int SecondPortConnections(int wanted, int fd_reserve) {
+  const int64_t soft = static_cast<int64_t>(SoftFdLimit());
+  const int64_t spare = soft - std::max(fd_reserve, 8);
+  const int64_t share = std::max<int64_t>(8, spare / 8);
+  return static_cast<int>(std::min<int64_t>(wanted, share));
+}
+
+Listener::Listener(int fd, int port, ListenerOptions options)
+    : fd_(fd), port_(port), options_(options), max_connections_(options.max_connections) {
+  const uint64_t soft = SoftFdLimit();
   const uint64_t reserve = static_cast<uint64_t>(std::max(options.fd_reserve, 8));
   fd_ceiling_ = soft > 2 * reserve ? soft - reserve : soft / 2;
   const int64_t room = static_cast<int64_t>(fd_ceiling_) - static_cast<int64_t>(reserve / 2);

@@ -37,6 +37,13 @@ struct ListenerOptions {
   int fd_reserve = 64;
 };
 
+// Connections a second port of the same process (the HTTP port) may hold
+// open: `wanted`, at most an eighth of the descriptors that the soft fd
+// limit leaves beyond `fd_reserve`, and at least 8. Give the gRPC Listener a
+// reserve larger by as much: the two caps then fit the limit together, and
+// a flood of one port never takes the other's descriptors.
+int SecondPortConnections(int wanted, int fd_reserve);
+
 class Listener {
  public:
   // Binds and listens on `address` (port 0: a free one). INVALID_ARGUMENT

@@ -160,18 +160,30 @@ absl::StatusOr<TokenSet> TokenSet::Load(const std::string& client_file,
   return set;
 }
 
+std::string BearerToken(absl::string_view authorization) {
+  constexpr absl::string_view kScheme = "bearer";
+  if (authorization.size() <= kScheme.size() ||
+      !absl::EqualsIgnoreCase(authorization.substr(0, kScheme.size()), kScheme) ||
+      authorization[kScheme.size()] != ' ') {
+    return "";
+  }
+  authorization.remove_prefix(kScheme.size());
+  while (!authorization.empty() && authorization.front() == ' ') authorization.remove_prefix(1);
+  return std::string(authorization);
+}
+
 absl::Status TokenSet::Check(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
                              Role needed) const {
   if (open()) return absl::OkStatus();
   const auto header = metadata.find("authorization");
-  constexpr absl::string_view kBearer = "Bearer ";
-  if (header == metadata.end() || header->second.size() <= kBearer.size() ||
-      absl::string_view(header->second.data(), kBearer.size()) != kBearer) {
+  const std::string token =
+      header == metadata.end()
+          ? std::string()
+          : BearerToken(absl::string_view(header->second.data(), header->second.size()));
+  if (token.empty()) {
     return absl::UnauthenticatedError("missing token: send 'authorization: Bearer <token>' "
                                       "(--token-file or TMINUS_TOKEN)");
   }
-  const std::string token(header->second.data() + kBearer.size(),
-                          header->second.size() - kBearer.size());
   if (AnyEquals(admin_, token)) return absl::OkStatus();
   const bool client = AnyEquals(client_, token);
   const bool worker = AnyEquals(worker_, token);

@@ -14,6 +14,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace tminus {
 
@@ -45,6 +46,11 @@ enum class Role { kClient, kWorker, kAdmin };
 enum class TokenRole { kNone, kClient, kWorker, kAdmin };
 
 // Thread-safe after construction (read-only).
+// The token of an `Authorization: Bearer TOKEN` header (gRPC metadata or
+// HTTP), or "" when it carries none. The scheme is case-insensitive (RFC
+// 9110: `bearer` works too) and may be followed by several spaces.
+std::string BearerToken(absl::string_view authorization);
+
 class TokenSet {
  public:
   // Empty paths are skipped. INVALID_ARGUMENT naming the file for an

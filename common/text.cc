@@ -8,8 +8,9 @@
 namespace tminus {
 namespace {
 
-// Length of the UTF-8 sequence at text[i] if it is valid and printable, else 0.
-size_t PrintableSequence(absl::string_view text, size_t i) {
+// Length of the UTF-8 sequence at text[i] if it is valid and printable, else
+// 0; its code point in *code_out.
+size_t PrintableSequence(absl::string_view text, size_t i, uint32_t* code_out = nullptr) {
   const auto byte = [&](size_t k) { return static_cast<uint8_t>(text[k]); };
   const uint8_t lead = byte(i);
   if (lead < 0x20 || lead == 0x7f) return 0;
@@ -28,7 +29,15 @@ size_t PrintableSequence(absl::string_view text, size_t i) {
   static constexpr uint32_t kMinOf[] = {0, 0, 0x80, 0x800, 0x10000};
   if (code < kMinOf[length] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return 0;
   if (code >= 0x80 && code <= 0x9f) return 0;  // C1 controls
+  if (code_out != nullptr) *code_out = code;
   return length;
+}
+
+// The marks and overrides that reorder text on screen (a name that reads
+// backwards, a line that hides its end): printable, but never shown raw.
+bool IsBidiControl(uint32_t code) {
+  return code == 0x061c || code == 0x200e || code == 0x200f || (code >= 0x202a && code <= 0x202e) ||
+         (code >= 0x2066 && code <= 0x2069);
 }
 
 }  // namespace
@@ -79,16 +88,29 @@ std::string EscapeForTerminal(absl::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size();) {
-    const size_t length = PrintableSequence(text, i);
+    uint32_t code = 0;
+    const size_t length = PrintableSequence(text, i, &code);
     if (length == 0) {
       absl::StrAppend(&out, absl::StrFormat("\\x%02x", static_cast<uint8_t>(text[i])));
       ++i;
       continue;
     }
-    out.append(text.data() + i, length);
+    if (IsBidiControl(code)) {
+      absl::StrAppend(&out, absl::StrFormat("\\u%04x", code));
+    } else {
+      out.append(text.data() + i, length);
+    }
     i += length;
   }
   return out;
+}
+
+std::string EscapeForLog(absl::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return EscapeForTerminal(text);
+  // Cut on a character boundary, so the cut never shows as a bad byte.
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<uint8_t>(text[cut]) & 0xc0) == 0x80) --cut;
+  return absl::StrCat(EscapeForTerminal(text.substr(0, cut)), "...(", text.size(), " bytes)");
 }
 
 }  // namespace tminus

@@ -21,8 +21,15 @@ absl::Status CheckVisibleAscii(absl::string_view text, absl::string_view field, 
 absl::Status CheckPrintableUtf8(absl::string_view text, absl::string_view field,
                                 size_t max_bytes);
 
-// Control characters and bytes that are not UTF-8 become \xNN, so a name
-// can never move the cursor or recolour a terminal.
+// Control characters and bytes that are not UTF-8 become \xNN, and the
+// marks that reorder text (U+202E and kin) \uNNNN, so a name can never move
+// the cursor, recolour a terminal or read backwards.
 std::string EscapeForTerminal(absl::string_view text);
+
+// What a log line, a terminal or a status message may carry of a string from
+// the outside: escaped as above, and at most `max_bytes` of it (then
+// "...(N bytes)"), so no peer can split a line, forge one or make it huge.
+inline constexpr size_t kLogFieldBytes = 256;
+std::string EscapeForLog(absl::string_view text, size_t max_bytes = kLogFieldBytes);
 
 }  // namespace tminus

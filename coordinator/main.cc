@@ -39,6 +39,11 @@ int main(int argc, char** argv) {
                  "HOST:PORT of the dashboard (/), its JSON API (/api/v1/), Prometheus metrics "
                  "(/metrics) and /healthz; the same tokens and TLS as the gRPC port; '' turns it off")
       ->capture_default_str();
+  app.add_option("--http-allowed-hosts", options.http_allowed_hosts,
+                 "host names the HTTP port answers to (comma-separated), besides IP addresses, "
+                 "localhost, this machine's hostname and --http-listen's host; requests naming "
+                 "any other Host get 403 (DNS rebinding)")
+      ->delimiter(',');
   std::string http_port_file;
   app.add_option("--http-port-file", http_port_file,
                  "write the HTTP port to this file once serving (with --http-listen HOST:0)");
@@ -149,7 +154,10 @@ int main(int argc, char** argv) {
   const int signal_number = tminus::WaitForStopSignal(signals);
   tminus::NotifyStopping();
   log->info("signal={} shutting down", signal_number);
-  (*server)->Shutdown(std::chrono::seconds(5));
+  // Worker streams and watches are ended first, and unary calls answer in
+  // milliseconds: the grace is spent waiting on idle client connections that
+  // do not read the GOAWAY, so it is short (a stop must not take 5 s).
+  (*server)->Shutdown(std::chrono::seconds(1));
   log->info("stopped");
   return 0;
 }

@@ -89,10 +89,8 @@ HttpReply WorkerMetrics::Handle(const HttpCall& call) {
   if (call.path != "/metrics") return PlainText(404, "no such path; this port serves /metrics and /healthz\n");
   if (call.method != "GET") return PlainText(405, "this path takes GET\n");
   if (!tokens_.open()) {
-    const std::string authorization = call.Header("authorization");
-    absl::string_view bearer = authorization;
-    const bool allowed = absl::ConsumePrefix(&bearer, "Bearer ") &&
-                         tokens_.RoleOf(std::string(bearer)) != TokenRole::kNone;
+    const std::string bearer = BearerToken(call.Header("authorization"));
+    const bool allowed = !bearer.empty() && tokens_.RoleOf(bearer) != TokenRole::kNone;
     if (!allowed) return PlainText(401, "send 'Authorization: Bearer TOKEN' with a --metrics-token-file token\n");
   }
   HttpReply reply = PlainText(200, Text());

@@ -168,6 +168,7 @@ std::shared_ptr<const v1::WorkerMessage> WorkerSession::TakeOutgoing(int64_t now
       running_sent_ = running_;
       running_sent_ns_ = now_ns;
       message = std::make_shared<v1::WorkerMessage>();
+      message->mutable_running();  // set even when no job runs: "none now" is a report too
       for (const auto& [job, chunks] : running_) {
         v1::Running::Job* entry = message->mutable_running()->add_jobs();
         entry->set_job_id(job);

@@ -14,7 +14,8 @@
 namespace tminus {
 
 void Scheduler::Dispatch() {
-  if (dispatch_paused_) return;
+  if (dispatch_paused_ || shutting_down_) return;
+  ReviveUnplaceable();
   if (!parked_.empty() && (parked_epoch_ != queue_epoch_ || queued_.empty())) {
     hungry_.insert(parked_.begin(), parked_.end());
     parked_.clear();
@@ -85,7 +86,7 @@ void Scheduler::AssignBackups(Session& session, int64_t want) {
       const int32_t attempt = lease.attempt + 1;
       job.backups()[chunk] = ActiveLease{session.id, attempt, now};
       session.leases.insert({job.id(), chunk});
-      job.AddHolder(session.id, session.slots);
+      job.AddHolder(session.id, session.slots, session.worker);
       --session.credits;
       --want;
       ++job.stats().counters.backups;
@@ -104,7 +105,13 @@ void Scheduler::AssignTo(Session& session, int64_t want) {
   for (auto it = queued_.begin(); it != queued_.end() && want > 0;) {
     Job& job = *jobs_[it->second];
     if (!Fits(job, session)) {
-      ++it;
+      if (FitsAnySession(job)) {
+        ++it;
+      } else {
+        unplaceable_epoch_ = sessions_epoch_;
+        unplaceable_.insert(*it);
+        it = queued_.erase(it);
+      }
       continue;
     }
     while (want > 0 && job.HasQueuedChunk() && job.MayLeaseTo(session.id, session.slots)) {
@@ -125,7 +132,7 @@ void Scheduler::Lease(Job& job, Session& session, int64_t now) {
     dirty_jobs_.insert(job.id());
   }
   job.leases()[chunk] = ActiveLease{session.id, attempt, now};
-  job.AddHolder(session.id, session.slots);
+  job.AddHolder(session.id, session.slots, session.worker);
   session.leases.insert({job.id(), chunk});
   --session.credits;
   ++counters_.leases_granted;
@@ -136,7 +143,30 @@ void Scheduler::Lease(Job& job, Session& session, int64_t now) {
 
 void Scheduler::MarkQueued(Job& job) {
   if (job.terminal() || !job.HasQueuedChunk()) return;
-  queued_.insert({-job.spec().priority, job.id()});
+  const std::pair<int32_t, JobId> key{-job.spec().priority, job.id()};
+  if (unplaceable_.count(key) > 0) return;  // comes back with the next session change
+  queued_.insert(key);
+  ++queue_epoch_;
+}
+
+bool Scheduler::FitsAnySession(const Job& job) const {
+  Job::PlaceableCache& cache = job.placeable_cache();
+  if (cache.epoch == sessions_epoch_ + 1) return cache.any;  // + 1: 0 is "never asked"
+  cache.epoch = sessions_epoch_ + 1;
+  cache.any = false;
+  for (const auto& [id, session] : sessions_) {
+    if (session.takes_leases() && Fits(job, session)) {
+      cache.any = true;
+      break;
+    }
+  }
+  return cache.any;
+}
+
+void Scheduler::ReviveUnplaceable() {
+  if (unplaceable_.empty() || unplaceable_epoch_ == sessions_epoch_) return;
+  queued_.insert(unplaceable_.begin(), unplaceable_.end());
+  unplaceable_.clear();
   ++queue_epoch_;
 }
 

@@ -63,8 +63,9 @@ bool Job::MayLeaseTo(SessionId session, int32_t slots) const {
   return MaxRunningPerWorker() == 0 || held < 2 * share;
 }
 
-void Job::AddHolder(SessionId session, int32_t slots) {
+void Job::AddHolder(SessionId session, int32_t slots, uint32_t worker) {
   Live::Holder& holder = live_->holders[session];
+  if (holder.held == 0) live_->leased_workers.insert(worker);  // once per run of leases
   holder.share = ShareOn(slots);
   if (++holder.held <= holder.share) ++live_->running_bound;
 }
@@ -117,6 +118,7 @@ void Job::MarkStarted(int64_t now_mono_ns, int64_t now_wall_ns) {
 void Job::Restore(const JobSnapshot& snapshot, CompletionSet done, int64_t now_mono_ns,
                   int64_t now_wall_ns) {
   state_ = snapshot.state;
+  restored_ = true;
   error_ = snapshot.error;
   live_->done = std::move(done);
   live_->next_fresh = live_->done.done_prefix();

@@ -66,7 +66,8 @@ class Job {
   // min(max_slots_per_worker, max_slots) of those set; 0: neither.
   int32_t MaxRunningPerWorker() const;
   bool MayLeaseTo(SessionId session, int32_t slots) const;
-  void AddHolder(SessionId session, int32_t slots);  // a lease or backup went there
+  // A lease or backup went to this session of worker `worker` (its record's key).
+  void AddHolder(SessionId session, int32_t slots, uint32_t worker);
   void RemoveHolder(SessionId session);              // one of them ended
   int64_t running_bound() const { return live_->running_bound; }
   int64_t holders_total() const;  // leases and backups counted by session (invariants)
@@ -75,6 +76,13 @@ class Job {
   void ForEachHolder(Fn&& fn) const {
     for (const auto& [session, holder] : live_->holders) fn(session, holder.held);
   }
+  // Whether any chunk of this job was leased to that worker (by record key)
+  // in this process: its resent results for chunks done are duplicates.
+  bool WasLeasedTo(uint32_t worker) const { return live_->leased_workers.contains(worker); }
+  // Loaded from the state store after a restart: the leases of the process
+  // before were not saved, so its workers' late results cannot be checked
+  // against them (see Scheduler's restore grace).
+  bool restored() const { return restored_; }
   // Whether the spec's worker list (if any) names this worker.
   bool AllowsWorker(const std::string& worker_id) const {
     return named_workers_.empty() || named_workers_.contains(worker_id);
@@ -86,6 +94,14 @@ class Job {
     std::string reason;
   };
   WaitingCache& waiting_cache() const { return waiting_cache_; }
+  // Whether any live session may take this job (executor, placement), kept
+  // while the set of sessions is unchanged (epoch): Scheduler::Dispatch asks
+  // once per job per epoch, not once per job per dispatch.
+  struct PlaceableCache {
+    uint64_t epoch = 0;
+    bool any = false;
+  };
+  PlaceableCache& placeable_cache() const { return placeable_cache_; }
 
   absl::flat_hash_map<int64_t, ActiveLease>& leases() { return live_->leases; }
   const absl::flat_hash_map<int64_t, ActiveLease>& leases() const { return live_->leases; }
@@ -152,6 +168,7 @@ class Job {
       int32_t share = 0;  // how many of them may run at once there
     };
     absl::flat_hash_map<SessionId, Holder> holders;
+    absl::flat_hash_set<uint32_t> leased_workers;  // every worker that held one of its leases
     int64_t running_bound = 0;
     absl::flat_hash_map<int64_t, std::vector<std::string>> failures;  // sparse
     JobStats stats;
@@ -164,9 +181,11 @@ class Job {
   absl::flat_hash_set<std::string> named_workers_;  // spec_.workers, for lookups
   int32_t ShareOn(int32_t slots) const;
   mutable WaitingCache waiting_cache_;
+  mutable PlaceableCache placeable_cache_;
   ChunkPlan plan_;
   JobState state_ = JobState::kQueued;
   bool held_ = false;
+  bool restored_ = false;
   std::string error_;
   int64_t decrements_done_ = 0;
   std::unique_ptr<Live> live_;

@@ -158,6 +158,9 @@ absl::Status Scheduler::Restore(const std::vector<JobSnapshot>& jobs, JobId next
       queued_.insert({-s.spec.priority, s.id});
       ++queue_epoch_;
       active_.insert(s.id);
+      // Its workers reconnect and resend what the process before leased
+      // them; they have about half a second to reconnect (docs/architecture.md).
+      restore_grace_until_ns_ = now_mono + 2 * options_.lease_timeout_ns;
       if (s.spec.time_limit_ms > 0) time_limited_.insert(s.id);
     }
     if (!s.request_id.empty()) request_ids_.emplace(s.request_id, s.id);

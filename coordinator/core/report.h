@@ -189,6 +189,7 @@ struct SchedulerCounters {
   int64_t jobs_succeeded = 0;
   int64_t jobs_failed = 0;
   int64_t jobs_cancelled = 0;
+  int64_t results_unleased = 0;  // from sessions that held no such lease: dropped
 };
 
 // What the cluster looks like now (gauges).

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/logging.h"
+#include "common/text.h"
 #include "coordinator/core/scheduler.h"
 
 namespace tminus {
@@ -41,50 +42,55 @@ absl::Status Scheduler::OnResults(SessionId id, const std::vector<ChunkReport>& 
   }
   Session& session = sessions_[id];
   const int64_t now = clock_->MonoNs();
-  for (const ChunkReport& result : results) ApplyResult(session, result, now);
+  for (const ChunkReport& result : results) {
+    if (!ApplyResult(session, result, now)) {
+      Dispatch();
+      return absl::PermissionDeniedError(absl::StrCat(
+          "results: ", session.unleased_results, " results for chunks this session was not "
+          "leased (at most ", options_.max_unleased_results, "); is another process using "
+          "this worker's name or token?"));
+    }
+  }
   Dispatch();
   return absl::OkStatus();
 }
 
-void Scheduler::ApplyResult(Session& session, const ChunkReport& result, int64_t now) {
+bool Scheduler::ApplyResult(Session& session, const ChunkReport& result, int64_t now) {
   Job* job = FindJob(result.job);
   if (job == nullptr || result.chunk < 0 || result.chunk >= job->plan().chunk_count()) {
-    Logger("scheduler")->warn("job={} chunk={} session={} result for no such chunk; ignored",
-                              result.job, result.chunk, session.id);
-    return;
+    // A job forgotten (past --retain) may still get a late result; one
+    // never submitted, or a chunk past its end, cannot.
+    const bool forgotten = job == nullptr && result.job != 0 && result.job < next_job_id_;
+    return DropUnleased(session, result, forgotten, "no such chunk");
   }
-  if (job->terminal()) return;  // e.g. the tail of a cancelled job
-  // The sender holds this chunk if its primary or its backup lease matches.
-  bool holder = false;
-  for (auto* leases : {&job->leases(), &job->backups()}) {
-    auto lease = leases->find(result.chunk);
-    if (lease != leases->end() && lease->second.session == session.id &&
-        lease->second.attempt == result.attempt) {
-      leases->erase(lease);
-      LeaseEnded(*job, session.id);
-      holder = true;
-    }
-  }
-  if (holder) session.leases.erase({job->id(), result.chunk});
+  if (job->terminal()) return true;  // e.g. the tail of a cancelled job
+  const Standing standing = TakeStanding(session, *job, result, now);
   const bool duplicate = job->done().Contains(result.chunk);
+  if (standing == Standing::kUnleased) {
+    return DropUnleased(session, result, duplicate || job->restored(), "not leased to it");
+  }
+  const bool holder = standing == Standing::kHolder;
   RecordEvent(*job, session, result, duplicate);
   if (duplicate) {
     ++job->stats().counters.duplicates;
     ++counters_.duplicates;
     dirty_jobs_.insert(job->id());
-    return;
+    return true;
   }
   switch (result.outcome) {
     case ChunkOutcome::kOk: {
       const int64_t expected = job->plan().Chunk(result.chunk).count;
       if (result.decrements != expected) {
-        FailAttempt(*job, result.chunk, result.attempt, WorkerIdOf(session),
-                    absl::StrCat("reported ", result.decrements, " decrements for a chunk of ",
-                                 expected));
-        return;
+        // A late one changes nothing: its lease's end was already counted.
+        if (holder) {
+          FailAttempt(*job, result.chunk, result.attempt, WorkerIdOf(session),
+                      absl::StrCat("reported ", result.decrements, " decrements for a chunk of ",
+                                   expected));
+        }
+        return true;
       }
       Accept(*job, session, result, now);
-      return;
+      return true;
     }
     case ChunkOutcome::kCancelled:
       // Handed back unfinished (the worker is draining, or a backup lost
@@ -97,14 +103,15 @@ void Scheduler::ApplyResult(Session& session, const ChunkReport& result, int64_t
         job->Requeue(result.chunk, result.attempt);
         MarkQueued(*job);
       }
-      return;
+      return true;
     case ChunkOutcome::kFailed:
       // A late failure from a lease that was already released changes nothing.
       if (holder) {
         FailAttempt(*job, result.chunk, result.attempt, WorkerIdOf(session), result.error);
       }
-      return;
+      return true;
   }
+  return true;
 }
 
 void Scheduler::Accept(Job& job, Session& session, const ChunkReport& result, int64_t now) {
@@ -170,7 +177,7 @@ void Scheduler::FailAttempt(Job& job, int64_t chunk, int32_t attempt,
   if (job.leases().contains(chunk) || job.backups().contains(chunk)) return;
   const int32_t failures = job.RecordFailure(chunk, worker_id);
   Logger("scheduler")->warn("job={} chunk={} attempt={} worker={} attempt failed: {}", job.id(),
-                            chunk, attempt, worker_id, reason);
+                            chunk, attempt, worker_id, EscapeForLog(reason));
   const int32_t max_attempts =
       job.spec().max_attempts > 0 ? job.spec().max_attempts : options_.max_attempts;
   if (failures >= max_attempts) {
@@ -192,8 +199,11 @@ void Scheduler::ReleaseLeases(Session& session, const std::string& reason, bool 
   session.leases.clear();
   // A draining worker closing its stream is a planned stop: whatever it
   // still held (an Assign that crossed its Draining message) is handed back,
-  // not failed.
-  const bool planned = session.draining && !expired;
+  // not failed. So is every session the coordinator's own shutdown ends:
+  // the worker is healthy, its chunks run on, and it reports them to the
+  // next coordinator; nothing is counted against it.
+  const bool stopping = shutting_down_ && !expired;
+  const bool planned = (session.draining && !expired) || stopping;
   if (!planned) record.leases_lost += static_cast<int64_t>(leases.size());
   for (const auto& [job_id, chunk] : leases) {
     Job* job = FindJob(job_id);
@@ -207,9 +217,12 @@ void Scheduler::ReleaseLeases(Session& session, const std::string& reason, bool 
       LeaseEnded(*job, session.id);
     }
     if (attempt == 0) continue;
+    record.released.Add({job_id, chunk, attempt});  // its result may come on a later session
     if (planned) {
-      ++job->stats().counters.handed_back;
-      ++counters_.handed_back;
+      if (!stopping) {
+        ++job->stats().counters.handed_back;
+        ++counters_.handed_back;
+      }
       dirty_jobs_.insert(job->id());
       if (!job->leases().contains(chunk) && !job->backups().contains(chunk)) {
         job->Requeue(chunk, attempt);
@@ -240,6 +253,7 @@ void Scheduler::FinishJob(Job& job, JobState state, std::string error) {
     }
   }
   queued_.erase({-job.spec().priority, job.id()});
+  unplaceable_.erase({-job.spec().priority, job.id()});
   job.Finish(state, std::move(error), clock_->MonoNs(), clock_->WallNs());
   switch (state) {
     case JobState::kSucceeded: ++counters_.jobs_succeeded; break;
@@ -253,7 +267,7 @@ void Scheduler::FinishJob(Job& job, JobState state, std::string error) {
   Retain(job);
   Logger("scheduler")->info("job={} state={} decrements={} n={} {}", job.id(),
                             JobStateName(state), job.decrements_done(), job.spec().n,
-                            job.error());
+                            EscapeForLog(job.error()));
   // Its last snapshot is taken now, then only its report is kept (and a
   // sampled timeline, for the most recent kTimelinesKept jobs).
   dirty_jobs_.erase(job.id());

@@ -206,6 +206,9 @@ WorkerIdentityView Scheduler::IdentityOf(uint32_t worker) const {
 
 absl::StatusOr<SessionId> Scheduler::OpenSession(const WorkerHello& hello) {
   if (absl::Status valid = ValidateHello(hello); !valid.ok()) return valid;
+  if (shutting_down_) {
+    return absl::UnavailableError("coordinator is shutting down; reconnect to the next one");
+  }
   const int64_t now_mono = clock_->MonoNs();
   const uint32_t key = RecordFor(hello.worker_id);
   WorkerRecord& record = workers_[key];
@@ -319,6 +322,12 @@ absl::Status Scheduler::AddCredits(SessionId id, int64_t credits) {
 }
 
 absl::StatusOr<WorkerView> Scheduler::SetDrained(const std::string& worker_id, bool drained) {
+  // Only a name a worker could have: the error then never echoes a huge or
+  // hostile string (a status message travels in a size-limited header).
+  if (absl::Status valid = CheckVisibleAscii(worker_id, "worker_id", 1, kMaxWorkerIdBytes);
+      !valid.ok()) {
+    return valid;
+  }
   const auto key = worker_index_.find(worker_id);
   if (key == worker_index_.end()) {
     return absl::NotFoundError(absl::StrCat("worker '", worker_id,
@@ -360,7 +369,16 @@ absl::Status Scheduler::SetDraining(SessionId id) {
   return absl::OkStatus();
 }
 
+void Scheduler::BeginShutdown() {
+  shutting_down_ = true;
+  hungry_.clear();
+  parked_.clear();
+}
+
 void Scheduler::ExpireSilentSessions() {
+  // Stopping: a worker that falls silent now is waiting for the next
+  // coordinator, not lost.
+  if (shutting_down_) return;
   const int64_t now = clock_->MonoNs();
   const int64_t gap = last_expiry_check_ns_ == 0 ? 0 : now - last_expiry_check_ns_;
   last_expiry_check_ns_ = now;

@@ -4,6 +4,9 @@
 //
 // Invariants (CheckInvariants() verifies the ones about leases):
 //  - a chunk is accepted at most once; later results for it are duplicates;
+//  - a result counts, or fails anything, only from the session holding
+//    that attempt's lease, or as a late result the fencing rules allow
+//    (fencing.cc); every other result is dropped and counted;
 //  - a session never holds more leases than the credits it granted;
 //  - a session's lease set and the jobs' lease and backup maps agree;
 //  - a job is SUCCEEDED only when every chunk is done and the accepted
@@ -83,7 +86,8 @@ class Scheduler {
   JobId next_job_id() const { return next_job_id_; }
 
   // --- worker sessions ---
-  // INVALID_ARGUMENT for a bad hello (the message names the field).
+  // INVALID_ARGUMENT for a bad hello (the message names the field);
+  // UNAVAILABLE once shutting down.
   // ALREADY_EXISTS while another process (another incarnation) holds the
   // worker_id with a live session, heard from within the lease timeout. A
   // session of the same incarnation (a reconnect), or of a worker silent for
@@ -93,7 +97,10 @@ class Scheduler {
   void CloseSession(SessionId id);
   // These return UNAVAILABLE for a session that is closed or was replaced
   // (the worker reconnects). OnResults: INVALID_ARGUMENT naming the result
-  // and field for a malformed result (none of the batch is applied).
+  // and field for a malformed result (none of the batch is applied);
+  // PERMISSION_DENIED once the session has sent more than
+  // max_unleased_results results for chunks it was not leased (the batch
+  // is applied up to there; the caller ends the session).
   absl::Status AddCredits(SessionId id, int64_t credits);
   absl::Status OnResults(SessionId id, const std::vector<ChunkReport>& results);
   absl::Status Touch(SessionId id);        // a heartbeat
@@ -107,6 +114,13 @@ class Scheduler {
   // An admin drains (or undrains) a worker by name: no new leases, its
   // queued leases handed back (Outbox::drain). NOT_FOUND for an unknown one.
   absl::StatusOr<WorkerView> SetDrained(const std::string& worker_id, bool drained);
+
+  // The coordinator itself is stopping (SIGTERM): from now on no session is
+  // opened (UNAVAILABLE), none expires, nothing is leased, and a session
+  // that ends hands its leases back without charging an attempt: its
+  // chunks run on and are reported to the next coordinator. Not undone.
+  void BeginShutdown();
+  bool shutting_down() const { return shutting_down_; }
 
   // Called every housekeeping_interval_ns: closes sessions silent for longer
   // than the lease timeout (unless the coordinator itself stalled: then every
@@ -184,8 +198,9 @@ class Scheduler {
   int64_t StragglerAfterNs(const Job& job, int64_t chunk) const;
 
   // results.cc
-  // `now`: the monotonic clock, read once per batch of results.
-  void ApplyResult(Session& session, const ChunkReport& result, int64_t now);
+  // `now`: the monotonic clock, read once per batch of results. False when
+  // the session has sent too many results it holds no lease for.
+  bool ApplyResult(Session& session, const ChunkReport& result, int64_t now);
   void Accept(Job& job, Session& session, const ChunkReport& result, int64_t now);
   void FailAttempt(Job& job, int64_t chunk, int32_t attempt, const std::string& worker_id,
                    const std::string& reason);
@@ -201,6 +216,26 @@ class Scheduler {
   void LeaseEnded(Job& job, SessionId session);
   // Whether the session may take the job's chunks (executor, placement).
   bool Fits(const Job& job, const Session& session) const;
+  // Whether any live session that takes leases fits the job (cached per
+  // sessions_epoch_ in the job).
+  bool FitsAnySession(const Job& job) const;
+  // Puts the jobs set aside as unplaceable back in the queue once the set
+  // of sessions changed.
+  void ReviveUnplaceable();
+
+  // fencing.cc
+  // How a session stands to the attempt a result names.
+  enum class Standing {
+    kHolder,    // it holds that lease (now given up)
+    kLate,      // a late result the fencing rules let in
+    kUnleased,  // neither: the result is dropped
+  };
+  Standing TakeStanding(Session& session, Job& job, const ChunkReport& result, int64_t now);
+  // Counts a dropped result; false once the session has sent too many.
+  // `harmless`: it could change nothing anyway (its chunk is done, or its
+  // job was restored and the process before may have leased it).
+  bool DropUnleased(Session& session, const ChunkReport& result, bool harmless,
+                    const char* why);
 
   // persist.cc
   JobSnapshot SnapshotOf(const Job& job) const;
@@ -228,6 +263,12 @@ class Scheduler {
   absl::flat_hash_map<std::string, JobId> request_ids_;
   // Jobs with chunks waiting, in dispatch order: higher priority, then older.
   std::set<std::pair<int32_t, JobId>> queued_;  // (-priority, id)
+  // Queued jobs no live session fits (a selector nobody matches, an
+  // executor nobody runs): out of queued_, so a dispatch never walks them
+  // (9,900 of them made every dispatch 5x dearer); back in queued_ when the
+  // set of sessions changes (unplaceable_epoch_ != sessions_epoch_).
+  std::set<std::pair<int32_t, JobId>> unplaceable_;
+  uint64_t unplaceable_epoch_ = 0;
   absl::btree_set<JobId> active_;               // jobs not terminal
   absl::btree_set<JobId> time_limited_;         // active jobs with a time limit
   std::vector<JobId> held_new_;                 // submitted since TakeHeldJobs
@@ -244,8 +285,12 @@ class Scheduler {
   DurationHistogram chunk_durations_;
   std::deque<JobId> timelines_kept_;  // finished jobs that keep a timeline, oldest first
   bool dispatch_paused_ = false;
+  bool shutting_down_ = false;
   int64_t last_expiry_check_ns_ = 0;
   int64_t stalls_ = 0;
+  // Until then, a result for a chunk of a restored job is let in from any
+  // session: the leases of the process before were not saved.
+  int64_t restore_grace_until_ns_ = 0;
   // The cluster's recent nanoseconds per decrement (per slot), for
   // stragglers of jobs that have no finished chunk yet; 0 until known.
   double ns_per_decrement_ = 0;

@@ -119,6 +119,10 @@ struct SchedulerOptions {
   // New jobs wait for SavedJobs() before their chunks are leased (a durable
   // store: nothing unsaved runs). Off for the in-memory store.
   bool hold_until_saved = false;
+  // A session that sends more results than this for chunks it was not
+  // leased (and that no fencing rule lets in late) is ended with
+  // PERMISSION_DENIED. Results for chunks already done do not count.
+  int64_t max_unleased_results = 1024;
 };
 
 }  // namespace tminus

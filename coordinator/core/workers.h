@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -13,6 +15,45 @@
 #include "coordinator/core/types.h"
 
 namespace tminus {
+
+// One attempt of one chunk: what a result names, and what a lease fences.
+struct AttemptKey {
+  JobId job = 0;
+  int64_t chunk = 0;
+  int32_t attempt = 0;
+  bool operator==(const AttemptKey& o) const {
+    return job == o.job && chunk == o.chunk && attempt == o.attempt;
+  }
+  template <typename H>
+  friend H AbslHashValue(H h, const AttemptKey& k) {
+    return H::combine(std::move(h), k.job, k.chunk, k.attempt);
+  }
+};
+
+// Leases a worker held in sessions that ended before their results came
+// (a broken stream, an expiry, a replacement): a later session of the same
+// worker may still report them, resent after its reconnect. Bounded: past
+// kCapacity the oldest are forgotten (their chunks went back to the queue
+// when the session ended, so a result dropped for that costs only a rerun).
+class ReleasedLeases {
+ public:
+  static constexpr size_t kCapacity = size_t{1} << 18;  // the worker's default unacked bound
+  void Add(const AttemptKey& key) {
+    if (!keys_.insert(key).second) return;
+    order_.push_back(key);
+    if (order_.size() > kCapacity) {
+      keys_.erase(order_.front());
+      order_.pop_front();
+    }
+  }
+  // True, and forgets it, if the worker held this attempt.
+  bool Take(const AttemptKey& key) { return keys_.erase(key) > 0; }
+  size_t size() const { return keys_.size(); }
+
+ private:
+  std::deque<AttemptKey> order_;  // oldest first; may name keys taken since
+  absl::flat_hash_set<AttemptKey> keys_;
+};
 
 struct WorkerRecord {
   WorkerHello hello;
@@ -32,6 +73,7 @@ struct WorkerRecord {
   bool drained = false;
   Calibration calibration;  // the latest; reset by a new incarnation without one
   int64_t calibrated_mono_ns = 0;  // when it was measured, on the coordinator's clock
+  ReleasedLeases released;
 };
 
 using ChunkKey = std::pair<JobId, int64_t>;
@@ -48,6 +90,9 @@ struct Session {
   bool drained = false;   // an admin drained the worker
   int64_t credits = 0;  // granted and not yet used by a lease
   int64_t last_seen_mono_ns = 0;
+  // Results it sent that no lease of its worker backs (fencing.cc); past
+  // SchedulerOptions::max_unleased_results the session is ended.
+  int64_t unleased_results = 0;
   absl::flat_hash_set<ChunkKey> leases;
   double reference_rate = 0;  // the worker's calibrated one-slot rate; 0: none
   // Chunks of each job on a slot now, as the worker last reported (Running).

@@ -40,6 +40,9 @@ constexpr CounterSpec kCounters[] = {
      &SchedulerCounters::sessions_ended},
     {"tminus_jobs_submitted_total", "Jobs accepted (saved) by the coordinator.",
      &SchedulerCounters::jobs_submitted},
+    {"tminus_results_unleased_total",
+     "Chunk results dropped: the session held no lease of that attempt (fencing).",
+     &SchedulerCounters::results_unleased},
 };
 
 prometheus::Gauge* Gauge(prometheus::Registry& registry, const char* name, const char* help,

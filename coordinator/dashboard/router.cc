@@ -137,14 +137,14 @@ void HttpSessions::Remove(const std::string& id) {
   sessions_.erase(id);
 }
 
-DashboardRouter::DashboardRouter(const TokenSet* tokens, Sources sources, const Clock* clock)
-    : tokens_(tokens), sources_(std::move(sources)), sessions_(clock) {}
+DashboardRouter::DashboardRouter(const TokenSet* tokens, Sources sources, const Clock* clock,
+                                 const std::vector<std::string>& host_names)
+    : tokens_(tokens), sources_(std::move(sources)), sessions_(clock), origin_(host_names) {}
 
 TokenRole DashboardRouter::RoleOf(const HttpCall& call) {
   if (tokens_->open()) return TokenRole::kAdmin;
-  const std::string authorization = call.Header("authorization");
-  absl::string_view bearer = authorization;
-  if (absl::ConsumePrefix(&bearer, "Bearer ")) return tokens_->RoleOf(std::string(bearer));
+  const std::string bearer = BearerToken(call.Header("authorization"));
+  if (!bearer.empty()) return tokens_->RoleOf(bearer);
   const std::string session = SessionCookie(call.Header("cookie"));
   return session.empty() ? TokenRole::kNone : sessions_.Find(session);
 }
@@ -181,12 +181,6 @@ HttpReply DashboardRouter::Protected(const HttpCall& call) {
     return reply;
   }
   if (call.path == "/") return Asset(*FindAsset("/"));
-  // A POST made with the cookie must come from the page's own script.
-  const bool by_cookie = !absl::StartsWith(call.Header("authorization"), "Bearer ");
-  if (call.method == "POST" && by_cookie && !tokens_->open() &&
-      call.Header("x-tminus-request") != "1") {
-    return JsonError(403, "a POST with the session cookie needs the header X-Tminus-Request: 1");
-  }
   // A job's page asks for its details: the snapshots carry them from now on.
   JobId wanted = 0;
   const auto snapshot = call.method == "GET" && DetailOf(call.path, &wanted) && sources_.want
@@ -197,7 +191,12 @@ HttpReply DashboardRouter::Protected(const HttpCall& call) {
 }
 
 HttpReply DashboardRouter::Handle(const HttpCall& call) {
-  if (call.path == "/healthz") return Health();
+  if (call.path == "/healthz") return Health();  // probes: nothing to read or change
+  // Before the tokens, in every mode: with none, this is all that keeps
+  // another site's page from the port.
+  if (const std::string refused = origin_.Refusal(call); !refused.empty()) {
+    return JsonError(403, refused);
+  }
   if (call.path == "/login") {
     if (call.method == "POST") return Login(call);
     return Asset(*FindAsset("/login"));

@@ -17,6 +17,7 @@
 #include "common/mutex.h"
 #include "common/security.h"
 #include "coordinator/dashboard/api.h"
+#include "coordinator/dashboard/request_origin.h"
 #include "coordinator/dashboard/snapshot.h"
 
 namespace tminus {
@@ -53,7 +54,10 @@ class DashboardRouter {
     DashboardActions* actions = nullptr;
   };
 
-  DashboardRouter(const TokenSet* tokens, Sources sources, const Clock* clock);
+  // `host_names`: the names this port answers to besides IP literals and
+  // localhost (RequestOrigin): its own host, the machine's, the flag's.
+  DashboardRouter(const TokenSet* tokens, Sources sources, const Clock* clock,
+                  const std::vector<std::string>& host_names = {});
   HttpReply Handle(const HttpCall& call);
 
  private:
@@ -66,6 +70,7 @@ class DashboardRouter {
   const TokenSet* tokens_;
   Sources sources_;
   HttpSessions sessions_;
+  const RequestOrigin origin_;
 };
 
 // The session id in a Cookie header, or "".

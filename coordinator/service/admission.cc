@@ -44,7 +44,10 @@ absl::Status Admission::AcquireWatch(const std::string& client) {
   int& open = watches_[client];
   if (open >= limits_.watches_per_client) {
     return absl::ResourceExhaustedError(absl::StrCat(
-        "watch streams: at most ", limits_.watches_per_client, " open per client"));
+        "watch streams: at most ", limits_.watches_per_client,
+        " open at once per client (per token, or per IP address without tokens; each "
+        "`tminus watch` and `submit --wait` holds one until its job ends; the coordinator's "
+        "--max-watches-per-client)"));
   }
   ++open;
   return absl::OkStatus();

@@ -137,8 +137,12 @@ grpc::ServerUnaryReactor* JobServiceImpl::CancelJob(grpc::CallbackServerContext*
     ToProto(*s.GetJob(request->job_id()), response->mutable_job());
     return absl::OkStatus();
   });
+  // Not "cancelled": until a commit saves it, a coordinator that stops
+  // (kill -9) forgets the cancel and the job runs on after its restart.
   return ReplyWhenDurable(context, status,
-                          "the job is cancelled, and saved so once the store commits again");
+                          "the cancel is NOT saved yet: the job stops here, but a coordinator "
+                          "restarted before the store works again runs it on; cancel it again "
+                          "then");
 }
 
 grpc::ServerWriteReactor<v1::WatchJobResponse>* JobServiceImpl::WatchJob(

@@ -256,6 +256,8 @@ void SchedulerHost::StartHousekeeping() {
 
 void SchedulerHost::CloseAllSessions() {
   MutexLock lock(&mu_);
+  scheduler_.BeginShutdown();
+  for (auto& [job, listener] : listeners_) listener->OnShutdown();
   for (auto& [id, sink] : sinks_) {
     Outbox closing;
     closing.close = true;

@@ -39,6 +39,9 @@ class JobListener {
  public:
   virtual ~JobListener() = default;
   virtual void OnJobFinished() = 0;
+  // The coordinator is stopping: end the stream soon (UNAVAILABLE), so the
+  // shutdown need not wait out its grace for it. Must not block.
+  virtual void OnShutdown() {}
 };
 
 class SchedulerHost {
@@ -116,7 +119,9 @@ class SchedulerHost {
   // Starts the threads that expire silent sessions and commit to the store;
   // they stop in the destructor.
   void StartHousekeeping();
-  // Ends every worker stream with UNAVAILABLE (coordinator shutting down).
+  // The coordinator is stopping: the scheduler opens no session and charges
+  // no attempt from now on (Scheduler::BeginShutdown), every worker stream
+  // ends with UNAVAILABLE and every watch is told to end.
   void CloseAllSessions();
 
  private:

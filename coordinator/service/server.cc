@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
+#include "common/host.h"
 #include "common/logging.h"
 #include "common/rpc.h"
 #include "coordinator/service/metrics_interceptor.h"
@@ -52,14 +53,23 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   absl::StatusOr<HostPort> address = ParseHostPort(options.listen, "--listen", {-1, true});
   if (!address.ok()) return address.status();
+  // The HTTP port's share of the fd limit comes out of the gRPC port's: an
+  // HTTP flood then never takes the descriptors gRPC accepts with.
+  ListenerOptions grpc_options = options.listener;
+  const int http_max_connections =
+      options.http_listen.empty()
+          ? 0
+          : SecondPortConnections(options.http_max_connections, grpc_options.fd_reserve);
+  grpc_options.fd_reserve += http_max_connections;
   // The port first: a second coordinator on it fails before it touches a store.
   absl::StatusOr<std::unique_ptr<Listener>> listener =
-      Listener::Bind(*address, "--listen", options.listener);
+      Listener::Bind(*address, "--listen", grpc_options);
   if (!listener.ok()) return listener.status();
   absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(options.state_dir);
   if (!store.ok()) return store.status();
   std::unique_ptr<CoordinatorServer> server(new CoordinatorServer());
   server->listener_ = std::move(*listener);
+  server->http_max_connections_ = http_max_connections;
   server->host_ =
       std::make_unique<SchedulerHost>(RealClock::Get(), options.scheduler, std::move(*store));
   if (absl::Status recovered = server->host_->Recover(); !recovered.ok()) return recovered;
@@ -108,15 +118,20 @@ absl::Status CoordinatorServer::StartHttp(const ServerOptions& options) {
   sources.want = [this](JobId id) { return publisher_->Want(id); };
   sources.metrics = [this] { return metrics_->Text(); };
   sources.actions = actions_.get();
-  router_ = std::make_unique<DashboardRouter>(&tokens_, std::move(sources), RealClock::Get());
+  std::vector<std::string> names = options.http_allowed_hosts;
+  names.push_back(address->host);  // a name, or an address (always allowed)
+  names.push_back(Hostname());     // what dashboard_url() prints for 0.0.0.0
+  router_ = std::make_unique<DashboardRouter>(&tokens_, std::move(sources), RealClock::Get(),
+                                              names);
   HttpServerOptions http;
   http.address = *address;
   http.cert_pem = options.tls.cert_pem;
   http.key_pem = options.tls.key_pem;
-  // Requests are short (answers come from snapshots); connections past 256
-  // get 503, so the HTTP port never takes the gRPC port's descriptors.
+  // Requests are short (answers come from snapshots); connections past the
+  // cap get 503. The cap was fitted to the fd limit together with the gRPC
+  // listener's, so the HTTP port never takes the gRPC port's descriptors.
   http.threads = 4;
-  http.max_connections = 256;
+  http.max_connections = static_cast<size_t>(http_max_connections_);
   absl::StatusOr<std::unique_ptr<HttpServer>> started =
       HttpServer::Start(http, [router = router_.get()](const HttpCall& call) {
         return router->Handle(call);

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <grpcpp/grpcpp.h>
 
@@ -34,6 +35,12 @@ struct ServerOptions {
   ServerTls tls;    // none: plaintext
   // HOST:PORT of the dashboard, JSON API and /metrics; "" turns it off.
   std::string http_listen;
+  // Host names the HTTP port answers to besides IP literals, localhost, the
+  // machine's hostname and http_listen's host (DNS rebinding: RequestOrigin).
+  std::vector<std::string> http_allowed_hosts;
+  // Connections the HTTP port holds at most; fitted to the fd limit
+  // (SecondPortConnections), and the gRPC listener's reserve grows by it.
+  int http_max_connections = 256;
 };
 
 // Threading: Start and Shutdown from one thread; the rest is gRPC's, but
@@ -81,6 +88,7 @@ class CoordinatorServer {
   std::unique_ptr<DashboardRouter> router_;
   std::unique_ptr<HttpServer> http_;
   std::string http_host_;
+  int http_max_connections_ = 0;  // fitted at Start
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   std::string address_;

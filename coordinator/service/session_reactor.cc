@@ -5,6 +5,7 @@
 #include "common/logging.h"
 #include "common/proto_convert.h"
 #include "common/rpc.h"
+#include "common/text.h"
 #include "coordinator/service/convert.h"
 #include "coordinator/service/worker_service.h"
 
@@ -113,14 +114,17 @@ absl::Status SessionReactor::ApplyHello(const v1::Hello& hello) {
     Enqueue(std::move(welcome));
   });
   if (!id.ok()) {
-    Logger("coordinator")->warn("worker={} host={} peer={} refused: {}", domain.worker_id,
-                                domain.host, peer_, id.status().ToString());
+    // The fields are the peer's and were just refused: escaped and cut, so
+    // no Hello can split, forge or swell a log line.
+    Logger("coordinator")->warn("worker={} host={} peer={} refused: {}",
+                                EscapeForLog(domain.worker_id), EscapeForLog(domain.host),
+                                EscapeForLog(peer_), EscapeForLog(id.status().ToString()));
     return id.status();
   }
   session_ = *id;
   Logger("coordinator")->info("worker={} incarnation={} session={} host={} slots={} peer={} joined",
-                              domain.worker_id, domain.incarnation, session_.load(), domain.host,
-                              domain.slots, peer_);
+                              EscapeForLog(domain.worker_id), domain.incarnation, session_.load(),
+                              EscapeForLog(domain.host), domain.slots, EscapeForLog(peer_));
   return absl::OkStatus();
 }
 
@@ -216,8 +220,8 @@ void SessionReactor::FinishLocked(const absl::Status& status) {
   if (finished_) return;
   finished_ = true;
   if (!status.ok()) {
-    Logger("coordinator")->info("session={} peer={} ended: {}", session_.load(), peer_,
-                                status.ToString());
+    Logger("coordinator")->info("session={} peer={} ended: {}", session_.load(),
+                                EscapeForLog(peer_), EscapeForLog(status.ToString()));
   }
   if (writing_) {
     finish_after_writes_ = true;
@@ -263,7 +267,8 @@ void LogRefused(const std::string& peer, const absl::Status& status) {
     ++unlogged;
     return;
   }
-  Logger("coordinator")->warn("worker session refused peer={} {}{}", peer, status.ToString(),
+  Logger("coordinator")->warn("worker session refused peer={} {}{}", EscapeForLog(peer),
+                              EscapeForLog(status.ToString()),
                               unlogged > 0 ? absl::StrCat(" (", unlogged, " more not logged)") : "");
   last_ns = now;
   unlogged = 0;

@@ -7,6 +7,14 @@
 #include "coordinator/service/convert.h"
 
 namespace tminus {
+namespace {
+
+// UNAVAILABLE: the client re-attaches to the next coordinator (the job goes on).
+grpc::Status ShuttingDown() {
+  return grpc::Status(grpc::StatusCode::UNAVAILABLE, "coordinator is shutting down");
+}
+
+}  // namespace
 
 WatchReactor::WatchReactor(SchedulerHost* host, JobId job, int32_t interval_ms,
                            std::function<void()> on_end)
@@ -52,6 +60,10 @@ void WatchReactor::OnWriteDone(bool ok) {
       End(grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled"));
       return;
     }
+    if (stopping_) {
+      End(ShuttingDown());
+      return;
+    }
     if (!job_finished_) {
       alarm_ = std::make_unique<grpc::Alarm>();  // a fresh alarm per tick
       alarm_pending_ = true;
@@ -73,6 +85,10 @@ void WatchReactor::OnAlarm() {
       End(grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled"));
       return;
     }
+    if (stopping_) {
+      End(ShuttingDown());
+      return;
+    }
   }
   SendSnapshot();
 }
@@ -81,6 +97,12 @@ void WatchReactor::OnJobFinished() {
   MutexLock lock(&mu_);
   job_finished_ = true;
   if (alarm_pending_) alarm_->Cancel();  // the callback runs now and sends the last snapshot
+}
+
+void WatchReactor::OnShutdown() {
+  MutexLock lock(&mu_);
+  stopping_ = true;
+  if (alarm_pending_) alarm_->Cancel();  // the callback runs now and ends the stream
 }
 
 void WatchReactor::OnCancel() {

@@ -28,6 +28,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchJobResponse>
   WatchReactor(SchedulerHost* host, JobId job, int32_t interval_ms, std::function<void()> on_end);
 
   void OnJobFinished() override;
+  void OnShutdown() override;
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
   void OnDone() override;
@@ -49,6 +50,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchJobResponse>
   bool alarm_pending_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool job_finished_ ABSL_GUARDED_BY(mu_) = false;  // may end while a write is in flight
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;      // the coordinator is shutting down
   bool registered_ = false;
 };
 

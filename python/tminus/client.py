@@ -1,4 +1,5 @@
 """The client: Client (one coordinator), Job (one submitted job)."""
+import math
 import os
 import statistics
 import sys
@@ -43,18 +44,31 @@ def _target(address: str) -> str:
     return address if ":" in address else f"{address}:{DEFAULT_PORT}"
 
 
-def _count(value: Union[int, float], name: str) -> int:
-    """4e9 -> 4000000000; a fraction or a negative number is a ValueError."""
-    if isinstance(value, bool) or int(value) != value or value < 0:
-        raise ValueError(f"{name}: must be a whole number, 0 or more, got {value!r}")
+_INT64_MAX = 2**63 - 1
+_INT32_MAX = 2**31 - 1
+
+
+def _whole(value, name: str, low: int, high: int) -> int:
+    """A whole number from low to high, else a ValueError naming the argument
+    (never a bare OverflowError or protobuf's "Value out of range")."""
+    finite = isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
+    if isinstance(value, bool) or not finite or int(value) != value or not low <= value <= high:
+        raise ValueError(f"{name}: must be a whole number from {low} to {high}, got {value!r}")
     return int(value)
+
+
+def _count(value: Union[int, float], name: str) -> int:
+    """4e9 -> 4000000000; a fraction, a negative number, inf, nan or a number
+    past 2**63 - 1 (what the wire holds) is a ValueError."""
+    return _whole(value, name, 0, _INT64_MAX)
 
 
 def _time_limit_ms(seconds: Optional[float]) -> int:
     """None: no limit; else at least 1 ms (a tiny limit is not "none")."""
     if seconds is None:
         return 0
-    if not seconds > 0:
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or \
+            not math.isfinite(seconds) or not 0 < seconds <= _INT64_MAX / 1000:
         raise ValueError(f"time_limit: must be positive seconds, got {seconds!r}")
     return max(1, round(seconds * 1000))
 
@@ -111,8 +125,9 @@ class Client:
         if executor not in _EXECUTORS:
             raise ValueError(f"executor: must be threads or processes, got {executor!r}")
         spec = common_pb2.JobSpec(n=_count(n, "n"), executor=_EXECUTORS[executor],
-                                priority=priority, name=name, max_slots=max_slots,
-                                max_attempts=max_attempts,
+                                priority=_whole(priority, "priority", -_INT32_MAX - 1, _INT32_MAX),
+                                name=name, max_slots=_whole(max_slots, "max_slots", 0, _INT32_MAX),
+                                max_attempts=_whole(max_attempts, "max_attempts", 0, _INT32_MAX),
                                 time_limit_ms=_time_limit_ms(time_limit))
         if chunks is not None:
             spec.chunk_count = _count(chunks, "chunks")
@@ -127,6 +142,7 @@ class Client:
 
     def jobs(self, states: Iterable[str] = (), limit: int = 1000) -> List[JobStatus]:
         """Jobs, newest first: at most `limit`, in any of `states`."""
+        limit = _whole(limit, "limit", 0, _INT64_MAX)
         unknown = [s for s in states if s not in _STATES]
         if unknown:
             raise ValueError(f"states: {unknown!r} are not among {sorted(_STATES)}")

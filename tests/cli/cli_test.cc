@@ -322,6 +322,23 @@ TEST_F(CliTest, DrainAndUndrainAWorkerByName) {
   EXPECT_EQ(Run({"drain", "no-such-worker"}).code, 3);
 }
 
+TEST_F(CliTest, HostileStringsAreEscapedAndCutBeforeTheTerminal) {
+  // A name that reads backwards (U+202E) is shown escaped, not obeyed.
+  const std::string id = SubmitSmall({"--name", "report\xe2\x80\xae" "fdp.exe"});
+  CliResult listed = Run({"list"});
+  ASSERT_EQ(listed.code, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr("report\\u202efdp.exe"));
+  EXPECT_THAT(listed.out, Not(HasSubstr("\xe2\x80\xae")));
+  // A 20,000-character name to drain: a short error naming the limit,
+  // not a reply too large for its own header.
+  CliResult drain = Run({"drain", std::string(20'000, 'w')});
+  EXPECT_EQ(drain.code, 2) << drain.err;
+  EXPECT_THAT(drain.err, HasSubstr("worker_id"));
+  EXPECT_THAT(drain.err, Not(HasSubstr("metadata")));
+  EXPECT_LT(drain.err.size(), 1'000u) << drain.err;
+  ASSERT_EQ(Run({"watch", id}).code, 0);
+}
+
 TEST_F(CliTest, HelpExplainsAndExitsZero) {
   CliResult r = Run({"submit", "--help"});
   EXPECT_EQ(r.code, 0);

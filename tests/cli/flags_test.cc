@@ -67,6 +67,7 @@ TEST(FlagsTest, BadDaemonFlagsExitTwoNamingTheFlag) {
       {{worker, "--name", "\xff\xfe"}, "--name"},
       {{worker, "--coordinator", "host:165636"}, "--coordinator"},
       {{worker, "--coordinator", "127.0.0.1:47199abc"}, "--coordinator"},
+      {{worker, "--coordinator", "\"127.0.0.1:42080"}, "--coordinator"},  // not a DNS retry loop
       {{worker, "--kill-grace", "nan"}, "kill-grace"},
       {{worker, "--health-listen", "127.0.0.1:70000"}, "--health-listen"},
       {{Bin("tminus"), "-c", "host:165636", "list"}, "--coordinator"},
@@ -76,6 +77,46 @@ TEST(FlagsTest, BadDaemonFlagsExitTwoNamingTheFlag) {
     EXPECT_EQ(outcome.code, 2) << argv[1] << " " << argv[2] << ": " << outcome.err;
     EXPECT_THAT(outcome.err, HasSubstr(named)) << argv[1] << " " << argv[2];
   }
+}
+
+TEST(FlagsTest, ConfigFilesAreStrictTomlOfBoundedSize) {
+  const std::string worker = Bin("tminus-worker");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {WriteFile("open.toml", "name = \"unterminated\n"), "line 1"},
+      {WriteFile("coord.toml", "slots = 2\ncoordinator = \"127.0.0.1:42080\n"), "line 2"},
+      {WriteFile("bare.toml", "log-format = json\n"), "line 1"},
+      {WriteFile("section.toml", "[worker]\nslots = 2\n"), "sections"},
+      {WriteFile("typo.toml", "slotz = 2\n"), "slotz"},
+      {WriteFile("host.toml", "coordinator = \"\\\"127.0.0.1:42080\"\n"), "--coordinator"},
+      {"/dev/zero", "larger than"},
+  };
+  for (const auto& [file, named] : cases) {
+    const Outcome outcome = RunBinary({worker, "--config", file});
+    EXPECT_EQ(outcome.code, 2) << file << ": " << outcome.err;
+    EXPECT_THAT(outcome.err, HasSubstr(named)) << file;
+  }
+  // A good file is read: its (bad) listen address is the one refused.
+  const std::string good =
+      WriteFile("good.toml", "listen = \"127.0.0.1:99999\"\nmax-attempts = 5\nstate-dir = \"\"\n");
+  const Outcome read = RunBinary({Bin("tminus-coordinator"), "--config", good});
+  EXPECT_EQ(read.code, 2) << read.err;
+  EXPECT_THAT(read.err, HasSubstr("127.0.0.1:99999"));
+}
+
+TEST(FlagsTest, AnEmptyValueMeansTheSameFromEverySource) {
+  const std::string coordinator = Bin("tminus-coordinator");
+  const Outcome flag = RunBinary({coordinator, "--listen", "", "--state-dir", ""});
+  EXPECT_EQ(flag.code, 2) << flag.err;
+  const Outcome env = RunBinary(
+      {"/bin/sh", "-c", "TMINUS_LISTEN= exec \"$0\" --state-dir ''", coordinator});
+  EXPECT_EQ(env.code, 2) << env.err;  // not the default 0.0.0.0:7070
+  EXPECT_THAT(env.err, HasSubstr("--listen"));
+  const std::string empty = WriteFile("empty.toml", "listen = \"\"\nstate-dir = \"\"\n");
+  const Outcome file = RunBinary({coordinator, "--config", empty});
+  EXPECT_EQ(file.code, 2) << file.err;
+  const Outcome slots = RunBinary({"/bin/sh", "-c", "TMINUS_SLOTS= exec \"$0\"", Bin("tminus-worker")});
+  EXPECT_EQ(slots.code, 2) << slots.err;
+  EXPECT_THAT(slots.err, HasSubstr("TMINUS_SLOTS"));
 }
 
 TEST(FlagsTest, DaemonsSayTheirVersion) {

@@ -205,6 +205,66 @@ TEST(EdgesTest, AFloodOfIdleConnectionsPastTheFdLimitDoesNotShutTheCoordinatorOf
   EXPECT_EQ(coordinator->Stop(std::chrono::seconds(10)), 0);
 }
 
+// Starts `count` TCP connections to the port without waiting for any (a
+// port that stops accepting must not hang the test) and says nothing on them.
+std::vector<int> IdleConnections(int port, int count) {
+  struct rlimit limit {};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  limit.rlim_cur = limit.rlim_max;  // this test process needs the room
+  setrlimit(RLIMIT_NOFILE, &limit);
+  sockaddr_in to {};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::vector<int> fds;
+  for (int i = 0; i < count; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) break;
+    (void)connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to));  // EINPROGRESS
+    fds.push_back(fd);
+  }
+  return fds;
+}
+
+int ReadPort(const std::string& file) {
+  int port = 0;
+  for (int i = 0; i < 1'000 && !(std::ifstream(file) >> port); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return port;
+}
+
+TEST(EdgesTest, AnHttpFloodUnderALowFdLimitLeavesTheGrpcPortServing) {
+  const std::string dir = WorkDir("http-flood");
+  auto coordinator = Subprocess::Start(
+      {"/bin/sh", "-c", "ulimit -n 256 && exec \"$0\" \"$@\"",
+       absl::StrCat(kBin, "/tminus-coordinator"), "--listen", "127.0.0.1:0", "--port-file",
+       dir + "/port", "--http-listen", "127.0.0.1:0", "--http-port-file", dir + "/http-port",
+       "--state-dir", "", "--log-level", "info", "--exit-with-parent"},
+      dir + "/coordinator.log");
+  ASSERT_TRUE(coordinator.ok());
+  const int port = ReadPort(dir + "/port");
+  const int http_port = ReadPort(dir + "/http-port");
+  ASSERT_GT(port, 0);
+  ASSERT_GT(http_port, 0);
+  const std::string address = absl::StrCat("127.0.0.1:", port);
+  InProcessWorker worker(address, "steady", 2);
+  std::vector<int> flood = IdleConnections(http_port, 2'000);
+  ASSERT_GT(flood.size(), 1'000u);
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // the coordinator takes what it will
+  // A new client on a new connection (another process: this one's channels
+  // share the worker's connection) while the flood lasts; the HTTP port
+  // would hold every descriptor for 10 s per round of 256 connections.
+  auto cli = Subprocess::Start({absl::StrCat(kBin, "/tminus"), "--coordinator", address, "submit",
+                                "--n", "2e8", "--chunks", "10", "--wait"},
+                               dir + "/cli.out", dir + "/cli.err");
+  ASSERT_TRUE(cli.ok());
+  EXPECT_EQ(ExitCode(*cli, std::chrono::seconds(90)), 0) << ReadFile(dir + "/cli.err");
+  EXPECT_NE(ReadFile(dir + "/cli.out").find("exact"), std::string::npos);
+  for (int fd : flood) close(fd);
+  EXPECT_EQ(coordinator->Stop(std::chrono::seconds(10)), 0);
+}
+
 TEST(EdgesTest, AWorkerRejoinsWithinAboutASecondOfTheCoordinatorListeningAgain) {
   auto cluster = StartCluster("rejoin");
   ASSERT_NE(cluster, nullptr);
@@ -247,6 +307,37 @@ TEST(EdgesTest, AChunkRunningWhenTheCoordinatorDiesRunsOnAndIsReported) {
   const int64_t since_kill =
       std::chrono::duration_cast<std::chrono::nanoseconds>(ended - killed).count();
   EXPECT_GE(report->busy_ns(), since_kill);
+}
+
+TEST(EdgesTest, ASigtermedCoordinatorChargesNoAttemptAndItsJobEndsExactAfterARestart) {
+  // One attempt per chunk: a single chunk blamed for the stop fails the job.
+  auto cluster = StartCluster("sigterm", {"--max-attempts", "1"});
+  ASSERT_NE(cluster, nullptr);
+  ASSERT_TRUE(cluster->AddWorker("w", 2).ok());
+  TMINUS_ASSERT_OK(cluster->WaitForWorkers(1, std::chrono::seconds(20)));
+  uint64_t job_id = 0;
+  {
+    // Gone before the stop, as an operator's `tminus submit` is: an idle
+    // client connection only delays the stop (to its grace).
+    JobClient client(cluster->address());
+    auto job = client.Submit(Job(48'000'000'000, 48));  // chunks of a second or less
+    TMINUS_ASSERT_OK(job);
+    job_id = job->id();
+    for (int i = 0; i < 2'000; ++i) {
+      auto view = client.Get(job_id);
+      if (view.ok() && view->chunks_done() >= 1 && view->chunks_running() > 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  EXPECT_EQ(cluster->coordinator().Stop(std::chrono::seconds(20)), 0);
+  const std::string log = ReadFile(cluster->work_dir() + "/coordinator.log");
+  EXPECT_EQ(log.find("attempt failed"), std::string::npos) << log;
+  TMINUS_ASSERT_OK(cluster->StartCoordinatorAgain());
+  JobClient client(cluster->address());
+  auto report = WaitForEnd(client, job_id);
+  TMINUS_ASSERT_OK(report);
+  ExpectExact(*report);
+  EXPECT_EQ(report->counters().failed_attempts(), 0);
 }
 
 TEST(EdgesTest, AWorkerWithAWrongTokenExitsOneSayingWhy) {

@@ -118,6 +118,11 @@ TEST(HttpLimitsTest, BodiesArriveWholeAndConflictingLengthsAreRefused) {
     client.Send("cde");  // the body in two pieces
     EXPECT_NE(client.ReadAll().find("\"body\":5"), std::string::npos);
   }
+  Socket no_length(server->port());  // the 400 text says it is required: it is
+  no_length.Send("POST /p HTTP/1.1\r\nHost: x\r\n\r\n");
+  const std::string refused = no_length.ReadAll();
+  EXPECT_NE(refused.find("411"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("Content-Length"), std::string::npos) << refused;
   Socket smuggle(server->port());
   smuggle.Send("POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 50\r\n\r\n");
   const std::string reply = smuggle.ReadAll();

@@ -331,7 +331,9 @@ TEST_F(SecurityTest, HttpPortHonoursTheTokensRolesAndRefusesBadRequestsInJson) {
   EXPECT_NE(metrics->body.find("tminus_workers_connected"), std::string::npos);
   EXPECT_EQ(http.Get("/healthz")->status, 200);  // probes carry no token
   // The browser's login: the token in a form body, a cookie back.
-  auto login = http.Post("/login", "token=" + kClientToken, "application/x-www-form-urlencoded");
+  const std::string own = absl::StrCat("http://127.0.0.1:", server_->http_port());
+  auto login = http.Post("/login", {{"Origin", own}}, "token=" + kClientToken,
+                         "application/x-www-form-urlencoded");
   ASSERT_TRUE(login);
   EXPECT_EQ(login->status, 303);
   const std::string cookie = login->get_header_value("Set-Cookie");

@@ -171,6 +171,9 @@ TEST_F(DashboardRouterTest, RolesDecideWhoSeesWhat) {
   const HttpReply metrics = router_->Handle(Bearer("/metrics", "client-token-0123456789"));
   EXPECT_EQ(metrics.status, 200);
   EXPECT_THAT(metrics.content_type, HasSubstr("text/plain; version=0.0.4"));
+  HttpCall lower_case = Get("/metrics");  // RFC 9110: the scheme is case-insensitive
+  lower_case.headers["authorization"] = "bearer  client-token-0123456789";
+  EXPECT_EQ(router_->Handle(lower_case).status, 200);
   EXPECT_EQ(router_->Handle(Get("/healthz")).status, 200);  // open
   EXPECT_EQ(router_->Handle(Get("/static/chart.umd.js")).status, 200);  // open, holds no data
   const HttpReply page = router_->Handle(Get("/"));
@@ -181,6 +184,7 @@ TEST_F(DashboardRouterTest, RolesDecideWhoSeesWhat) {
 TEST_F(DashboardRouterTest, LoginSetsAnHttpOnlyCookieThatWorksUntilLogout) {
   HttpCall login = Get("/login");
   login.method = "POST";
+  login.headers["x-tminus-request"] = "1";  // the form's own page (RequestOrigin)
   login.body = "token=wrong-token-0123456789";
   HttpReply refused = router_->Handle(login);
   EXPECT_EQ(refused.status, 303);
@@ -207,6 +211,8 @@ TEST_F(DashboardRouterTest, LoginSetsAnHttpOnlyCookieThatWorksUntilLogout) {
   HttpCall logout = with_cookie;
   logout.method = "POST";
   logout.path = "/logout";
+  EXPECT_EQ(router_->Handle(logout).status, 403);  // another site's form cannot log us out
+  logout.headers["x-tminus-request"] = "1";        // the page's script can
   EXPECT_EQ(router_->Handle(logout).status, 303);
   EXPECT_EQ(router_->Handle(with_cookie).status, 401);
   clock_.Advance(HttpSessions::kLifetimeNs);  // and sessions expire
@@ -215,6 +221,7 @@ TEST_F(DashboardRouterTest, LoginSetsAnHttpOnlyCookieThatWorksUntilLogout) {
 TEST_F(DashboardRouterTest, SessionsExpire) {
   HttpCall login = Get("/login");
   login.method = "POST";
+  login.headers["x-tminus-request"] = "1";  // the form's own page (RequestOrigin)
   login.body = "token=client-token-0123456789";
   const HttpReply accepted = router_->Handle(login);
   const std::string cookie = accepted.headers.back().second;
@@ -223,6 +230,30 @@ TEST_F(DashboardRouterTest, SessionsExpire) {
   EXPECT_EQ(router_->Handle(call).status, 200);
   clock_.Advance(HttpSessions::kLifetimeNs + 1);
   EXPECT_EQ(router_->Handle(call).status, 401);
+}
+
+TEST(RequestOriginTest, HostNamesAndWhatMayChangeState) {
+  EXPECT_EQ(RequestOrigin::HostName("Coord.Example.:7071"), "coord.example");
+  EXPECT_EQ(RequestOrigin::HostName("[::1]:7071"), "::1");
+  EXPECT_EQ(RequestOrigin::HostName("::1"), "::1");
+  const RequestOrigin origin({"coord.example"});
+  HttpCall call = Get("/api/v1/jobs");
+  for (const char* host : {"", "127.0.0.1:1", "[::1]:1", "localhost", "coord.example:1"}) {
+    call.headers["host"] = host;
+    EXPECT_EQ(origin.Refusal(call), "") << host;
+  }
+  call.headers["host"] = "rebound.example:7071";
+  EXPECT_NE(origin.Refusal(call), "");
+  call.headers["host"] = "127.0.0.1:7071";
+  call.method = "POST";
+  EXPECT_NE(origin.Refusal(call), "");  // a form: no header a page chose
+  call.headers["origin"] = "http://127.0.0.1:7071";
+  EXPECT_EQ(origin.Refusal(call), "");  // the page's own form
+  call.headers["origin"] = "http://evil.example";
+  call.headers["x-tminus-request"] = "1";
+  EXPECT_NE(origin.Refusal(call), "");  // a foreign Origin, whatever else
+  call.headers.erase("origin");
+  EXPECT_EQ(origin.Refusal(call), "");
 }
 
 TEST(JsonWriterTest, EscapesStringsAndKeepsNumbersFinite) {

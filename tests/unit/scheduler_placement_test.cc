@@ -197,6 +197,25 @@ TEST(SchedulerPlacementTest, AParkedSessionTakesACappedJobsRoomWhenALeaseEnds) {
   TMINUS_EXPECT_OK(scheduler.CheckInvariants());
 }
 
+TEST(SchedulerPlacementTest, UnplaceableJobsAreSetAsideAndComeBackWhenAWorkerFitsThem) {
+  Sim sim;
+  sim.CheckInvariantsEvery(1000);
+  sim.AddWorker("plain", 2);
+  std::vector<JobId> waiting;
+  for (int i = 0; i < 2'000; ++i) {
+    JobSpec spec = Spec(10, 1, {{"gpu", "yes"}});
+    spec.priority = 5;  // ahead of the job that can run: dispatch would walk them all
+    waiting.push_back(sim.SubmitSpec(spec));
+  }
+  const JobId runnable = sim.SubmitSpec(Spec(100'000, 1'000));
+  sim.Run();
+  ExpectExact(sim.scheduler(), runnable);
+  EXPECT_EQ(sim.scheduler().GetJob(waiting.front())->state, JobState::kQueued);
+  sim.AddLabelledWorker("gpu1", 2, {{"gpu", "yes"}});
+  sim.Run();
+  for (JobId job : waiting) ExpectExact(sim.scheduler(), job);
+}
+
 TEST(SchedulerPlacementTest, BadPlacementIsRefusedNamingTheField) {
   Sim sim;
   EXPECT_THAT(sim.scheduler().Submit(Spec(10, 1, {{"zone!", "a"}}), ""),

@@ -379,5 +379,47 @@ TEST_F(WorkerSessionTest, ReconnectingDuringADrainSendsDrainingAndNoCredits) {
   EXPECT_EQ(out[1].results().results(0).chunk(), 0);
 }
 
+TEST_F(WorkerSessionTest, RunningGoesOutWhenItChangesAtMostEveryFiftyMsAndNoneIsAReportToo) {
+  Connect();
+  Drain();
+  core_.OnRunning({{7, 2}}, now_);
+  auto out = Drain();
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_TRUE(out[0].has_running());
+  EXPECT_EQ(out[0].running().jobs(0).chunks(), 2);
+  core_.OnRunning({{7, 2}}, now_);
+  EXPECT_TRUE(Drain().empty()) << "unchanged";
+  core_.OnRunning({}, now_ + kMs);
+  EXPECT_TRUE(Drain().empty()) << "changed, but within 50 ms of the last";
+  EXPECT_EQ(core_.NextDeadlineNs(), now_ + WorkerSession::kRunningReportNs);
+  now_ += WorkerSession::kRunningReportNs;
+  out = Drain();
+  ASSERT_EQ(out.size(), 1u);
+  // An empty report must still be a Running message, not an empty one (the
+  // coordinator ends a session that sends a message of no kind).
+  EXPECT_EQ(out[0].msg_case(), v1::WorkerMessage::kRunning);
+  EXPECT_EQ(out[0].running().jobs_size(), 0);
+}
+
+TEST_F(WorkerSessionTest, ACalibrationGoesOutOnceAndWithTheNextHello) {
+  Connect();
+  Drain();
+  Calibration c;
+  c.rate = c.min_rate = c.max_rate = 3e9;
+  c.samples = 5;
+  c.cpu_share = 1;
+  core_.OnCalibration(c, now_);
+  auto out = Drain();
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_TRUE(out[0].has_calibration());
+  EXPECT_EQ(out[0].calibration().decrements_per_second(), 3e9);
+  core_.OnStreamEnded(absl::UnavailableError("gone"), now_);
+  now_ += 5'000 * kMs;
+  core_.OnStreamStarted(now_);
+  auto hello = core_.TakeOutgoing(now_);
+  ASSERT_TRUE(hello->hello().has_calibration());
+  EXPECT_EQ(hello->hello().calibration().age_ms(), 5'000) << "its age when sent";
+}
+
 }  // namespace
 }  // namespace tminus
