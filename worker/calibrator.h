@@ -1,6 +1,8 @@
 // Measures the bare countdown on one thread of this worker while none of its
 // slots has work: the one-slot reference behind a job's speedup
-// (common/calibration.h). Each sample runs about `sample_ns` of the kernel,
+// (common/calibration.h). After a warm-up of about 3 samples' worth, each
+// sample runs about `sample_ns` of the kernel; the rate is the fastest (a
+// ceiling), the slowest is kept as the spread. Each sample is
 // timed by the thread's CPU clock, so a CPU shared with another process
 // lowers the sample's CPU share (reported) but not its rate. A lease that
 // arrives mid-sample stops it at once (the pool's work_arrived flag is the
@@ -30,7 +32,8 @@ struct CalibratorOptions {
 };
 
 // The calibration of kept samples (rates in decrements per CPU-second);
-// cpu_share = CPU time over wall time summed over them. Empty rates: none.
+// cpu_share = CPU time over wall time summed over them; the rate is the
+// fastest. Empty rates: none.
 Calibration Summarise(std::vector<double> rates, int64_t cpu_ns, int64_t wall_ns);
 
 class Calibrator {

@@ -66,7 +66,7 @@ SessionClient::SessionClient(WorkerOptions options)
   if (options_.calibration.samples > 0) {
     calibrator_ = std::make_unique<Calibrator>(
         pool_.get(), options_.calibration, [this](const Calibration& calibration) {
-          Logger("worker")->info("worker={} bare kernel on one idle thread: {:.3g} G/s (median "
+          Logger("worker")->info("worker={} bare kernel on one idle thread: {:.3g} G/s (best "
                                  "of {}, {:.3g}-{:.3g}, {:.0f}% of a CPU)",
                                  options_.worker_id, calibration.rate / 1e9, calibration.samples,
                                  calibration.min_rate / 1e9, calibration.max_rate / 1e9,

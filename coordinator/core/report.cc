@@ -59,7 +59,7 @@ void Scheduler::DescribeReference(const Job& job, JobReport* report) const {
     low = low == 0 ? c.min_rate : std::min(low, c.min_rate);
     high = std::max(high, c.max_rate);
     const int64_t age_s = (clock_->MonoNs() - record->second.calibrated_mono_ns) / 1'000'000'000;
-    details.push_back(absl::StrFormat("%s: median of %d, %s old", totals.who.worker_id, c.samples,
+    details.push_back(absl::StrFormat("%s: best of %d, %s old", totals.who.worker_id, c.samples,
                                       age_s >= 120 ? absl::StrCat(age_s / 60, " min")
                                                    : absl::StrCat(age_s, " s")));
     if (c.cpu_share < kLowCpuShare) {
