@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/unit/scheduler_sim.h"
+#include "worker/calibrator.h"
 
 namespace tminus {
 namespace {
@@ -187,6 +188,17 @@ TEST(SchedulerFiguresTest, RunningCountsChunksOnSlotsAndPrefetchedTheRest) {
   }
   EXPECT_EQ(sim.scheduler().SetRunning(w, {{job, 3}}).code(), absl::StatusCode::kInvalidArgument)
       << "three chunks running on two slots";
+}
+
+TEST(CalibratorTest, TheRateIsTheFastestSampleAndTheSpreadIsKept) {
+  const Calibration c = Summarise({2.0e9, 1.5e9, 2.8e9, 2.7e9, 2.6e9}, 450'000'000, 500'000'000);
+  EXPECT_DOUBLE_EQ(c.rate, 2.8e9) << "a ceiling: slower samples are a clock still rising";
+  EXPECT_DOUBLE_EQ(c.min_rate, 1.5e9);
+  EXPECT_DOUBLE_EQ(c.max_rate, 2.8e9);
+  EXPECT_EQ(c.samples, 5);
+  EXPECT_DOUBLE_EQ(c.cpu_share, 0.9);
+  EXPECT_TRUE(ValidateCalibration(c, "calibration").ok());
+  EXPECT_FALSE(Summarise({}, 0, 0).valid());
 }
 
 }  // namespace
