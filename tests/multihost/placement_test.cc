@@ -85,6 +85,15 @@ class PlacementTest : public ::testing::Test {
     }
   }
 
+  // Stops the hosts (and every process on them), then removes the folder,
+  // also after a failure; TMINUS_KEEP_TEST_DIRS=1 keeps it for a look.
+  void TearDown() override {
+    net_.reset();
+    if (!dir_.empty() && std::getenv("TMINUS_KEEP_TEST_DIRS") == nullptr) {
+      std::system(("rm -rf " + dir_).c_str());
+    }
+  }
+
   static std::string Bin(const std::string& name) {
     return std::string(TMINUS_BIN_DIR) + "/" + name;
   }
