@@ -9,6 +9,7 @@
 #include "cli/client.h"
 #include "cli/commands.h"
 #include "cli/default_chunks.h"
+#include "cli/kernel_flags.h"
 #include "cli/scale.h"
 #include "cli/spec_flags.h"
 #include "common/job_spec.h"
@@ -28,6 +29,8 @@ struct ScaleFlags {
   std::string on;
   std::string workers;
   std::string executor = "threads";
+  std::string python;
+  std::string command;
   int repeat = 3;
   bool no_calibration = false;
   std::string out = "tminus-scale";
@@ -98,6 +101,18 @@ absl::Status ToOptions(const ScaleFlags& flags, ScaleOptions* options) {
   if (absl::Status placed = ParsePlacementFlags(flags.on, flags.workers, &spec); !placed.ok()) {
     return placed;
   }
+  absl::StatusOr<std::shared_ptr<const KernelSpec>> kernel =
+      ParseKernelFlags(flags.python, flags.command);
+  if (!kernel.ok()) return kernel.status();
+  options->kernel = *kernel;
+  if (options->kernel != nullptr && !spec.chunk_count && !spec.chunk_size) {
+    return absl::InvalidArgumentError(
+        "--chunks or --chunk-size: required with --python and --command");
+  }
+  if (options->kernel != nullptr && options->kernel->kind == KernelKind::kCommand &&
+      flags.executor != "processes") {
+    return absl::InvalidArgumentError("--executor: a --command study runs on processes only");
+  }
   if (absl::Status valid = ValidateFlagsSpec(spec); !valid.ok()) return valid;
   options->n = spec.n;
   options->chunk_count = spec.chunk_count;
@@ -119,7 +134,8 @@ absl::Status ToOptions(const ScaleFlags& flags, ScaleOptions* options) {
   }
   if (absl::Status s = ParsePlacements(flags.placement, &options->placements); !s.ok()) return s;
   options->weak = flags.weak;
-  options->calibrate = !flags.no_calibration;
+  // The calibration runs the countdown: no yardstick for another kernel.
+  options->calibrate = !flags.no_calibration && options->kernel == nullptr;
   if (flags.executor == "both") {
     options->executors = {v1::EXECUTOR_THREADS, v1::EXECUTOR_PROCESSES};
   } else if (flags.executor == "threads" || flags.executor == "processes") {
@@ -163,6 +179,13 @@ void AddFlags(CLI::App* cmd, ScaleFlags* flags) {
   cmd->add_option("--workers", flags->workers, "use only these workers: NAME[,NAME...]");
   cmd->add_option("--executor", flags->executor, "threads, processes or both")
       ->capture_default_str();
+  cmd->add_option("--python", flags->python,
+                  "study FILE:FUNCTION, a Python function f(start, count) -> count, instead of "
+                  "the countdown (as tminus submit --python; no calibration). With --executor "
+                  "both: threads share one interpreter (the GIL), processes do not");
+  cmd->add_option("--command", flags->command,
+                  "study a program run once per chunk (as tminus submit --command; "
+                  "--executor processes; no calibration)");
   cmd->add_option("--repeat", flags->repeat, "runs per point; the median is reported")
       ->capture_default_str();
   cmd->add_flag("--no-calibration", flags->no_calibration,

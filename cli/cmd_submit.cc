@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/default_chunks.h"
 #include "cli/follow.h"
+#include "cli/kernel_flags.h"
 #include "cli/spec_flags.h"
 #include "cli/views.h"
 #include "common/job_spec.h"
@@ -22,7 +23,9 @@ struct SubmitFlags {
   std::string n;
   std::string chunks;
   std::string chunk_size;
-  std::string executor = "threads";
+  std::string executor;  // "": threads, or processes for a command
+  std::string python;
+  std::string command;
   int max_slots = 0;
   int max_slots_per_worker = 0;
   std::string on;
@@ -46,7 +49,18 @@ absl::StatusOr<JobSpec> SpecFromFlags(const SubmitFlags& flags) {
       !sized.ok()) {
     return sized;
   }
-  if (absl::Status s = ParseExecutor(flags.executor, "--executor", &spec.executor); !s.ok()) {
+  absl::StatusOr<std::shared_ptr<const KernelSpec>> kernel =
+      ParseKernelFlags(flags.python, flags.command);
+  if (!kernel.ok()) return kernel.status();
+  spec.kernel = *kernel;
+  if (spec.kernel != nullptr && !spec.chunk_count && !spec.chunk_size) {
+    return absl::InvalidArgumentError(
+        "--chunks or --chunk-size: required with --python and --command (the default chunking "
+        "sizes chunks at the countdown's rate)");
+  }
+  const std::string executor =
+      flags.executor.empty() ? DefaultExecutorFor(spec.kernel.get()) : flags.executor;
+  if (absl::Status s = ParseExecutor(executor, "--executor", &spec.executor); !s.ok()) {
     return s;
   }
   spec.max_slots = flags.max_slots;
@@ -101,13 +115,27 @@ void RunSubmit(CliContext& ctx, const SubmitFlags& flags) {
 void AddSubmitCommand(CLI::App& app, CliContext& ctx) {
   auto flags = std::make_shared<SubmitFlags>();
   CLI::App* cmd = app.add_subcommand("submit", "submit a job; prints its id");
-  cmd->add_option("-n,--n", flags->n, "decrements in all: 4000000000, 4e9 or 4G")->required();
+  cmd->add_option("-n,--n", flags->n,
+                  "units of work in all (decrements, for the countdown): 4000000000, 4e9 or 4G")
+      ->required();
   cmd->add_option("--chunks", flags->chunks,
                   "split into this many chunks (default: chunks of ~100 ms at the cluster's "
                   "measured rate, at least 4 per connected slot)");
   cmd->add_option("--chunk-size", flags->chunk_size,
                   "or split into chunks of this many decrements");
-  cmd->add_option("--executor", flags->executor, "threads or processes")->capture_default_str();
+  cmd->add_option("--executor", flags->executor,
+                  "threads or processes (default: threads; processes for --command)");
+  cmd->add_option("--python", flags->python,
+                  "run FILE:FUNCTION, a Python function f(start, count) that returns count, "
+                  "once per chunk instead of the countdown. The file's source travels with the "
+                  "job (256 KiB at most). Threads share one interpreter (the GIL: no speedup); "
+                  "processes run one each. Needs workers started with --allow-kernels python "
+                  "and, with tokens, an admin token");
+  cmd->add_option("--command", flags->command,
+                  "run this program once per chunk (processes only; no shell: quotes group "
+                  "words). {start} {count} {chunk} {job} {attempt} are replaced per chunk; exit "
+                  "0 means the chunk is done. Needs workers started with --allow-kernels "
+                  "command and, with tokens, an admin token");
   cmd->add_option("--max-slots", flags->max_slots, "most chunks running at once (0: no cap)")
       ->capture_default_str();
   cmd->add_option("--max-slots-per-worker", flags->max_slots_per_worker,

@@ -149,6 +149,22 @@ std::string ExecutorLabel(v1::Executor executor) {
   }
 }
 
+std::string KernelLabel(const v1::JobSpec& spec) {
+  switch (spec.kernel().kind_case()) {
+    case v1::Kernel::kPython:
+      return absl::StrCat("python ", spec.kernel().python().file_name(), ":",
+                          spec.kernel().python().function());
+    case v1::Kernel::kCommand:
+      return absl::StrCat("command ", absl::StrJoin(spec.kernel().command().argv(), " "));
+    default:
+      return "countdown";
+  }
+}
+
+const char* UnitsOf(const v1::JobSpec& spec) {
+  return spec.kernel().kind_case() == v1::Kernel::KIND_NOT_SET ? "decrements" : "units";
+}
+
 std::string WorkerStateName(v1::WorkerState state) {
   switch (state) {
     case v1::WORKER_STATE_CONNECTED: return "connected";

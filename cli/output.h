@@ -67,6 +67,11 @@ std::string FormatPercent(double fraction);  // "98.7%"
 std::string FormatRatio(double value);   // "1.98"
 std::string StateName(v1::JobState state);   // "running"
 std::string ExecutorLabel(v1::Executor executor);  // "threads"
+// "countdown", "python busy.py:busy_wait" or "command prog --from {start} ..."
+// (raw: escape it for a terminal).
+std::string KernelLabel(const v1::JobSpec& spec);
+// What n counts: "decrements" for the countdown, else "units".
+const char* UnitsOf(const v1::JobSpec& spec);
 std::string WorkerStateName(v1::WorkerState state);
 
 }  // namespace tminus

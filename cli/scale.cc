@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/output.h"
+#include "common/proto_convert.h"
 
 namespace tminus {
 namespace {
@@ -36,6 +37,7 @@ v1::JobSpec SpecFor(const ScaleOptions& options, const PointSpec& p) {
   if (options.chunk_count) spec.set_chunk_count(*options.chunk_count * factor);
   if (options.chunk_size) spec.set_chunk_size(*options.chunk_size);
   spec.set_executor(p.point.executor);
+  if (options.kernel != nullptr) ToProto(*options.kernel, spec.mutable_kernel());
   Place(p.plan, &spec);
   spec.set_name(absl::StrCat("scale-", SeriesLabel(p.point), "-", p.point.slots));
   for (char& c : *spec.mutable_name()) c = c == ' ' ? '-' : c;

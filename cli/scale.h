@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -22,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "cli/client.h"
 #include "cli/scale_plan.h"
+#include "common/job_spec.h"
 
 namespace tminus {
 
@@ -43,6 +45,9 @@ struct ScaleOptions {
   // The workers the study may use (tminus submit --on / --workers).
   Labels selector;
   std::vector<std::string> workers;
+  // Null: the countdown. Other kernels get no bare-kernel calibration: their
+  // speedup is against their own one-slot run, as always.
+  std::shared_ptr<const KernelSpec> kernel;
 };
 
 struct ScalePoint {

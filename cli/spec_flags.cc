@@ -90,6 +90,12 @@ absl::Status ValidateFlagsSpec(JobSpec spec) {
 absl::Status WithFlagNames(const absl::Status& status) {
   // Longest first: "max_slots_per_worker" before "max_slots".
   static constexpr std::pair<const char*, const char*> kFlagOfField[] = {
+      {"kernel.python.source", "--python"},
+      {"kernel.python.function", "--python (its FUNCTION)"},
+      {"kernel.python.file_name", "--python (its FILE)"},
+      {"kernel.command.argv", "--command"},
+      {"kernel.command", "--command"},
+      {"kernel", "--python/--command"},
       {"max_slots_per_worker", "--max-slots-per-worker"},
       {"max_slots", "--max-slots"},
       {"chunk_count", "--chunks"},

@@ -62,14 +62,16 @@ void PrintJob(const v1::Job& job, OutputFormat format, std::ostream& out) {
   }
   out << "job " << job.id() << (job.spec().name().empty() ? "" : " (" + EscapeForTerminal(job.spec().name()) + ")")
       << ": " << StateName(job.state()) << "\n";
-  out << "  n " << job.spec().n() << ", " << Chunking(job) << ", executor " << ExecutorLabel(job.spec().executor())
+  out << "  n " << job.spec().n() << ", " << Chunking(job) << ", kernel "
+      << EscapeForTerminal(KernelLabel(job.spec())) << ", executor " << ExecutorLabel(job.spec().executor())
       << ", priority " << job.spec().priority() << ", max slots "
       << (job.spec().max_slots() == 0 ? std::string("all") : absl::StrCat(job.spec().max_slots()))
       << "\n";
   out << "  progress " << FormatPercent(Fraction(job.decrements_done(), job.spec().n())) << ": "
       << job.chunks_done() << "/" << job.chunk_total() << " chunks done, "
       << job.chunks_running() << " running, " << job.chunks_prefetched()
-      << " prefetched (leased, waiting on a worker), " << job.decrements_done() << " decrements\n";
+      << " prefetched (leased, waiting on a worker), " << job.decrements_done() << " "
+      << UnitsOf(job.spec()) << "\n";
   out << "  elapsed " << FormatDuration(job.elapsed_ns()) << "\n";
   const v1::JobSpec& spec = job.spec();
   if (!spec.selector().empty() || !spec.workers().empty() || spec.max_slots_per_worker() > 0) {
@@ -138,10 +140,11 @@ void PrintReport(const v1::JobReport& r, OutputFormat format, std::ostream& out)
   }
   out << "job " << r.job_id() << (r.spec().name().empty() ? "" : " (" + EscapeForTerminal(r.spec().name()) + ")")
       << ": " << StateName(r.state()) << "\n";
-  out << "  decrements " << r.decrements() << " of n " << r.n()
+  out << "  " << UnitsOf(r.spec()) << " " << r.decrements() << " of n " << r.n()
       << (r.decrements() == r.n() ? " (exact)" : " (incomplete)") << ", chunks "
       << r.chunks_done() << "/" << r.chunk_total() << ", executor "
-      << ExecutorLabel(r.spec().executor()) << ", slots used " << r.slots_used() << "\n";
+      << ExecutorLabel(r.spec().executor()) << ", kernel " << EscapeForTerminal(KernelLabel(r.spec()))
+      << ", slots used " << r.slots_used() << "\n";
   out << "  wall " << FormatDuration(r.wall_ns()) << ", submit to done "
       << FormatDuration(r.submit_to_done_ns()) << ", busy " << FormatDuration(r.busy_ns())
       << ", cpu " << FormatDuration(r.cpu_ns()) << "\n";
@@ -153,7 +156,7 @@ void PrintReport(const v1::JobReport& r, OutputFormat format, std::ostream& out)
   } else {
     out << "  speedup - (" << EscapeForTerminal(r.speedup_reference()) << ")\n";
   }
-  out << "  rate " << FormatSi(r.decrements_per_second()) << " decrements/s; CPUs: "
+  out << "  rate " << FormatSi(r.decrements_per_second()) << " " << UnitsOf(r.spec()) << "/s; CPUs: "
       << FormatRatio(r.cpu_parallelism()) << " in use on average, " << FormatPercent(r.cpu_share())
       << " of a CPU per busy slot\n";
   // Occupancy: how well tminus kept its slots fed, blind to whether they had CPUs.

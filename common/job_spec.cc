@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "common/command_line.h"
 #include "common/text.h"
 
 namespace tminus {
@@ -87,7 +88,94 @@ absl::Status ValidatePlacement(const JobSpec& spec) {
   return absl::OkStatus();
 }
 
+bool IsPythonIdentifier(const std::string& name) {
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
+  for (char c : name) {
+    const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '_';
+    if (!word) return false;
+  }
+  return true;
+}
+
+absl::Status ValidatePython(const KernelSpec& kernel) {
+  if (kernel.source.empty() || kernel.source.size() > kMaxPythonSourceBytes) {
+    return Invalid(absl::StrCat("kernel.python.source: must be 1 to ", kMaxPythonSourceBytes,
+                                " bytes (256 KiB), got ", kernel.source.size()));
+  }
+  if (!IsUtf8(kernel.source) || kernel.source.find('\0') != std::string::npos) {
+    return Invalid("kernel.python.source: must be UTF-8 text with no NUL byte");
+  }
+  if (kernel.function.size() > kMaxPythonFunctionBytes || !IsPythonIdentifier(kernel.function)) {
+    return Invalid(absl::StrCat("kernel.python.function: must be a Python name of 1 to ",
+                                kMaxPythonFunctionBytes, " ASCII letters, digits or _, got '",
+                                EscapeForLog(kernel.function), "'"));
+  }
+  return CheckPrintableUtf8(kernel.file_name, "kernel.python.file_name",
+                            kMaxPythonFileNameBytes);
+}
+
+absl::Status ValidateCommand(const JobSpec& spec) {
+  const std::vector<std::string>& argv = spec.kernel->argv;
+  if (spec.executor != ExecutorKind::kProcesses) {
+    return Invalid("kernel.command: runs on the processes executor only, got executor threads");
+  }
+  if (argv.empty() || argv.size() > kMaxCommandArgs) {
+    return Invalid(absl::StrCat("kernel.command.argv: must hold 1 to ", kMaxCommandArgs,
+                                " arguments, got ", argv.size()));
+  }
+  if (argv[0].empty()) return Invalid("kernel.command.argv: the program (argument 0) is empty");
+  for (size_t i = 0; i < argv.size(); ++i) {
+    if (argv[i].size() > kMaxCommandArgBytes || argv[i].find('\0') != std::string::npos ||
+        !IsUtf8(argv[i])) {
+      return Invalid(absl::StrCat("kernel.command.argv: argument ", i, " must be UTF-8 of at most ",
+                                  kMaxCommandArgBytes, " bytes with no NUL, got ", argv[i].size(),
+                                  " bytes"));
+    }
+  }
+  return CheckCommandTemplate(argv, "kernel.command.argv");
+}
+
+absl::Status ValidateKernel(const JobSpec& spec) {
+  switch (spec.kernel_kind()) {
+    case KernelKind::kCountdown: return absl::OkStatus();
+    case KernelKind::kPython: return ValidatePython(*spec.kernel);
+    case KernelKind::kCommand: return ValidateCommand(spec);
+  }
+  return Invalid("kernel: unknown kind");
+}
+
 }  // namespace
+
+const char* KernelName(KernelKind kind) {
+  switch (kind) {
+    case KernelKind::kCountdown: return "countdown";
+    case KernelKind::kPython: return "python";
+    case KernelKind::kCommand: return "command";
+  }
+  return "unknown";
+}
+
+absl::Status ParseKernel(const std::string& text, const char* field, KernelKind* out) {
+  for (KernelKind kind : {KernelKind::kCountdown, KernelKind::kPython, KernelKind::kCommand}) {
+    if (text == KernelName(kind)) {
+      *out = kind;
+      return absl::OkStatus();
+    }
+  }
+  return Invalid(absl::StrCat(field, ": must be countdown, python or command, got '",
+                              EscapeForLog(text), "'"));
+}
+
+std::string KernelSetName(KernelSet set) {
+  std::string names;
+  for (KernelKind kind : {KernelKind::kCountdown, KernelKind::kPython, KernelKind::kCommand}) {
+    if ((set & KernelBit(kind)) == 0) continue;
+    if (!names.empty()) names += ',';
+    names += KernelName(kind);
+  }
+  return names;
+}
 
 const char* ExecutorName(ExecutorKind kind) {
   switch (kind) {
@@ -138,6 +226,7 @@ absl::Status ValidateJobSpec(const JobSpec& spec) {
                                 spec.time_limit_ms, " ms"));
   }
   if (absl::Status labels = ValidateLabels(spec); !labels.ok()) return labels;
+  if (absl::Status kernel = ValidateKernel(spec); !kernel.ok()) return kernel;
   return ValidatePlacement(spec);
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,29 @@ const char* ExecutorName(ExecutorKind kind);  // "threads", "processes", "unspec
 // "threads" or "processes"; INVALID_ARGUMENT naming `field` otherwise.
 absl::Status ParseExecutor(const std::string& text, const char* field, ExecutorKind* out);
 
+// What a chunk runs (docs/kernels.md). The countdown is built in; the others
+// run code the client sent.
+enum class KernelKind { kCountdown = 0, kPython = 1, kCommand = 2 };
+const char* KernelName(KernelKind kind);  // "countdown", "python", "command"
+// One of those names; INVALID_ARGUMENT naming `field` otherwise.
+absl::Status ParseKernel(const std::string& text, const char* field, KernelKind* out);
+
+// A set of kernels, one bit each (what a worker allows).
+using KernelSet = uint32_t;
+constexpr KernelSet KernelBit(KernelKind kind) { return KernelSet{1} << static_cast<int>(kind); }
+// "countdown,python": the kernels of `set`, in the order of KernelKind.
+std::string KernelSetName(KernelSet set);
+
+struct KernelSpec {
+  KernelKind kind = KernelKind::kCountdown;
+  // python: f(start, count) -> count, the function `function` of `source`.
+  std::string source;
+  std::string function;
+  std::string file_name;  // for tracebacks
+  // command: the program and its arguments, placeholders not yet replaced.
+  std::vector<std::string> argv;
+};
+
 // Documented limits (docs/api.md).
 inline constexpr int64_t kMaxChunkCount = 1'000'000'000;
 inline constexpr int32_t kMaxPriority = 1000;
@@ -33,6 +57,11 @@ inline constexpr size_t kMaxLabelValueBytes = 256;
 inline constexpr size_t kMaxWorkerIdBytes = 128;
 inline constexpr int32_t kMaxMaxAttempts = 100;
 inline constexpr int64_t kMaxTimeLimitMs = int64_t{366} * 24 * 3600 * 1000;
+inline constexpr size_t kMaxPythonSourceBytes = 256 * 1024;
+inline constexpr size_t kMaxPythonFunctionBytes = 128;
+inline constexpr size_t kMaxPythonFileNameBytes = 255;
+inline constexpr size_t kMaxCommandArgs = 256;
+inline constexpr size_t kMaxCommandArgBytes = 4096;
 
 struct JobSpec {
   int64_t n = 0;
@@ -51,8 +80,12 @@ struct JobSpec {
   int32_t max_slots_per_worker = 0;  // 0: no cap
   int32_t max_attempts = 0;          // per chunk; 0: the coordinator's default
   int64_t time_limit_ms = 0;         // wall time from the first lease; 0: none
+  // Null: the countdown. Shared, so that copies of a spec never copy a
+  // source of up to 256 KiB.
+  std::shared_ptr<const KernelSpec> kernel;
 
   bool placed() const { return !selector.empty() || !workers.empty(); }
+  KernelKind kernel_kind() const { return kernel ? kernel->kind : KernelKind::kCountdown; }
 };
 
 // OK, or INVALID_ARGUMENT whose message starts with the field name and states

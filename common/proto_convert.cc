@@ -21,6 +21,59 @@ v1::Executor ToProto(ExecutorKind kind) {
   return v1::EXECUTOR_UNSPECIFIED;
 }
 
+bool FromProto(v1::KernelKind proto, KernelKind* out) {
+  switch (proto) {
+    case v1::KERNEL_KIND_COUNTDOWN: *out = KernelKind::kCountdown; return true;
+    case v1::KERNEL_KIND_PYTHON: *out = KernelKind::kPython; return true;
+    case v1::KERNEL_KIND_COMMAND: *out = KernelKind::kCommand; return true;
+    default: return false;
+  }
+}
+
+v1::KernelKind ToProto(KernelKind kind) {
+  switch (kind) {
+    case KernelKind::kPython: return v1::KERNEL_KIND_PYTHON;
+    case KernelKind::kCommand: return v1::KERNEL_KIND_COMMAND;
+    case KernelKind::kCountdown: break;
+  }
+  return v1::KERNEL_KIND_COUNTDOWN;
+}
+
+std::shared_ptr<const KernelSpec> FromProto(const v1::Kernel& proto) {
+  auto kernel = std::make_shared<KernelSpec>();
+  switch (proto.kind_case()) {
+    case v1::Kernel::kPython:
+      kernel->kind = KernelKind::kPython;
+      kernel->source = proto.python().source();
+      kernel->function = proto.python().function();
+      kernel->file_name = proto.python().file_name();
+      return kernel;
+    case v1::Kernel::kCommand:
+      kernel->kind = KernelKind::kCommand;
+      kernel->argv.assign(proto.command().argv().begin(), proto.command().argv().end());
+      return kernel;
+    default:
+      return nullptr;
+  }
+}
+
+void ToProto(const KernelSpec& kernel, v1::Kernel* out) {
+  switch (kernel.kind) {
+    case KernelKind::kPython: {
+      v1::PythonKernel* python = out->mutable_python();
+      python->set_source(kernel.source);
+      python->set_function(kernel.function);
+      python->set_file_name(kernel.file_name);
+      break;
+    }
+    case KernelKind::kCommand:
+      for (const std::string& arg : kernel.argv) out->mutable_command()->add_argv(arg);
+      break;
+    case KernelKind::kCountdown:
+      break;
+  }
+}
+
 JobSpec FromProto(const v1::JobSpec& proto) {
   JobSpec spec;
   spec.n = proto.n();
@@ -36,6 +89,7 @@ JobSpec FromProto(const v1::JobSpec& proto) {
   spec.max_slots_per_worker = proto.max_slots_per_worker();
   spec.max_attempts = proto.max_attempts();
   spec.time_limit_ms = proto.time_limit_ms();
+  if (proto.has_kernel()) spec.kernel = FromProto(proto.kernel());
   return spec;
 }
 
@@ -54,6 +108,7 @@ v1::JobSpec ToProto(const JobSpec& spec) {
   proto.set_max_slots_per_worker(spec.max_slots_per_worker);
   proto.set_max_attempts(spec.max_attempts);
   proto.set_time_limit_ms(spec.time_limit_ms);
+  if (spec.kernel != nullptr) ToProto(*spec.kernel, proto.mutable_kernel());
   return proto;
 }
 

@@ -15,6 +15,13 @@ namespace tminus {
 ExecutorKind FromProto(v1::Executor executor);
 v1::Executor ToProto(ExecutorKind kind);
 
+// False for a kind this version does not know.
+bool FromProto(v1::KernelKind proto, KernelKind* out);
+v1::KernelKind ToProto(KernelKind kind);
+// Null when no kernel is set (the countdown).
+std::shared_ptr<const KernelSpec> FromProto(const v1::Kernel& proto);
+void ToProto(const KernelSpec& kernel, v1::Kernel* out);
+
 // Copies fields as they are; call ValidateJobSpec on the result.
 JobSpec FromProto(const v1::JobSpec& proto);
 v1::JobSpec ToProto(const JobSpec& spec);

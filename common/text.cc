@@ -8,12 +8,13 @@
 namespace tminus {
 namespace {
 
-// Length of the UTF-8 sequence at text[i] if it is valid and printable, else
-// 0; its code point in *code_out.
-size_t PrintableSequence(absl::string_view text, size_t i, uint32_t* code_out = nullptr) {
+// Length of the UTF-8 sequence at text[i] if it is valid (and printable,
+// unless `controls`), else 0; its code point in *code_out.
+size_t PrintableSequence(absl::string_view text, size_t i, uint32_t* code_out = nullptr,
+                         bool controls = false) {
   const auto byte = [&](size_t k) { return static_cast<uint8_t>(text[k]); };
   const uint8_t lead = byte(i);
-  if (lead < 0x20 || lead == 0x7f) return 0;
+  if (!controls && (lead < 0x20 || lead == 0x7f)) return 0;
   if (lead < 0x80) return 1;
   size_t length;
   uint32_t code;
@@ -28,7 +29,7 @@ size_t PrintableSequence(absl::string_view text, size_t i, uint32_t* code_out = 
   }
   static constexpr uint32_t kMinOf[] = {0, 0, 0x80, 0x800, 0x10000};
   if (code < kMinOf[length] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return 0;
-  if (code >= 0x80 && code <= 0x9f) return 0;  // C1 controls
+  if (!controls && code >= 0x80 && code <= 0x9f) return 0;  // C1 controls
   if (code_out != nullptr) *code_out = code;
   return length;
 }
@@ -56,6 +57,30 @@ bool IsPrintableUtf8(absl::string_view text) {
     i += length;
   }
   return true;
+}
+
+bool IsUtf8(absl::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const size_t length = PrintableSequence(text, i, nullptr, true);
+    if (length == 0) return false;
+    i += length;
+  }
+  return true;
+}
+
+std::string Utf8Tail(absl::string_view text, size_t max_bytes) {
+  std::string out;
+  for (size_t i = text.size() > max_bytes ? text.size() - max_bytes : 0; i < text.size();) {
+    const size_t length = PrintableSequence(text, i, nullptr, true);
+    if (length == 0) {
+      out += '?';
+      ++i;
+    } else {
+      out.append(text.data() + i, length);
+      i += length;
+    }
+  }
+  return out;
 }
 
 absl::Status CheckVisibleAscii(absl::string_view text, absl::string_view field, size_t min_bytes,

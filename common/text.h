@@ -15,6 +15,12 @@ bool IsVisibleAscii(absl::string_view text);
 // Valid UTF-8 with no control characters (C0, DEL, C1): job names, labels.
 bool IsPrintableUtf8(absl::string_view text);
 
+// Valid UTF-8, control characters allowed (a Python source).
+bool IsUtf8(absl::string_view text);
+// The last `max_bytes` bytes of `text` (what a program wrote last), each byte
+// that is not part of valid UTF-8 there made '?': fit for a string field.
+std::string Utf8Tail(absl::string_view text, size_t max_bytes);
+
 // OK, or INVALID_ARGUMENT "FIELD: ..." naming the limit and what is wrong.
 absl::Status CheckVisibleAscii(absl::string_view text, absl::string_view field, size_t min_bytes,
                                size_t max_bytes);

@@ -8,7 +8,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   libcli11-dev prometheus-cpp-dev libsqlite3-dev libcpp-httplib-dev libssl-dev pkg-config
-  libtomlplusplus-dev
+  libtomlplusplus-dev libpython3-dev
   libclang-rt-14-dev iproute2 procps python3 openssl systemd
   openssh-client openssh-server
   podman buildah runc catatonit debootstrap patchelf

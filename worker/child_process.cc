@@ -87,22 +87,18 @@ absl::Status ChildProcess::Start() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<ChildRun>> ChildProcess::RunBatch(const std::vector<uint64_t>& counts,
-                                                             const std::atomic<bool>& cancel,
-                                                             std::chrono::milliseconds grace) {
-  if (counts.empty() || counts.size() > kMaxChildBatch) {
-    return absl::InvalidArgumentError(absl::StrCat("a child batch holds 1 to ", kMaxChildBatch,
-                                                   " chunks, got ", counts.size()));
-  }
+absl::Status ChildProcess::Send(const ChildRequest& request,
+                                const std::vector<std::pair<const void*, size_t>>& parts) {
   if (!running()) {
     if (absl::Status started = Start(); !started.ok()) return started;
   }
-  const ChildRequest request{kChildProtocol, static_cast<uint32_t>(counts.size())};
-  if (!WriteAll(to_child_, &request, sizeof(request)) ||
-      !WriteAll(to_child_, counts.data(), counts.size() * sizeof(uint64_t))) {
-    return DiedError();
-  }
-  std::vector<ChildRun> runs(counts.size());
+  bool ok = WriteAll(to_child_, &request, sizeof(request));
+  for (const auto& [data, size] : parts) ok = ok && WriteAll(to_child_, data, size);
+  return ok ? absl::OkStatus() : DiedError();
+}
+
+absl::StatusOr<bool> ChildProcess::AwaitReply(const std::atomic<bool>& cancel,
+                                              std::chrono::milliseconds grace) {
   int64_t signalled_at = 0;
   for (;;) {
     pollfd fd{from_child_, POLLIN, 0};
@@ -113,17 +109,7 @@ absl::StatusOr<std::vector<ChildRun>> ChildProcess::RunBatch(const std::vector<u
       child_ready_ = true;
       continue;
     }
-    if (ready > 0) {
-      std::vector<ChildReply> replies(counts.size());
-      if (!ReadAll(from_child_, replies.data(), replies.size() * sizeof(ChildReply))) {
-        return DiedError();
-      }
-      for (size_t i = 0; i < replies.size(); ++i) {
-        runs[i] = ChildRun{replies[i].done, replies[i].cpu_ns, replies[i].kernel_ns,
-                           replies[i].start_mono_ns, replies[i].end_mono_ns, false};
-      }
-      return runs;
-    }
+    if (ready > 0) return true;
     // Not before the child's handler is in place: SIGUSR1 would kill it.
     if (!cancel.load(std::memory_order_relaxed) || !child_ready_) continue;
     const int64_t now = RealClock::Get()->MonoNs();
@@ -133,10 +119,76 @@ absl::StatusOr<std::vector<ChildRun>> ChildProcess::RunBatch(const std::vector<u
     } else if (now - signalled_at > std::chrono::nanoseconds(grace).count()) {
       Stop();  // then insist
       if (counters_ != nullptr) ++counters_->lost;
-      for (ChildRun& run : runs) run.killed = true;
-      return runs;
+      return false;
     }
   }
+}
+
+absl::StatusOr<std::vector<ChildRun>> ChildProcess::RunBatch(const std::vector<uint64_t>& counts,
+                                                             const std::atomic<bool>& cancel,
+                                                             std::chrono::milliseconds grace) {
+  if (counts.empty() || counts.size() > kMaxChildBatch) {
+    return absl::InvalidArgumentError(absl::StrCat("a child batch holds 1 to ", kMaxChildBatch,
+                                                   " chunks, got ", counts.size()));
+  }
+  const ChildRequest request{kChildProtocol, static_cast<uint32_t>(counts.size()), kChildCountdown, 0};
+  if (absl::Status sent = Send(request, {{counts.data(), counts.size() * sizeof(uint64_t)}});
+      !sent.ok()) {
+    return sent;
+  }
+  std::vector<ChildRun> runs(counts.size());
+  absl::StatusOr<bool> replied = AwaitReply(cancel, grace);
+  if (!replied.ok()) return replied.status();
+  if (!*replied) {
+    for (ChildRun& run : runs) run.killed = true;
+    return runs;
+  }
+  std::vector<ChildReply> replies(counts.size());
+  if (!ReadAll(from_child_, replies.data(), replies.size() * sizeof(ChildReply))) {
+    return DiedError();
+  }
+  for (size_t i = 0; i < replies.size(); ++i) {
+    runs[i] = ChildRun{replies[i].done, replies[i].cpu_ns, replies[i].kernel_ns,
+                       replies[i].start_mono_ns, replies[i].end_mono_ns, false};
+  }
+  return runs;
+}
+
+absl::StatusOr<ChildProcess::PythonChunk> ChildProcess::RunPython(
+    uint64_t job, const KernelSpec& kernel, int64_t start, int64_t count,
+    const std::atomic<bool>& cancel, std::chrono::milliseconds grace) {
+  const ChildRequest request{kChildProtocol, 1, kChildPython, 0};
+  const ChildPythonRequest header{job, start, count,
+                                  static_cast<uint32_t>(kernel.source.size()),
+                                  static_cast<uint32_t>(kernel.function.size()),
+                                  static_cast<uint32_t>(kernel.file_name.size()), 0};
+  if (absl::Status sent = Send(request, {{&header, sizeof(header)},
+                                         {kernel.source.data(), kernel.source.size()},
+                                         {kernel.function.data(), kernel.function.size()},
+                                         {kernel.file_name.data(), kernel.file_name.size()}});
+      !sent.ok()) {
+    return sent;
+  }
+  PythonChunk chunk;
+  absl::StatusOr<bool> replied = AwaitReply(cancel, grace);
+  if (!replied.ok()) return replied.status();
+  if (!*replied) {
+    chunk.run.killed = true;
+    chunk.python.outcome = PythonRun::Outcome::kCancelled;
+    return chunk;
+  }
+  ChildPythonReply reply{};
+  if (!ReadAll(from_child_, &reply, sizeof(reply)) || reply.error_bytes > kMaxPythonErrorBytes) {
+    return DiedError();
+  }
+  chunk.python.error.resize(reply.error_bytes);
+  if (!ReadAll(from_child_, chunk.python.error.data(), reply.error_bytes)) return DiedError();
+  chunk.run = ChildRun{reply.run.done, reply.run.cpu_ns, reply.run.kernel_ns,
+                       reply.run.start_mono_ns, reply.run.end_mono_ns, false};
+  chunk.python.outcome = static_cast<PythonRun::Outcome>(reply.outcome);
+  chunk.python.done = static_cast<int64_t>(reply.run.done);
+  chunk.python.cpu_ns = reply.run.cpu_ns;
+  return chunk;
 }
 
 absl::Status ChildProcess::DiedError() {
@@ -166,6 +218,37 @@ void ChildProcess::Stop() {
   pid_ = -1;
 }
 
+namespace {
+
+// One python request, after its ChildRequest; false when the pipe broke.
+bool ServePython() {
+  ChildPythonRequest header{};
+  if (!ReadAll(STDIN_FILENO, &header, sizeof(header))) return false;
+  if (header.source_bytes > kMaxPythonSourceBytes || header.function_bytes > kMaxPythonFunctionBytes ||
+      header.file_bytes > kMaxPythonFileNameBytes) {
+    return false;
+  }
+  KernelSpec kernel;
+  kernel.kind = KernelKind::kPython;
+  for (auto [text, size] : {std::pair{&kernel.source, header.source_bytes},
+                            std::pair{&kernel.function, header.function_bytes},
+                            std::pair{&kernel.file_name, header.file_bytes}}) {
+    text->resize(size);
+    if (!ReadAll(STDIN_FILENO, text->data(), size)) return false;
+  }
+  const int64_t start = RealClock::Get()->MonoNs();
+  const PythonRun run = RunPythonChunk(header.job, kernel, header.start, header.count, &g_child_cancel);
+  const int64_t end = RealClock::Get()->MonoNs();
+  const ChildPythonReply reply{
+      ChildReply{static_cast<uint64_t>(run.done), run.cpu_ns, end - start, start, end},
+      static_cast<int32_t>(run.outcome), static_cast<uint32_t>(run.error.size())};
+  g_child_cancel.store(false, std::memory_order_relaxed);
+  return WriteAll(STDOUT_FILENO, &reply, sizeof(reply)) &&
+         WriteAll(STDOUT_FILENO, run.error.data(), run.error.size());
+}
+
+}  // namespace
+
 int ChildMain(pid_t parent) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the worker
   if (getppid() != parent) return 1;   // the worker died before prctl
@@ -185,6 +268,11 @@ int ChildMain(pid_t parent) {
         request.chunks > kMaxChildBatch) {
       return 1;  // not a request of this version: the parent sees the child die
     }
+    if (request.kind == kChildPython) {
+      if (!ServePython()) return 1;
+      continue;
+    }
+    if (request.kind != kChildCountdown) return 1;
     counts.resize(request.chunks);
     if (!ReadAll(STDIN_FILENO, counts.data(), counts.size() * sizeof(uint64_t))) return 1;
     // Once set, the cancel flag stops the chunk running and the rest of

@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/job_spec.h"
+#include "worker/python_kernel.h"
 
 namespace tminus {
 
@@ -27,8 +29,23 @@ namespace tminus {
 struct ChildRequest {
   uint32_t magic;  // kChildProtocol: a child of another version exits at once
   uint32_t chunks;
+  uint32_t kind;   // kChildCountdown or kChildPython
+  uint32_t reserved;
 };
-constexpr uint32_t kChildProtocol = 0x74620002;  // "tb", version 2: batches
+constexpr uint32_t kChildProtocol = 0x74620003;  // "tb", version 3: kernels
+constexpr uint32_t kChildCountdown = 0;
+// One python chunk: a ChildPythonRequest, then its source, function and file
+// name; the reply is a ChildPythonReply, then its error text.
+constexpr uint32_t kChildPython = 1;
+struct ChildPythonRequest {
+  uint64_t job;
+  int64_t start;
+  int64_t count;
+  uint32_t source_bytes;
+  uint32_t function_bytes;
+  uint32_t file_bytes;
+  uint32_t reserved;
+};
 // The child's first byte on its stdout: its cancel handler is installed.
 constexpr char kChildReady = 'R';
 constexpr uint32_t kMaxChildBatch = 1024;
@@ -38,6 +55,12 @@ struct ChildReply {
   int64_t kernel_ns;      // monotonic time inside the countdown loop
   int64_t start_mono_ns;  // the machine's monotonic clock, as the parent's
   int64_t end_mono_ns;
+};
+
+struct ChildPythonReply {
+  ChildReply run;
+  int32_t outcome;  // PythonRun::Outcome
+  uint32_t error_bytes;
 };
 
 struct ChildRun {
@@ -75,11 +98,26 @@ class ChildProcess {
   absl::StatusOr<std::vector<ChildRun>> RunBatch(const std::vector<uint64_t>& counts,
                                                  const std::atomic<bool>& cancel,
                                                  std::chrono::milliseconds grace);
+  // Runs one python chunk in the child's interpreter (see python_kernel.h).
+  // `cancel` raises KeyboardInterrupt in it; past `grace`, the child is
+  // killed (run.killed).
+  struct PythonChunk {
+    ChildRun run;
+    PythonRun python;
+  };
+  absl::StatusOr<PythonChunk> RunPython(uint64_t job, const KernelSpec& kernel, int64_t start,
+                                        int64_t count, const std::atomic<bool>& cancel,
+                                        std::chrono::milliseconds grace);
   // Closes the pipes and reaps the child (SIGKILL if it does not exit).
   void Stop();
 
  private:
   absl::Status DiedError();
+  // Starts the child if needed and writes one request.
+  absl::Status Send(const ChildRequest& request, const std::vector<std::pair<const void*, size_t>>& parts);
+  // Waits for the reply to be readable (true) or, once `cancel` is set,
+  // signals the child and kills it past `grace` (false).
+  absl::StatusOr<bool> AwaitReply(const std::atomic<bool>& cancel, std::chrono::milliseconds grace);
 
   std::string binary_;
   ChildCounters* counters_;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ struct LeaseSpec {
   int64_t count = 0;  // decrements to do
   ExecutorKind executor = ExecutorKind::kUnspecified;
   int32_t max_running = 0;  // of this job's chunks at once here; 0: no cap
+  int64_t begin = 0;        // the chunk's first unit (a python or command kernel's start)
+  std::shared_ptr<const KernelSpec> kernel = nullptr;  // null: the countdown
 };
 
 enum class RunOutcome { kOk, kFailed, kCancelled };

@@ -46,6 +46,43 @@ bool ParseExecutors(const std::string& text, tminus::WorkerOptions* options) {
   return options->threads || options->processes;
 }
 
+// "python,command" (countdown may be named; it is always allowed).
+bool ParseKernels(const std::string& text, tminus::KernelSet* out) {
+  *out = tminus::KernelBit(tminus::KernelKind::kCountdown);
+  if (text.empty()) return true;
+  for (absl::string_view name : absl::StrSplit(text, ',')) {
+    tminus::KernelKind kind;
+    if (!tminus::ParseKernel(std::string(name), "--allow-kernels", &kind).ok()) return false;
+    *out |= tminus::KernelBit(kind);
+  }
+  return true;
+}
+
+// --run-as: who the command kernel's programs run as. A root worker that
+// allows them must say so: a client's program never gets root by default.
+absl::Status RunAsFlag(const std::string& run_as, tminus::KernelSet kernels,
+                       tminus::CommandOptions* command) {
+  const bool commands = (kernels & tminus::KernelBit(tminus::KernelKind::kCommand)) != 0;
+  if (run_as.empty()) {
+    if (commands && geteuid() == 0) {
+      return absl::InvalidArgumentError(
+          "--allow-kernels command: this worker runs as root; name the user its programs run "
+          "as with --run-as USER (--run-as root to run them as root)");
+    }
+    return absl::OkStatus();
+  }
+  absl::StatusOr<tminus::RunAs> user = tminus::LookUpUser(run_as);
+  if (!user.ok()) return user.status();
+  if (user->uid != geteuid() || user->gid != getegid()) {
+    if (geteuid() != 0) {
+      return absl::InvalidArgumentError("--run-as: only a worker running as root can run "
+                                        "programs as another user");
+    }
+    command->run_as = *user;
+  }
+  return absl::OkStatus();
+}
+
 int Usage(const absl::Status& status) {
   std::cerr << status.message() << "\n";
   return 2;
@@ -127,6 +164,13 @@ int main(int argc, char** argv) {
   app.add_flag("--pin", options.pin,
                "pin each slot's thread (and its child process) to its own CPU, one CPU of "
                "each physical core first, then their hyper-threads");
+  std::string allow_kernels, run_as;
+  app.add_option("--allow-kernels", allow_kernels,
+                 "comma list of python, command: kernels that run code a client sent (remote "
+                 "code execution by design; docs/security.md). Default: the countdown only");
+  app.add_option("--run-as", run_as,
+                 "user the command kernel's programs run as. Required with --allow-kernels "
+                 "command when the worker runs as root (name root itself to run them as root)");
   tminus::DaemonFlags daemon;
   tminus::AddDaemonFlags(app, &daemon);
   if (const int code = tminus::ParseDaemonFlags(app, argc, argv); code >= 0) return code;
@@ -135,6 +179,14 @@ int main(int argc, char** argv) {
     std::cerr << "--executors: use threads, processes or threads,processes; got '" << executors
               << "'\n";
     return 2;
+  }
+  if (!ParseKernels(allow_kernels, &options.kernels)) {
+    std::cerr << "--allow-kernels: use python, command or python,command; got '" << allow_kernels
+              << "'\n";
+    return 2;
+  }
+  if (absl::Status user = RunAsFlag(run_as, options.kernels, &options.command); !user.ok()) {
+    return Usage(user);
   }
   options.topology = tminus::ReadTopology();
   absl::StatusOr<tminus::Labels> labels = tminus::WorkerLabels(
@@ -160,6 +212,7 @@ int main(int argc, char** argv) {
     return Usage(name);
   }
   options.kill_grace = std::chrono::milliseconds(static_cast<int64_t>(kill_grace_s * 1000));
+  options.command.kill_grace = options.kill_grace;
   if (calibrate_every_s < 0) options.calibration.samples = 0;
   options.calibration.refresh_ns = static_cast<int64_t>(std::max(0.0, calibrate_every_s) * 1e9);
   options.child_binary = SelfBinary();

@@ -38,6 +38,7 @@ WorkerSessionOptions CoreOptions(const WorkerOptions& options, uint64_t incarnat
   core.identity.slots = options.slots;
   core.identity.threads = options.threads;
   core.identity.processes = options.processes;
+  core.identity.kernels = options.kernels;
   core.identity.version = Version();
   core.identity.incarnation = incarnation;
   core.identity.labels = options.labels;
@@ -60,6 +61,7 @@ SessionClient::SessionClient(WorkerOptions options)
   pool.processes = options_.processes;
   pool.child_binary = options_.child_binary;
   pool.kill_grace = options_.kill_grace;
+  pool.command = options_.command;
   if (options_.pin) pool.pin_cpus = options_.topology.pin_order;
   pool_ = std::make_unique<SlotPool>(
       pool, [this](const std::vector<Finished>& finished) { OnResults(finished); });

@@ -36,6 +36,9 @@ struct WorkerOptions {
   int prefetch = -1;      // extra credits beyond slots; -1: adaptive (CreditPolicy)
   bool threads = true;
   bool processes = true;
+  // Kernels it may run besides the countdown (--allow-kernels): client code.
+  KernelSet kernels = KernelBit(KernelKind::kCountdown);
+  CommandOptions command;  // --run-as, --kill-grace
   std::string child_binary;
   std::chrono::milliseconds kill_grace{2000};
   int64_t max_unacked_results = 262'144;

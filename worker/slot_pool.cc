@@ -225,7 +225,9 @@ bool SlotPool::TakeBatch(Slot* self) {
     // More of the same job from the front, none of a chunk another slot
     // holds; capped jobs go one at a time.
     const Queued& head = self->batch.front();
-    while (self->batch.size() < size && !queue_.empty() && head.lease.max_running <= 0) {
+    // Client kernels go one at a time (their chunks are rarely short).
+    while (self->batch.size() < size && !queue_.empty() && head.lease.max_running <= 0 &&
+           head.lease.kernel == nullptr) {
       const Queued& next = queue_.front();
       const ChunkKey next_key{next.lease.job, next.lease.chunk};
       const bool fits = next.epoch == head.epoch && next.lease.job == head.lease.job &&
@@ -322,7 +324,10 @@ void SlotPool::RunnerLoop(int slot) {
     bool in_child = false;
     {
       MutexLock lock(&mu_);
-      in_child = self->batch.front().lease.executor == ExecutorKind::kProcesses && child != nullptr;
+      const LeaseSpec& head = self->batch.front().lease;
+      // A command's program is the slot's process: it needs no child.
+      in_child = head.executor == ExecutorKind::kProcesses && child != nullptr &&
+                 (head.kernel == nullptr || head.kernel->kind != KernelKind::kCommand);
     }
     if (in_child) {
       RunInChild(slot, self, child.get(), &finished);
@@ -380,6 +385,8 @@ void SlotPool::RunLease(int slot, const Queued& item, std::atomic<bool>* stop,
   uint64_t done = 0;
   if (stop->load()) {
     // Stopped (or handed back) while queued: nothing ran.
+  } else if (lease.kernel != nullptr) {
+    return RunClientKernel(lease, stop, result);
   } else if (lease.executor == ExecutorKind::kThreads) {
     // The kernel's time is the chunk's: it spans the reads of the thread's
     // CPU clock, system calls where a CPU shared with another process's
@@ -400,6 +407,80 @@ void SlotPool::RunLease(int slot, const Queued& item, std::atomic<bool>* stop,
   if (result->end_mono_ns == 0) result->end_mono_ns = clock->MonoNs();
   if (result->cpu_ns < 0) result->cpu_ns = result->end_mono_ns - result->start_mono_ns;
   Finish(count, done, result);
+}
+
+namespace {
+
+RunOutcome OutcomeOf(PythonRun::Outcome outcome) {
+  switch (outcome) {
+    case PythonRun::Outcome::kOk: return RunOutcome::kOk;
+    case PythonRun::Outcome::kCancelled: return RunOutcome::kCancelled;
+    case PythonRun::Outcome::kFailed: break;
+  }
+  return RunOutcome::kFailed;
+}
+
+RunOutcome OutcomeOf(CommandRun::Outcome outcome) {
+  switch (outcome) {
+    case CommandRun::Outcome::kOk: return RunOutcome::kOk;
+    case CommandRun::Outcome::kCancelled: return RunOutcome::kCancelled;
+    case CommandRun::Outcome::kFailed: break;
+  }
+  return RunOutcome::kFailed;
+}
+
+}  // namespace
+
+void SlotPool::RunClientKernel(const LeaseSpec& lease, std::atomic<bool>* stop, RunResult* result) {
+  const RealClock* clock = RealClock::Get();
+  const int64_t wall_minus_mono_ns = result->start_wall_ns - result->start_mono_ns;
+  if (lease.kernel->kind == KernelKind::kCommand) {
+    const CommandRun run = RunCommandChunk(
+        lease.kernel->argv,
+        ChunkValues{lease.begin, lease.count, lease.chunk, lease.job, lease.attempt}, *stop,
+        options_.command);
+    result->start_mono_ns = run.start_mono_ns;
+    result->end_mono_ns = run.end_mono_ns;
+    result->cpu_ns = run.cpu_ns;
+    result->outcome = OutcomeOf(run.outcome);
+    result->error = run.error;
+  } else {
+    const PythonRun run = RunPythonChunk(lease.job, *lease.kernel, lease.begin, lease.count, stop);
+    result->end_mono_ns = clock->MonoNs();
+    result->cpu_ns = run.cpu_ns;
+    result->outcome = OutcomeOf(run.outcome);
+    result->error = run.error;
+  }
+  result->start_wall_ns = result->start_mono_ns + wall_minus_mono_ns;
+  result->kernel_ns = result->end_mono_ns - result->start_mono_ns;
+  result->decrements = result->outcome == RunOutcome::kOk ? lease.count : 0;
+}
+
+void SlotPool::RunPythonInChild(const LeaseSpec& lease, ChildProcess* child,
+                                std::atomic<bool>* stop, RunResult* result) {
+  const RealClock* clock = RealClock::Get();
+  const int64_t wall_minus_mono_ns = clock->WallNs() - clock->MonoNs();
+  result->start_mono_ns = clock->MonoNs();
+  absl::StatusOr<ChildProcess::PythonChunk> chunk =
+      stop->load() ? ChildProcess::PythonChunk{}
+                   : child->RunPython(lease.job, *lease.kernel, lease.begin, lease.count, *stop,
+                                      options_.kill_grace);
+  if (stop->load() && chunk.ok() && chunk->run.start_mono_ns == 0) {
+    chunk->python.outcome = PythonRun::Outcome::kCancelled;  // never started
+  }
+  if (!chunk.ok()) {
+    result->outcome = RunOutcome::kFailed;
+    result->error = std::string(chunk.status().message());
+  } else {
+    if (chunk->run.start_mono_ns != 0) result->start_mono_ns = chunk->run.start_mono_ns;
+    result->cpu_ns = chunk->run.cpu_ns;
+    result->outcome = OutcomeOf(chunk->python.outcome);
+    result->error = chunk->python.error;
+  }
+  result->end_mono_ns = chunk.ok() && chunk->run.end_mono_ns != 0 ? chunk->run.end_mono_ns : clock->MonoNs();
+  result->start_wall_ns = result->start_mono_ns + wall_minus_mono_ns;
+  result->kernel_ns = result->end_mono_ns - result->start_mono_ns;
+  result->decrements = result->outcome == RunOutcome::kOk ? lease.count : 0;
 }
 
 void SlotPool::Finish(uint64_t count, uint64_t done, RunResult* result) {
@@ -430,6 +511,13 @@ void SlotPool::RunInChild(int slot, Slot* self, ChildProcess* child,
     self->batch.clear();
   }
   if (batch.empty()) return;
+  if (batch.front().lease.kernel != nullptr) {  // a python chunk, alone in its batch
+    std::vector<RunResult> results{HandedBack(batch.front().lease)};
+    results.front().slot = slot;
+    RunPythonInChild(batch.front().lease, child, &self->stop, &results.front());
+    Count(results.front());
+    return Release(self, batch, results, finished);
+  }
   std::vector<uint64_t> counts;
   for (const Queued& item : batch) counts.push_back(static_cast<uint64_t>(item.lease.count));
   const RealClock* clock = RealClock::Get();

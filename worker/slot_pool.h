@@ -32,6 +32,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "common/mutex.h"
 #include "worker/child_process.h"
+#include "worker/command_kernel.h"
 #include "worker/lease.h"
 
 namespace tminus {
@@ -43,6 +44,7 @@ struct PoolOptions {
   std::chrono::milliseconds kill_grace{2000};  // stopped child: SIGUSR1, then SIGKILL after this
   // --pin: slot i's thread (and its child process) runs on pin_cpus[i % size].
   std::vector<int> pin_cpus;
+  CommandOptions command;  // how the command kernel's programs run
 };
 
 // What the pool has run, for the metrics (monotonic counts).
@@ -126,6 +128,12 @@ class SlotPool {
   // `wall_minus_mono_ns`: the wall clock's offset, read once per batch.
   void RunLease(int slot, const Queued& item, std::atomic<bool>* stop, int64_t wall_minus_mono_ns,
                 RunResult* result);
+  // A python or command kernel's chunk, in this thread (python: in this
+  // process's interpreter; command: its program).
+  void RunClientKernel(const LeaseSpec& lease, std::atomic<bool>* stop, RunResult* result);
+  // A python chunk in the slot's child process.
+  void RunPythonInChild(const LeaseSpec& lease, ChildProcess* child, std::atomic<bool>* stop,
+                        RunResult* result);
   // Waits for work and moves a batch from the queue into the slot; false
   // when stopping. A lease of a chunk another slot runs becomes its follower.
   bool TakeBatch(Slot* self) ABSL_LOCKS_EXCLUDED(mu_);

@@ -81,6 +81,7 @@ uint64_t WorkerSession::OnStreamStarted(int64_t now_ns) {
   draining_sent_ = false;
   calibration_sent_ = false;
   running_sent_.clear();
+  kernels_.clear();  // a new session sends them again
   granted_ = 0;
   last_write_ns_ = now_ns;
   // Every unacknowledged batch goes out again, without credits: those were
@@ -145,6 +146,9 @@ std::shared_ptr<const v1::WorkerMessage> WorkerSession::TakeOutgoing(int64_t now
       hello->set_slots(id.slots);
       if (id.threads) hello->add_executors(v1::EXECUTOR_THREADS);
       if (id.processes) hello->add_executors(v1::EXECUTOR_PROCESSES);
+      for (KernelKind kind : {KernelKind::kPython, KernelKind::kCommand}) {
+        if ((id.kernels & KernelBit(kind)) != 0) hello->add_kernels(ToProto(kind));
+      }
       hello->set_version(id.version);
       hello->mutable_labels()->insert(id.labels.begin(), id.labels.end());
       ToProto(id.topology, hello->mutable_topology());
@@ -271,6 +275,9 @@ PoolCommands WorkerSession::OnMessage(const v1::CoordinatorMessage& message, int
     case v1::CoordinatorMessage::kAck:
       OnAck(message.ack().up_to_seq());
       break;
+    case v1::CoordinatorMessage::kForget:
+      for (uint64_t job : message.forget().job_ids()) kernels_.erase(job);
+      break;
     case v1::CoordinatorMessage::kDrain:
       // An admin drained this worker: queued leases go back (as CANCELLED),
       // running ones finish. The stream stays open for `tminus undrain`.
@@ -287,25 +294,60 @@ PoolCommands WorkerSession::OnAssign(const v1::Assign& assign, int64_t now_ns) {
   commands.epoch = epoch_;
   const int64_t count = assign.leases_size();
   granted_ = std::max<int64_t>(0, granted_ - count);
+  for (const v1::JobKernel& kernel : assign.kernels()) {
+    kernels_[kernel.job_id()] = FromProto(kernel.kernel());
+  }
   for (const v1::Lease& lease : assign.leases()) {
     LeaseSpec spec{lease.job_id(), lease.chunk(), lease.attempt(), lease.count(),
-                   FromProto(lease.executor()), lease.max_running()};
+                   FromProto(lease.executor()), lease.max_running(), lease.begin(), nullptr};
     if (draining_) {
       // Crossed our Draining message: handed back at once, never run.
-      RunResult handed_back;
-      handed_back.job = spec.job;
-      handed_back.chunk = spec.chunk;
-      handed_back.attempt = spec.attempt;
-      handed_back.outcome = RunOutcome::kCancelled;
-      handed_back.executor = spec.executor;
-      if (pending_.results_size() == 0) pending_since_ns_ = now_ns;
-      CopyResult(handed_back, pending_.add_results());
+      AnswerAtOnce(spec, RunOutcome::kCancelled, "", now_ns);
+      continue;
+    }
+    if (absl::Status kernel = AttachKernel(lease, &spec); !kernel.ok()) {
+      AnswerAtOnce(spec, RunOutcome::kFailed, std::string(kernel.message()), now_ns);
       continue;
     }
     ++outstanding_;
-    commands.run.push_back(spec);
+    commands.run.push_back(std::move(spec));
   }
   return commands;
+}
+
+void WorkerSession::AnswerAtOnce(const LeaseSpec& lease, RunOutcome outcome, std::string error,
+                                 int64_t now_ns) {
+  RunResult result;
+  result.job = lease.job;
+  result.chunk = lease.chunk;
+  result.attempt = lease.attempt;
+  result.outcome = outcome;
+  result.executor = lease.executor;
+  result.error = std::move(error);
+  if (pending_.results_size() == 0) pending_since_ns_ = now_ns;
+  CopyResult(result, pending_.add_results());
+}
+
+absl::Status WorkerSession::AttachKernel(const v1::Lease& lease, LeaseSpec* spec) const {
+  KernelKind kind;
+  if (!FromProto(lease.kernel(), &kind)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("kernel ", static_cast<int>(lease.kernel()), " is unknown to this worker"));
+  }
+  if (kind == KernelKind::kCountdown) return absl::OkStatus();
+  if ((options_.identity.kernels & KernelBit(kind)) == 0) {
+    return absl::PermissionDeniedError(absl::StrCat("the ", KernelName(kind),
+                                                    " kernel is not allowed on this worker "
+                                                    "(start it with --allow-kernels ",
+                                                    KernelName(kind), ")"));
+  }
+  const auto known = kernels_.find(lease.job_id());
+  if (known == kernels_.end() || known->second == nullptr || known->second->kind != kind) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no definition of job ", lease.job_id(), "'s ", KernelName(kind), " kernel came before its lease"));
+  }
+  spec->kernel = known->second;
+  return absl::OkStatus();
 }
 
 void WorkerSession::OnAck(uint64_t up_to_seq) {

@@ -39,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "common/calibration.h"
 #include "common/labels.h"
@@ -55,6 +56,7 @@ struct WorkerIdentity {
   int32_t slots = 1;
   bool threads = true;
   bool processes = true;
+  KernelSet kernels = KernelBit(KernelKind::kCountdown);  // --allow-kernels
   std::string version;
   uint64_t incarnation = 1;  // random per process start, never 0
   Labels labels;
@@ -150,6 +152,10 @@ class WorkerSession {
   PoolCommands OnAssign(const v1::Assign& assign, int64_t now_ns);
   int64_t Backoff(absl::StatusCode code);
   void DropUnfinishedPending();
+  // A lease answered here, unrun: handed back (CANCELLED) or FAILED with `error`.
+  void AnswerAtOnce(const LeaseSpec& lease, RunOutcome outcome, std::string error, int64_t now_ns);
+  // The lease's kernel definition, or why it cannot run here.
+  absl::Status AttachKernel(const v1::Lease& lease, LeaseSpec* spec) const;
 
   const WorkerSessionOptions options_;
   CreditPolicy credits_;
@@ -183,6 +189,9 @@ class WorkerSession {
   int64_t drain_deadline_ns_ = 0;
   int64_t ack_wait_ns_ = 0;
   int64_t idle_since_ns_ = 0;  // while draining: when the last lease ended
+
+  // The kernel definitions this stream's coordinator sent, by job.
+  absl::flat_hash_map<uint64_t, std::shared_ptr<const KernelSpec>> kernels_;
 
   Calibration calibration_;
   int64_t calibrated_at_ns_ = 0;

@@ -93,9 +93,9 @@ void Scheduler::AssignBackups(Session& session, int64_t want) {
       ++counters_.backups;
       ++counters_.leases_granted;
       dirty_jobs_.insert(job.id());
-      OutboxOf(session).leases.push_back(
-          LeaseGrant{job.id(), chunk, attempt, range.begin, range.count, job.spec().executor,
-                     job.MaxRunningPerWorker()});
+      SendLease(job, session, LeaseGrant{job.id(), chunk, attempt, range.begin, range.count,
+                                         job.spec().executor, job.MaxRunningPerWorker(),
+                                         job.spec().kernel_kind()});
     }
   }
 }
@@ -136,9 +136,26 @@ void Scheduler::Lease(Job& job, Session& session, int64_t now) {
   session.leases.insert({job.id(), chunk});
   --session.credits;
   ++counters_.leases_granted;
-  OutboxOf(session).leases.push_back(
-      LeaseGrant{job.id(), chunk, attempt, range.begin, range.count, job.spec().executor,
-                     job.MaxRunningPerWorker()});
+  SendLease(job, session, LeaseGrant{job.id(), chunk, attempt, range.begin, range.count,
+                                     job.spec().executor, job.MaxRunningPerWorker(),
+                                     job.spec().kernel_kind()});
+}
+
+void Scheduler::SendLease(Job& job, Session& session, const LeaseGrant& lease) {
+  Outbox& outbox = OutboxOf(session);
+  // The kernel's definition goes once per session, before its first lease.
+  if (job.spec().kernel != nullptr && job.kernel_sent().insert(session.id).second) {
+    outbox.kernels.push_back(KernelGrant{job.id(), job.spec().kernel});
+  }
+  outbox.leases.push_back(lease);
+}
+
+void Scheduler::ForgetKernel(Job& job) {
+  if (job.compacted()) return;
+  for (SessionId id : job.kernel_sent()) {
+    if (Session* session = FindSession(id)) OutboxOf(*session).forget.push_back(job.id());
+  }
+  job.kernel_sent().clear();
 }
 
 void Scheduler::MarkQueued(Job& job) {
@@ -176,7 +193,9 @@ void Scheduler::LeaseEnded(Job& job, SessionId session) {
 }
 
 bool Scheduler::Fits(const Job& job, const Session& session) const {
-  if (!session.Supports(job.spec().executor)) return false;
+  if (!session.Supports(job.spec().executor) || !session.Allows(job.spec().kernel_kind())) {
+    return false;
+  }
   if (!job.spec().placed()) return true;
   return job.AllowsWorker(session.worker_id) &&
          SelectorMatches(job.spec().selector, session.labels);

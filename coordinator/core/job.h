@@ -109,6 +109,8 @@ class Job {
   absl::flat_hash_map<int64_t, ActiveLease>& backups() { return live_->backups; }
   const absl::flat_hash_map<int64_t, ActiveLease>& backups() const { return live_->backups; }
   const CompletionSet& done() const { return live_->done; }
+  // Sessions sent this job's kernel definition (not the countdown's).
+  absl::flat_hash_set<SessionId>& kernel_sent() { return live_->kernel_sent; }
   JobStats& stats() { return live_->stats; }
   const JobStats& stats() const { return live_->stats; }
   // Leases and backups in flight.
@@ -169,6 +171,7 @@ class Job {
     };
     absl::flat_hash_map<SessionId, Holder> holders;
     absl::flat_hash_set<uint32_t> leased_workers;  // every worker that held one of its leases
+    absl::flat_hash_set<SessionId> kernel_sent;
     int64_t running_bound = 0;
     absl::flat_hash_map<int64_t, std::vector<std::string>> failures;  // sparse
     JobStats stats;

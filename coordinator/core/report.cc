@@ -69,6 +69,13 @@ void Scheduler::DescribeReference(const Job& job, JobReport* report) const {
           totals.who.worker_id, c.cpu_share * 100));
     }
   }
+  if (job.spec().kernel_kind() != KernelKind::kCountdown) {
+    report->speedup_reference = absl::StrCat(
+        "none: no calibration for the ", KernelName(job.spec().kernel_kind()),
+        " kernel (workers measure the countdown only); `tminus scale` measures its speedup "
+        "against its own one-slot run");
+    return;
+  }
   if (!uncalibrated.empty()) {
     report->speedup_reference = absl::StrCat(
         "none: no calibration of the bare kernel from worker(s) ",

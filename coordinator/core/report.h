@@ -86,6 +86,7 @@ struct WorkerView {
   int32_t slots = 0;
   bool threads = false;
   bool processes = false;
+  KernelSet kernels = KernelBit(KernelKind::kCountdown);
   WorkerState state = WorkerState::kConnected;
   int64_t chunks_running = 0;     // on a slot now
   int64_t chunks_prefetched = 0;  // leased, waiting in its queue

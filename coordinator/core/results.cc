@@ -124,7 +124,8 @@ void Scheduler::Accept(Job& job, Session& session, const ChunkReport& result, in
   CancelOtherAttempts(job, result.chunk, session.id, result.attempt);
   job.stats().AddAccepted(session.worker, [&] { return IdentityOf(session.worker); }, result.slot,
                           result.decrements, duration, result.cpu_ns, kernel_ns,
-                          session.reference_rate);
+                          // The calibration measures the countdown only.
+                          job.spec().kernel == nullptr ? session.reference_rate : 0.0);
   ++counters_.chunks_completed;
   counters_.decrements += result.decrements;
   counters_.busy_ns += std::max<int64_t>(duration, 0);
@@ -239,6 +240,7 @@ void Scheduler::ReleaseLeases(Session& session, const std::string& reason, bool 
 }
 
 void Scheduler::FinishJob(Job& job, JobState state, std::string error) {
+  ForgetKernel(job);
   // Tell every session still running this job's chunks to stop them.
   absl::flat_hash_set<SessionId> holders;
   for (auto* leases : {&job.leases(), &job.backups()}) {

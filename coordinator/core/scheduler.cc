@@ -246,6 +246,7 @@ absl::StatusOr<SessionId> Scheduler::OpenSession(const WorkerHello& hello) {
   session.slots = hello.slots;
   session.threads = hello.threads;
   session.processes = hello.processes;
+  session.kernels = hello.kernels | KernelBit(KernelKind::kCountdown);
   session.drained = record.drained;
   session.last_seen_mono_ns = now_mono;
   KeepCalibration(record, session, hello.calibration);

@@ -192,6 +192,11 @@ class Scheduler {
   void Dispatch();
   void AssignTo(Session& session, int64_t want);
   void Lease(Job& job, Session& session, int64_t now);
+  // Queues the lease for the session, after its job's kernel definition if
+  // the session has not had it yet.
+  void SendLease(Job& job, Session& session, const LeaseGrant& lease);
+  // The job ended: sessions sent its kernel definition may drop it.
+  void ForgetKernel(Job& job);
   // Starts backup attempts of straggling chunks on the session's idle slots.
   void AssignBackups(Session& session, int64_t want);
   // How long a chunk of this job that runs longer is a straggler; 0: unknown.

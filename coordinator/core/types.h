@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,7 @@ struct WorkerHello {
   int32_t slots = 0;
   bool threads = false;    // executors supported
   bool processes = false;
+  KernelSet kernels = KernelBit(KernelKind::kCountdown);  // it may run
   std::string version;
   Labels labels;      // what selectors match (docs/api.md has the syntax)
   Topology topology;  // as reported; pin_order is not sent
@@ -54,6 +56,13 @@ struct LeaseGrant {
   int64_t count = 0;
   ExecutorKind executor = ExecutorKind::kUnspecified;
   int32_t max_running = 0;  // the job's chunks running at once on this worker; 0: any
+  KernelKind kernel = KernelKind::kCountdown;
+};
+
+// A job's kernel definition, for a session about to get its first lease.
+struct KernelGrant {
+  JobId job = 0;
+  std::shared_ptr<const KernelSpec> kernel;
 };
 
 // What a worker reports for one lease.
@@ -80,12 +89,17 @@ struct CancelOrder {
 
 // Messages the core wants sent to one session, in order of kind.
 struct Outbox {
+  std::vector<KernelGrant> kernels;  // sent before `leases`
   std::vector<LeaseGrant> leases;
+  std::vector<JobId> forget;         // ended jobs whose kernels it was sent
   std::vector<CancelOrder> cancels;
   bool drain = false;     // hand back queued leases (an admin drained the worker)
   bool close = false;     // end the stream with close_status
   absl::Status close_status;
-  bool empty() const { return leases.empty() && cancels.empty() && !drain && !close; }
+  bool empty() const {
+    return kernels.empty() && leases.empty() && forget.empty() && cancels.empty() && !drain &&
+           !close;
+  }
 };
 
 // Which jobs ListJobs returns: any of these states (empty: any), submitted

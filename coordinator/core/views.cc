@@ -74,6 +74,11 @@ std::string Scheduler::WaitingReason(const Job& job) const {
     reason = "no worker is connected";
   } else if (all_draining) {
     reason = "every connected worker is draining or drained";
+  } else if (!spec.placed() && spec.kernel_kind() != KernelKind::kCountdown) {
+    reason = absl::StrCat("no connected worker runs the ", KernelName(spec.kernel_kind()),
+                          " kernel on the ", ExecutorName(spec.executor),
+                          " executor (workers run it only when started with --allow-kernels ",
+                          KernelName(spec.kernel_kind()), ")");
   } else if (!spec.placed()) {
     reason = absl::StrCat("no connected worker runs the ", ExecutorName(spec.executor),
                           " executor");
@@ -174,6 +179,7 @@ std::vector<WorkerView> Scheduler::ListWorkers() const {
     view.slots = record.hello.slots;
     view.threads = record.hello.threads;
     view.processes = record.hello.processes;
+    view.kernels = record.hello.kernels;
     view.state = record.state;
     if (record.session != 0) {
       const auto session = sessions_.find(record.session);

@@ -86,6 +86,7 @@ struct Session {
   int32_t slots = 0;
   bool threads = false;
   bool processes = false;
+  KernelSet kernels = KernelBit(KernelKind::kCountdown);
   bool draining = false;  // the worker is stopping (it sent Draining)
   bool drained = false;   // an admin drained the worker
   int64_t credits = 0;  // granted and not yet used by a lease
@@ -103,6 +104,7 @@ struct Session {
   bool Supports(ExecutorKind kind) const {
     return kind == ExecutorKind::kThreads ? threads : processes;
   }
+  bool Allows(KernelKind kind) const { return (kernels & KernelBit(kind)) != 0; }
 };
 
 }  // namespace tminus

@@ -132,6 +132,9 @@ void ToProto(const WorkerView& view, v1::WorkerInfo* out) {
   out->set_slots(view.slots);
   if (view.threads) out->add_executors(v1::EXECUTOR_THREADS);
   if (view.processes) out->add_executors(v1::EXECUTOR_PROCESSES);
+  for (KernelKind kind : {KernelKind::kPython, KernelKind::kCommand}) {
+    if ((view.kernels & KernelBit(kind)) != 0) out->add_kernels(tminus::ToProto(kind));
+  }
   out->set_state(ToProto(view.state));
   out->set_chunks_running(view.chunks_running);
   out->set_chunks_prefetched(view.chunks_prefetched);
@@ -159,6 +162,7 @@ void ToProto(const LeaseGrant& lease, v1::Lease* out) {
   out->set_count(lease.count);
   out->set_executor(tminus::ToProto(lease.executor));
   out->set_max_running(lease.max_running);
+  out->set_kernel(tminus::ToProto(lease.kernel));
 }
 
 WorkerHello FromProto(const v1::Hello& hello) {
@@ -170,6 +174,11 @@ WorkerHello FromProto(const v1::Hello& hello) {
   for (int executor : hello.executors()) {
     if (executor == v1::EXECUTOR_THREADS) out.threads = true;
     if (executor == v1::EXECUTOR_PROCESSES) out.processes = true;
+  }
+  for (int kernel : hello.kernels()) {
+    KernelKind kind;
+    // Kinds this version does not know stay off: it would not send their jobs.
+    if (tminus::FromProto(static_cast<v1::KernelKind>(kernel), &kind)) out.kernels |= KernelBit(kind);
   }
   out.version = hello.version();
   out.labels.insert(hello.labels().begin(), hello.labels().end());

@@ -35,6 +35,17 @@ absl::Status JobServiceImpl::Authorize(grpc::CallbackServerContext* context) con
   return tokens_->Check(context->client_metadata(), Role::kClient);
 }
 
+absl::Status JobServiceImpl::AuthorizeKernel(grpc::CallbackServerContext* context,
+                                             const JobSpec& spec) const {
+  if (spec.kernel_kind() == KernelKind::kCountdown) return absl::OkStatus();
+  absl::Status admin = tokens_->Check(context->client_metadata(), Role::kAdmin);
+  if (admin.ok() || admin.code() != absl::StatusCode::kPermissionDenied) return admin;
+  return absl::PermissionDeniedError(absl::StrCat(
+      "kernel: a ", KernelName(spec.kernel_kind()),
+      " job runs the client's code on workers; only admin tokens may submit one "
+      "(docs/security.md)"));
+}
+
 // A submit or cancel is answered only once it would survive a crash; when
 // the store cannot commit, with its error and `consequence`.
 grpc::ServerUnaryReactor* JobServiceImpl::ReplyWhenDurable(grpc::CallbackServerContext* context,
@@ -63,6 +74,9 @@ grpc::ServerUnaryReactor* JobServiceImpl::SubmitJob(grpc::CallbackServerContext*
     return Reply(context, admitted);
   }
   const JobSpec spec = FromProto(request->spec());
+  if (absl::Status denied = AuthorizeKernel(context, spec); !denied.ok()) {
+    return Reply(context, denied);
+  }
   const absl::Status status = host_->Run([&](Scheduler& s) -> absl::Status {
     absl::StatusOr<JobId> id = s.Submit(spec, request->request_id());
     if (!id.ok()) return id.status();

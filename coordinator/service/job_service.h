@@ -47,6 +47,9 @@ class JobServiceImpl final : public v1::JobService::CallbackService {
                                              const absl::Status& status, const char* consequence);
   // OK, UNAUTHENTICATED or PERMISSION_DENIED for a client call.
   absl::Status Authorize(grpc::CallbackServerContext* context) const;
+  // Jobs of a kernel that runs client code (not the countdown) need an
+  // admin token when tokens are set: PERMISSION_DENIED otherwise.
+  absl::Status AuthorizeKernel(grpc::CallbackServerContext* context, const JobSpec& spec) const;
   SchedulerHost* host_;
   const TokenSet* tokens_;
   Admission* admission_;

@@ -131,22 +131,27 @@ absl::Status SessionReactor::ApplyHello(const v1::Hello& hello) {
 void SessionReactor::Deliver(Outbox outbox) {
   MutexLock lock(&mu_);
   if (finished_) return;
-  if (!outbox.leases.empty()) {
-    // Coalesce with an Assign still waiting behind the one being written.
+  if (!outbox.leases.empty() || !outbox.kernels.empty()) {
+    // Coalesce with an Assign still waiting behind the one being written:
+    // a worker reads an Assign's kernels before its leases, so definitions
+    // added to it still come before the leases that need them.
     const bool can_merge = outgoing_.size() > (writing_ ? 1u : 0u) && outgoing_.back().has_assign();
     if (can_merge) {
-      v1::Assign* assign = outgoing_.back().mutable_assign();
-      for (const LeaseGrant& lease : outbox.leases) ToProto(lease, assign->add_leases());
+      AddToAssign(outbox, outgoing_.back().mutable_assign());
     } else {
       v1::CoordinatorMessage message;
       if (!spare_assigns_.empty()) {
         message = std::move(spare_assigns_.back());
         spare_assigns_.pop_back();
       }
-      v1::Assign* assign = message.mutable_assign();
-      for (const LeaseGrant& lease : outbox.leases) ToProto(lease, assign->add_leases());
+      AddToAssign(outbox, message.mutable_assign());
       Enqueue(std::move(message));
     }
+  }
+  if (!outbox.forget.empty()) {
+    v1::CoordinatorMessage message;
+    message.mutable_forget()->mutable_job_ids()->Add(outbox.forget.begin(), outbox.forget.end());
+    Enqueue(std::move(message));
   }
   for (const CancelOrder& order : outbox.cancels) {
     v1::CoordinatorMessage message;
@@ -160,6 +165,15 @@ void SessionReactor::Deliver(Outbox outbox) {
     Enqueue(std::move(message));
   }
   if (outbox.close) FinishLocked(outbox.close_status);
+}
+
+void SessionReactor::AddToAssign(const Outbox& outbox, v1::Assign* assign) {
+  for (const KernelGrant& grant : outbox.kernels) {
+    v1::JobKernel* kernel = assign->add_kernels();
+    kernel->set_job_id(grant.job);
+    tminus::ToProto(*grant.kernel, kernel->mutable_kernel());
+  }
+  for (const LeaseGrant& lease : outbox.leases) ToProto(lease, assign->add_leases());
 }
 
 void SessionReactor::DeliverAck(uint64_t seq) {
@@ -189,6 +203,7 @@ void SessionReactor::OnWriteDone(bool ok) {
   MutexLock lock(&mu_);
   if (outgoing_.front().has_assign() && spare_assigns_.size() < 4) {
     outgoing_.front().mutable_assign()->mutable_leases()->Clear();  // keeps the objects
+    outgoing_.front().mutable_assign()->mutable_kernels()->Clear();
     spare_assigns_.push_back(std::move(outgoing_.front()));
   }
   outgoing_.pop_front();

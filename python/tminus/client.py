@@ -1,12 +1,15 @@
 """The client: Client (one coordinator), Job (one submitted job)."""
+import ast
+import inspect
 import math
 import os
+import shlex
 import statistics
 import sys
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Iterable, List, Optional, Sequence, Union
+from typing import Callable, Iterable, List, Optional, Sequence, Tuple, Union
 
 import grpc
 
@@ -19,6 +22,49 @@ _EXECUTORS = {"threads": common_pb2.EXECUTOR_THREADS, "processes": common_pb2.EX
 _STATES = {"queued": jobs_pb2.JOB_STATE_QUEUED, "running": jobs_pb2.JOB_STATE_RUNNING,
            "succeeded": jobs_pb2.JOB_STATE_SUCCEEDED, "failed": jobs_pb2.JOB_STATE_FAILED,
            "cancelled": jobs_pb2.JOB_STATE_CANCELLED}
+
+
+_MAX_SOURCE_BYTES = 256 * 1024
+
+
+def _python_kernel(python) -> common_pb2.Kernel:
+    """A (path, function name) pair, or a top-level function whose module
+    source can be read: the whole file travels, and the worker calls the
+    function as f(start, count)."""
+    if callable(python):
+        if python.__qualname__ != python.__name__:
+            raise ValueError(f"python: {python.__qualname__} is not a top-level function")
+        path = inspect.getsourcefile(python)
+        if path is None:
+            raise ValueError(f"python: cannot find the source of {python.__name__}")
+        python = (path, python.__name__)
+    path, function = python
+    with open(path, "rb") as f:
+        source = f.read()
+    if len(source) > _MAX_SOURCE_BYTES:
+        raise ValueError(f"python: {path} is {len(source)} bytes; a job's source is at most 256 KiB")
+    text = source.decode("utf-8")
+    tree = ast.parse(text, path)  # a SyntaxError here, not on every worker
+    names = {node.name for node in tree.body
+             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+    if function not in names:
+        raise ValueError(f"python: {path} defines no {function!r} at its top level")
+    return common_pb2.Kernel(python=common_pb2.PythonKernel(
+        source=text, function=function, file_name=os.path.basename(path)))
+
+
+def _command_kernel(command) -> common_pb2.Kernel:
+    """A command line (split like a shell would, none run) or an argv list."""
+    argv = shlex.split(command) if isinstance(command, str) else [str(a) for a in command]
+    if not argv:
+        raise ValueError("command: the command is empty")
+    return common_pb2.Kernel(command=common_pb2.CommandKernel(argv=argv))
 
 
 @dataclass(frozen=True)
@@ -115,13 +161,25 @@ class Client:
 
     # ---- jobs ----
     def submit(self, n: Union[int, float], chunks: Optional[int] = None,
-               chunk_size: Optional[int] = None, executor: str = "threads", priority: int = 0,
-               name: str = "", max_slots: int = 0, max_attempts: int = 0,
-               time_limit: Optional[float] = None) -> "Job":
-        """Submits a job of n decrements split into `chunks` chunks (or chunks
-        of `chunk_size`); exactly one of the two. `time_limit` is in seconds."""
+               chunk_size: Optional[int] = None, executor: Optional[str] = None,
+               priority: int = 0, name: str = "", max_slots: int = 0, max_attempts: int = 0,
+               time_limit: Optional[float] = None,
+               python: Union[None, Tuple[str, str], Callable] = None,
+               command: Union[None, str, Sequence[str]] = None) -> "Job":
+        """Submits a job of n units split into `chunks` chunks (or chunks of
+        `chunk_size`); exactly one of the two. `time_limit` is in seconds.
+
+        The work is the countdown (n decrements) unless `python` names a
+        function f(start, count) -> count, as (path, name) or as a top-level
+        function, or `command` a program run once per chunk with {start},
+        {count}, {chunk}, {job} and {attempt} replaced (docs/kernels.md).
+        `executor` defaults to threads, or processes for a command."""
         if (chunks is None) == (chunk_size is None):
             raise ValueError("give exactly one of chunks and chunk_size")
+        if python is not None and command is not None:
+            raise ValueError("give at most one of python and command")
+        if executor is None:
+            executor = "processes" if command is not None else "threads"
         if executor not in _EXECUTORS:
             raise ValueError(f"executor: must be threads or processes, got {executor!r}")
         spec = common_pb2.JobSpec(n=_count(n, "n"), executor=_EXECUTORS[executor],
@@ -133,6 +191,10 @@ class Client:
             spec.chunk_count = _count(chunks, "chunks")
         else:
             spec.chunk_size = _count(chunk_size, "chunk_size")
+        if python is not None:
+            spec.kernel.CopyFrom(_python_kernel(python))
+        elif command is not None:
+            spec.kernel.CopyFrom(_command_kernel(command))
         request = jobs_pb2.SubmitJobRequest(request_id=f"py-{uuid.uuid4()}", spec=spec)
         return Job(self, self._call("SubmitJob", request).job.id)
 

@@ -184,6 +184,27 @@ TEST_F(SecurityTest, TokensAndRolesOnAPlaintextServer) {
   RunExactJob(Security(kClientToken), Security(kWorkerToken));
 }
 
+TEST_F(SecurityTest, JobsThatRunClientCodeNeedAnAdminToken) {
+  Start(/*tls=*/false, /*mutual=*/false);
+  v1::SubmitJobRequest request;
+  request.mutable_spec()->set_n(1000);
+  request.mutable_spec()->set_chunk_count(2);
+  request.mutable_spec()->set_executor(v1::EXECUTOR_PROCESSES);
+  request.mutable_spec()->mutable_kernel()->mutable_command()->add_argv("/bin/true");
+  EXPECT_THAT(JobClient(server_->address(), std::chrono::seconds(5), Security(kClientToken))
+                  .Submit(request)
+                  .status(),
+              StatusIs(absl::StatusCode::kPermissionDenied, "only admin tokens"));
+  auto job = JobClient(server_->address(), std::chrono::seconds(5), Security(kAdminToken))
+                 .Submit(request);
+  TMINUS_EXPECT_OK(job.status());
+  // The countdown needs no more than a client token.
+  request.mutable_spec()->clear_kernel();
+  TMINUS_EXPECT_OK(JobClient(server_->address(), std::chrono::seconds(5), Security(kClientToken))
+                       .Submit(request)
+                       .status());
+}
+
 TEST_F(SecurityTest, TlsNeedsTheRightCa) {
   Start(/*tls=*/true, /*mutual=*/false);
   EXPECT_THAT(ListJobs(Security(kClientToken)), StatusIs(absl::StatusCode::kUnavailable));

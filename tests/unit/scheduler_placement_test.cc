@@ -107,6 +107,55 @@ TEST(SchedulerPlacementTest, TheWaitingReasonNamesWorkersAndMissingExecutors) {
   EXPECT_EQ(empty.scheduler().GetJob(alone)->waiting_reason, "no worker is connected");
 }
 
+JobSpec PythonSpec(int64_t n, int64_t chunks) {
+  JobSpec spec = Spec(n, chunks);
+  auto kernel = std::make_shared<KernelSpec>();
+  kernel->kind = KernelKind::kPython;
+  kernel->source = "def f(start, count):\n    return count\n";
+  kernel->function = "f";
+  spec.kernel = kernel;
+  return spec;
+}
+
+TEST(SchedulerPlacementTest, AClientKernelRunsOnlyWhereAllowedWithItsDefinitionSentOnce) {
+  Sim sim;
+  const SessionId plain = sim.AddWorker("plain", 2);
+  const JobId job = sim.SubmitSpec(PythonSpec(1'000'000, 40));
+  EXPECT_EQ(sim.scheduler().GetJob(job)->waiting_reason,
+            "no connected worker runs the python kernel on the threads executor (workers run "
+            "it only when started with --allow-kernels python)");
+  EXPECT_EQ(sim.held(plain), 0);
+  const SessionId allowed =
+      sim.AddKernelWorker("py", 2, KernelBit(KernelKind::kCountdown) | KernelBit(KernelKind::kPython));
+  const JobId countdown = sim.SubmitSpec(Spec(1'000'000, 40));
+  sim.Run();
+  ExpectExact(sim.scheduler(), job);
+  ExpectExact(sim.scheduler(), countdown);
+  EXPECT_EQ(RanOn(sim.scheduler(), job), (std::set<std::string>{"py"}));
+  // One definition for forty leases, none for the countdown, and a forget
+  // once the job ended.
+  EXPECT_EQ(sim.worker(allowed).kernels_seen, std::vector<JobId>{job});
+  EXPECT_EQ(sim.worker(allowed).leases_without_kernel, 0);
+  EXPECT_EQ(sim.worker(allowed).forgets_seen, std::vector<JobId>{job});
+  EXPECT_TRUE(sim.worker(plain).kernels_seen.empty());
+}
+
+TEST(SchedulerPlacementTest, ACommandJobIsNeverOfferedToAWorkerThatAllowsOnlyPython) {
+  Sim sim;
+  sim.AddKernelWorker("py", 2, KernelBit(KernelKind::kPython));
+  JobSpec spec = Spec(100, 4);
+  spec.executor = ExecutorKind::kProcesses;
+  auto kernel = std::make_shared<KernelSpec>();
+  kernel->kind = KernelKind::kCommand;
+  kernel->argv = {"/bin/true"};
+  spec.kernel = kernel;
+  const JobId job = sim.SubmitSpec(spec);
+  sim.Run();
+  EXPECT_EQ(sim.scheduler().GetJob(job)->state, JobState::kQueued);
+  EXPECT_NE(sim.scheduler().GetJob(job)->waiting_reason.find("--allow-kernels command"),
+            std::string::npos);
+}
+
 TEST(SchedulerPlacementTest, MaxSlotsPerWorkerSpreadsTheJob) {
   Sim sim;
   const SessionId w1 = sim.AddWorker("w1", 4, 1.0, /*prefetch=*/4);

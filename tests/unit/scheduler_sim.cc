@@ -31,6 +31,12 @@ SessionId Sim::AddLabelledWorker(const std::string& name, int slots, Labels labe
   return Joined(*scheduler_.OpenSession(hello), hello, speed, prefetch);
 }
 
+SessionId Sim::AddKernelWorker(const std::string& name, int slots, KernelSet kernels) {
+  WorkerHello hello = HelloOf(name, slots);
+  hello.kernels = kernels;
+  return Joined(*scheduler_.OpenSession(hello), hello, 1.0, 1);
+}
+
 absl::StatusOr<SessionId> Sim::TryAddWorker(const std::string& name, int slots,
                                             uint64_t incarnation, double speed, int prefetch) {
   const WorkerHello hello = HelloOf(name, slots, incarnation);
@@ -81,7 +87,14 @@ void Sim::Pump() {
   scheduler_.DrainOutboxes([this, &touched, &handed_back](SessionId id, Outbox outbox) {
     touched.push_back(id);
     SimWorker& worker = workers_[id];
-    for (const LeaseGrant& lease : outbox.leases) worker.queued.push_back(lease);
+    for (const KernelGrant& grant : outbox.kernels) worker.kernels_seen.push_back(grant.job);
+    for (const LeaseGrant& lease : outbox.leases) {
+      const bool defined = std::find(worker.kernels_seen.begin(), worker.kernels_seen.end(),
+                                     lease.job) != worker.kernels_seen.end();
+      if (lease.kernel != KernelKind::kCountdown && !defined) ++worker.leases_without_kernel;
+      worker.queued.push_back(lease);
+    }
+    worker.forgets_seen.insert(worker.forgets_seen.end(), outbox.forget.begin(), outbox.forget.end());
     held_[id] += static_cast<int64_t>(outbox.leases.size());
     worker.max_leases_held = std::max(worker.max_leases_held, held_[id]);
     for (const CancelOrder& order : outbox.cancels) worker.cancels_seen.push_back(order.job);

@@ -30,6 +30,10 @@ struct SimWorker {
   int64_t credits_granted = 0;
   int64_t results_sent = 0;
   std::vector<JobId> cancels_seen;
+  std::vector<JobId> kernels_seen;  // jobs whose kernel definition it was sent
+  std::vector<JobId> forgets_seen;
+  // A lease that came before its job's kernel definition (a protocol breach).
+  int64_t leases_without_kernel = 0;
   int drains_seen = 0;
   bool closed = false;
   absl::Status close_status;
@@ -60,6 +64,8 @@ class Sim {
   // A worker with labels (placement tests).
   SessionId AddLabelledWorker(const std::string& name, int slots, Labels labels,
                               double speed = 1.0, int prefetch = 1);
+  // A worker that allows these kernels besides the countdown.
+  SessionId AddKernelWorker(const std::string& name, int slots, KernelSet kernels);
   JobId Submit(int64_t n, int64_t chunks, int32_t priority = 0, int32_t max_slots = 0,
                ExecutorKind executor = ExecutorKind::kThreads);
   // Any spec (placement, caps); the scheduler must accept it.

@@ -423,3 +423,92 @@ TEST_F(WorkerSessionTest, ACalibrationGoesOutOnceAndWithTheNextHello) {
 
 }  // namespace
 }  // namespace tminus
+
+namespace tminus {
+namespace {
+
+v1::CoordinatorMessage PythonAssign(uint64_t job, std::vector<int64_t> chunks, bool define) {
+  v1::CoordinatorMessage m = Assign(job, chunks);
+  for (v1::Lease& lease : *m.mutable_assign()->mutable_leases()) {
+    lease.set_kernel(v1::KERNEL_KIND_PYTHON);
+    lease.set_begin(lease.chunk() * 100);
+  }
+  if (define) {
+    v1::JobKernel* kernel = m.mutable_assign()->add_kernels();
+    kernel->set_job_id(job);
+    kernel->mutable_kernel()->mutable_python()->set_source("def f(s, c):\n    return c\n");
+    kernel->mutable_kernel()->mutable_python()->set_function("f");
+  }
+  return m;
+}
+
+WorkerSessionOptions PythonWorker() {
+  WorkerSessionOptions options = Options();
+  options.identity.kernels = KernelBit(KernelKind::kCountdown) | KernelBit(KernelKind::kPython);
+  return options;
+}
+
+class KernelSessionTest : public WorkerSessionTest {
+ protected:
+  KernelSessionTest() : WorkerSessionTest(PythonWorker()) {}
+};
+
+// The failed results the core answered itself, by chunk.
+std::vector<std::string> FailedAtOnce(const std::vector<v1::WorkerMessage>& out) {
+  std::vector<std::string> errors;
+  for (const v1::WorkerMessage& message : out) {
+    for (const v1::ChunkResult& r : message.results().results()) {
+      if (r.outcome() == v1::CHUNK_OUTCOME_FAILED) errors.push_back(r.error());
+    }
+  }
+  return errors;
+}
+
+TEST_F(KernelSessionTest, TheHelloNamesTheAllowedKernelsAndLeasesCarryTheirDefinition) {
+  const uint64_t epoch = core_.OnStreamStarted(now_);
+  (void)epoch;
+  auto hello = core_.TakeOutgoing(now_);
+  ASSERT_TRUE(hello != nullptr && hello->has_hello());
+  ASSERT_EQ(hello->hello().kernels_size(), 1);
+  EXPECT_EQ(hello->hello().kernels(0), v1::KERNEL_KIND_PYTHON);
+  core_.OnMessage(Welcome(), now_);
+  Drain();
+  const PoolCommands first = core_.OnMessage(PythonAssign(4, {0, 1}, /*define=*/true), now_);
+  ASSERT_EQ(first.run.size(), 2u);
+  ASSERT_NE(first.run[1].kernel, nullptr);
+  EXPECT_EQ(first.run[1].kernel->function, "f");
+  EXPECT_EQ(first.run[1].begin, 100);
+  // Later leases of the job need no second definition.
+  const PoolCommands later = core_.OnMessage(PythonAssign(4, {2}, /*define=*/false), now_);
+  ASSERT_EQ(later.run.size(), 1u);
+  EXPECT_EQ(later.run[0].kernel, first.run[0].kernel);
+}
+
+TEST_F(KernelSessionTest, ALeaseWithoutItsDefinitionFailsAtOnceAndAForgetDropsIt) {
+  Connect();
+  Drain();
+  EXPECT_TRUE(core_.OnMessage(PythonAssign(5, {0}, /*define=*/false), now_).run.empty());
+  core_.OnMessage(PythonAssign(6, {0}, /*define=*/true), now_);
+  v1::CoordinatorMessage forget;
+  forget.mutable_forget()->add_job_ids(6);
+  core_.OnMessage(forget, now_);
+  EXPECT_TRUE(core_.OnMessage(PythonAssign(6, {1}, /*define=*/false), now_).run.empty());
+  now_ += WorkerSession::kMaxResultDelayNs;
+  const std::vector<std::string> errors = FailedAtOnce(Drain());
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0], "no definition of job 5's python kernel came before its lease");
+}
+
+TEST_F(WorkerSessionTest, AKernelThisWorkerDoesNotAllowNeverReachesItsSlots) {
+  Connect();
+  Drain();
+  EXPECT_TRUE(core_.OnMessage(PythonAssign(7, {0}, /*define=*/true), now_).run.empty());
+  now_ += WorkerSession::kMaxResultDelayNs;
+  const std::vector<std::string> errors = FailedAtOnce(Drain());
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0],
+            "the python kernel is not allowed on this worker (start it with --allow-kernels python)");
+}
+
+}  // namespace
+}  // namespace tminus

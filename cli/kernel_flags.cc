@@ -1,0 +1,110 @@
+#include "cli/kernel_flags.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/command_line.h"
+#include "common/subprocess.h"
+#include "common/text.h"
+
+namespace tminus {
+namespace {
+
+// Python's own parser on the file: a syntax error, or no top-level FUNCTION.
+constexpr char kCheckPython[] = R"(import ast, sys
+path, name = sys.argv[1], sys.argv[2]
+try:
+    tree = ast.parse(open(path, encoding="utf-8").read(), path)
+except SyntaxError as e:
+    print(f"SyntaxError: {e.msg} ({e.filename}, line {e.lineno})")
+    sys.exit(1)
+names = set()
+for node in tree.body:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        names.add(node.name)
+    elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target]):
+            names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+if name not in names:
+    print(f"{path} defines no '{name}' at its top level")
+    sys.exit(1)
+)";
+
+// OK when python3 is missing (the worker reports such errors then).
+absl::Status CheckWithPython(const std::string& path, const std::string& function) {
+  char out_path[] = "/tmp/tminus-pycheck-XXXXXX";
+  const int fd = mkstemp(out_path);
+  if (fd < 0) return absl::OkStatus();
+  close(fd);
+  absl::StatusOr<Subprocess> check =
+      Subprocess::Start({"python3", "-c", kCheckPython, path, function}, out_path);
+  absl::Status verdict = absl::OkStatus();
+  if (check.ok()) {
+    std::optional<int> status = check->Wait(std::chrono::seconds(20));
+    std::ifstream in(out_path);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string message = text.str();
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    if (status.has_value() && ExitCodeOf(*status) == 1 && !message.empty()) {
+      verdict = absl::InvalidArgumentError(absl::StrCat("--python: ", EscapeForLog(message, 1024)));
+    }
+  }
+  unlink(out_path);
+  return verdict;
+}
+
+absl::StatusOr<std::shared_ptr<const KernelSpec>> PythonKernel(const std::string& flag) {
+  const size_t colon = flag.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == flag.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--python: give FILE:FUNCTION (e.g. busy.py:busy_wait), got '", EscapeForLog(flag), "'"));
+  }
+  auto kernel = std::make_shared<KernelSpec>();
+  kernel->kind = KernelKind::kPython;
+  const std::string path = flag.substr(0, colon);
+  kernel->function = flag.substr(colon + 1);
+  kernel->file_name = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat("--python: cannot read ", EscapeForLog(path)));
+  std::stringstream text;
+  text << in.rdbuf();
+  kernel->source = text.str();
+  if (kernel->source.size() > kMaxPythonSourceBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("--python: ", EscapeForLog(path), " is ",
+                                                   kernel->source.size(),
+                                                   " bytes; a job's source is at most 256 KiB"));
+  }
+  if (absl::Status checked = CheckWithPython(path, kernel->function); !checked.ok()) return checked;
+  return std::shared_ptr<const KernelSpec>(std::move(kernel));
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const KernelSpec>> ParseKernelFlags(const std::string& python,
+                                                                   const std::string& command) {
+  if (!python.empty() && !command.empty()) {
+    return absl::InvalidArgumentError("give at most one of --python and --command");
+  }
+  if (!python.empty()) return PythonKernel(python);
+  if (command.empty()) return std::shared_ptr<const KernelSpec>();
+  absl::StatusOr<std::vector<std::string>> argv = SplitCommandLine(command, "--command");
+  if (!argv.ok()) return argv.status();
+  auto kernel = std::make_shared<KernelSpec>();
+  kernel->kind = KernelKind::kCommand;
+  kernel->argv = *std::move(argv);
+  return std::shared_ptr<const KernelSpec>(std::move(kernel));
+}
+
+const char* DefaultExecutorFor(const KernelSpec* kernel) {
+  return kernel != nullptr && kernel->kind == KernelKind::kCommand ? "processes" : "threads";
+}
+
+}  // namespace tminus
