@@ -16,7 +16,7 @@ namespace tminus {
 namespace {
 
 // Python's own parser on the file: a syntax error, or no top-level FUNCTION.
-constexpr char kCheckPython[] = R"(import ast, sys
+constexpr char kCheckPython[] = R"py(import ast, sys
 path, name = sys.argv[1], sys.argv[2]
 try:
     tree = ast.parse(open(path, encoding="utf-8").read(), path)
@@ -35,7 +35,7 @@ for node in tree.body:
 if name not in names:
     print(f"{path} defines no '{name}' at its top level")
     sys.exit(1)
-)";
+)py";
 
 // OK when python3 is missing (the worker reports such errors then).
 absl::Status CheckWithPython(const std::string& path, const std::string& function) {

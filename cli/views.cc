@@ -255,6 +255,10 @@ void PrintWorkers(const v1::ListWorkersResponse& workers, OutputFormat format,
     for (int e : w.executors()) {
       executors += (executors.empty() ? "" : "+") + ExecutorLabel(static_cast<v1::Executor>(e));
     }
+    // The client kernels it allows (--allow-kernels), after the executors.
+    for (int k : w.kernels()) {
+      executors += k == v1::KERNEL_KIND_PYTHON ? "+python" : k == v1::KERNEL_KIND_COMMAND ? "+command" : "";
+    }
     std::vector<Cell> row = {w.worker_id(), w.host(), WorkerStateName(w.state()), Int(w.slots()),
                              executors, Int(w.chunks_running()), Int(w.chunks_prefetched()),
                              CalibrationCell(w, csv), Int(w.chunks_done()),

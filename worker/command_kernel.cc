@@ -18,6 +18,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "common/clock.h"
 #include "common/text.h"
@@ -29,19 +30,17 @@ namespace {
 
 constexpr int kPollMs = 20;
 
-// argv[0] as a path to exec: itself when it holds a '/', else its first
-// executable match in PATH (looked up here: execvp is not safe after fork).
-std::string FindProgram(const std::string& name) {
-  if (name.find('/') != std::string::npos) return name;
+// The paths argv[0] may be: itself when it holds a '/', else its name in
+// each PATH directory, tried in order by the child (as the user it runs as,
+// like execvp, which is not safe after fork).
+std::vector<std::string> ProgramPaths(const std::string& name) {
+  if (name.find('/') != std::string::npos) return {name};
   const char* path = std::getenv("PATH");
+  std::vector<std::string> paths;
   for (absl::string_view dir : absl::StrSplit(path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin", ':')) {
-    const std::string candidate = absl::StrCat(dir.empty() ? "." : dir, "/", name);
-    struct stat info {};
-    if (stat(candidate.c_str(), &info) == 0 && S_ISREG(info.st_mode) && access(candidate.c_str(), X_OK) == 0) {
-      return candidate;
-    }
+    paths.push_back(absl::StrCat(dir.empty() ? "." : dir, "/", name));
   }
-  return "";
+  return paths;
 }
 
 // The worker's environment, with the chunk's TMINUS_* values.
@@ -68,8 +67,9 @@ std::vector<char*> Pointers(std::vector<std::string>& strings) {
 }
 
 // In the forked child: only async-signal-safe calls until exec.
-[[noreturn]] void ExecChild(const char* path, char* const* argv, char* const* envp, int devnull,
-                            int stderr_fd, int status_fd, const std::optional<RunAs>& run_as) {
+[[noreturn]] void ExecChild(const std::vector<char*>& paths, char* const* argv, char* const* envp,
+                            int devnull, int stderr_fd, int status_fd,
+                            const std::optional<RunAs>& run_as) {
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the worker
   dup2(devnull, STDIN_FILENO);
@@ -85,8 +85,15 @@ std::vector<char*> Pointers(std::vector<std::string>& strings) {
   if (run_as.has_value()) {
     ok = setgroups(0, nullptr) == 0 && setgid(run_as->gid) == 0 && setuid(run_as->uid) == 0;
   }
-  if (ok) execve(path, argv, envp);
-  const int error = errno;
+  int error = errno;
+  bool denied = false;  // as execvp: a later match may still run
+  for (size_t i = 0; ok && i < paths.size(); ++i) {
+    execve(paths[i], argv, envp);
+    error = errno;
+    denied = denied || error == EACCES;
+    if (error != ENOENT && error != EACCES && error != ENOTDIR) break;
+  }
+  if (ok && denied && (error == ENOENT || error == ENOTDIR)) error = EACCES;
   (void)!write(status_fd, &error, sizeof(error));
   _exit(127);
 }
@@ -112,7 +119,10 @@ std::string Describe(const std::string& program, int status, const std::string& 
   } else {
     absl::StrAppend(&out, "ended with wait status ", status);
   }
-  if (!tail.empty()) absl::StrAppend(&out, "; stderr: ", Utf8Tail(tail, kStderrTailBytes));
+  // One line: its lines joined by " | ".
+  std::string text = Utf8Tail(tail, kStderrTailBytes);
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  if (!text.empty()) absl::StrAppend(&out, "; stderr: ", absl::StrReplaceAll(text, {{"\n", " | "}}));
   return out;
 }
 
@@ -138,16 +148,17 @@ CommandRun RunCommandChunk(const std::vector<std::string>& argv_template, const 
   const RealClock* clock = RealClock::Get();
   run.start_mono_ns = clock->MonoNs();
   std::vector<std::string> argv = ExpandCommand(argv_template, values);
-  const std::string path = FindProgram(argv[0]);
+  std::vector<std::string> paths = ProgramPaths(argv[0]);
   auto fail = [&](std::string error) {
     run.error = std::move(error);
     run.end_mono_ns = clock->MonoNs();
     return run;
   };
-  if (path.empty()) return fail(absl::StrCat(argv[0], ": not found in PATH"));
   std::vector<std::string> env = ChunkEnvironment(values);
   std::vector<char*> argv_ptrs = Pointers(argv);
   std::vector<char*> env_ptrs = Pointers(env);
+  std::vector<char*> path_ptrs = Pointers(paths);
+  path_ptrs.pop_back();  // no terminator: the child counts them
   int err[2], status[2];
   const int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (devnull < 0 || pipe2(err, O_CLOEXEC) != 0) {
@@ -159,7 +170,7 @@ CommandRun RunCommandChunk(const std::vector<std::string>& argv_template, const 
     return fail(absl::StrCat("cannot start ", argv[0], ": ", strerror(errno)));
   }
   const pid_t pid = fork();
-  if (pid == 0) ExecChild(path.c_str(), argv_ptrs.data(), env_ptrs.data(), devnull, err[1], status[1], options.run_as);
+  if (pid == 0) ExecChild(path_ptrs, argv_ptrs.data(), env_ptrs.data(), devnull, err[1], status[1], options.run_as);
   for (int fd : {devnull, err[1], status[1]}) close(fd);
   if (pid < 0) {
     for (int fd : {err[0], status[0]}) close(fd);
@@ -203,9 +214,12 @@ CommandRun RunCommandChunk(const std::vector<std::string>& argv_template, const 
   close(err[0]);
   run.cpu_ns = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * int64_t{1'000'000'000} +
                (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * int64_t{1000};
-  if (exec_failed) {
-    run.error = absl::StrCat("cannot run ", path, options.run_as ? " as " + options.run_as->name : "", ": ",
-                             strerror(exec_error));
+  const bool searched = argv[0].find('/') == std::string::npos;
+  if (exec_failed && searched && exec_error == ENOENT) {
+    run.error = absl::StrCat(argv[0], ": not found in PATH");
+  } else if (exec_failed) {
+    run.error = absl::StrCat("cannot run ", argv[0], options.run_as ? " as " + options.run_as->name : "",
+                             ": ", strerror(exec_error));
   } else if (stopped_at != 0) {
     run.outcome = CommandRun::Outcome::kCancelled;
   } else if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) {

@@ -40,11 +40,11 @@ struct WorkerHello {
   int32_t slots = 0;
   bool threads = false;    // executors supported
   bool processes = false;
-  KernelSet kernels = KernelBit(KernelKind::kCountdown);  // it may run
   std::string version;
   Labels labels;      // what selectors match (docs/api.md has the syntax)
   Topology topology;  // as reported; pin_order is not sent
   Calibration calibration;  // none until the worker has measured
+  KernelSet kernels = KernelBit(KernelKind::kCountdown);  // it may run (--allow-kernels)
 };
 
 // One chunk leased to one worker session.

@@ -13,7 +13,8 @@ BIN = pathlib.Path(os.environ.get("TMINUS_BIN_DIR", pathlib.Path(__file__).paren
 
 
 class Cluster:
-    def __init__(self, workdir: pathlib.Path, coordinator_flags=(), worker_env=None, workers=1):
+    def __init__(self, workdir: pathlib.Path, coordinator_flags=(), worker_env=None, workers=1,
+                 worker_flags=()):
         self.dir = workdir
         self.processes = []
         port_file = workdir / "port"
@@ -28,7 +29,8 @@ class Cluster:
         self.address = f"127.0.0.1:{port_file.read_text().strip()}"
         for i in range(workers):
             self._start([BIN / "tminus-worker", "--coordinator", self.address, "--slots", "2",
-                         "--name", f"py-worker-{i}", "--exit-with-parent"], f"worker-{i}",
+                         "--name", f"py-worker-{i}", "--exit-with-parent", *worker_flags],
+                        f"worker-{i}",
                         worker_env)
 
     def _start(self, argv, name, env=None):

@@ -155,3 +155,46 @@ def test_the_docs_example_runs_and_plots(cluster, workdir):
 def test_scale_refuses_more_slots_than_the_cluster_has(client):
     with pytest.raises(ValueError, match="more than the .* connected threads slots"):
         client.scale(1e6, slots=[1, 100_000], repeat=1)
+
+
+EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_python_and_command_kernels_are_exact(workdir):
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        from busy_wait import busy_wait
+    finally:
+        sys.path.pop(0)
+    cluster = Cluster(workdir, workers=1, worker_flags=["--allow-kernels", "python,command",
+                                                        "--run-as", "nobody"] if os.geteuid() == 0
+                      else ["--allow-kernels", "python,command"])
+    try:
+        with tminus.Client(cluster.address) as c:
+            cluster.wait_for_workers(c, 1)
+            for executor in ("threads", "processes"):
+                report = c.submit(100_000, chunks=4, executor=executor, python=busy_wait).wait(timeout=60)
+                assert_exact(report)
+                assert report.speedup is None and "no calibration" in report.speedup_reference
+            report = c.submit(1000, chunks=4, python=(str(EXAMPLES / "busy_wait.py"), "busy_wait")).wait(timeout=60)
+            assert_exact(report)
+            report = c.submit(1000, chunks=4, command=["/bin/sh", "-c", "exit 0", "{start}"]).wait(timeout=60)
+            assert_exact(report)
+    finally:
+        cluster.stop()
+
+
+def test_bad_kernels_are_refused_before_they_are_sent(client, tmp_path):
+    broken = tmp_path / "broken.py"
+    broken.write_text("def f(start, count)\n    return count\n")
+    with pytest.raises(SyntaxError):
+        client.submit(100, chunks=1, python=(str(broken), "f"))
+    with pytest.raises(ValueError, match="defines no 'g'"):
+        client.submit(100, chunks=1, python=(str(EXAMPLES / "busy_wait.py"), "g"))
+    with pytest.raises(ValueError, match="at most one of python and command"):
+        client.submit(100, chunks=1, python=(str(broken), "f"), command="true")
+    with pytest.raises(ValueError, match="command is empty"):
+        client.submit(100, chunks=1, command="  ")
+    with pytest.raises(tminus.TminusError) as error:
+        client.submit(100, chunks=1, command="prog {stop}")
+    assert "unknown placeholder {stop}" in error.value.message
