@@ -219,7 +219,7 @@
           setText(td[5], live ? fmt.int(Math.max(0, slots - busy)) : '-');
           setProgress(td[6].firstChild, slots > 0 && live ? Math.min(1, busy / slots) : 0);
           td[6].firstChild.title = `${busy} of ${slots} slots busy`;
-          setText(td[7], arr(w.executors).map(str).join(', '));
+          setText(td[7], arr(w.executors).concat(arr(w.kernels)).map(str).join(', '));
           setText(td[8], fmt.int(w.chunks_done));
           setText(td[9], fmt.si(w.decrements_done));
           setText(td[10], fmt.int(w.sessions));
@@ -364,12 +364,15 @@
       cancel.hidden = !ACTIVE.has(job.state);
       setProgress(progress, f);
       setText(byId('job-pct'), fmt.pct(f));
-      setText(byId('job-done'), `${fmt.si(job.decrements_done)} / ${fmt.si(job.n)} decrements`);
+      // A python or command job counts units of its own, not decrements.
+      const units = str(job.kernel) && str(job.kernel) !== 'countdown' ? 'units' : 'decrements';
+      setText(byId('job-done'), `${fmt.si(job.decrements_done)} / ${fmt.si(job.n)} ${units}`);
       setText(byId('job-chunks'), `${fmt.int(job.chunks_done)} / ${fmt.int(job.chunks_total)}${inFlight(job, ', ', '')}`);
-      setText(byId('job-rate'), num(job.rate) > 0 ? `${fmt.si(job.rate)} decrements/s` : '-');
+      setText(byId('job-rate'), num(job.rate) > 0 ? `${fmt.si(job.rate)} ${units}/s` : '-');
       setText(byId('job-elapsed'), num(job.elapsed_s) > 0 ? fmt.dur(job.elapsed_s) : '-');
       setText(byId('job-eta'), num(job.eta_s) > 0 ? fmt.dur(job.eta_s) : '-');
-      setText(byId('job-executor'), str(job.executor) || '-');
+      const kernel = str(job.kernel) && str(job.kernel) !== 'countdown' ? ` · ${str(job.kernel)}` : '';
+      setText(byId('job-executor'), (str(job.executor) || '-') + kernel);
       setText(byId('job-submitted'), fmt.time(job.submitted_at));
       const error = byId('job-error');
       error.hidden = !str(job.error);

@@ -429,6 +429,13 @@ RunOutcome OutcomeOf(CommandRun::Outcome outcome) {
   return RunOutcome::kFailed;
 }
 
+// A client kernel's chunk did all its units or none that count.
+void FinishClientRun(const LeaseSpec& lease, int64_t wall_minus_mono_ns, RunResult* result) {
+  result->start_wall_ns = result->start_mono_ns + wall_minus_mono_ns;
+  result->kernel_ns = result->end_mono_ns - result->start_mono_ns;
+  result->decrements = result->outcome == RunOutcome::kOk ? lease.count : 0;
+}
+
 }  // namespace
 
 void SlotPool::RunClientKernel(const LeaseSpec& lease, std::atomic<bool>* stop, RunResult* result) {
@@ -451,9 +458,7 @@ void SlotPool::RunClientKernel(const LeaseSpec& lease, std::atomic<bool>* stop, 
     result->outcome = OutcomeOf(run.outcome);
     result->error = run.error;
   }
-  result->start_wall_ns = result->start_mono_ns + wall_minus_mono_ns;
-  result->kernel_ns = result->end_mono_ns - result->start_mono_ns;
-  result->decrements = result->outcome == RunOutcome::kOk ? lease.count : 0;
+  FinishClientRun(lease, wall_minus_mono_ns, result);
 }
 
 void SlotPool::RunPythonInChild(const LeaseSpec& lease, ChildProcess* child,
@@ -478,9 +483,7 @@ void SlotPool::RunPythonInChild(const LeaseSpec& lease, ChildProcess* child,
     result->error = chunk->python.error;
   }
   result->end_mono_ns = chunk.ok() && chunk->run.end_mono_ns != 0 ? chunk->run.end_mono_ns : clock->MonoNs();
-  result->start_wall_ns = result->start_mono_ns + wall_minus_mono_ns;
-  result->kernel_ns = result->end_mono_ns - result->start_mono_ns;
-  result->decrements = result->outcome == RunOutcome::kOk ? lease.count : 0;
+  FinishClientRun(lease, wall_minus_mono_ns, result);
 }
 
 void SlotPool::Finish(uint64_t count, uint64_t done, RunResult* result) {

@@ -57,6 +57,8 @@ const char* JobStateWord(JobState state) { return JobStateName(state); }
 void WriteJobView(JsonWriter& out, const JobView& v) {
   out.Field("id", v.id).Field("name", v.spec.name).Field("state", JobStateWord(v.state));
   out.Field("executor", ExecutorName(v.spec.executor)).Field("n", v.spec.n);
+  // The kind only: a job's source or command line is not shown on the port.
+  out.Field("kernel", KernelName(v.spec.kernel_kind()));
   out.Field("decrements_done", v.decrements_done).Field("chunks_total", v.chunk_total);
   out.Field("chunks_done", v.chunks_done).Field("chunks_running", v.chunks_running);
   out.Field("chunks_prefetched", v.chunks_prefetched);
@@ -109,6 +111,11 @@ void WriteWorker(JsonWriter& out, const WorkerView& w) {
   out.Key("executors").BeginArray();
   if (w.threads) out.String("threads");
   if (w.processes) out.String("processes");
+  out.EndArray();
+  out.Key("kernels").BeginArray();  // besides the countdown (--allow-kernels)
+  for (KernelKind kind : {KernelKind::kPython, KernelKind::kCommand}) {
+    if ((w.kernels & KernelBit(kind)) != 0) out.String(KernelName(kind));
+  }
   out.EndArray();
   out.Field("chunks_done", w.chunks_done).Field("decrements_done", w.decrements_done);
   out.Field("sessions", w.sessions).Field("connected_at", Seconds(w.connected_wall_ns));
