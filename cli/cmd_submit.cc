@@ -101,6 +101,14 @@ void RunSubmit(CliContext& ctx, const SubmitFlags& flags) {
     Fail(ctx, WithFlagNames(job.status()));
     return;
   }
+  if (request.spec().has_kernel() && !job->spec().has_kernel()) {
+    // A coordinator from before kernels dropped the field: it would count down.
+    (void)client.Cancel(job->id());
+    Fail(ctx, absl::FailedPreconditionError(absl::StrCat(
+                  "the coordinator does not know --python/--command (too old): job ", job->id(),
+                  " would have run the countdown, so it was cancelled")));
+    return;
+  }
   if (!flags.wait) {
     if (format == OutputFormat::kTable) std::cout << job->id() << "\n";
     else PrintJob(*job, format, std::cout);

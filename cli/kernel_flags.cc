@@ -23,16 +23,21 @@ try:
 except SyntaxError as e:
     print(f"SyntaxError: {e.msg} ({e.filename}, line {e.lineno})")
     sys.exit(1)
-names = set()
-for node in tree.body:
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        names.add(node.name)
-    elif isinstance(node, (ast.Import, ast.ImportFrom)):
-        names.update((a.asname or a.name).split(".")[0] for a in node.names)
-    elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-        for target in (node.targets if isinstance(node, ast.Assign) else [node.target]):
-            names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
-if name not in names:
+def bound(body):  # names bound at the top level, also under if/try/with/for
+    names = set()
+    for node in body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            names |= bound(getattr(node, field, []))
+    return names
+if name not in bound(tree.body):
     print(f"{path} defines no '{name}' at its top level")
     sys.exit(1)
 )py";

@@ -125,6 +125,12 @@ absl::Status ValidateCommand(const JobSpec& spec) {
                                 " arguments, got ", argv.size()));
   }
   if (argv[0].empty()) return Invalid("kernel.command.argv: the program (argument 0) is empty");
+  size_t total = 0;
+  for (const std::string& arg : argv) total += arg.size();
+  if (total > kMaxCommandBytes) {
+    return Invalid(absl::StrCat("kernel.command.argv: at most ", kMaxCommandBytes,
+                                " bytes in all (64 KiB), got ", total));
+  }
   for (size_t i = 0; i < argv.size(); ++i) {
     if (argv[i].size() > kMaxCommandArgBytes || argv[i].find('\0') != std::string::npos ||
         !IsUtf8(argv[i])) {

@@ -62,6 +62,7 @@ inline constexpr size_t kMaxPythonFunctionBytes = 128;
 inline constexpr size_t kMaxPythonFileNameBytes = 255;
 inline constexpr size_t kMaxCommandArgs = 256;
 inline constexpr size_t kMaxCommandArgBytes = 4096;
+inline constexpr size_t kMaxCommandBytes = 64 * 1024;  // all arguments together
 
 struct JobSpec {
   int64_t n = 0;

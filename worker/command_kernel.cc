@@ -49,12 +49,10 @@ std::vector<std::string> ChunkEnvironment(const ChunkValues& v) {
       absl::StrCat("TMINUS_JOB=", v.job), absl::StrCat("TMINUS_CHUNK=", v.chunk),
       absl::StrCat("TMINUS_ATTEMPT=", v.attempt), absl::StrCat("TMINUS_START=", v.start),
       absl::StrCat("TMINUS_COUNT=", v.count)};
+  // None of the worker's own TMINUS_* settings (its token among them).
   for (char** entry = environ; *entry != nullptr; ++entry) {
     const absl::string_view text(*entry);
-    const bool ours = absl::StartsWith(text, "TMINUS_JOB=") || absl::StartsWith(text, "TMINUS_CHUNK=") ||
-                      absl::StartsWith(text, "TMINUS_ATTEMPT=") || absl::StartsWith(text, "TMINUS_START=") ||
-                      absl::StartsWith(text, "TMINUS_COUNT=");
-    if (!ours) env.emplace_back(text);
+    if (!absl::StartsWith(text, "TMINUS_")) env.emplace_back(text);
   }
   return env;
 }
@@ -69,9 +67,8 @@ std::vector<char*> Pointers(std::vector<std::string>& strings) {
 // In the forked child: only async-signal-safe calls until exec.
 [[noreturn]] void ExecChild(const std::vector<char*>& paths, char* const* argv, char* const* envp,
                             int devnull, int stderr_fd, int status_fd,
-                            const std::optional<RunAs>& run_as) {
+                            const std::optional<RunAs>& run_as, pid_t worker) {
   setpgid(0, 0);
-  prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the worker
   dup2(devnull, STDIN_FILENO);
   dup2(devnull, STDOUT_FILENO);
   dup2(stderr_fd, STDERR_FILENO);
@@ -85,6 +82,10 @@ std::vector<char*> Pointers(std::vector<std::string>& strings) {
   if (run_as.has_value()) {
     ok = setgroups(0, nullptr) == 0 && setgid(run_as->gid) == 0 && setuid(run_as->uid) == 0;
   }
+  // After the user change, which clears it: never outlive the worker (and
+  // if it died already, do not start).
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != worker) _exit(127);
   int error = errno;
   bool denied = false;  // as execvp: a later match may still run
   for (size_t i = 0; ok && i < paths.size(); ++i) {
@@ -111,7 +112,7 @@ bool ReadInto(int fd, std::string* tail) {
 }
 
 std::string Describe(const std::string& program, int status, const std::string& tail) {
-  std::string out = program + ": ";
+  std::string out = (program.size() > 128 ? Utf8Tail(program.substr(0, 125), 125) + "..." : program) + ": ";
   if (WIFEXITED(status)) {
     absl::StrAppend(&out, "exit status ", WEXITSTATUS(status));
   } else if (WIFSIGNALED(status)) {
@@ -119,10 +120,11 @@ std::string Describe(const std::string& program, int status, const std::string& 
   } else {
     absl::StrAppend(&out, "ended with wait status ", status);
   }
-  // One line: its lines joined by " | ".
-  std::string text = Utf8Tail(tail, kStderrTailBytes);
+  // One line, its lines joined by " | ", then its last kStderrTailBytes.
+  std::string text(tail);
   while (!text.empty() && text.back() == '\n') text.pop_back();
-  if (!text.empty()) absl::StrAppend(&out, "; stderr: ", absl::StrReplaceAll(text, {{"\n", " | "}}));
+  text = Utf8Tail(absl::StrReplaceAll(text, {{"\n", " | "}}), kStderrTailBytes);
+  if (!text.empty()) absl::StrAppend(&out, "; stderr: ", text);
   return out;
 }
 
@@ -169,8 +171,12 @@ CommandRun RunCommandChunk(const std::vector<std::string>& argv_template, const 
     for (int fd : {devnull, err[0], err[1]}) close(fd);
     return fail(absl::StrCat("cannot start ", argv[0], ": ", strerror(errno)));
   }
+  const pid_t worker = getpid();
   const pid_t pid = fork();
-  if (pid == 0) ExecChild(path_ptrs, argv_ptrs.data(), env_ptrs.data(), devnull, err[1], status[1], options.run_as);
+  if (pid == 0) {
+    ExecChild(path_ptrs, argv_ptrs.data(), env_ptrs.data(), devnull, err[1], status[1],
+              options.run_as, worker);
+  }
   for (int fd : {devnull, err[1], status[1]}) close(fd);
   if (pid < 0) {
     for (int fd : {err[0], status[0]}) close(fd);

@@ -30,6 +30,9 @@ enum class RunOutcome { kOk, kFailed, kCancelled };
 // is pure kernel time and its CPU time is taken to be its duration.
 constexpr uint64_t kMeasureCpuFrom = uint64_t{1} << 20;
 
+// The most bytes of a result's error the coordinator takes (docs/api.md).
+constexpr size_t kMaxResultErrorBytes = 4096;
+
 // What one lease came to.
 struct RunResult {
   uint64_t job = 0;

@@ -21,6 +21,7 @@
 #include "common/logging.h"
 #include "common/rpc.h"
 #include "worker/child_process.h"
+#include "worker/python_kernel.h"
 #include "common/http_server.h"
 #include "worker/health_server.h"
 #include "worker/identity.h"
@@ -220,6 +221,10 @@ int main(int argc, char** argv) {
       tminus::LoadClientSecurity(token_file, tls_ca, tls_cert, tls_key);
   if (!security.ok()) return Usage(security.status());
   options.security = *security;
+  // Read once: the python and command kernels' code must not find it in
+  // the environment it inherits (before any thread starts: setenv is not
+  // thread-safe).
+  unsetenv("TMINUS_TOKEN");
   absl::StatusOr<tminus::TokenSet> metrics_tokens =
       tminus::TokenSet::LoadReaders(metrics_token_file, "--metrics-token-file");
   if (!metrics_tokens.ok()) return Usage(metrics_tokens.status());
@@ -233,6 +238,15 @@ int main(int argc, char** argv) {
 
   // Before any thread starts, so only sigwait sees the stop signals.
   const sigset_t signals = tminus::BlockStopSignals();
+  if ((options.kernels & tminus::KernelBit(tminus::KernelKind::kPython)) != 0) {
+    // Now, while this is the only thread: starting CPython sets process-wide
+    // state. Its code runs as this process's user, in this process (threads).
+    if (geteuid() == 0) {
+      tminus::Logger("worker")->warn("--allow-kernels python on a worker running as root: "
+                                     "clients' Python code runs as root");
+    }
+    tminus::StartPython();
+  }
   std::unique_ptr<tminus::HealthServer> health;
   if (!health_listen.empty()) {
     absl::StatusOr<std::unique_ptr<tminus::HealthServer>> started =

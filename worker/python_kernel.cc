@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/mutex.h"
@@ -21,6 +22,11 @@ namespace {
 
 constexpr size_t kMaxJobs = 64;  // functions kept, most recent jobs first
 constexpr auto kWatchPeriod = std::chrono::milliseconds(10);
+
+// At most 128 bytes of a name or value for a message (valid UTF-8).
+std::string Cut(const std::string& text) {
+  return text.size() <= 128 ? text : Utf8Tail(text.substr(0, 125), 125) + "...";
+}
 
 // str(obj) as UTF-8, or "" (the GIL held).
 std::string Str(PyObject* obj) {
@@ -101,20 +107,38 @@ class Interpreter {
     }
     const int64_t cpu_start = ThreadCpuNs();
     const PyGILState_STATE gil = PyGILState_Ensure();
+    // Registered before the module code runs: a stop reaches that too.
+    Register(stop);
     if (PyObject* function = FunctionOf(job, kernel, &run.error)) {
-      Call(function, kernel, start, count, stop, &run);
+      Call(function, kernel, count, start, &run);
+    }
+    const bool stopped = Unregister(stop);
+    if (stopped && run.outcome == PythonRun::Outcome::kFailed &&
+        absl::StartsWith(run.error, "KeyboardInterrupt")) {
+      run.outcome = PythonRun::Outcome::kCancelled;
+      run.error.clear();
     }
     PyGILState_Release(gil);
     run.cpu_ns = ThreadCpuNs() - cpu_start;
     return run;
   }
 
+  // Starts the interpreter now (Get does).
+  void Touch() const {}
+
  private:
+  // A loaded job: its definition (a coordinator restarted without state
+  // numbers jobs from 1 again: the id alone names no function) and what it
+  // defined. Loads that failed are not kept: a retry loads again.
   struct Entry {
     uint64_t job = 0;
-    PyObject* globals = nullptr;   // owned; keeps the function's module alive
-    PyObject* function = nullptr;  // borrowed from globals
-    std::string error;             // why there is none
+    std::string source, function_name, file_name;
+    PyObject* globals = nullptr;   // owned
+    PyObject* function = nullptr;  // owned: the module may rebind its name
+    bool Defines(uint64_t id, const KernelSpec& k) const {
+      return job == id && function_name == k.function && file_name == k.file_name &&
+             source == k.source;
+    }
   };
   // A call the watcher may interrupt.
   struct LiveCall {
@@ -124,12 +148,23 @@ class Interpreter {
   };
 
   Interpreter() {
-    PyConfig config;
-    PyConfig_InitPythonConfig(&config);
-    config.install_signal_handlers = 0;  // the worker owns its signals
-    config.parse_argv = 0;
-    const PyStatus status = Py_InitializeFromConfig(&config);
-    PyConfig_Clear(&config);
+    // UTF-8 mode, and the process's locale and environment left alone: the
+    // worker's other threads read them (setlocale and setenv are not safe
+    // beside them).
+    PyPreConfig preconfig;
+    PyPreConfig_InitPythonConfig(&preconfig);
+    preconfig.utf8_mode = 1;
+    preconfig.coerce_c_locale = 0;
+    preconfig.configure_locale = 0;
+    PyStatus status = Py_PreInitialize(&preconfig);
+    if (!PyStatus_Exception(status)) {
+      PyConfig config;
+      PyConfig_InitPythonConfig(&config);
+      config.install_signal_handlers = 0;  // the worker owns its signals
+      config.parse_argv = 0;
+      status = Py_InitializeFromConfig(&config);
+      PyConfig_Clear(&config);
+    }
     if (PyStatus_Exception(status)) {
       start_error_ = status.err_msg != nullptr ? status.err_msg : "unknown error";
       return;
@@ -140,102 +175,115 @@ class Interpreter {
 
   // The GIL held. Null with `error` set when the job has no such function.
   PyObject* FunctionOf(uint64_t job, const KernelSpec& kernel, std::string* error) {
-    auto same = std::find_if(cache_.begin(), cache_.end(), [job](const Entry& e) { return e.job == job; });
-    if (same == cache_.end()) {
-      // Its module code runs once here; two slots starting the job at once
-      // may both run it (it releases the GIL): keep it free of side effects.
-      cache_.push_front(Load(job, kernel));
-      if (cache_.size() > kMaxJobs) {
-        Py_XDECREF(cache_.back().globals);
-        cache_.pop_back();
-      }
-      same = cache_.begin();
+    auto same = std::find_if(cache_.begin(), cache_.end(),
+                             [&](const Entry& e) { return e.Defines(job, kernel); });
+    if (same != cache_.end()) {
+      std::rotate(cache_.begin(), same, same + 1);  // most recently used first
+      return cache_.front().function;
     }
-    if (same->function == nullptr) *error = same->error;
-    return same->function;
+    // Its module code runs once here; two slots starting the job at once
+    // may both run it (it releases the GIL): keep it free of side effects.
+    Entry entry;
+    if (!Load(job, kernel, &entry, error)) return nullptr;
+    cache_.push_front(std::move(entry));
+    if (cache_.size() > kMaxJobs) {
+      Py_DECREF(cache_.back().function);
+      Py_DECREF(cache_.back().globals);
+      cache_.pop_back();
+    }
+    return cache_.front().function;
   }
 
-  static Entry Load(uint64_t job, const KernelSpec& kernel) {
-    Entry entry;
-    entry.job = job;
+  static bool Load(uint64_t job, const KernelSpec& kernel, Entry* entry, std::string* error) {
     const std::string file = kernel.file_name.empty() ? "<tminus job>" : kernel.file_name;
     PyObject* code = Py_CompileString(kernel.source.c_str(), file.c_str(), Py_file_input);
     if (code == nullptr) {
-      entry.error = TakeException();
-      return entry;
+      *error = TakeException();
+      return false;
     }
-    entry.globals = PyDict_New();
-    PyDict_SetItemString(entry.globals, "__builtins__", PyEval_GetBuiltins());
+    PyObject* globals = PyDict_New();
+    PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins());
     PyObject* name = PyUnicode_FromString("__tminus_job__");
-    PyDict_SetItemString(entry.globals, "__name__", name);
+    PyDict_SetItemString(globals, "__name__", name);
     Py_DECREF(name);
-    PyObject* ran = PyEval_EvalCode(code, entry.globals, entry.globals);
+    PyObject* ran = PyEval_EvalCode(code, globals, globals);
     Py_DECREF(code);
+    PyObject* function = ran != nullptr ? PyDict_GetItemString(globals, kernel.function.c_str()) : nullptr;
     if (ran == nullptr) {
-      entry.error = TakeException();
-      return entry;
-    }
-    Py_DECREF(ran);
-    PyObject* function = PyDict_GetItemString(entry.globals, kernel.function.c_str());
-    if (function == nullptr) {
-      entry.error = absl::StrCat(file, " defines no '", kernel.function, "' at its top level");
+      *error = TakeException();
+    } else if (function == nullptr) {
+      *error = absl::StrCat(Cut(file), " defines no '", kernel.function, "' at its top level");
     } else if (!PyCallable_Check(function)) {
-      entry.error = absl::StrCat("'", kernel.function, "' in ", file, " is a ",
-                                 Py_TYPE(function)->tp_name, ", not a function");
-    } else {
-      entry.function = function;
+      *error = absl::StrCat("'", kernel.function, "' in ", Cut(file), " is a ",
+                            Cut(Py_TYPE(function)->tp_name), ", not a function");
     }
-    return entry;
+    Py_XDECREF(ran);
+    if (!error->empty()) {
+      Py_DECREF(globals);
+      return false;
+    }
+    Py_INCREF(function);
+    *entry = Entry{job, kernel.source, kernel.function, kernel.file_name, globals, function};
+    return true;
   }
 
-  // The GIL held.
-  void Call(PyObject* function, const KernelSpec& kernel, int64_t start, int64_t count,
-            const std::atomic<bool>* stop, PythonRun* run) {
+  // The GIL held, from the watcher's registration of this thread's call
+  // (Register) to its removal (Unregister): the watcher raises only while it
+  // holds the GIL and the call is registered.
+  void Register(const std::atomic<bool>* stop) {
+    if (stop == nullptr) return;
+    MutexLock lock(&mu_);
+    calls_.push_back(LiveCall{PyThread_get_thread_ident(), stop, false});
+  }
+
+  // True when the call was stopped. One exception raised too late to land
+  // is dropped, so it never reaches this thread's next call.
+  bool Unregister(const std::atomic<bool>* stop) {
+    if (stop == nullptr) return false;
     const unsigned long thread = PyThread_get_thread_ident();
-    if (stop != nullptr) {
-      MutexLock lock(&mu_);
-      calls_.push_back(LiveCall{thread, stop, false});
-    }
-    PyObject* result = PyObject_CallFunction(function, "LL", static_cast<long long>(start),
-                                             static_cast<long long>(count));
-    if (stop != nullptr) {
-      // Still holding the GIL since the call returned, so the watcher cannot
-      // have raised in between; one raised too late to land is dropped.
+    {
       MutexLock lock(&mu_);
       calls_.erase(std::find_if(calls_.begin(), calls_.end(),
                                 [thread](const LiveCall& c) { return c.thread == thread; }));
-      PyThreadState_SetAsyncExc(thread, nullptr);
     }
+    PyThreadState_SetAsyncExc(thread, nullptr);
+    return stop->load();
+  }
+
+  // The GIL held.
+  void Call(PyObject* function, const KernelSpec& kernel, int64_t count, int64_t start,
+            PythonRun* run) {
+    PyObject* result = PyObject_CallFunction(function, "LL", static_cast<long long>(start),
+                                             static_cast<long long>(count));
     if (result == nullptr) {
-      if (stop != nullptr && stop->load() && PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)) {
-        PyErr_Clear();
-        run->outcome = PythonRun::Outcome::kCancelled;
-      } else {
-        run->error = TakeException();
-      }
+      run->error = TakeException();
       return;
     }
     CheckCount(result, kernel.function, count, run);
     Py_DECREF(result);
   }
 
+  // An int, or anything with __index__ (a numpy integer), equal to count.
   static void CheckCount(PyObject* result, const std::string& function, int64_t count,
                          PythonRun* run) {
-    if (!PyLong_Check(result)) {
-      run->error = absl::StrCat(function, " returned a ", Py_TYPE(result)->tp_name,
+    PyObject* index = PyFloat_Check(result) ? nullptr : PyNumber_Index(result);
+    if (index == nullptr) {
+      PyErr_Clear();
+      run->error = absl::StrCat(function, " returned a ", Cut(Py_TYPE(result)->tp_name),
                                 ", not an int: it must return the units it did (", count, ")");
       return;
     }
     int overflow = 0;
-    const long long value = PyLong_AsLongLongAndOverflow(result, &overflow);
+    const long long value = PyLong_AsLongLongAndOverflow(index, &overflow);
     PyErr_Clear();
     if (overflow != 0 || value != count) {
-      run->error = absl::StrCat(function, " returned ", Str(result), " for a chunk of ", count,
-                                " units: the job would be inexact");
-      return;
+      run->error = absl::StrCat(function, " returned ", Cut(Str(index)), " for a chunk of ",
+                                count, " units: the job would be inexact");
+    } else {
+      run->outcome = PythonRun::Outcome::kOk;
+      run->done = count;
     }
-    run->outcome = PythonRun::Outcome::kOk;
-    run->done = count;
+    Py_DECREF(index);
   }
 
   // Raises KeyboardInterrupt in each call whose stop flag turned true.
@@ -275,5 +323,7 @@ PythonRun RunPythonChunk(uint64_t job, const KernelSpec& kernel, int64_t start, 
                          const std::atomic<bool>* stop) {
   return Interpreter::Get().Run(job, kernel, start, count, stop);
 }
+
+void StartPython() { Interpreter::Get().Touch(); }
 
 }  // namespace tminus

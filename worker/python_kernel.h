@@ -37,6 +37,10 @@ struct PythonRun {
 
 inline constexpr size_t kMaxPythonErrorBytes = 1024;
 
+// Starts the interpreter now. A worker that allows python calls it before
+// it starts any thread (starting it changes process-wide state).
+void StartPython();
+
 // Calls job `job`'s function with (start, count) in this thread. `stop` may
 // be null.
 PythonRun RunPythonChunk(uint64_t job, const KernelSpec& kernel, int64_t start, int64_t count,

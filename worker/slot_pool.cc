@@ -5,6 +5,7 @@
 #include "common/clock.h"
 #include "common/kernel.h"
 #include "common/logging.h"
+#include "common/text.h"
 #include "common/topology.h"
 #include "worker/child_process.h"
 
@@ -429,8 +430,12 @@ RunOutcome OutcomeOf(CommandRun::Outcome outcome) {
   return RunOutcome::kFailed;
 }
 
-// A client kernel's chunk did all its units or none that count.
+// A client kernel's chunk did all its units or none that count. Its error
+// fits the coordinator's limit (a longer one would be refused with the batch).
 void FinishClientRun(const LeaseSpec& lease, int64_t wall_minus_mono_ns, RunResult* result) {
+  if (result->error.size() > kMaxResultErrorBytes) {
+    result->error = Utf8Tail(result->error.substr(0, kMaxResultErrorBytes - 4), kMaxResultErrorBytes - 4) + "...";
+  }
   result->start_wall_ns = result->start_mono_ns + wall_minus_mono_ns;
   result->kernel_ns = result->end_mono_ns - result->start_mono_ns;
   result->decrements = result->outcome == RunOutcome::kOk ? lease.count : 0;

@@ -55,12 +55,13 @@ void Scheduler::Dispatch() {
 
 int64_t Scheduler::StragglerAfterNs(const Job& job, int64_t chunk) const {
   // Expected duration: the job's median chunk once one finished, else this
-  // chunk's size at the cluster's recent rate (so a job of one or two chunks
-  // gets backups too); unknown before the cluster finished any chunk.
+  // chunk's size at the cluster's recent countdown rate (so a job of one or
+  // two chunks gets backups too); unknown before the cluster finished any
+  // chunk, and for a python or command job before one of its own did.
   double expected = 0;
   if (job.stats().durations().count() > 0) {
     expected = static_cast<double>(job.stats().durations().Quantile(0.5));
-  } else if (ns_per_decrement_ > 0) {
+  } else if (ns_per_decrement_ > 0 && job.spec().kernel == nullptr) {
     expected = ns_per_decrement_ * static_cast<double>(job.plan().Chunk(chunk).count);
   } else {
     return 0;

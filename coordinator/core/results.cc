@@ -130,7 +130,8 @@ void Scheduler::Accept(Job& job, Session& session, const ChunkReport& result, in
   counters_.decrements += result.decrements;
   counters_.busy_ns += std::max<int64_t>(duration, 0);
   chunk_durations_.Add(std::max<int64_t>(duration, 0));
-  if (result.decrements > 0 && duration > 0) {
+  // The countdown's rate, for its stragglers: other kernels' units differ.
+  if (result.decrements > 0 && duration > 0 && job.spec().kernel == nullptr) {
     const double rate = static_cast<double>(duration) / static_cast<double>(result.decrements);
     ns_per_decrement_ = ns_per_decrement_ == 0 ? rate : 0.9 * ns_per_decrement_ + 0.1 * rate;
   }

@@ -57,11 +57,29 @@ void ToProto(const WorkerReport& worker, v1::WorkerReport* out) {
   }
 }
 
+// A spec as readers of the job see it: a python kernel's source stays on the
+// coordinator (up to 256 KiB a job: a listing of a page of jobs would carry
+// megabytes, and an admin's code is not every client's to read).
+v1::JobSpec SpecForReaders(const JobSpec& spec) {
+  JobSpec light = spec;
+  light.kernel = nullptr;
+  v1::JobSpec out = tminus::ToProto(light);
+  if (spec.kernel != nullptr) {
+    KernelSpec shown;  // all but the source, never copied
+    shown.kind = spec.kernel->kind;
+    shown.function = spec.kernel->function;
+    shown.file_name = spec.kernel->file_name;
+    shown.argv = spec.kernel->argv;
+    tminus::ToProto(shown, out.mutable_kernel());
+  }
+  return out;
+}
+
 }  // namespace
 
 void ToProto(const JobView& view, v1::Job* out) {
   out->set_id(view.id);
-  *out->mutable_spec() = tminus::ToProto(view.spec);
+  *out->mutable_spec() = SpecForReaders(view.spec);
   out->set_state(ToProto(view.state));
   out->set_chunk_total(view.chunk_total);
   out->set_chunks_done(view.chunks_done);
@@ -79,7 +97,7 @@ void ToProto(const JobView& view, v1::Job* out) {
 void ToProto(const JobReport& report, v1::JobReport* out) {
   out->set_job_id(report.job.id);
   out->set_state(ToProto(report.job.state));
-  *out->mutable_spec() = tminus::ToProto(report.job.spec);
+  *out->mutable_spec() = SpecForReaders(report.job.spec);
   out->set_n(report.job.spec.n);
   out->set_decrements(report.job.decrements_done);
   out->set_chunk_total(report.job.chunk_total);

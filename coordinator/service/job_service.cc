@@ -69,6 +69,13 @@ grpc::ServerUnaryReactor* JobServiceImpl::SubmitJob(grpc::CallbackServerContext*
                                                     v1::SubmitJobResponse* response) {
   if (absl::Status denied = Authorize(context); !denied.ok()) return Reply(context, denied);
   if (!request->has_spec()) return Reply(context, absl::InvalidArgumentError("spec: required"));
+  if (request->spec().has_kernel() &&
+      request->spec().kernel().kind_case() == v1::Kernel::KIND_NOT_SET) {
+    // A kind this coordinator does not know (or none): never a countdown instead.
+    return Reply(context, absl::InvalidArgumentError(
+                              "kernel: set python or command, or leave kernel unset for the "
+                              "countdown; this coordinator knows no other kind"));
+  }
   if (absl::Status admitted = admission_->AdmitSubmit(Admission::ClientOf(context));
       !admitted.ok()) {
     return Reply(context, admitted);

@@ -131,20 +131,33 @@ absl::Status SessionReactor::ApplyHello(const v1::Hello& hello) {
 void SessionReactor::Deliver(Outbox outbox) {
   MutexLock lock(&mu_);
   if (finished_) return;
-  if (!outbox.leases.empty() || !outbox.kernels.empty()) {
-    // Coalesce with an Assign still waiting behind the one being written:
-    // a worker reads an Assign's kernels before its leases, so definitions
-    // added to it still come before the leases that need them.
+  // Kernel definitions (up to 256 KiB each) go in Assigns of their own, a
+  // few MiB each, before the leases: no message nears the 16 MiB limit, and
+  // every lease still comes after its job's definition.
+  for (size_t next = 0; next < outbox.kernels.size();) {
+    v1::CoordinatorMessage message;
+    size_t bytes = 0;
+    while (next < outbox.kernels.size() && bytes < kKernelBytesPerAssign) {
+      const KernelGrant& grant = outbox.kernels[next++];
+      v1::JobKernel* kernel = message.mutable_assign()->add_kernels();
+      kernel->set_job_id(grant.job);
+      tminus::ToProto(*grant.kernel, kernel->mutable_kernel());
+      bytes += kernel->kernel().ByteSizeLong();
+    }
+    Enqueue(std::move(message));
+  }
+  if (!outbox.leases.empty()) {
+    // Coalesce with an Assign still waiting behind the one being written.
     const bool can_merge = outgoing_.size() > (writing_ ? 1u : 0u) && outgoing_.back().has_assign();
     if (can_merge) {
-      AddToAssign(outbox, outgoing_.back().mutable_assign());
+      for (const LeaseGrant& lease : outbox.leases) ToProto(lease, outgoing_.back().mutable_assign()->add_leases());
     } else {
       v1::CoordinatorMessage message;
       if (!spare_assigns_.empty()) {
         message = std::move(spare_assigns_.back());
         spare_assigns_.pop_back();
       }
-      AddToAssign(outbox, message.mutable_assign());
+      for (const LeaseGrant& lease : outbox.leases) ToProto(lease, message.mutable_assign()->add_leases());
       Enqueue(std::move(message));
     }
   }
@@ -165,15 +178,6 @@ void SessionReactor::Deliver(Outbox outbox) {
     Enqueue(std::move(message));
   }
   if (outbox.close) FinishLocked(outbox.close_status);
-}
-
-void SessionReactor::AddToAssign(const Outbox& outbox, v1::Assign* assign) {
-  for (const KernelGrant& grant : outbox.kernels) {
-    v1::JobKernel* kernel = assign->add_kernels();
-    kernel->set_job_id(grant.job);
-    tminus::ToProto(*grant.kernel, kernel->mutable_kernel());
-  }
-  for (const LeaseGrant& lease : outbox.leases) ToProto(lease, assign->add_leases());
 }
 
 void SessionReactor::DeliverAck(uint64_t seq) {
@@ -201,9 +205,10 @@ void SessionReactor::Enqueue(v1::CoordinatorMessage message) {
 void SessionReactor::OnWriteDone(bool ok) {
   HappensAfter(this);
   MutexLock lock(&mu_);
-  if (outgoing_.front().has_assign() && spare_assigns_.size() < 4) {
+  // Not those with kernel definitions: their strings would keep megabytes.
+  if (outgoing_.front().has_assign() && outgoing_.front().assign().kernels().empty() &&
+      spare_assigns_.size() < 4) {
     outgoing_.front().mutable_assign()->mutable_leases()->Clear();  // keeps the objects
-    outgoing_.front().mutable_assign()->mutable_kernels()->Clear();
     spare_assigns_.push_back(std::move(outgoing_.front()));
   }
   outgoing_.pop_front();

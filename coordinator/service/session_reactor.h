@@ -45,8 +45,8 @@ class SessionReactor final
   absl::Status Apply(const v1::WorkerMessage& message);
   absl::Status ApplyHello(const v1::Hello& hello);
   void Enqueue(v1::CoordinatorMessage message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The outbox's kernel definitions, then its leases.
-  static void AddToAssign(const Outbox& outbox, v1::Assign* assign);
+  // Kernel definitions in one Assign, at most about this many bytes.
+  static constexpr size_t kKernelBytesPerAssign = size_t{4} << 20;
   void FinishLocked(const absl::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void EndWith(const absl::Status& status);
 

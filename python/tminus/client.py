@@ -27,6 +27,23 @@ _STATES = {"queued": jobs_pb2.JOB_STATE_QUEUED, "running": jobs_pb2.JOB_STATE_RU
 _MAX_SOURCE_BYTES = 256 * 1024
 
 
+def _bound_names(body) -> set:
+    """Names a module binds at its top level, also under if/try/with/for."""
+    names = set()
+    for node in body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            names |= _bound_names(getattr(node, field, []))
+    return names
+
+
 def _python_kernel(python) -> common_pb2.Kernel:
     """A (path, function name) pair, or a top-level function whose module
     source can be read: the whole file travels, and the worker calls the
@@ -45,15 +62,7 @@ def _python_kernel(python) -> common_pb2.Kernel:
         raise ValueError(f"python: {path} is {len(source)} bytes; a job's source is at most 256 KiB")
     text = source.decode("utf-8")
     tree = ast.parse(text, path)  # a SyntaxError here, not on every worker
-    names = {node.name for node in tree.body
-             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
-    for node in tree.body:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
-    if function not in names:
+    if function not in _bound_names(tree.body):
         raise ValueError(f"python: {path} defines no {function!r} at its top level")
     return common_pb2.Kernel(python=common_pb2.PythonKernel(
         source=text, function=function, file_name=os.path.basename(path)))

@@ -198,6 +198,25 @@ TEST_F(SecurityTest, JobsThatRunClientCodeNeedAnAdminToken) {
   auto job = JobClient(server_->address(), std::chrono::seconds(5), Security(kAdminToken))
                  .Submit(request);
   TMINUS_EXPECT_OK(job.status());
+  // A kernel of no kind this coordinator knows is never taken for the countdown.
+  v1::SubmitJobRequest unknown = request;
+  unknown.mutable_spec()->mutable_kernel()->Clear();
+  EXPECT_THAT(JobClient(server_->address(), std::chrono::seconds(5), Security(kAdminToken))
+                  .Submit(unknown)
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "kernel: set python or command"));
+  // Readers see a python job's function, never its source.
+  v1::SubmitJobRequest python = request;
+  python.mutable_spec()->mutable_kernel()->mutable_python()->set_source("def f(s, c):\n    return c\n");
+  python.mutable_spec()->mutable_kernel()->mutable_python()->set_function("f");
+  auto submitted = JobClient(server_->address(), std::chrono::seconds(5), Security(kAdminToken))
+                       .Submit(python);
+  ASSERT_TRUE(submitted.ok()) << submitted.status();
+  auto seen = JobClient(server_->address(), std::chrono::seconds(5), Security(kClientToken))
+                  .Get(submitted->id());
+  ASSERT_TRUE(seen.ok()) << seen.status();
+  EXPECT_EQ(seen->spec().kernel().python().function(), "f");
+  EXPECT_TRUE(seen->spec().kernel().python().source().empty());
   // The countdown needs no more than a client token.
   request.mutable_spec()->clear_kernel();
   TMINUS_EXPECT_OK(JobClient(server_->address(), std::chrono::seconds(5), Security(kClientToken))
