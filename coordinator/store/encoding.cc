@@ -21,36 +21,6 @@ v1::JobCounters LegacyCounters(const v1::SavedJob& p) {
   return counters;
 }
 
-// A saved job's state as jobs.proto numbers it (what state.proto promises),
-// spelled out both ways: reordering JobState must not change what a saved
-// number means.
-static_assert(v1::JOB_STATE_QUEUED == 1 && v1::JOB_STATE_RUNNING == 2 &&
-                  v1::JOB_STATE_SUCCEEDED == 3 && v1::JOB_STATE_FAILED == 4 &&
-                  v1::JOB_STATE_CANCELLED == 5,
-              "saved jobs use these numbers: jobs.proto must keep them");
-
-int32_t StateNumber(JobState state) {
-  switch (state) {
-    case JobState::kQueued: return v1::JOB_STATE_QUEUED;
-    case JobState::kRunning: return v1::JOB_STATE_RUNNING;
-    case JobState::kSucceeded: return v1::JOB_STATE_SUCCEEDED;
-    case JobState::kFailed: return v1::JOB_STATE_FAILED;
-    case JobState::kCancelled: return v1::JOB_STATE_CANCELLED;
-  }
-  return v1::JOB_STATE_UNSPECIFIED;
-}
-
-std::optional<JobState> StateFromNumber(int32_t number) {
-  switch (number) {
-    case v1::JOB_STATE_QUEUED: return JobState::kQueued;
-    case v1::JOB_STATE_RUNNING: return JobState::kRunning;
-    case v1::JOB_STATE_SUCCEEDED: return JobState::kSucceeded;
-    case v1::JOB_STATE_FAILED: return JobState::kFailed;
-    case v1::JOB_STATE_CANCELLED: return JobState::kCancelled;
-    default: return std::nullopt;
-  }
-}
-
 // Schema 1's numbers: the enum's positions, as versions up to 0.3 wrote them.
 std::optional<JobState> Schema1State(int32_t number) {
   switch (number) {
@@ -65,12 +35,39 @@ std::optional<JobState> Schema1State(int32_t number) {
 
 }  // namespace
 
+static_assert(v1::JOB_STATE_QUEUED == 1 && v1::JOB_STATE_RUNNING == 2 &&
+                  v1::JOB_STATE_SUCCEEDED == 3 && v1::JOB_STATE_FAILED == 4 &&
+                  v1::JOB_STATE_CANCELLED == 5,
+              "saved jobs keep these numbers: jobs.proto must not change them");
+
+v1::JobState JobStateToProto(JobState state) {
+  switch (state) {
+    case JobState::kQueued: return v1::JOB_STATE_QUEUED;
+    case JobState::kRunning: return v1::JOB_STATE_RUNNING;
+    case JobState::kSucceeded: return v1::JOB_STATE_SUCCEEDED;
+    case JobState::kFailed: return v1::JOB_STATE_FAILED;
+    case JobState::kCancelled: return v1::JOB_STATE_CANCELLED;
+  }
+  return v1::JOB_STATE_UNSPECIFIED;
+}
+
+std::optional<JobState> JobStateFromProto(int32_t number) {
+  switch (number) {
+    case v1::JOB_STATE_QUEUED: return JobState::kQueued;
+    case v1::JOB_STATE_RUNNING: return JobState::kRunning;
+    case v1::JOB_STATE_SUCCEEDED: return JobState::kSucceeded;
+    case v1::JOB_STATE_FAILED: return JobState::kFailed;
+    case v1::JOB_STATE_CANCELLED: return JobState::kCancelled;
+    default: return std::nullopt;
+  }
+}
+
 std::string EncodeJob(const JobSnapshot& s) {
   v1::SavedJob p;
   p.set_id(s.id);
   p.set_request_id(s.request_id);
   *p.mutable_spec() = ToProto(s.spec);
-  p.set_state(StateNumber(s.state));
+  p.set_state(JobStateToProto(s.state));
   p.set_error(s.error);
   p.set_submit_wall_ns(s.submit_wall_ns);
   p.set_start_wall_ns(s.start_wall_ns);
@@ -114,7 +111,7 @@ absl::StatusOr<JobSnapshot> DecodeJob(const std::string& bytes, int schema) {
   v1::SavedJob p;
   if (!p.ParseFromString(bytes)) return absl::DataLossError("job record does not parse");
   const std::optional<JobState> state =
-      schema == 1 ? Schema1State(p.state()) : StateFromNumber(p.state());
+      schema == 1 ? Schema1State(p.state()) : JobStateFromProto(p.state());
   if (!state) {
     return absl::DataLossError(absl::StrCat("job record ", p.id(), " has an unknown state number ",
                                             p.state(), " (state file schema ", schema, ")"));

@@ -2,7 +2,9 @@
 // timestamps, report aggregates, completion set), as JobSnapshots.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +56,13 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir);
 // (queued = 1), as state.proto says. OpenSqliteStore rewrites a schema-1
 // file as schema 2.
 inline constexpr int kStateSchema = 2;
+
+// A job's state as jobs.proto numbers it, both ways: what the RPCs send and,
+// since schema 2, what the state file keeps. Spelled out, so that reordering
+// JobState changes neither. Nothing for a number that names no state
+// (JOB_STATE_UNSPECIFIED included).
+v1::JobState JobStateToProto(JobState state);
+std::optional<JobState> JobStateFromProto(int32_t number);
 
 // Encoding of one job record (exposed for tests): EncodeJob writes
 // kStateSchema; DecodeJob reads the schema named. DATA_LOSS for bytes that
