@@ -1,6 +1,10 @@
 #include "cli/cluster.h"
 
+#include <sys/random.h>
 #include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <filesystem>
 #include <fstream>
@@ -45,11 +49,20 @@ absl::Status WritePrivate(const std::string& path, const std::string& text) {
   return absl::OkStatus();
 }
 
-// 24 random bytes as hex: a token for this cluster alone.
-std::string NewToken() {
-  std::ifstream random("/dev/urandom", std::ios::binary);
+// 24 random bytes as hex: a token for this cluster alone. UNAVAILABLE when
+// the kernel gives no randomness (a token of zeros would let anyone in).
+absl::StatusOr<std::string> NewToken() {
   unsigned char bytes[24] = {};
-  random.read(reinterpret_cast<char*>(bytes), sizeof(bytes));
+  size_t got = 0;
+  while (got < sizeof(bytes)) {
+    const ssize_t n = getrandom(bytes + got, sizeof(bytes) - got, 0);
+    if (n > 0) {
+      got += static_cast<size_t>(n);
+    } else if (n < 0 && errno != EINTR) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot make a cluster token: getrandom: ", std::strerror(errno)));
+    }
+  }
   std::string hex;
   for (unsigned char b : bytes) absl::StrAppend(&hex, absl::Hex(b, absl::kZeroPad2));
   return hex;
@@ -183,8 +196,15 @@ class Launcher {
 };
 
 absl::Status Launcher::PrepareTokens() {
-  client_token_ = options_.client_token.empty() ? NewToken() : options_.client_token;
-  const std::string worker_token = NewToken();
+  client_token_ = options_.client_token;
+  if (client_token_.empty()) {
+    absl::StatusOr<std::string> token = NewToken();
+    if (!token.ok()) return token.status();
+    client_token_ = *token;
+  }
+  absl::StatusOr<std::string> worker_token_or = NewToken();
+  if (!worker_token_or.ok()) return worker_token_or.status();
+  const std::string& worker_token = *worker_token_or;
   result_.client_token_file = Path("client.token");
   for (const auto& [name, text] : std::map<std::string, std::string>{
            {"client.token", client_token_ + "\n"},

@@ -1,22 +1,24 @@
 // A small HTTP(S) server for the daemons' dashboard, JSON API and /metrics:
-// cpp-httplib underneath, one handler for every request, plain request and
+// libmicrohttpd underneath, one handler for every request, plain request and
 // reply structs in between (so routers are plain functions, unit-tested and
-// fuzzed without sockets). Binds without SO_REUSEPORT (a port in use is an
-// error naming it), caps bodies at 64 KiB, URIs at 8 KiB and request heads
-// at 64 lines and 32 KiB, reads requests on one poll() thread (a slow client
-// holds no serving thread; http_stream.h), serves one request per
-// connection, drops requests slower than 10 s, holds at most max_connections
-// (more get 503), and speaks TLS with the daemon's certificate when it has one.
+// fuzzed without sockets). libmicrohttpd reads requests on non-blocking
+// sockets in its own event loops, so a slow or idle client holds no thread.
+// On top of it (http_request.h): bodies at most 64 KiB, targets 8 KiB,
+// heads 64 lines and 32 KiB, a length for every body; one request per
+// connection; a connection idle for 10 s is dropped, and so is a body not
+// in 10 s after the connection opened; past max_connections a request is
+// answered 503. Binds without SO_REUSEPORT (a port in use is an error
+// naming it) and speaks TLS (GnuTLS) with the daemon's certificate when it
+// has one.
 //
 // Threading: Start() and the destructor from one thread; the handler runs
-// on the server's pool of threads, several at once.
+// on the server's threads, several at once.
 #pragma once
 
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -51,8 +53,9 @@ struct HttpServerOptions {
   std::string flag = "--http-listen";  // named in errors
   std::string cert_pem;  // with key_pem: HTTPS
   std::string key_pem;
-  int threads = 4;  // serving complete requests
-  // Connections open at once (being read, waiting or served); more get 503.
+  int threads = 4;  // each reads, serves and writes its share of the connections
+  // Connections open at once (being read, waiting or served); more get 503
+  // until a few more than this are open, and beyond that wait to be accepted.
   size_t max_connections = 256;
 };
 
@@ -74,7 +77,6 @@ class HttpServer {
   std::unique_ptr<Impl> impl_;
   int port_;
   bool tls_;
-  std::thread thread_;
 };
 
 }  // namespace tminus

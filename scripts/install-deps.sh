@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache clang lld
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
-  libcli11-dev prometheus-cpp-dev libsqlite3-dev libcpp-httplib-dev libssl-dev pkg-config
+  libcli11-dev prometheus-cpp-dev libsqlite3-dev libmicrohttpd-dev libcpp-httplib-dev libssl-dev pkg-config
   libtomlplusplus-dev libpython3-dev
   libclang-rt-14-dev iproute2 procps python3 openssl systemd
   openssh-client openssh-server

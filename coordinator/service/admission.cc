@@ -20,15 +20,15 @@ std::string Admission::ClientOf(const grpc::CallbackServerContext* context) {
 }
 
 absl::Status Admission::AdmitSubmit(const std::string& client) {
-  const auto now = std::chrono::steady_clock::now();
+  const int64_t now_ns = clock_->MonoNs();
   MutexLock lock(&mu_);
-  auto [it, fresh] = buckets_.try_emplace(client, Bucket{limits_.submit_burst, now});
+  auto [it, fresh] = buckets_.try_emplace(client, Bucket{limits_.submit_burst, now_ns});
   Bucket& bucket = it->second;
   if (!fresh) {
-    const double seconds = std::chrono::duration<double>(now - bucket.refilled).count();
+    const double seconds = static_cast<double>(now_ns - bucket.refilled_ns) / 1e9;
     bucket.tokens = std::min(limits_.submit_burst,
                              bucket.tokens + seconds * limits_.submits_per_second);
-    bucket.refilled = now;
+    bucket.refilled_ns = now_ns;
   }
   if (bucket.tokens < 1) {
     return absl::ResourceExhaustedError(absl::StrCat(

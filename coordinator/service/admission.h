@@ -2,10 +2,10 @@
 // bucket on submits, a cap on open watch streams per client, a cap on worker
 // sessions per host. Over a limit: RESOURCE_EXHAUSTED naming the limit.
 //
-// Thread-safe.
+// Thread-safe. Time comes from the Clock passed in (tests step a fake one).
 #pragma once
 
-#include <chrono>
+#include <cstdint>
 #include <string>
 
 #include <grpcpp/grpcpp.h>
@@ -13,6 +13,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "common/clock.h"
 #include "common/mutex.h"
 
 namespace tminus {
@@ -26,12 +27,14 @@ struct AdmissionLimits {
 
 class Admission {
  public:
-  explicit Admission(AdmissionLimits limits) : limits_(limits) {}
+  // `clock` must outlive the Admission.
+  Admission(AdmissionLimits limits, const Clock* clock) : limits_(limits), clock_(clock) {}
 
   // Who is calling: its token when it sent one, else its IP address.
   static std::string ClientOf(const grpc::CallbackServerContext* context);
   static std::string HostOf(const grpc::CallbackServerContext* context);
 
+  // RESOURCE_EXHAUSTED when the client's bucket holds less than one submit.
   absl::Status AdmitSubmit(const std::string& client);
   absl::Status AcquireWatch(const std::string& client);
   void ReleaseWatch(const std::string& client);
@@ -41,10 +44,11 @@ class Admission {
  private:
   struct Bucket {
     double tokens = 0;
-    std::chrono::steady_clock::time_point refilled;
+    int64_t refilled_ns = 0;  // the clock's MonoNs
   };
 
   const AdmissionLimits limits_;
+  const Clock* const clock_;
   Mutex mu_;
   absl::flat_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, int> watches_ ABSL_GUARDED_BY(mu_);

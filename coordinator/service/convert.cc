@@ -1,20 +1,10 @@
 #include "coordinator/service/convert.h"
 
 #include "common/proto_convert.h"
+#include "coordinator/store/store.h"
 
 namespace tminus {
 namespace {
-
-v1::JobState ToProto(JobState state) {
-  switch (state) {
-    case JobState::kQueued: return v1::JOB_STATE_QUEUED;
-    case JobState::kRunning: return v1::JOB_STATE_RUNNING;
-    case JobState::kSucceeded: return v1::JOB_STATE_SUCCEEDED;
-    case JobState::kFailed: return v1::JOB_STATE_FAILED;
-    case JobState::kCancelled: return v1::JOB_STATE_CANCELLED;
-  }
-  return v1::JOB_STATE_UNSPECIFIED;
-}
 
 v1::WorkerState ToProto(WorkerState state) {
   switch (state) {
@@ -80,7 +70,7 @@ v1::JobSpec SpecForReaders(const JobSpec& spec) {
 void ToProto(const JobView& view, v1::Job* out) {
   out->set_id(view.id);
   *out->mutable_spec() = SpecForReaders(view.spec);
-  out->set_state(ToProto(view.state));
+  out->set_state(JobStateToProto(view.state));
   out->set_chunk_total(view.chunk_total);
   out->set_chunks_done(view.chunks_done);
   out->set_decrements_done(view.decrements_done);
@@ -96,7 +86,7 @@ void ToProto(const JobView& view, v1::Job* out) {
 
 void ToProto(const JobReport& report, v1::JobReport* out) {
   out->set_job_id(report.job.id);
-  out->set_state(ToProto(report.job.state));
+  out->set_state(JobStateToProto(report.job.state));
   *out->mutable_spec() = SpecForReaders(report.job.spec);
   out->set_n(report.job.spec.n);
   out->set_decrements(report.job.decrements_done);
@@ -228,13 +218,7 @@ ChunkReport FromProto(const v1::ChunkResult& result) {
 }
 
 JobState FromProto(v1::JobState state) {
-  switch (state) {
-    case v1::JOB_STATE_RUNNING: return JobState::kRunning;
-    case v1::JOB_STATE_SUCCEEDED: return JobState::kSucceeded;
-    case v1::JOB_STATE_FAILED: return JobState::kFailed;
-    case v1::JOB_STATE_CANCELLED: return JobState::kCancelled;
-    default: return JobState::kQueued;
-  }
+  return JobStateFromProto(state).value_or(JobState::kQueued);
 }
 
 }  // namespace tminus

@@ -21,7 +21,9 @@ SchedulerOptions WithHold(SchedulerOptions options, const Store& store) {
 
 SchedulerHost::SchedulerHost(const Clock* clock, SchedulerOptions options,
                              std::unique_ptr<Store> store)
-    : scheduler_(clock, WithHold(options, *store)), store_(std::move(store)) {}
+    : scheduler_(clock, WithHold(options, *store)),
+      housekeeping_every_(absl::Nanoseconds(options.housekeeping_interval_ns)),
+      store_(std::move(store)) {}
 
 SchedulerHost::~SchedulerHost() {
   stop_.Notify();
@@ -245,7 +247,7 @@ void SchedulerHost::StartHousekeeping() {
   const bool durable = store_->durable();
   if (durable) committer_ = std::thread([this] { CommitLoop(); });
   housekeeping_ = std::thread([this, durable] {
-    while (!stop_.WaitForNotificationWithTimeout(absl::Milliseconds(500))) {
+    while (!stop_.WaitForNotificationWithTimeout(housekeeping_every_)) {
       Run([durable](Scheduler& scheduler) {
         scheduler.ExpireSilentSessions();
         if (!durable) scheduler.DropPendingSaves();  // no commit will take them

@@ -20,6 +20,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "common/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "coordinator/core/scheduler.h"
 #include "coordinator/store/store.h"
 
@@ -134,6 +135,9 @@ class SchedulerHost {
   Mutex commit_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // one commit at a time
   mutable Mutex mu_;
   Scheduler scheduler_ ABSL_GUARDED_BY(mu_);
+  // The scheduler's housekeeping_interval_ns: its stall detector takes a
+  // longer gap between two ticks for a coordinator that did not run.
+  const absl::Duration housekeeping_every_;
   absl::flat_hash_map<SessionId, SessionSink*> sinks_ ABSL_GUARDED_BY(mu_);
   std::multimap<JobId, JobListener*> listeners_ ABSL_GUARDED_BY(mu_);
   // After a failed commit: put the batch back, drop the jobs it would have

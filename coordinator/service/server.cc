@@ -74,7 +74,7 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
       std::make_unique<SchedulerHost>(RealClock::Get(), options.scheduler, std::move(*store));
   if (absl::Status recovered = server->host_->Recover(); !recovered.ok()) return recovered;
   server->tokens_ = options.tokens;
-  server->admission_ = std::make_unique<Admission>(options.admission);
+  server->admission_ = std::make_unique<Admission>(options.admission, RealClock::Get());
   server->jobs_ = std::make_unique<JobServiceImpl>(server->host_.get(), &server->tokens_,
                                                    server->admission_.get());
   server->workers_ = std::make_unique<WorkerServiceImpl>(server->host_.get(), &server->tokens_,

@@ -1,4 +1,6 @@
 // JobSnapshot <-> tminus.v1.SavedJob bytes.
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "common/proto_convert.h"
 #include "coordinator/store/store.h"
@@ -19,14 +21,53 @@ v1::JobCounters LegacyCounters(const v1::SavedJob& p) {
   return counters;
 }
 
+// Schema 1's numbers: the enum's positions, as versions up to 0.3 wrote them.
+std::optional<JobState> Schema1State(int32_t number) {
+  switch (number) {
+    case 0: return JobState::kQueued;
+    case 1: return JobState::kRunning;
+    case 2: return JobState::kSucceeded;
+    case 3: return JobState::kFailed;
+    case 4: return JobState::kCancelled;
+    default: return std::nullopt;
+  }
+}
+
 }  // namespace
+
+static_assert(v1::JOB_STATE_QUEUED == 1 && v1::JOB_STATE_RUNNING == 2 &&
+                  v1::JOB_STATE_SUCCEEDED == 3 && v1::JOB_STATE_FAILED == 4 &&
+                  v1::JOB_STATE_CANCELLED == 5,
+              "saved jobs keep these numbers: jobs.proto must not change them");
+
+v1::JobState JobStateToProto(JobState state) {
+  switch (state) {
+    case JobState::kQueued: return v1::JOB_STATE_QUEUED;
+    case JobState::kRunning: return v1::JOB_STATE_RUNNING;
+    case JobState::kSucceeded: return v1::JOB_STATE_SUCCEEDED;
+    case JobState::kFailed: return v1::JOB_STATE_FAILED;
+    case JobState::kCancelled: return v1::JOB_STATE_CANCELLED;
+  }
+  return v1::JOB_STATE_UNSPECIFIED;
+}
+
+std::optional<JobState> JobStateFromProto(int32_t number) {
+  switch (number) {
+    case v1::JOB_STATE_QUEUED: return JobState::kQueued;
+    case v1::JOB_STATE_RUNNING: return JobState::kRunning;
+    case v1::JOB_STATE_SUCCEEDED: return JobState::kSucceeded;
+    case v1::JOB_STATE_FAILED: return JobState::kFailed;
+    case v1::JOB_STATE_CANCELLED: return JobState::kCancelled;
+    default: return std::nullopt;
+  }
+}
 
 std::string EncodeJob(const JobSnapshot& s) {
   v1::SavedJob p;
   p.set_id(s.id);
   p.set_request_id(s.request_id);
   *p.mutable_spec() = ToProto(s.spec);
-  p.set_state(static_cast<int32_t>(s.state));
+  p.set_state(JobStateToProto(s.state));
   p.set_error(s.error);
   p.set_submit_wall_ns(s.submit_wall_ns);
   p.set_start_wall_ns(s.start_wall_ns);
@@ -66,19 +107,23 @@ std::string EncodeJob(const JobSnapshot& s) {
   return p.SerializeAsString();
 }
 
-absl::StatusOr<JobSnapshot> DecodeJob(const std::string& bytes) {
+absl::StatusOr<JobSnapshot> DecodeJob(const std::string& bytes, int schema) {
   v1::SavedJob p;
   if (!p.ParseFromString(bytes)) return absl::DataLossError("job record does not parse");
-  if (p.state() < static_cast<int32_t>(JobState::kQueued) ||
-      p.state() > static_cast<int32_t>(JobState::kCancelled) ||
-      p.histogram_buckets_size() != p.histogram_counts_size()) {
+  const std::optional<JobState> state =
+      schema == 1 ? Schema1State(p.state()) : JobStateFromProto(p.state());
+  if (!state) {
+    return absl::DataLossError(absl::StrCat("job record ", p.id(), " has an unknown state number ",
+                                            p.state(), " (state file schema ", schema, ")"));
+  }
+  if (p.histogram_buckets_size() != p.histogram_counts_size()) {
     return absl::DataLossError(absl::StrCat("job record ", p.id(), " has impossible values"));
   }
   JobSnapshot s;
   s.id = p.id();
   s.request_id = p.request_id();
   s.spec = FromProto(p.spec());
-  s.state = static_cast<JobState>(p.state());
+  s.state = *state;
   s.error = p.error();
   s.submit_wall_ns = p.submit_wall_ns();
   s.start_wall_ns = p.start_wall_ns();

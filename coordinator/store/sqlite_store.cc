@@ -15,7 +15,6 @@
 namespace tminus {
 namespace {
 
-constexpr int kSchemaVersion = 1;
 constexpr char kApplicationId[] = "tminus-state";
 
 class MemoryStore final : public Store {
@@ -64,7 +63,8 @@ class SqliteStore final : public Store {
         !s.ok()) {
       return s;
     }
-    if (absl::Status s = CheckOrStampMeta(); !s.ok()) return s;
+    absl::StatusOr<int> schema = CheckOrStampMeta();
+    if (!schema.ok()) return schema.status();
     if (sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO jobs (id, record) VALUES (?, ?)", -1,
                            &upsert_, nullptr) != SQLITE_OK ||
         sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO meta (key, value) VALUES "
@@ -75,33 +75,10 @@ class SqliteStore final : public Store {
             SQLITE_OK) {
       return Error("prepare");
     }
-    return absl::OkStatus();
+    return *schema == 1 ? UpgradeFromSchema1() : absl::OkStatus();
   }
 
-  absl::StatusOr<std::vector<JobSnapshot>> LoadJobs() override {
-    sqlite3_stmt* select = nullptr;
-    if (sqlite3_prepare_v2(db_, "SELECT id, record FROM jobs ORDER BY id", -1, &select,
-                           nullptr) != SQLITE_OK) {
-      return Error("reading jobs");
-    }
-    std::vector<JobSnapshot> jobs;
-    int rc;
-    while ((rc = sqlite3_step(select)) == SQLITE_ROW) {
-      const auto* data = static_cast<const char*>(sqlite3_column_blob(select, 1));
-      const std::string bytes(data == nullptr ? "" : data,
-                              static_cast<size_t>(sqlite3_column_bytes(select, 1)));
-      const int64_t row_id = sqlite3_column_int64(select, 0);
-      absl::StatusOr<JobSnapshot> job = DecodeJob(bytes);
-      if (!job.ok() || job->id != static_cast<uint64_t>(row_id)) {
-        sqlite3_finalize(select);
-        return absl::DataLossError(absl::StrCat(path_, ": job row ", row_id, " is corrupt"));
-      }
-      jobs.push_back(std::move(*job));
-    }
-    sqlite3_finalize(select);
-    if (rc != SQLITE_DONE) return Error("reading jobs");
-    return jobs;
-  }
+  absl::StatusOr<std::vector<JobSnapshot>> LoadJobs() override { return ReadJobs(kStateSchema); }
 
   absl::StatusOr<uint64_t> LoadNextJobId() override {
     sqlite3_stmt* get = nullptr;
@@ -174,6 +151,51 @@ class SqliteStore final : public Store {
   }
 
  private:
+  absl::StatusOr<std::vector<JobSnapshot>> ReadJobs(int schema) {
+    sqlite3_stmt* select = nullptr;
+    if (sqlite3_prepare_v2(db_, "SELECT id, record FROM jobs ORDER BY id", -1, &select,
+                           nullptr) != SQLITE_OK) {
+      return Error("reading jobs");
+    }
+    std::vector<JobSnapshot> jobs;
+    int rc;
+    while ((rc = sqlite3_step(select)) == SQLITE_ROW) {
+      const auto* data = static_cast<const char*>(sqlite3_column_blob(select, 1));
+      const std::string bytes(data == nullptr ? "" : data,
+                              static_cast<size_t>(sqlite3_column_bytes(select, 1)));
+      const int64_t row_id = sqlite3_column_int64(select, 0);
+      absl::StatusOr<JobSnapshot> job = DecodeJob(bytes, schema);
+      if (!job.ok() || job->id != static_cast<uint64_t>(row_id)) {
+        sqlite3_finalize(select);
+        return absl::DataLossError(absl::StrCat(
+            path_, ": job row ", row_id, " is corrupt",
+            job.ok() ? " (its id differs)" : absl::StrCat(": ", job.status().message())));
+      }
+      jobs.push_back(std::move(*job));
+    }
+    sqlite3_finalize(select);
+    if (rc != SQLITE_DONE) return Error("reading jobs");
+    return jobs;
+  }
+
+  // Every job record re-encoded with jobs.proto's state numbers, and the
+  // new schema stamped, in one transaction: a crash leaves schema 1 whole.
+  absl::Status UpgradeFromSchema1() {
+    absl::StatusOr<std::vector<JobSnapshot>> jobs = ReadJobs(1);
+    if (!jobs.ok()) return jobs.status();
+    if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+    for (const JobSnapshot& job : *jobs) {
+      if (!Upsert(upsert_, job.id, EncodeJob(job))) return Abort("upgrading a job to schema 2");
+    }
+    const std::string stamp = absl::StrCat(
+        "UPDATE meta SET value = '", kStateSchema, "' WHERE key = 'schema_version'");
+    if (absl::Status s = Exec(stamp.c_str()); !s.ok()) {
+      (void)Exec("ROLLBACK");
+      return s;
+    }
+    return Exec("COMMIT");
+  }
+
   bool Upsert(sqlite3_stmt* statement, uint64_t id, const std::string& record) {
     sqlite3_reset(statement);
     sqlite3_bind_int64(statement, 1, static_cast<sqlite3_int64>(id));
@@ -233,7 +255,9 @@ class SqliteStore final : public Store {
     return absl::OkStatus();
   }
 
-  absl::Status CheckOrStampMeta() {
+  // The schema of the file (stamped kStateSchema when new); DATA_LOSS when
+  // it is not a tminus state file of a schema this build reads.
+  absl::StatusOr<int> CheckOrStampMeta() {
     sqlite3_stmt* get = nullptr;
     sqlite3_prepare_v2(db_, "SELECT key, value FROM meta", -1, &get, nullptr);
     std::string application, version;
@@ -245,16 +269,20 @@ class SqliteStore final : public Store {
     }
     sqlite3_finalize(get);
     if (application.empty()) {
-      return Exec(absl::StrCat("INSERT INTO meta VALUES ('application', '", kApplicationId,
-                               "'), ('schema_version', '", kSchemaVersion, "')")
-                      .c_str());
+      absl::Status stamped =
+          Exec(absl::StrCat("INSERT INTO meta VALUES ('application', '", kApplicationId,
+                            "'), ('schema_version', '", kStateSchema, "')")
+                   .c_str());
+      if (!stamped.ok()) return stamped;
+      return kStateSchema;
     }
-    if (application != kApplicationId || version != std::to_string(kSchemaVersion)) {
-      return absl::DataLossError(absl::StrCat(path_, " is not a tminus state file of schema ",
-                                              kSchemaVersion, " (found '", application, "' ",
+    if (application != kApplicationId ||
+        (version != "1" && version != std::to_string(kStateSchema))) {
+      return absl::DataLossError(absl::StrCat(path_, " is not a tminus state file of schema 1 to ",
+                                              kStateSchema, " (found '", application, "' ",
                                               version, ")"));
     }
-    return absl::OkStatus();
+    return version == "1" ? 1 : kStateSchema;
   }
 
   sqlite3* db_;

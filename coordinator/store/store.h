@@ -2,7 +2,9 @@
 // timestamps, report aggregates, completion set), as JobSnapshots.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,9 +51,25 @@ std::unique_ptr<Store> MakeMemoryStore();
 // is not a tminus state file or fails its integrity check.
 absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir);
 
-// Encoding of one job record (exposed for tests).
+// The state file's schema. Schema 1 numbered a saved job's state by the
+// C++ enum's position (queued = 0); schema 2 by jobs.proto's numbers
+// (queued = 1), as state.proto says. OpenSqliteStore rewrites a schema-1
+// file as schema 2.
+inline constexpr int kStateSchema = 2;
+
+// A job's state as jobs.proto numbers it, both ways: what the RPCs send and,
+// since schema 2, what the state file keeps. Spelled out, so that reordering
+// JobState changes neither. Nothing for a number that names no state
+// (JOB_STATE_UNSPECIFIED included).
+v1::JobState JobStateToProto(JobState state);
+std::optional<JobState> JobStateFromProto(int32_t number);
+
+// Encoding of one job record (exposed for tests): EncodeJob writes
+// kStateSchema; DecodeJob reads the schema named. DATA_LOSS for bytes that
+// do not parse or hold impossible values, such as a state number that the
+// schema does not have.
 std::string EncodeJob(const JobSnapshot& job);
-absl::StatusOr<JobSnapshot> DecodeJob(const std::string& bytes);
+absl::StatusOr<JobSnapshot> DecodeJob(const std::string& bytes, int schema = kStateSchema);
 
 // A study and its wire form (tminus.v1.Study), both ways: the RPC and the
 // store use the same two functions.

@@ -130,5 +130,36 @@ TEST(HttpLimitsTest, BodiesArriveWholeAndConflictingLengthsAreRefused) {
   EXPECT_NE(reply.find("Content-Length"), std::string::npos);
 }
 
+TEST(HttpLimitsTest, AChunkedBodyArrivesWholeAndOneTooLongGets413) {
+  auto server = StartServer();
+  {
+    Socket client(server->port());
+    client.Send("POST /p HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
+    EXPECT_NE(client.ReadAll().find("\"body\":5"), std::string::npos);
+  }
+  Socket big(server->port());
+  big.Send("POST /p HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+  const std::string chunk(16 * 1024, 'z');
+  for (int i = 0; i < 5; ++i) big.Send("4000\r\n" + chunk + "\r\n");
+  big.Send("0\r\n\r\n");
+  const std::string reply = big.ReadAll();
+  EXPECT_NE(reply.find("413"), std::string::npos) << reply;
+}
+
+TEST(HttpLimitsTest, ABadCertificateOrAPortInUseIsAClearError) {
+  HttpServerOptions options;
+  options.address = HostPort{"127.0.0.1", 0};
+  options.cert_pem = "not a certificate";
+  options.key_pem = "not a key";
+  EXPECT_THAT(HttpServer::Start(options, nullptr),
+              tminus::testing::StatusIs(absl::StatusCode::kInvalidArgument, "--http-listen: the TLS certificate"));
+  auto server = StartServer();
+  options = HttpServerOptions();
+  options.address = HostPort{"127.0.0.1", server->port()};
+  EXPECT_THAT(HttpServer::Start(options, nullptr),
+              tminus::testing::StatusIs(absl::StatusCode::kUnavailable, "address already in use"));
+}
+
 }  // namespace
 }  // namespace tminus
