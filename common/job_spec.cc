@@ -236,6 +236,18 @@ absl::Status ValidateJobSpec(const JobSpec& spec) {
   return ValidatePlacement(spec);
 }
 
+JobSpec WithoutPythonSource(const JobSpec& spec) {
+  JobSpec out = spec;
+  if (spec.kernel == nullptr || spec.kernel->source.empty()) return out;
+  auto kept = std::make_shared<KernelSpec>();
+  kept->kind = spec.kernel->kind;
+  kept->function = spec.kernel->function;
+  kept->file_name = spec.kernel->file_name;
+  kept->argv = spec.kernel->argv;
+  out.kernel = std::move(kept);
+  return out;
+}
+
 ChunkPlan PlanOf(const JobSpec& spec) {
   return spec.chunk_count.has_value() ? ChunkPlan::ByCount(spec.n, *spec.chunk_count)
                                       : ChunkPlan::BySize(spec.n, *spec.chunk_size);

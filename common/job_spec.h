@@ -96,4 +96,9 @@ absl::Status ValidateJobSpec(const JobSpec& spec);
 // Requires ValidateJobSpec(spec).ok().
 ChunkPlan PlanOf(const JobSpec& spec);
 
+// The spec with its python kernel's source left out (everything else kept,
+// the source never copied): what readers of a job see, what a finished job
+// keeps, and what a job's record in the state file holds.
+JobSpec WithoutPythonSource(const JobSpec& spec);
+
 }  // namespace tminus

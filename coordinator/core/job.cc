@@ -157,14 +157,7 @@ void Job::KeepTimeline(JobTimeline timeline) {
 void Job::Compact(JobReport report) {
   final_report_ = std::make_unique<const JobReport>(std::move(report));
   live_.reset();
-  if (spec_.kernel != nullptr && !spec_.kernel->source.empty()) {
-    // Nothing runs it again: a kept job costs no more than a countdown's.
-    auto kept = std::make_shared<KernelSpec>();
-    kept->kind = spec_.kernel->kind;
-    kept->function = spec_.kernel->function;
-    kept->file_name = spec_.kernel->file_name;
-    spec_.kernel = std::move(kept);
-  }
+  spec_ = WithoutPythonSource(spec_);  // nothing runs it again
 }
 
 }  // namespace tminus

@@ -51,18 +51,7 @@ void ToProto(const WorkerReport& worker, v1::WorkerReport* out) {
 // coordinator (up to 256 KiB a job: a listing of a page of jobs would carry
 // megabytes, and an admin's code is not every client's to read).
 v1::JobSpec SpecForReaders(const JobSpec& spec) {
-  JobSpec light = spec;
-  light.kernel = nullptr;
-  v1::JobSpec out = tminus::ToProto(light);
-  if (spec.kernel != nullptr) {
-    KernelSpec shown;  // all but the source, never copied
-    shown.kind = spec.kernel->kind;
-    shown.function = spec.kernel->function;
-    shown.file_name = spec.kernel->file_name;
-    shown.argv = spec.kernel->argv;
-    tminus::ToProto(shown, out.mutable_kernel());
-  }
-  return out;
+  return tminus::ToProto(WithoutPythonSource(spec));
 }
 
 }  // namespace

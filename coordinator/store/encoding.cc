@@ -66,7 +66,9 @@ std::string EncodeJob(const JobSnapshot& s) {
   v1::SavedJob p;
   p.set_id(s.id);
   p.set_request_id(s.request_id);
-  *p.mutable_spec() = ToProto(s.spec);
+  // A python source (up to 256 KiB) is written once, in its own table
+  // (sqlite_store.cc), not with each of the job's many saves.
+  *p.mutable_spec() = ToProto(WithoutPythonSource(s.spec));
   p.set_state(JobStateToProto(s.state));
   p.set_error(s.error);
   p.set_submit_wall_ns(s.submit_wall_ns);

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "coordinator/store/store.h"
@@ -40,6 +42,8 @@ class SqliteStore final : public Store {
     sqlite3_finalize(mark_);
     sqlite3_finalize(study_);
     sqlite3_finalize(delete_);
+    sqlite3_finalize(put_source_);
+    sqlite3_finalize(drop_source_);
     sqlite3_close(db_);
     close(lock_fd_);
   }
@@ -59,7 +63,9 @@ class SqliteStore final : public Store {
                               "CREATE TABLE IF NOT EXISTS jobs (id INTEGER PRIMARY KEY, record "
                               "BLOB NOT NULL);"
                               "CREATE TABLE IF NOT EXISTS studies (id INTEGER PRIMARY KEY, "
-                              "record BLOB NOT NULL);");
+                              "record BLOB NOT NULL);"
+                              "CREATE TABLE IF NOT EXISTS python_sources (job_id INTEGER "
+                              "PRIMARY KEY, source BLOB NOT NULL);");
         !s.ok()) {
       return s;
     }
@@ -72,13 +78,22 @@ class SqliteStore final : public Store {
         sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO studies (id, record) VALUES (?, ?)", -1,
                            &study_, nullptr) != SQLITE_OK ||
         sqlite3_prepare_v2(db_, "DELETE FROM jobs WHERE id = ?", -1, &delete_, nullptr) !=
-            SQLITE_OK) {
+            SQLITE_OK ||
+        sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO python_sources (job_id, source) VALUES "
+                                "(?, ?)", -1, &put_source_, nullptr) != SQLITE_OK ||
+        sqlite3_prepare_v2(db_, "DELETE FROM python_sources WHERE job_id = ?", -1,
+                           &drop_source_, nullptr) != SQLITE_OK) {
       return Error("prepare");
     }
     return *schema == 1 ? UpgradeFromSchema1() : absl::OkStatus();
   }
 
-  absl::StatusOr<std::vector<JobSnapshot>> LoadJobs() override { return ReadJobs(kStateSchema); }
+  absl::StatusOr<std::vector<JobSnapshot>> LoadJobs() override {
+    absl::StatusOr<std::vector<JobSnapshot>> jobs = ReadJobs(kStateSchema);
+    if (!jobs.ok()) return jobs;
+    if (absl::Status s = AttachPythonSources(*jobs); !s.ok()) return s;
+    return jobs;
+  }
 
   absl::StatusOr<uint64_t> LoadNextJobId() override {
     sqlite3_stmt* get = nullptr;
@@ -125,6 +140,7 @@ class SqliteStore final : public Store {
     if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
     for (const JobSnapshot& job : batch.jobs) {
       if (!Upsert(upsert_, job.id, EncodeJob(job))) return Abort("saving a job");
+      if (!SavePythonSource(job)) return Abort("saving a job's python source");
     }
     for (const StudyRecord& study : batch.studies) {
       if (!Upsert(study_, study.id, ToProto(study).SerializeAsString())) {
@@ -134,7 +150,9 @@ class SqliteStore final : public Store {
     for (const uint64_t id : batch.deleted_jobs) {
       sqlite3_reset(delete_);
       sqlite3_bind_int64(delete_, 1, static_cast<sqlite3_int64>(id));
-      if (sqlite3_step(delete_) != SQLITE_DONE) return Abort("deleting a job");
+      if (sqlite3_step(delete_) != SQLITE_DONE || !DropPythonSource(id)) {
+        return Abort("deleting a job");
+      }
     }
     const uint64_t next_job_id = batch.next_job_id;
     // Every commit writes the mark, so a commit also tells whether the disk
@@ -145,12 +163,68 @@ class SqliteStore final : public Store {
     if (sqlite3_step(mark_) != SQLITE_DONE) return Abort("saving the job id mark");
     if (absl::Status s = Exec("COMMIT"); !s.ok()) {
       (void)Exec("ROLLBACK");
+      sources_saved_ = sources_before_;  // what the rolled-back commit wrote is gone
       return s;
     }
+    sources_before_ = sources_saved_;
     return absl::OkStatus();
   }
 
  private:
+  // A live python job's source, written with its first save only; dropped
+  // once the job is terminal (nothing runs it again).
+  bool SavePythonSource(const JobSnapshot& job) {
+    if (job.spec.kernel_kind() != KernelKind::kPython) return true;
+    if (IsTerminal(job.state)) return DropPythonSource(job.id);
+    if (sources_saved_.contains(job.id)) return true;
+    sqlite3_reset(put_source_);
+    sqlite3_bind_int64(put_source_, 1, static_cast<sqlite3_int64>(job.id));
+    sqlite3_bind_blob(put_source_, 2, job.spec.kernel->source.data(),
+                      static_cast<int>(job.spec.kernel->source.size()), SQLITE_STATIC);
+    if (sqlite3_step(put_source_) != SQLITE_DONE) return false;
+    sources_saved_.insert(job.id);
+    return true;
+  }
+
+  bool DropPythonSource(uint64_t id) {
+    if (!sources_saved_.contains(id)) return true;
+    sqlite3_reset(drop_source_);
+    sqlite3_bind_int64(drop_source_, 1, static_cast<sqlite3_int64>(id));
+    if (sqlite3_step(drop_source_) != SQLITE_DONE) return false;
+    sources_saved_.erase(id);
+    return true;
+  }
+
+  // Gives each live python job its source back; DATA_LOSS when one is missing.
+  absl::Status AttachPythonSources(std::vector<JobSnapshot>& jobs) {
+    sqlite3_stmt* select = nullptr;
+    if (sqlite3_prepare_v2(db_, "SELECT job_id, source FROM python_sources", -1, &select,
+                           nullptr) != SQLITE_OK) {
+      return Error("reading python sources");
+    }
+    absl::flat_hash_map<uint64_t, std::string> sources;
+    while (sqlite3_step(select) == SQLITE_ROW) {
+      const auto* data = static_cast<const char*>(sqlite3_column_blob(select, 1));
+      sources[static_cast<uint64_t>(sqlite3_column_int64(select, 0))] =
+          std::string(data == nullptr ? "" : data, static_cast<size_t>(sqlite3_column_bytes(select, 1)));
+    }
+    sqlite3_finalize(select);
+    for (JobSnapshot& job : jobs) {
+      if (job.spec.kernel_kind() != KernelKind::kPython || IsTerminal(job.state)) continue;
+      auto source = sources.find(job.id);
+      if (source == sources.end()) {
+        return absl::DataLossError(absl::StrCat(path_, ": job ", job.id,
+                                                " runs python but its source is missing"));
+      }
+      auto kernel = std::make_shared<KernelSpec>(*job.spec.kernel);
+      kernel->source = std::move(source->second);
+      job.spec.kernel = std::move(kernel);
+      sources_saved_.insert(job.id);
+    }
+    sources_before_ = sources_saved_;
+    return absl::OkStatus();
+  }
+
   absl::StatusOr<std::vector<JobSnapshot>> ReadJobs(int schema) {
     sqlite3_stmt* select = nullptr;
     if (sqlite3_prepare_v2(db_, "SELECT id, record FROM jobs ORDER BY id", -1, &select,
@@ -224,6 +298,7 @@ class SqliteStore final : public Store {
   absl::Status Abort(const char* what) {
     const absl::Status error = Error(what);
     (void)Exec("ROLLBACK");
+    sources_saved_ = sources_before_;
     return error;
   }
 
@@ -292,6 +367,11 @@ class SqliteStore final : public Store {
   sqlite3_stmt* mark_ = nullptr;
   sqlite3_stmt* study_ = nullptr;
   sqlite3_stmt* delete_ = nullptr;
+  sqlite3_stmt* put_source_ = nullptr;
+  sqlite3_stmt* drop_source_ = nullptr;
+  // Jobs whose python source the file holds (after the last commit: before).
+  absl::flat_hash_set<uint64_t> sources_saved_;
+  absl::flat_hash_set<uint64_t> sources_before_;
 };
 
 }  // namespace

@@ -53,8 +53,10 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir);
 
 // The state file's schema. Schema 1 numbered a saved job's state by the
 // C++ enum's position (queued = 0); schema 2 by jobs.proto's numbers
-// (queued = 1), as state.proto says. OpenSqliteStore rewrites a schema-1
-// file as schema 2.
+// (queued = 1), as state.proto says, and keeps a live python job's source
+// in a table of its own (python_sources), written once, not in the job's
+// record, which is rewritten with each save. OpenSqliteStore rewrites a
+// schema-1 file as schema 2.
 inline constexpr int kStateSchema = 2;
 
 // A job's state as jobs.proto numbers it, both ways: what the RPCs send and,

@@ -134,6 +134,78 @@ TEST(SqliteStoreTest, CorruptJobRecordStopsWithDataLoss) {
   EXPECT_THAT((*store)->LoadJobs(), StatusIs(absl::StatusCode::kDataLoss, "job row 1"));
 }
 
+// One number from the state file, by SQL.
+int64_t Query(const std::string& dir, const std::string& sql) {
+  sqlite3* db = nullptr;
+  int64_t value = -1;
+  if (sqlite3_open((dir + "/tminus.db").c_str(), &db) == SQLITE_OK) {
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW) {
+      value = sqlite3_column_int64(statement, 0);
+    }
+    sqlite3_finalize(statement);
+  }
+  sqlite3_close(db);
+  return value;
+}
+
+JobSnapshot PythonJob(JobId id, const std::string& source) {
+  JobSnapshot s = SampleJob(id);
+  auto kernel = std::make_shared<KernelSpec>();
+  kernel->kind = KernelKind::kPython;
+  kernel->source = source;
+  kernel->function = "f";
+  kernel->file_name = "f.py";
+  s.spec.kernel = kernel;
+  return s;
+}
+
+TEST(SqliteStoreTest, APythonSourceIsWrittenOnceAndLeavesWithItsJob) {
+  const std::string dir = FreshDir("python");
+  const std::string source = "def f(s, c):\n    return c\n" + std::string(100'000, '#');
+  {
+    auto store = OpenSqliteStore(dir);
+    TMINUS_ASSERT_OK(store);
+    for (int save = 0; save < 3; ++save) {  // progress: the record again, not the source
+      TMINUS_ASSERT_OK((*store)->Save(StoreBatch{{PythonJob(1, source), PythonJob(2, "x")}, 3, {}, {}}));
+    }
+  }
+  EXPECT_LT(Query(dir, "SELECT length(record) FROM jobs WHERE id = 1"), 2'000);
+  EXPECT_EQ(Query(dir, "SELECT count(*) FROM python_sources"), 2);
+  {
+    auto store = OpenSqliteStore(dir);
+    TMINUS_ASSERT_OK(store);
+    auto jobs = (*store)->LoadJobs();
+    TMINUS_ASSERT_OK(jobs);
+    ASSERT_EQ(jobs->size(), 2u);
+    ASSERT_EQ((*jobs)[0].spec.kernel_kind(), KernelKind::kPython);
+    EXPECT_EQ((*jobs)[0].spec.kernel->source, source);
+    EXPECT_EQ((*jobs)[0].spec.kernel->function, "f");
+    JobSnapshot done = PythonJob(1, source);
+    done.state = JobState::kSucceeded;
+    TMINUS_ASSERT_OK((*store)->Save(StoreBatch{{done}, 3, {}, {}}));
+    EXPECT_EQ(Query(dir, "SELECT count(*) FROM python_sources"), 1);
+    TMINUS_ASSERT_OK((*store)->Save(StoreBatch{{}, 3, {}, {2}}));
+    EXPECT_EQ(Query(dir, "SELECT count(*) FROM python_sources"), 0);
+  }
+}
+
+TEST(SqliteStoreTest, ALivePythonJobWithoutItsSourceStopsWithDataLoss) {
+  const std::string dir = FreshDir("python-lost");
+  {
+    auto store = OpenSqliteStore(dir);
+    TMINUS_ASSERT_OK(store);
+    TMINUS_ASSERT_OK((*store)->Save(StoreBatch{{PythonJob(1, "def f(s, c):\n    return c\n")}, 2, {}, {}}));
+  }
+  EXPECT_EQ(Query(dir, "DELETE FROM python_sources RETURNING job_id"), 1);
+  auto store = OpenSqliteStore(dir);
+  TMINUS_ASSERT_OK(store);
+  // Never run as a countdown instead.
+  EXPECT_THAT((*store)->LoadJobs(),
+              StatusIs(absl::StatusCode::kDataLoss, "job 1 runs python but its source is missing"));
+}
+
 TEST(SqliteStoreTest, UnwritableDirIsUnavailable) {
   EXPECT_THAT(OpenSqliteStore("/proc/tminus-cannot-be-here"),
               StatusIs(absl::StatusCode::kUnavailable, "--state-dir"));
