@@ -98,8 +98,9 @@ bool IsPythonIdentifier(const std::string& name) {
   return true;
 }
 
-absl::Status ValidatePython(const KernelSpec& kernel) {
-  if (kernel.source.empty() || kernel.source.size() > kMaxPythonSourceBytes) {
+absl::Status ValidatePython(const KernelSpec& kernel, bool source_dropped) {
+  const bool dropped = source_dropped && kernel.source.empty();
+  if ((kernel.source.empty() && !dropped) || kernel.source.size() > kMaxPythonSourceBytes) {
     return Invalid(absl::StrCat("kernel.python.source: must be 1 to ", kMaxPythonSourceBytes,
                                 " bytes (256 KiB), got ", kernel.source.size()));
   }
@@ -142,10 +143,10 @@ absl::Status ValidateCommand(const JobSpec& spec) {
   return CheckCommandTemplate(argv, "kernel.command.argv");
 }
 
-absl::Status ValidateKernel(const JobSpec& spec) {
+absl::Status ValidateKernel(const JobSpec& spec, bool source_dropped) {
   switch (spec.kernel_kind()) {
     case KernelKind::kCountdown: return absl::OkStatus();
-    case KernelKind::kPython: return ValidatePython(*spec.kernel);
+    case KernelKind::kPython: return ValidatePython(*spec.kernel, source_dropped);
     case KernelKind::kCommand: return ValidateCommand(spec);
   }
   return Invalid("kernel: unknown kind");
@@ -203,7 +204,7 @@ absl::Status ParseExecutor(const std::string& text, const char* field, ExecutorK
   return absl::OkStatus();
 }
 
-absl::Status ValidateJobSpec(const JobSpec& spec) {
+absl::Status ValidateJobSpec(const JobSpec& spec, bool source_dropped) {
   if (spec.n < 1) {
     return Invalid(absl::StrCat("n: must be between 1 and ",
                                 std::numeric_limits<int64_t>::max(), ", got ", spec.n));
@@ -232,7 +233,7 @@ absl::Status ValidateJobSpec(const JobSpec& spec) {
                                 spec.time_limit_ms, " ms"));
   }
   if (absl::Status labels = ValidateLabels(spec); !labels.ok()) return labels;
-  if (absl::Status kernel = ValidateKernel(spec); !kernel.ok()) return kernel;
+  if (absl::Status kernel = ValidateKernel(spec, source_dropped); !kernel.ok()) return kernel;
   return ValidatePlacement(spec);
 }
 

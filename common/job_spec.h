@@ -91,7 +91,9 @@ struct JobSpec {
 
 // OK, or INVALID_ARGUMENT whose message starts with the field name and states
 // the limit and the value received.
-absl::Status ValidateJobSpec(const JobSpec& spec);
+// `source_dropped`: a finished job's python kernel may have no source (it
+// is not kept: WithoutPythonSource).
+absl::Status ValidateJobSpec(const JobSpec& spec, bool source_dropped = false);
 
 // Requires ValidateJobSpec(spec).ok().
 ChunkPlan PlanOf(const JobSpec& spec);

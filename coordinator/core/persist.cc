@@ -117,7 +117,8 @@ absl::Status Scheduler::Restore(const std::vector<JobSnapshot>& jobs, JobId next
   const int64_t now_wall = clock_->WallNs();
   next_job_id_ = std::max<JobId>(next_job_id_, next_job_id);
   for (const JobSnapshot& s : jobs) {
-    if (absl::Status valid = ValidateJobSpec(s.spec); !valid.ok()) {
+    // A finished python job kept its kernel, not its source.
+    if (absl::Status valid = ValidateJobSpec(s.spec, IsTerminal(s.state)); !valid.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("saved job ", s.id, ": ", valid.message()));
     }
     auto job = std::make_unique<Job>(s.id, s.spec, now_mono, now_wall);

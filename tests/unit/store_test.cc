@@ -267,3 +267,51 @@ TEST(SchedulerRestoreTest, RunningJobGoesOnFromItsDoneChunks) {
 
 }  // namespace
 }  // namespace tminus
+
+namespace tminus {
+namespace {
+
+// A restart through the real state file: a finished python job comes back
+// without its source (not kept), a live one with it, ready to run again.
+TEST(SchedulerRestoreTest, PythonJobsComeBackThroughTheStateFile) {
+  const std::string dir = FreshDir("python-restart");
+  ::tminus::testing::FakeClock clock;
+  Scheduler before(&clock, SchedulerOptions{});
+  JobSpec spec;
+  spec.n = 10;
+  spec.chunk_count = 1;
+  spec.executor = ExecutorKind::kThreads;
+  auto kernel = std::make_shared<KernelSpec>();
+  kernel->kind = KernelKind::kPython;
+  kernel->source = "def f(s, c):\n    return c\n";
+  kernel->function = "f";
+  spec.kernel = kernel;
+  const JobId finished = *before.Submit(spec, "");
+  const JobId live = *before.Submit(spec, "");
+  WorkerHello hello{"w", 1, "h", 1, true, false, "v", {}, {}, {}};
+  hello.kernels = KernelBit(KernelKind::kPython);
+  const SessionId session = *before.OpenSession(hello);
+  TMINUS_ASSERT_OK(before.AddCredits(session, 1));  // one lease: the first job's chunk
+  ChunkReport r;
+  r.job = finished;
+  r.decrements = 10;
+  r.attempt = 1;
+  TMINUS_ASSERT_OK(before.OnResults(session, {r}));
+  {
+    auto store = OpenSqliteStore(dir);
+    TMINUS_ASSERT_OK(store);
+    TMINUS_ASSERT_OK((*store)->Save(StoreBatch{before.TakeDirtySnapshots(), live + 1, {}, {}}));
+  }
+  auto store = OpenSqliteStore(dir);
+  TMINUS_ASSERT_OK(store);
+  auto jobs = (*store)->LoadJobs();
+  TMINUS_ASSERT_OK(jobs);
+  Scheduler after(&clock, SchedulerOptions{});
+  TMINUS_ASSERT_OK(after.Restore(*jobs));
+  EXPECT_EQ(after.GetJob(finished)->state, JobState::kSucceeded);
+  ASSERT_EQ((*jobs)[1].id, live);
+  EXPECT_EQ((*jobs)[1].spec.kernel->source, kernel->source);
+}
+
+}  // namespace
+}  // namespace tminus
