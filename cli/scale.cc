@@ -268,6 +268,11 @@ absl::StatusOr<ScaleStudy> RunScaleStudy(JobClient& client, const ScaleOptions& 
 
   ScaleStudy study;
   study.n = options.n;
+  if (options.kernel != nullptr) {
+    v1::JobSpec spec;
+    ToProto(*options.kernel, spec.mutable_kernel());
+    study.kernel = KernelLabel(spec);
+  }
   study.total_slots = cluster->slots();
   study.workers = cluster->workers();
   study.hosts = static_cast<int>(cluster->hosts.size());

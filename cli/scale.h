@@ -93,6 +93,7 @@ struct ScaleStudy {
   int physical_cores = 0;  // of the hosts used; 0: unknown
   std::vector<int> host_boundaries;
   double bare_rate = 0;  // the bare kernel on one thread (calibration at 1 slot); 0: unknown
+  std::string kernel;    // "python busy.py:busy_wait"; empty: the countdown
   std::vector<ScalePoint> points;
 };
 

@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "cli/output.h"
 #include "cli/scale.h"
+#include "common/text.h"
 
 namespace tminus {
 namespace {
@@ -44,13 +45,24 @@ bool Doubtful(const ScalePoint& p) {
 bool AboveCeiling(const ScalePoint& p) { return p.vs_calibration > kAboveCeiling; }
 
 void PrintScaleTable(const ScaleStudy& study, std::ostream& out) {
-  out << absl::StrFormat(
+  if (!study.kernel.empty()) {
+    // Another kernel: its units, and no bare-kernel yardstick.
+    out << absl::StrFormat(
+        "n=%d units in %d chunks of %s; %d worker(s) on %d host(s), %d slots, %s; no "
+        "calibration (speedups are against the series' first point)\n",
+        study.n, study.chunks, EscapeForTerminal(study.kernel), study.workers, study.hosts,
+        study.total_slots,
+        study.physical_cores > 0 ? absl::StrCat(study.physical_cores, " physical cores")
+                                 : std::string("physical cores unknown"));
+  } else {
+    out << absl::StrFormat(
       "n=%d in %d chunks; %d worker(s) on %d host(s), %d slots, %s; bare kernel %s "
       "decrements/s on one thread\n",
       study.n, study.chunks, study.workers, study.hosts, study.total_slots,
       study.physical_cores > 0 ? absl::StrCat(study.physical_cores, " physical cores")
                                : std::string("physical cores unknown"),
       study.bare_rate > 0 ? FormatSi(study.bare_rate) : std::string("(not calibrated)"));
+  }
   Table table({"SERIES", "HOSTS", "SLOTS", "WALL(MEDIAN)", "MIN", "MAX", "SPEEDUP", "EFFICIENCY",
                "KARP-FLATT", "RATE/s", "COUNTING", "VS-CALIB", "CALIB-SPREAD"});
   bool past = false;
