@@ -30,6 +30,7 @@ std::unique_ptr<LocalCluster> StartCluster(const std::string& name, int slots,
   options.dashboard = dashboard;
   options.bin_dir = LocalCluster::SelfDir();
   options.work_dir = absl::StrCat("/tmp/tminus-bench-", name, "-", getpid());
+  options.remove_work_dir = true;
   options.coordinator_flags = BenchCoordinatorFlags();
   auto cluster = LocalCluster::Start(options);
   if (!cluster.ok()) Die(cluster.status().ToString());

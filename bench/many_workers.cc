@@ -108,6 +108,7 @@ int main(int argc, char** argv) {
   LocalClusterOptions options;
   options.bin_dir = LocalCluster::SelfDir();
   options.work_dir = absl::StrCat("/tmp/tminus-bench-many-", getpid());
+  options.remove_work_dir = true;
   options.coordinator_flags = BenchCoordinatorFlags();
   auto cluster = LocalCluster::Start(options);
   if (!cluster.ok()) return 1;

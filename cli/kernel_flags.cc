@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "cli/kernel_check_script.h"  // kCheckPython: python/tminus/kernel_check.py
 #include "common/command_line.h"
 #include "common/subprocess.h"
 #include "common/text.h"
@@ -15,34 +16,10 @@
 namespace tminus {
 namespace {
 
-// Python's own parser on the file: a syntax error, or no top-level FUNCTION.
-constexpr char kCheckPython[] = R"py(import ast, sys
-path, name = sys.argv[1], sys.argv[2]
-try:
-    tree = ast.parse(open(path, encoding="utf-8").read(), path)
-except SyntaxError as e:
-    print(f"SyntaxError: {e.msg} ({e.filename}, line {e.lineno})")
-    sys.exit(1)
-def bound(body):  # names bound at the top level, also under if/try/with/for
-    names = set()
-    for node in body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-            continue
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
-        for field in ("body", "orelse", "finalbody", "handlers"):
-            names |= bound(getattr(node, field, []))
-    return names
-if name not in bound(tree.body):
-    print(f"{path} defines no '{name}' at its top level")
-    sys.exit(1)
-)py";
 
-// OK when python3 is missing (the worker reports such errors then).
+// Python's own parser on the file (python/tminus/kernel_check.py, as the
+// Python client checks it): a syntax error, or no such top-level name. OK
+// when python3 is missing (the worker reports such errors then).
 absl::Status CheckWithPython(const std::string& path, const std::string& function) {
   char out_path[] = "/tmp/tminus-pycheck-XXXXXX";
   const int fd = mkstemp(out_path);

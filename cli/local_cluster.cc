@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -138,6 +140,12 @@ bool LocalCluster::Stop(std::chrono::milliseconds grace) {
   return clean;
 }
 
-LocalCluster::~LocalCluster() { Stop(std::chrono::seconds(2)); }
+LocalCluster::~LocalCluster() {
+  Stop(std::chrono::seconds(2));
+  if (options_.remove_work_dir && std::getenv("TMINUS_KEEP_TEST_DIRS") == nullptr) {
+    std::error_code ignored;
+    std::filesystem::remove_all(options_.work_dir, ignored);
+  }
+}
 
 }  // namespace tminus

@@ -20,6 +20,9 @@ struct LocalClusterOptions {
   std::vector<std::string> coordinator_flags;  // extra flags
   bool dashboard = false;  // serve the dashboard on a free 127.0.0.1 port (else no HTTP port)
   ClientSecurity security;  // what WaitForWorkers sends (with token files in coordinator_flags)
+  // The destructor removes work_dir once it stopped the daemons (benchmarks:
+  // their logs are of no use after; TMINUS_KEEP_TEST_DIRS=1 keeps it).
+  bool remove_work_dir = false;
 };
 
 // Thread-compatible. The destructor stops everything it started, and the

@@ -1,5 +1,4 @@
 """The client: Client (one coordinator), Job (one submitted job)."""
-import ast
 import inspect
 import math
 import os
@@ -13,6 +12,7 @@ from typing import Callable, Iterable, List, Optional, Sequence, Tuple, Union
 
 import grpc
 
+from tminus import kernel_check
 from tminus.errors import JobFailedError, TminusError
 from tminus.records import JobStatus, Report, ScaleRow, Worker
 from tminus.v1 import common_pb2, jobs_pb2, jobs_pb2_grpc
@@ -25,23 +25,6 @@ _STATES = {"queued": jobs_pb2.JOB_STATE_QUEUED, "running": jobs_pb2.JOB_STATE_RU
 
 
 _MAX_SOURCE_BYTES = 256 * 1024
-
-
-def _bound_names(body) -> set:
-    """Names a module binds at its top level, also under if/try/with/for."""
-    names = set()
-    for node in body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-            continue
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
-        for field in ("body", "orelse", "finalbody", "handlers"):
-            names |= _bound_names(getattr(node, field, []))
-    return names
 
 
 def _python_kernel(python) -> common_pb2.Kernel:
@@ -61,9 +44,9 @@ def _python_kernel(python) -> common_pb2.Kernel:
     if len(source) > _MAX_SOURCE_BYTES:
         raise ValueError(f"python: {path} is {len(source)} bytes; a job's source is at most 256 KiB")
     text = source.decode("utf-8")
-    tree = ast.parse(text, path)  # a SyntaxError here, not on every worker
-    if function not in _bound_names(tree.body):
-        raise ValueError(f"python: {path} defines no {function!r} at its top level")
+    found = kernel_check.problem(text, path, function)  # a SyntaxError here, not on every worker
+    if found:
+        raise ValueError(f"python: {found}")
     return common_pb2.Kernel(python=common_pb2.PythonKernel(
         source=text, function=function, file_name=os.path.basename(path)))
 
@@ -205,7 +188,14 @@ class Client:
         elif command is not None:
             spec.kernel.CopyFrom(_command_kernel(command))
         request = jobs_pb2.SubmitJobRequest(request_id=f"py-{uuid.uuid4()}", spec=spec)
-        return Job(self, self._call("SubmitJob", request).job.id)
+        job = self._call("SubmitJob", request).job
+        if spec.HasField("kernel") and not job.spec.HasField("kernel"):
+            # A coordinator from before kernels dropped the field: it would count down.
+            self._call("CancelJob", jobs_pb2.CancelJobRequest(job_id=job.id))
+            raise TminusError(grpc.StatusCode.FAILED_PRECONDITION,
+                              "the coordinator does not know python/command kernels (too old): "
+                              f"job {job.id} would have run the countdown, so it was cancelled")
+        return Job(self, job.id)
 
     def job(self, job_id: int) -> "Job":
         """A handle on a job submitted earlier (by anyone)."""
