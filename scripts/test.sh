@@ -7,7 +7,8 @@
 #   3. clang build with -Wthread-safety -Werror and ASan+UBSan: unit and
 #      integration tests once more, then a short libFuzzer run of each target;
 #   4. clang build with ThreadSanitizer: unit and integration tests once more
-#      (tests/sanitizers/tsan.supp says what is suppressed and why).
+#      (tests/sanitizers/tsan.supp says what is suppressed and why; lsan.supp, for
+#      the ASan step, the embedded CPython that is never finalized).
 # `scripts/test.sh --quick` skips the clang builds (steps 3 and 4).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,7 @@ scripts/test-images.sh
 if [ "${1:-}" != "--quick" ]; then
   scripts/build.sh --sanitize
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+  export LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
   (cd build-asan && ctest --output-on-failure -j "$jobs" --timeout 600 -L "unit|integration")
   scripts/fuzz.sh --ci   # a short, repeatable fuzz run of each target from its seed corpus
