@@ -22,6 +22,18 @@ int64_t RssKb() {
   return 0;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+
 TEST(LoadTest, FiftyClientsAThousandJobsAllAcceptedOrClearlyRefused) {
   SchedulerOptions options;
   options.max_active_jobs = 40;  // low enough that some submits are refused
@@ -70,7 +82,9 @@ TEST(LoadTest, FiftyClientsAThousandJobsAllAcceptedOrClearlyRefused) {
   EXPECT_EQ(exact.load(), accepted.load());
   EXPECT_GT(accepted.load(), 0);
   // The whole test process (coordinator, workers, clients) stays well bounded.
-  EXPECT_LT(RssKb() - rss_before, 200 * 1024);
+  // Not under ASan: its quarantine keeps up to 256 MB of freed memory, so the
+  // process's RSS measures the quarantine (202 MB here before issue 20 too).
+  if (!kAddressSanitizer) EXPECT_LT(RssKb() - rss_before, 200 * 1024);
   std::cout << "load: accepted " << accepted << ", refused " << refused << ", RSS grew "
             << (RssKb() - rss_before) / 1024 << " MB\n";
 }
