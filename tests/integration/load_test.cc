@@ -84,7 +84,9 @@ TEST(LoadTest, FiftyClientsAThousandJobsAllAcceptedOrClearlyRefused) {
   // The whole test process (coordinator, workers, clients) stays well bounded.
   // Not under ASan: its quarantine keeps up to 256 MB of freed memory, so the
   // process's RSS measures the quarantine (202 MB here before issue 20 too).
-  if (!kAddressSanitizer) EXPECT_LT(RssKb() - rss_before, 200 * 1024);
+  if (!kAddressSanitizer) {
+    EXPECT_LT(RssKb() - rss_before, 200 * 1024);
+  }
   std::cout << "load: accepted " << accepted << ", refused " << refused << ", RSS grew "
             << (RssKb() - rss_before) / 1024 << " MB\n";
 }
