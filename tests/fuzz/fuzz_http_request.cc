@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <unistd.h>
+
 #include <fstream>
 #include <memory>
 #include <string>
@@ -59,7 +61,9 @@ std::shared_ptr<tminus::DashboardSnapshot> Snapshot() {
 tminus::TokenSet Tokens() {
   const std::string path = "/tmp/tminus-fuzz-http.tokens";
   std::ofstream(path) << "fuzz-client-token-0123456789\n";
-  return *tminus::TokenSet::Load(path, "", "");
+  tminus::TokenSet tokens = *tminus::TokenSet::Load(path, "", "");
+  unlink(path.c_str());  // read once: nothing left behind
+  return tokens;
 }
 
 }  // namespace
