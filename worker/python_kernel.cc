@@ -110,7 +110,7 @@ class Interpreter {
     // Registered before the module code runs: a stop reaches that too.
     Register(stop);
     if (PyObject* function = FunctionOf(job, kernel, &run.error)) {
-      Call(function, kernel, count, start, &run);
+      Call(function, kernel, start, count, &run);
     }
     const bool stopped = Unregister(stop);
     if (stopped && run.outcome == PythonRun::Outcome::kFailed &&
@@ -123,7 +123,7 @@ class Interpreter {
     return run;
   }
 
-  // Starts the interpreter now (Get does).
+  // Nothing: Get() starts the interpreter (StartPython calls it for that).
   void Touch() const {}
 
  private:
@@ -251,7 +251,7 @@ class Interpreter {
   }
 
   // The GIL held.
-  void Call(PyObject* function, const KernelSpec& kernel, int64_t count, int64_t start,
+  void Call(PyObject* function, const KernelSpec& kernel, int64_t start, int64_t count,
             PythonRun* run) {
     PyObject* result = PyObject_CallFunction(function, "LL", static_cast<long long>(start),
                                              static_cast<long long>(count));
