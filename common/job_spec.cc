@@ -174,16 +174,6 @@ absl::Status ParseKernel(const std::string& text, const char* field, KernelKind*
                               EscapeForLog(text), "'"));
 }
 
-std::string KernelSetName(KernelSet set) {
-  std::string names;
-  for (KernelKind kind : {KernelKind::kCountdown, KernelKind::kPython, KernelKind::kCommand}) {
-    if ((set & KernelBit(kind)) == 0) continue;
-    if (!names.empty()) names += ',';
-    names += KernelName(kind);
-  }
-  return names;
-}
-
 const char* ExecutorName(ExecutorKind kind) {
   switch (kind) {
     case ExecutorKind::kThreads: return "threads";

@@ -32,8 +32,6 @@ absl::Status ParseKernel(const std::string& text, const char* field, KernelKind*
 // A set of kernels, one bit each (what a worker allows).
 using KernelSet = uint32_t;
 constexpr KernelSet KernelBit(KernelKind kind) { return KernelSet{1} << static_cast<int>(kind); }
-// "countdown,python": the kernels of `set`, in the order of KernelKind.
-std::string KernelSetName(KernelSet set);
 
 struct KernelSpec {
   KernelKind kind = KernelKind::kCountdown;

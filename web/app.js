@@ -250,7 +250,7 @@
           const f = fraction(j);
           setText(td[1], str(j.name));
           setState(td[2].firstChild, j.state);
-          setText(td[3], str(j.executor));
+          setText(td[3], str(j.executor) + (unitsOf(j) === 'units' ? ` · ${str(j.kernel)}` : ''));
           setProgress(td[4].firstChild, f);
           setText(td[4].lastChild, fmt.pct(f));
           setText(td[5], `${fmt.si(j.decrements_done)} / ${fmt.si(j.n)}`);
@@ -277,6 +277,12 @@
       return POLL_MS;
     });
     return poll;
+  }
+
+  // What a job's n counts: decrements for the countdown, units for a python or
+  // command kernel.
+  function unitsOf(job) {
+    return str(job.kernel) && str(job.kernel) !== 'countdown' ? 'units' : 'decrements';
   }
 
   // ---- view: one job (#/jobs/ID) ---------------------------------------------
@@ -364,8 +370,7 @@
       cancel.hidden = !ACTIVE.has(job.state);
       setProgress(progress, f);
       setText(byId('job-pct'), fmt.pct(f));
-      // A python or command job counts units of its own, not decrements.
-      const units = str(job.kernel) && str(job.kernel) !== 'countdown' ? 'units' : 'decrements';
+      const units = unitsOf(job);
       setText(byId('job-done'), `${fmt.si(job.decrements_done)} / ${fmt.si(job.n)} ${units}`);
       setText(byId('job-chunks'), `${fmt.int(job.chunks_done)} / ${fmt.int(job.chunks_total)}${inFlight(job, ', ', '')}`);
       setText(byId('job-rate'), num(job.rate) > 0 ? `${fmt.si(job.rate)} ${units}/s` : '-');
@@ -456,7 +461,7 @@
       if (poll.stopped) return null;
       const job = obj(detail.job);
       renderJob(job);
-      const samples = charts.setRate(rateChart, detail.rate_series, num(job.started_at));
+      const samples = charts.setRate(rateChart, detail.rate_series, num(job.started_at), unitsOf(job));
       setText(rateNote, samples ? '' : '(no samples: they are kept while a job runs)');
       renderReport(obj(detail.report));
       if (tl) { renderTimeline(tl); timelineDue = Date.now() + TIMELINE_MS; }

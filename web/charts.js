@@ -82,8 +82,9 @@
     return { display: true, text };
   }
 
-  // Rate over time: rate_series [[epoch s, decrements/s], ...], plotted
-  // against seconds since t0 (the job's start).
+  // Rate over time: rate_series [[epoch s, units/s], ...], plotted against
+  // seconds since t0 (the job's start). The units are decrements for the
+  // countdown; setRate names others.
   function rateChart(canvas) {
     return make(canvas, {
       type: 'line',
@@ -104,15 +105,17 @@
           legend: { display: false },
           tooltip: { callbacks: {
             title: (items) => (items.length ? `${fmt.fixed(items[0].parsed.x, 2)} s` : ''),
-            label: (item) => `${fmt.si(item.parsed.y)} decrements/s`,
+            label: (item) => `${fmt.si(item.parsed.y)} ${item.chart.$units || 'decrements'}/s`,
           } },
         },
       },
     });
   }
 
-  function setRate(chart, series, t0) {
+  function setRate(chart, series, t0, units = 'decrements') {
     if (!chart) return;
+    chart.$units = units;
+    chart.options.scales.y.title.text = `${units}/s`;
     const points = [];
     if (Array.isArray(series)) {
       for (const p of series) {

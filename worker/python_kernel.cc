@@ -123,9 +123,6 @@ class Interpreter {
     return run;
   }
 
-  // Nothing: Get() starts the interpreter (StartPython calls it for that).
-  void Touch() const {}
-
  private:
   // A loaded job: its definition (a coordinator restarted without state
   // numbers jobs from 1 again: the id alone names no function) and what it
@@ -324,6 +321,6 @@ PythonRun RunPythonChunk(uint64_t job, const KernelSpec& kernel, int64_t start, 
   return Interpreter::Get().Run(job, kernel, start, count, stop);
 }
 
-void StartPython() { Interpreter::Get().Touch(); }
+void StartPython() { (void)Interpreter::Get(); }
 
 }  // namespace tminus
