@@ -42,6 +42,14 @@ Figures ComputeFigures(const FigureSums& s) {
           "speedup %.2f is above the %d slots used: the one-slot reference is too low (measured "
           "on a busier or slower CPU than the job ran on)",
           *f.speedup, s.slots));
+    } else if (s.busy_ns >= kMinBusyForCpuShareNs && s.cpu_ns > 0 &&
+               *f.speedup > kStaleReferenceRatio * f.cpu_parallelism) {
+      // speedup / cpu parallelism = reference / cpu time: above 1, the job
+      // needed less CPU than its reference says one slot would.
+      f.warnings.push_back(absl::StrFormat(
+          "speedup %.2f is above the %.2f CPUs the job used (cpu parallelism): its cores ran "
+          "faster than when the workers calibrated, so the one-slot reference is too low",
+          *f.speedup, f.cpu_parallelism));
     }
   }
   return f;

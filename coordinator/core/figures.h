@@ -8,7 +8,8 @@
 //    CPUs, or another process.
 //  - speedup = reference / wall, reference = the serial time at the workers'
 //    calibrated one-slot rates; efficiency = speedup / slots. None when any
-//    decrement was done by a worker without a calibration.
+//    decrement was done by a worker without a calibration. A speedup above
+//    the slots or the CPU parallelism warns of a reference that is too low.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,9 @@
 namespace tminus {
 
 inline constexpr double kLowCpuShare = 0.9;
+// A speedup this much above the CPU parallelism means a stale reference
+// (a VM's cores change speed by up to 2x within seconds here).
+inline constexpr double kStaleReferenceRatio = 1.1;
 // Below this much busy time a CPU share says nothing (one clock tick).
 inline constexpr int64_t kMinBusyForCpuShareNs = 20'000'000;
 
