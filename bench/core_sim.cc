@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "bench/bench_util.h"
+#include "bench/sim_jobs.h"
 #include "common/clock.h"
 #include "coordinator/core/scheduler.h"
 
@@ -32,30 +33,8 @@ struct Run {
 // Feeds every lease straight back as its result, until the jobs are done.
 Run Drive(Scheduler& scheduler, const std::vector<JobId>& jobs, int64_t chunks) {
   const double start = bench::NowSeconds();
-  std::vector<std::pair<SessionId, std::vector<ChunkReport>>> replies;
   Run run;
-  for (;;) {
-    replies.clear();
-    scheduler.DrainOutboxes([&](SessionId id, Outbox outbox) {
-      std::vector<ChunkReport> results;
-      results.reserve(outbox.leases.size());
-      for (const LeaseGrant& lease : outbox.leases) {
-        ChunkReport r;
-        r.job = lease.job;
-        r.chunk = lease.chunk;
-        r.attempt = lease.attempt;
-        r.decrements = lease.count;
-        results.push_back(r);
-      }
-      replies.emplace_back(id, std::move(results));
-    });
-    if (replies.empty()) break;
-    for (auto& [id, results] : replies) {
-      run.decisions += static_cast<int64_t>(results.size());
-      (void)scheduler.OnResults(id, results);
-      (void)scheduler.AddCredits(id, static_cast<int64_t>(results.size()));
-    }
-  }
+  while (const int64_t answered = bench::AnswerLeases(scheduler, 1)) run.decisions += answered;
   run.seconds = bench::NowSeconds() - start;
   int64_t done = 0;
   for (JobId job : jobs) {

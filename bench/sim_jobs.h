@@ -11,11 +11,14 @@
 
 namespace tminus::bench {
 
-// Answers every lease in the outboxes at once, as a worker would; returns how many.
-inline int64_t AnswerLeases(Scheduler& scheduler) {
+// Answers every lease in the outboxes at once, as a worker of `slots` slots
+// would (chunk c on slot c % slots); returns how many. The fake worker of
+// the core's benchmarks, written once.
+inline int64_t AnswerLeases(Scheduler& scheduler, int32_t slots = 2) {
   std::vector<std::pair<SessionId, std::vector<ChunkReport>>> replies;
   scheduler.DrainOutboxes([&](SessionId id, Outbox outbox) {
     std::vector<ChunkReport> results;
+    results.reserve(outbox.leases.size());
     for (const LeaseGrant& lease : outbox.leases) {
       ChunkReport r;
       r.job = lease.job;
@@ -23,7 +26,7 @@ inline int64_t AnswerLeases(Scheduler& scheduler) {
       r.attempt = lease.attempt;
       r.decrements = lease.count;
       r.end_mono_ns = 1'000;
-      r.slot = static_cast<int32_t>(lease.chunk % 2);
+      r.slot = static_cast<int32_t>(lease.chunk % slots);
       results.push_back(r);
     }
     replies.emplace_back(id, std::move(results));

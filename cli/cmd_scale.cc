@@ -13,6 +13,7 @@
 #include "cli/scale.h"
 #include "cli/spec_flags.h"
 #include "common/job_spec.h"
+#include "common/status_macros.h"
 #include "common/text.h"
 
 namespace tminus {
@@ -94,13 +95,8 @@ absl::Status ParsePlacements(const std::string& text, std::vector<Placement>* ou
 absl::Status ToOptions(const ScaleFlags& flags, ScaleOptions* options) {
   JobSpec spec;  // validated like a submit, so errors read the same
   spec.executor = ExecutorKind::kThreads;
-  if (absl::Status sized = ParseSizeFlags(flags.n, flags.chunks, flags.chunk_size, &spec);
-      !sized.ok()) {
-    return sized;
-  }
-  if (absl::Status placed = ParsePlacementFlags(flags.on, flags.workers, &spec); !placed.ok()) {
-    return placed;
-  }
+  RETURN_IF_ERROR(ParseSizeFlags(flags.n, flags.chunks, flags.chunk_size, &spec));
+  RETURN_IF_ERROR(ParsePlacementFlags(flags.on, flags.workers, &spec));
   absl::StatusOr<std::shared_ptr<const KernelSpec>> kernel =
       ParseKernelFlags(flags.python, flags.command);
   if (!kernel.ok()) return kernel.status();
@@ -113,26 +109,20 @@ absl::Status ToOptions(const ScaleFlags& flags, ScaleOptions* options) {
       flags.executor != "processes") {
     return absl::InvalidArgumentError("--executor: a --command study runs on processes only");
   }
-  if (absl::Status valid = ValidateFlagsSpec(spec); !valid.ok()) return valid;
+  RETURN_IF_ERROR(ValidateFlagsSpec(spec));
   options->n = spec.n;
   options->chunk_count = spec.chunk_count;
   options->chunk_size = spec.chunk_size;
   options->selector = spec.selector;
   options->workers = spec.workers;
   if (!flags.slots.empty()) {
-    if (absl::Status s = ParseCountList(flags.slots, "--slots", kMaxMaxSlots, &options->slots);
-        !s.ok()) {
-      return s;
-    }
+    RETURN_IF_ERROR(ParseCountList(flags.slots, "--slots", kMaxMaxSlots, &options->slots));
   }
   if (!flags.hosts.empty()) {
-    if (absl::Status s = ParseCountList(flags.hosts, "--hosts", 100'000, &options->hosts);
-        !s.ok()) {
-      return s;
-    }
+    RETURN_IF_ERROR(ParseCountList(flags.hosts, "--hosts", 100'000, &options->hosts));
     options->slot_axis = !flags.slots.empty();  // --hosts alone: the host axis only
   }
-  if (absl::Status s = ParsePlacements(flags.placement, &options->placements); !s.ok()) return s;
+  RETURN_IF_ERROR(ParsePlacements(flags.placement, &options->placements));
   options->weak = flags.weak;
   // The calibration runs the countdown: no yardstick for another kernel.
   options->calibrate = !flags.no_calibration && options->kernel == nullptr;
@@ -149,11 +139,9 @@ absl::Status ToOptions(const ScaleFlags& flags, ScaleOptions* options) {
     return absl::InvalidArgumentError("--repeat: must be between 1 and 100");
   }
   options->repeat = flags.repeat;
-  if (absl::Status name = CheckPrintableUtf8(flags.name, "--name", kMaxNameBytes); !name.ok()) {
-    return name;
-  }
+  RETURN_IF_ERROR(CheckPrintableUtf8(flags.name, "--name", kMaxNameBytes));
   // Before a study that may take hours, not after it.
-  if (absl::Status s = CheckNoStudyIn(flags.out, flags.force); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckNoStudyIn(flags.out, flags.force));
   return CheckWritableDir(flags.out);
 }
 

@@ -15,6 +15,7 @@
 #include "cli/views.h"
 #include "common/job_spec.h"
 #include "common/proto_convert.h"
+#include "common/status_macros.h"
 
 namespace tminus {
 namespace {
@@ -45,10 +46,7 @@ std::string NewRequestId() {
 
 absl::StatusOr<JobSpec> SpecFromFlags(const SubmitFlags& flags) {
   JobSpec spec;
-  if (absl::Status sized = ParseSizeFlags(flags.n, flags.chunks, flags.chunk_size, &spec);
-      !sized.ok()) {
-    return sized;
-  }
+  RETURN_IF_ERROR(ParseSizeFlags(flags.n, flags.chunks, flags.chunk_size, &spec));
   absl::StatusOr<std::shared_ptr<const KernelSpec>> kernel =
       ParseKernelFlags(flags.python, flags.command);
   if (!kernel.ok()) return kernel.status();
@@ -60,19 +58,15 @@ absl::StatusOr<JobSpec> SpecFromFlags(const SubmitFlags& flags) {
   }
   const std::string executor =
       flags.executor.empty() ? DefaultExecutorFor(spec.kernel.get()) : flags.executor;
-  if (absl::Status s = ParseExecutor(executor, "--executor", &spec.executor); !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(ParseExecutor(executor, "--executor", &spec.executor));
   spec.max_slots = flags.max_slots;
   spec.max_slots_per_worker = flags.max_slots_per_worker;
-  if (absl::Status placed = ParsePlacementFlags(flags.on, flags.workers, &spec); !placed.ok()) {
-    return placed;
-  }
+  RETURN_IF_ERROR(ParsePlacementFlags(flags.on, flags.workers, &spec));
   spec.priority = flags.priority;
   spec.name = flags.name;
   spec.max_attempts = flags.max_attempts;
-  if (absl::Status s = ParseDurationFlag(flags.time_limit, "--time-limit", &spec.time_limit_ms); !s.ok()) return s;
-  if (absl::Status valid = ValidateFlagsSpec(spec); !valid.ok()) return valid;
+  RETURN_IF_ERROR(ParseDurationFlag(flags.time_limit, "--time-limit", &spec.time_limit_ms));
+  RETURN_IF_ERROR(ValidateFlagsSpec(spec));
   return spec;
 }
 

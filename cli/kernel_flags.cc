@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/kernel_check_script.h"  // kCheckPython: python/tminus/kernel_check.py
 #include "common/command_line.h"
+#include "common/status_macros.h"
 #include "common/subprocess.h"
 #include "common/text.h"
 
@@ -64,7 +65,7 @@ absl::StatusOr<std::shared_ptr<const KernelSpec>> PythonKernel(const std::string
                                                    kernel->source.size(),
                                                    " bytes; a job's source is at most 256 KiB"));
   }
-  if (absl::Status checked = CheckWithPython(path, kernel->function); !checked.ok()) return checked;
+  RETURN_IF_ERROR(CheckWithPython(path, kernel->function));
   return std::shared_ptr<const KernelSpec>(std::move(kernel));
 }
 

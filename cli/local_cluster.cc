@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/client.h"
+#include "common/status_macros.h"
 
 namespace tminus {
 namespace {
@@ -34,9 +35,7 @@ std::string LocalCluster::SelfDir() {
 absl::StatusOr<std::unique_ptr<LocalCluster>> LocalCluster::Start(LocalClusterOptions options) {
   mkdir(options.work_dir.c_str(), 0755);
   std::unique_ptr<LocalCluster> cluster(new LocalCluster(std::move(options)));
-  if (absl::Status started = cluster->StartCoordinator("127.0.0.1:0"); !started.ok()) {
-    return started;
-  }
+  RETURN_IF_ERROR(cluster->StartCoordinator("127.0.0.1:0"));
   return cluster;
 }
 

@@ -7,6 +7,8 @@
 #include "absl/strings/str_format.h"
 #include "cli/output.h"
 #include "common/proto_convert.h"
+#include "common/status_macros.h"
+#include "common/study_series.h"
 
 namespace tminus {
 namespace {
@@ -241,11 +243,8 @@ const char* ModeName(ScaleMode mode) { return mode == ScaleMode::kWeak ? "weak" 
 const char* AxisName(ScaleAxis axis) { return axis == ScaleAxis::kHosts ? "hosts" : "slots"; }
 
 std::string SeriesLabel(const ScalePoint& point) {
-  std::string label = ExecutorLabel(point.executor);
-  if (point.mode == ScaleMode::kWeak) label += " weak";
-  if (point.axis == ScaleAxis::kHosts) return label + " hosts";
-  if (point.placement != Placement::kAny) absl::StrAppend(&label, " ", PlacementName(point.placement));
-  return label;
+  return StudySeriesName(ExecutorLabel(point.executor), ModeName(point.mode), AxisName(point.axis),
+                         PlacementName(point.placement));
 }
 
 std::optional<double> KarpFlatt(double speedup, double processors) {
@@ -264,7 +263,7 @@ absl::StatusOr<ScaleStudy> RunScaleStudy(JobClient& client, const ScaleOptions& 
                                : options.slots;
   std::sort(slots.begin(), slots.end());
   if (slots.front() != 1) slots.insert(slots.begin(), 1);  // the baseline
-  if (absl::Status sizes = CheckSizes(options, *cluster, slots); !sizes.ok()) return sizes;
+  RETURN_IF_ERROR(CheckSizes(options, *cluster, slots));
 
   ScaleStudy study;
   study.n = options.n;
@@ -289,9 +288,7 @@ absl::StatusOr<ScaleStudy> RunScaleStudy(JobClient& client, const ScaleOptions& 
   for (int r = 0; r < options.repeat; ++r) {
     for (std::vector<PointSpec>& series : all) {
       for (PointSpec& p : series) {
-        if (absl::Status ran = RunPoint(client, options, r, p, &thread_rate, progress); !ran.ok()) {
-          return ran;
-        }
+        RETURN_IF_ERROR(RunPoint(client, options, r, p, &thread_rate, progress));
       }
     }
   }

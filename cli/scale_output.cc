@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "cli/output.h"
 #include "cli/scale.h"
+#include "common/status_macros.h"
 #include "common/text.h"
 
 namespace tminus {
@@ -212,7 +213,7 @@ absl::Status CheckWritableDir(const std::string& dir) {
 }
 
 absl::Status WriteScaleFiles(const ScaleStudy& study, const std::string& dir) {
-  if (absl::Status writable = CheckWritableDir(dir); !writable.ok()) return writable;
+  RETURN_IF_ERROR(CheckWritableDir(dir));
   for (const auto& [name, content] : std::vector<std::pair<std::string, std::string>>{
            {"scale.csv", ScaleCsv(study)},
            {"scale.json", ScaleJson(study)},

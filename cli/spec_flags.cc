@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/labels.h"
 #include "common/parse_count.h"
+#include "common/status_macros.h"
 #include "common/text.h"
 
 namespace tminus {
@@ -40,14 +41,12 @@ absl::Status ParseSizeFlags(const std::string& n, const std::string& chunks,
 absl::Status ParsePlacementFlags(const std::string& on, const std::string& workers,
                                  JobSpec* spec) {
   if (!on.empty()) {
-    if (absl::Status s = ParseSelector(on, "--on", &spec->selector); !s.ok()) return s;
+    RETURN_IF_ERROR(ParseSelector(on, "--on", &spec->selector));
   }
   if (workers.empty()) return absl::OkStatus();
-  if (absl::Status s = ParseNameList(workers, "--workers", &spec->workers); !s.ok()) return s;
+  RETURN_IF_ERROR(ParseNameList(workers, "--workers", &spec->workers));
   for (const std::string& name : spec->workers) {
-    if (absl::Status s = CheckVisibleAscii(name, "--workers", 1, kMaxWorkerIdBytes); !s.ok()) {
-      return s;
-    }
+    RETURN_IF_ERROR(CheckVisibleAscii(name, "--workers", 1, kMaxWorkerIdBytes));
   }
   if (spec->workers.size() > kMaxPlacementWorkers) {
     return absl::InvalidArgumentError(absl::StrCat("--workers: at most ", kMaxPlacementWorkers,

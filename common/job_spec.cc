@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/command_line.h"
+#include "common/status_macros.h"
 #include "common/text.h"
 
 namespace tminus {
@@ -63,18 +64,13 @@ absl::Status ValidateLabels(const JobSpec& spec) {
 }
 
 absl::Status ValidatePlacement(const JobSpec& spec) {
-  if (absl::Status s = CheckLabels(spec.selector, "selector", kMaxSelectorTerms); !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(CheckLabels(spec.selector, "selector", kMaxSelectorTerms));
   if (spec.workers.size() > kMaxPlacementWorkers) {
     return Invalid(absl::StrCat("workers: at most ", kMaxPlacementWorkers, " names, got ",
                                 spec.workers.size()));
   }
   for (size_t i = 0; i < spec.workers.size(); ++i) {
-    if (absl::Status s = CheckVisibleAscii(spec.workers[i], "workers", 1, kMaxWorkerIdBytes);
-        !s.ok()) {
-      return s;
-    }
+    RETURN_IF_ERROR(CheckVisibleAscii(spec.workers[i], "workers", 1, kMaxWorkerIdBytes));
     for (size_t j = 0; j < i; ++j) {
       if (spec.workers[j] == spec.workers[i]) {
         return Invalid(absl::StrCat("workers: '", spec.workers[i], "' given twice"));
@@ -199,7 +195,7 @@ absl::Status ValidateJobSpec(const JobSpec& spec, bool source_dropped) {
     return Invalid(absl::StrCat("n: must be between 1 and ",
                                 std::numeric_limits<int64_t>::max(), ", got ", spec.n));
   }
-  if (absl::Status chunking = ValidateChunking(spec); !chunking.ok()) return chunking;
+  RETURN_IF_ERROR(ValidateChunking(spec));
   if (spec.executor != ExecutorKind::kThreads && spec.executor != ExecutorKind::kProcesses) {
     return Invalid("executor: must be threads or processes, got unspecified");
   }
@@ -211,9 +207,7 @@ absl::Status ValidateJobSpec(const JobSpec& spec, bool source_dropped) {
     return Invalid(absl::StrCat("priority: must be between 0 and ", kMaxPriority, ", got ",
                                 spec.priority));
   }
-  if (absl::Status name = CheckPrintableUtf8(spec.name, "name", kMaxNameBytes); !name.ok()) {
-    return name;
-  }
+  RETURN_IF_ERROR(CheckPrintableUtf8(spec.name, "name", kMaxNameBytes));
   if (spec.max_attempts < 0 || spec.max_attempts > kMaxMaxAttempts) {
     return Invalid(absl::StrCat("max_attempts: must be between 0 (the coordinator's default) "
                                 "and ", kMaxMaxAttempts, ", got ", spec.max_attempts));
@@ -222,8 +216,8 @@ absl::Status ValidateJobSpec(const JobSpec& spec, bool source_dropped) {
     return Invalid(absl::StrCat("time_limit: must be between 0 (none) and 366 days, got ",
                                 spec.time_limit_ms, " ms"));
   }
-  if (absl::Status labels = ValidateLabels(spec); !labels.ok()) return labels;
-  if (absl::Status kernel = ValidateKernel(spec, source_dropped); !kernel.ok()) return kernel;
+  RETURN_IF_ERROR(ValidateLabels(spec));
+  RETURN_IF_ERROR(ValidateKernel(spec, source_dropped));
   return ValidatePlacement(spec);
 }
 

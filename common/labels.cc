@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/status_macros.h"
 
 namespace tminus {
 namespace {
@@ -54,7 +55,7 @@ absl::Status CheckValue(absl::string_view key, absl::string_view value,
 }  // namespace
 
 absl::Status CheckLabel(absl::string_view key, absl::string_view value, absl::string_view field) {
-  if (absl::Status status = CheckKey(key, field); !status.ok()) return status;
+  RETURN_IF_ERROR(CheckKey(key, field));
   return CheckValue(key, value, field);
 }
 
@@ -64,7 +65,7 @@ absl::Status CheckLabels(const Labels& labels, absl::string_view field, size_t m
         absl::StrCat(field, ": at most ", max_terms, " labels, got ", labels.size()));
   }
   for (const auto& [key, value] : labels) {
-    if (absl::Status status = CheckLabel(key, value, field); !status.ok()) return status;
+    RETURN_IF_ERROR(CheckLabel(key, value, field));
   }
   return absl::OkStatus();
 }
@@ -77,7 +78,7 @@ absl::Status ParseLabel(absl::string_view text, absl::string_view field, Labels*
   }
   const std::string key(text.substr(0, eq));
   const std::string value(text.substr(eq + 1));
-  if (absl::Status status = CheckLabel(key, value, field); !status.ok()) return status;
+  RETURN_IF_ERROR(CheckLabel(key, value, field));
   if (!labels->emplace(key, value).second) {
     return absl::InvalidArgumentError(absl::StrCat(field, ": '", key, "' given twice"));
   }
@@ -86,7 +87,7 @@ absl::Status ParseLabel(absl::string_view text, absl::string_view field, Labels*
 
 absl::Status ParseSelector(absl::string_view text, absl::string_view field, Labels* labels) {
   for (absl::string_view term : absl::StrSplit(text, ',')) {
-    if (absl::Status status = ParseLabel(term, field, labels); !status.ok()) return status;
+    RETURN_IF_ERROR(ParseLabel(term, field, labels));
   }
   return CheckLabels(*labels, field, kMaxSelectorTerms);
 }

@@ -140,6 +140,21 @@ void ToProto(const Topology& topology, v1::Topology* out) {
   out->set_cpu_model(topology.cpu_model);
 }
 
+void ToProto(const WorkerIdentity& identity, v1::Hello* out) {
+  out->set_worker_id(identity.worker_id);
+  out->set_incarnation(identity.incarnation);
+  out->set_host(identity.host);
+  out->set_slots(identity.slots);
+  if (identity.threads) out->add_executors(v1::EXECUTOR_THREADS);
+  if (identity.processes) out->add_executors(v1::EXECUTOR_PROCESSES);
+  for (KernelKind kind : {KernelKind::kPython, KernelKind::kCommand}) {
+    if (identity.Allows(kind)) out->add_kernels(ToProto(kind));
+  }
+  out->set_version(identity.version);
+  out->mutable_labels()->insert(identity.labels.begin(), identity.labels.end());
+  ToProto(identity.topology, out->mutable_topology());
+}
+
 Topology FromProto(const v1::Topology& topology) {
   Topology out;
   out.logical_cpus = topology.logical_cpus();

@@ -7,8 +7,10 @@
 #include "common/job_counters.h"
 #include "common/job_spec.h"
 #include "common/topology.h"
+#include "common/worker_identity.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "tminus/v1/common.pb.h"
+#include "tminus/v1/worker.pb.h"
 
 namespace tminus {
 
@@ -33,6 +35,10 @@ Topology FromProto(const v1::Topology& topology);
 JobCounters FromProto(const v1::JobCounters& counters);
 void ToProto(const Calibration& calibration, v1::Calibration* out);
 Calibration FromProto(const v1::Calibration& calibration);
+
+// A Hello's identity fields (its calibration is the worker session's to
+// add); the coordinator's reader is FromProto in coordinator/service/convert.h.
+void ToProto(const WorkerIdentity& identity, v1::Hello* out);
 
 // Leaves `out` unset for 0 (meaning "never").
 void SetTimestamp(int64_t wall_ns, google::protobuf::Timestamp* out);

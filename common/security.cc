@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/rpc.h"
+#include "common/status_macros.h"
 #include "common/text.h"
 
 namespace tminus {
@@ -65,7 +66,7 @@ absl::StatusOr<std::vector<std::string>> ReadTokens(const std::string& path,
   for (absl::string_view line : absl::StrSplit(*text, '\n')) {
     line = absl::StripAsciiWhitespace(line);
     if (line.empty() || line[0] == '#') continue;
-    if (absl::Status ok = CheckToken(line, absl::StrCat(flag, " ", path)); !ok.ok()) return ok;
+    RETURN_IF_ERROR(CheckToken(line, absl::StrCat(flag, " ", path)));
     tokens.emplace_back(line);
   }
   if (tokens.empty()) {
@@ -104,7 +105,7 @@ absl::StatusOr<ClientSecurity> LoadClientSecurity(const std::string& token_file,
     security.token = tokens->front();
   } else if (const char* env = std::getenv("TMINUS_TOKEN"); env != nullptr && *env != '\0') {
     security.token = std::string(absl::StripAsciiWhitespace(env));
-    if (absl::Status ok = CheckToken(security.token, "TMINUS_TOKEN"); !ok.ok()) return ok;
+    RETURN_IF_ERROR(CheckToken(security.token, "TMINUS_TOKEN"));
   }
   for (auto [path, flag, out] : {std::tuple{&ca_file, "--tls-ca", &security.ca_pem},
                                  std::tuple{&cert_file, "--tls-cert", &security.cert_pem},

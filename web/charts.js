@@ -233,14 +233,11 @@
     });
   }
 
-  // A series per executor, mode (weak dashed), placement or host axis, as
-  // `tminus scale` names them: "threads", "threads weak", "processes packed".
+  // A series per executor, mode (weak dashed), placement or host axis, named
+  // by the coordinator as `tminus scale` names them (common/study_series.h):
+  // "threads", "threads weak", "processes packed".
   function seriesName(p) {
-    let name = String(p.executor ?? '?');
-    if (p.mode === 'weak') name += ' weak';
-    if (p.axis === 'hosts') return `${name} hosts`;
-    if (p.placement && p.placement !== 'any') name += ` ${p.placement}`;
-    return name;
+    return String(p.series ?? p.executor ?? '?');
   }
 
   function setStudy(chart, study, what) {

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/kernel.h"
+#include "common/status_macros.h"
 #include "worker/lease.h"
 
 extern char** environ;
@@ -90,7 +91,7 @@ absl::Status ChildProcess::Start() {
 absl::Status ChildProcess::Send(const ChildRequest& request,
                                 const std::vector<std::pair<const void*, size_t>>& parts) {
   if (!running()) {
-    if (absl::Status started = Start(); !started.ok()) return started;
+    RETURN_IF_ERROR(Start());
   }
   bool ok = WriteAll(to_child_, &request, sizeof(request));
   for (const auto& [data, size] : parts) ok = ok && WriteAll(to_child_, data, size);
@@ -132,10 +133,7 @@ absl::StatusOr<std::vector<ChildRun>> ChildProcess::RunBatch(const std::vector<u
                                                    " chunks, got ", counts.size()));
   }
   const ChildRequest request{kChildProtocol, static_cast<uint32_t>(counts.size()), kChildCountdown, 0};
-  if (absl::Status sent = Send(request, {{counts.data(), counts.size() * sizeof(uint64_t)}});
-      !sent.ok()) {
-    return sent;
-  }
+  RETURN_IF_ERROR(Send(request, {{counts.data(), counts.size() * sizeof(uint64_t)}}));
   std::vector<ChildRun> runs(counts.size());
   absl::StatusOr<bool> replied = AwaitReply(cancel, grace);
   if (!replied.ok()) return replied.status();
@@ -162,13 +160,7 @@ absl::StatusOr<ChildProcess::PythonChunk> ChildProcess::RunPython(
                                   static_cast<uint32_t>(kernel.source.size()),
                                   static_cast<uint32_t>(kernel.function.size()),
                                   static_cast<uint32_t>(kernel.file_name.size()), 0};
-  if (absl::Status sent = Send(request, {{&header, sizeof(header)},
-                                         {kernel.source.data(), kernel.source.size()},
-                                         {kernel.function.data(), kernel.function.size()},
-                                         {kernel.file_name.data(), kernel.file_name.size()}});
-      !sent.ok()) {
-    return sent;
-  }
+  RETURN_IF_ERROR(Send(request, {{&header, sizeof(header)}, {kernel.source.data(), kernel.source.size()}, {kernel.function.data(), kernel.function.size()}, {kernel.file_name.data(), kernel.file_name.size()}}));
   PythonChunk chunk;
   absl::StatusOr<bool> replied = AwaitReply(cancel, grace);
   if (!replied.ok()) return replied.status();

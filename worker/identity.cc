@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/host.h"
+#include "common/status_macros.h"
 
 namespace tminus {
 
@@ -28,7 +29,7 @@ absl::StatusOr<Labels> WorkerLabels(const std::vector<std::string>& flags,
                                     const Topology& topology, bool threads, bool processes) {
   Labels given;
   for (const std::string& flag : flags) {
-    if (absl::Status parsed = ParseLabel(flag, "--label", &given); !parsed.ok()) return parsed;
+    RETURN_IF_ERROR(ParseLabel(flag, "--label", &given));
   }
   Labels labels = AutoLabels(topology, threads, processes);
   for (auto& [key, value] : given) labels[key] = std::move(value);

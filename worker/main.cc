@@ -20,6 +20,7 @@
 #include "common/host.h"
 #include "common/logging.h"
 #include "common/rpc.h"
+#include "common/status_macros.h"
 #include "worker/child_process.h"
 #include "worker/python_kernel.h"
 #include "common/http_server.h"
@@ -89,6 +90,231 @@ int Usage(const absl::Status& status) {
   return 2;
 }
 
+// The metrics port serves a scrape at a time; two threads and a few
+// connections are plenty, and bound what a flood of them can hold.
+constexpr int kMetricsHttpThreads = 2;
+constexpr int kMetricsHttpConnections = 32;
+
+// Flags as typed, before they become WorkerOptions.
+struct WorkerFlags {
+  std::string coordinator = "127.0.0.1:7070";
+  std::string executors = "threads,processes";
+  double kill_grace_s = 2.0;
+  double drain_timeout_s = 30.0;
+  double calibrate_every_s = 600;
+  std::string health_listen;
+  std::string http_listen, http_port_file, metrics_token_file;
+  std::string token_file, tls_ca, tls_cert, tls_key;
+  std::vector<std::string> labels;
+  std::string allow_kernels, run_as;
+  tminus::DaemonFlags daemon;
+};
+
+void AddWorkerFlags(CLI::App& app, WorkerFlags* flags, tminus::WorkerOptions* options) {
+  app.add_option("--coordinator", flags->coordinator,
+                 "coordinator HOST[:PORT] (port 7070 if left out)")
+      ->envname("TMINUS_COORDINATOR")->capture_default_str();
+  app.add_option("--slots", options->slots, "chunks run at once (default: online CPUs)")
+      ->capture_default_str()->check(CLI::Range(1, 4096));
+  app.add_option("--name", options->worker_id,
+                 "worker id shown in reports, 1-128 visible ASCII characters; unique per "
+                 "cluster: a second live worker with the same name is refused (default: HOST-PID)");
+  app.add_option("--executors", flags->executors, "comma list of threads, processes")
+      ->capture_default_str();
+  app.add_option("--prefetch", options->prefetch,
+                 "credits beyond --slots, so a slot never waits for a round trip "
+                 "(default: adapts to chunk durations, ~10 ms of work queued per slot)")
+      ->check(CLI::Range(0, 1'000'000));
+  app.add_option("--max-unacked-results", options->max_unacked_results,
+                 "results sent but not yet acknowledged (made durable) by the coordinator, "
+                 "beyond which the worker asks for no more work")
+      ->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{100'000'000}));
+  app.add_option("--calibrate-every", flags->calibrate_every_s,
+                 "seconds between measures of the bare kernel on one idle thread (5 samples of "
+                 "~100 ms while no slot has work; the one-slot reference of every job's "
+                 "speedup); 0: once at start; -1: never, and jobs it runs get no speedup")
+      ->capture_default_str()->check(tminus::Finite())->check(CLI::Range(-1.0, 1e7));
+  app.add_option("--kill-grace", flags->kill_grace_s,
+                 "seconds a cancelled child process gets before SIGKILL")
+      ->capture_default_str()->check(tminus::Finite())->check(CLI::Range(0.0, 600.0));
+  app.add_option("--drain-timeout", flags->drain_timeout_s,
+                 "on SIGTERM: seconds running chunks get to finish before they are handed back "
+                 "(keep it below the service manager's stop timeout)")
+      ->capture_default_str()->check(tminus::Finite())->check(CLI::Range(0.0, 86400.0));
+  app.add_option("--health-listen", flags->health_listen,
+                 "HOST:PORT for a gRPC health endpoint (Kubernetes probes): service \"\" is "
+                 "liveness, \"tminus.worker\" is ready while connected (default: none)");
+  app.add_option("--http-listen", flags->http_listen,
+                 "HOST:PORT serving Prometheus metrics (/metrics) and /healthz (default: none)");
+  app.add_option("--http-port-file", flags->http_port_file,
+                 "write the HTTP port to this file once serving (with --http-listen HOST:0)");
+  app.add_option("--metrics-token-file", flags->metrics_token_file,
+                 "tokens (one a line) that may read /metrics, sent as 'Authorization: Bearer' "
+                 "(usually the client tokens; default: /metrics is open)");
+  app.add_option("--token-file", flags->token_file,
+                 "file holding the worker token (default: the TMINUS_TOKEN variable)");
+  app.add_option("--tls-ca", flags->tls_ca, "PEM CA of the coordinator's certificate: use TLS");
+  app.add_option("--tls-cert", flags->tls_cert, "PEM client certificate, for mutual TLS");
+  app.add_option("--tls-key", flags->tls_key, "PEM key of --tls-cert");
+  app.add_option("--label", flags->labels,
+                 "KEY=VALUE a job can select this worker by (tminus submit --on KEY=VALUE); "
+                 "repeatable. Added to the automatic host, arch, cpu_model, executors (and node, "
+                 "from TMINUS_NODE_NAME) labels; host=NAME also names the host in reports");
+  app.add_flag("--pin", options->pin,
+               "pin each slot's thread (and its child process) to its own CPU, one CPU of "
+               "each physical core first, then their hyper-threads");
+  app.add_option("--allow-kernels", flags->allow_kernels,
+                 "comma list of python, command: kernels that run code a client sent (remote "
+                 "code execution by design; docs/security.md). Default: the countdown only");
+  app.add_option("--run-as", flags->run_as,
+                 "user the command kernel's programs run as. Required with --allow-kernels "
+                 "command when the worker runs as root (name root itself to run them as root)");
+  tminus::AddDaemonFlags(app, &flags->daemon);
+}
+
+// The labels: automatic ones overlaid with --label, and a host that is set.
+absl::Status SetLabels(const std::vector<std::string>& label_flags,
+                       tminus::WorkerOptions* options) {
+  absl::StatusOr<tminus::Labels> labels = tminus::WorkerLabels(
+      label_flags, options->topology, options->threads, options->processes);
+  if (!labels.ok()) return labels.status();
+  // An empty host (a manifest's variable that was not set): the hostname.
+  if ((*labels)["host"].empty()) (*labels)["host"] = tminus::Hostname();
+  RETURN_IF_ERROR(tminus::CheckVisibleAscii((*labels)["host"], "--label host", 1,
+                                            tminus::kMaxHostBytes));
+  options->labels = *std::move(labels);
+  return absl::OkStatus();
+}
+
+// The flags' meaning in `options`; an INVALID_ARGUMENT names a bad flag.
+absl::Status ToOptions(const WorkerFlags& flags, bool named, tminus::WorkerOptions* options) {
+  if (!ParseExecutors(flags.executors, options)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--executors: use threads, processes or threads,processes; got '", flags.executors, "'"));
+  }
+  if (!ParseKernels(flags.allow_kernels, &options->kernels)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--allow-kernels: use python, command or python,command; got '", flags.allow_kernels,
+        "'"));
+  }
+  RETURN_IF_ERROR(RunAsFlag(flags.run_as, options->kernels, &options->command));
+  options->topology = tminus::ReadTopology();
+  RETURN_IF_ERROR(SetLabels(flags.labels, options));
+  absl::StatusOr<std::string> target = tminus::ParseDialTarget(flags.coordinator, "--coordinator");
+  if (!target.ok()) return target.status();
+  options->coordinator = *target;
+  if (!named) options->worker_id = absl::StrCat(tminus::Hostname(), "-", getpid());
+  RETURN_IF_ERROR(
+      tminus::CheckVisibleAscii(options->worker_id, "--name", 1, tminus::kMaxNameBytes));
+  options->kill_grace = std::chrono::milliseconds(static_cast<int64_t>(flags.kill_grace_s * 1000));
+  options->command.kill_grace = options->kill_grace;
+  if (flags.calibrate_every_s < 0) options->calibration.samples = 0;
+  options->calibration.refresh_ns =
+      static_cast<int64_t>(std::max(0.0, flags.calibrate_every_s) * 1e9);
+  options->child_binary = SelfBinary();
+  absl::StatusOr<tminus::ClientSecurity> security =
+      tminus::LoadClientSecurity(flags.token_file, flags.tls_ca, flags.tls_cert, flags.tls_key);
+  if (!security.ok()) return security.status();
+  options->security = *security;
+  return absl::OkStatus();
+}
+
+// Ready (for systemd's Type=notify) once first connected; then a status.
+std::function<void(bool)> ConnectionNotifier(tminus::HealthServer* health,
+                                             const std::string& coordinator) {
+  auto told_ready = std::make_shared<bool>(false);
+  return [health, coordinator, told_ready](bool connected) {
+    if (health != nullptr) health->SetReady(connected);
+    const std::string status = (connected ? "connected to " : "reconnecting to ") + coordinator;
+    if (connected && !*told_ready) {
+      *told_ready = true;
+      tminus::NotifyReady(status);
+    } else {
+      tminus::NotifyStatus(status);
+    }
+  };
+}
+
+// The metrics port, or null without --http-listen; a status to exit 1 with.
+absl::StatusOr<std::unique_ptr<tminus::HttpServer>> StartMetricsHttp(
+    const std::optional<tminus::HostPort>& address, const std::string& port_file,
+    tminus::WorkerMetrics* metrics) {
+  if (!address.has_value()) return nullptr;
+  tminus::HttpServerOptions http_options;
+  http_options.address = *address;
+  http_options.threads = kMetricsHttpThreads;
+  http_options.max_connections = kMetricsHttpConnections;
+  auto http = tminus::HttpServer::Start(
+      http_options, [metrics](const tminus::HttpCall& call) { return metrics->Handle(call); });
+  if (!http.ok()) return http.status();
+  if (!port_file.empty() && !tminus::WritePortFile(port_file, (*http)->port())) {
+    return absl::UnavailableError(absl::StrCat("cannot write --http-port-file ", port_file));
+  }
+  return http;
+}
+
+// Before any thread starts: starting CPython sets process-wide state. Its
+// code runs as this process's user, in this process (threads).
+void StartPythonIfAllowed(const tminus::WorkerOptions& options) {
+  if (!options.Allows(tminus::KernelKind::kPython)) return;
+  if (geteuid() == 0) {
+    tminus::Logger("worker")->warn("--allow-kernels python on a worker running as root: "
+                                   "clients' Python code runs as root");
+  }
+  tminus::StartPython();
+}
+
+// Serves until a stop signal has drained it (0) or the coordinator refused
+// it (1).
+int Serve(tminus::WorkerOptions options, const WorkerFlags& flags,
+          const tminus::TokenSet& metrics_tokens,
+          const std::optional<tminus::HostPort>& http_address) {
+  // Before any thread starts, so only sigwait sees the stop signals.
+  const sigset_t signals = tminus::BlockStopSignals();
+  StartPythonIfAllowed(options);
+  std::unique_ptr<tminus::HealthServer> health;
+  if (!flags.health_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<tminus::HealthServer>> started =
+        tminus::HealthServer::Start(flags.health_listen);
+    if (!started.ok()) {
+      std::cerr << started.status().message() << "\n";
+      return started.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+    }
+    health = std::move(*started);
+  }
+  options.on_connection = ConnectionNotifier(health.get(), options.coordinator);
+  tminus::SessionClient client(options);
+  tminus::WorkerMetrics metrics(&client, metrics_tokens);
+  absl::StatusOr<std::unique_ptr<tminus::HttpServer>> http =
+      StartMetricsHttp(http_address, flags.http_port_file, &metrics);
+  if (!http.ok()) {
+    std::cerr << http.status().message() << "\n";
+    return 1;
+  }
+  // The stop signal is taken on its own thread; Run() serves on this one and
+  // returns after the drain, or at once when the coordinator refuses us.
+  absl::Notification drained;
+  std::thread stopper([&] {
+    const int received = tminus::WaitForStopSignal(signals);
+    tminus::Logger("worker")->info("worker={} signal={} draining", options.worker_id, received);
+    tminus::NotifyStopping();
+    if (health) health->SetReady(false);
+    // A planned stop: nothing is lost and nothing is retried because of it.
+    client.Drain(std::chrono::milliseconds(static_cast<int64_t>(flags.drain_timeout_s * 1000)),
+                 std::chrono::seconds(5));
+    drained.Notify();
+  });
+  if (client.Run() == tminus::RunEnd::kRefused) {
+    std::cerr << "tminus-worker: " << client.refusal() << "\n";
+    stopper.detach();  // blocked in sigwait; the process ends now
+    return 1;
+  }
+  drained.WaitForNotification();
+  stopper.join();
+  tminus::Logger("worker")->info("worker={} stopped", options.worker_id);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -106,211 +332,25 @@ int main(int argc, char** argv) {
                "error."};
   tminus::WorkerOptions options;
   options.slots = tminus::OnlineCpus();
-  std::string coordinator = "127.0.0.1:7070";
-  std::string executors = "threads,processes";
-  double kill_grace_s = 2.0;
-  double drain_timeout_s = 30.0;
-  app.add_option("--coordinator", coordinator, "coordinator HOST[:PORT] (port 7070 if left out)")
-      ->envname("TMINUS_COORDINATOR")->capture_default_str();
-  app.add_option("--slots", options.slots, "chunks run at once (default: online CPUs)")
-      ->capture_default_str()->check(CLI::Range(1, 4096));
-  app.add_option("--name", options.worker_id,
-                 "worker id shown in reports, 1-128 visible ASCII characters; unique per "
-                 "cluster: a second live worker with the same name is refused (default: HOST-PID)");
-  app.add_option("--executors", executors, "comma list of threads, processes")
-      ->capture_default_str();
-  app.add_option("--prefetch", options.prefetch,
-                 "credits beyond --slots, so a slot never waits for a round trip "
-                 "(default: adapts to chunk durations, ~10 ms of work queued per slot)")->check(CLI::Range(0, 1'000'000));
-  app.add_option("--max-unacked-results", options.max_unacked_results,
-                 "results sent but not yet acknowledged (made durable) by the coordinator, "
-                 "beyond which the worker asks for no more work")
-      ->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{100'000'000}));
-  double calibrate_every_s = 600;
-  app.add_option("--calibrate-every", calibrate_every_s,
-                 "seconds between measures of the bare kernel on one idle thread (5 samples of "
-                 "~100 ms while no slot has work; the one-slot reference of every job's "
-                 "speedup); 0: once at start; -1: never, and jobs it runs get no speedup")
-      ->capture_default_str()->check(tminus::Finite())->check(CLI::Range(-1.0, 1e7));
-  app.add_option("--kill-grace", kill_grace_s,
-                 "seconds a cancelled child process gets before SIGKILL")
-      ->capture_default_str()->check(tminus::Finite())->check(CLI::Range(0.0, 600.0));
-  app.add_option("--drain-timeout", drain_timeout_s,
-                 "on SIGTERM: seconds running chunks get to finish before they are handed back "
-                 "(keep it below the service manager's stop timeout)")
-      ->capture_default_str()->check(tminus::Finite())->check(CLI::Range(0.0, 86400.0));
-  std::string health_listen;
-  app.add_option("--health-listen", health_listen,
-                 "HOST:PORT for a gRPC health endpoint (Kubernetes probes): service \"\" is "
-                 "liveness, \"tminus.worker\" is ready while connected (default: none)");
-  std::string http_listen, http_port_file, metrics_token_file;
-  app.add_option("--http-listen", http_listen,
-                 "HOST:PORT serving Prometheus metrics (/metrics) and /healthz (default: none)");
-  app.add_option("--http-port-file", http_port_file,
-                 "write the HTTP port to this file once serving (with --http-listen HOST:0)");
-  app.add_option("--metrics-token-file", metrics_token_file,
-                 "tokens (one a line) that may read /metrics, sent as 'Authorization: Bearer' "
-                 "(usually the client tokens; default: /metrics is open)");
-  std::string token_file, tls_ca, tls_cert, tls_key;
-  app.add_option("--token-file", token_file,
-                 "file holding the worker token (default: the TMINUS_TOKEN variable)");
-  app.add_option("--tls-ca", tls_ca, "PEM CA of the coordinator's certificate: use TLS");
-  app.add_option("--tls-cert", tls_cert, "PEM client certificate, for mutual TLS");
-  app.add_option("--tls-key", tls_key, "PEM key of --tls-cert");
-  std::vector<std::string> label_flags;
-  app.add_option("--label", label_flags,
-                 "KEY=VALUE a job can select this worker by (tminus submit --on KEY=VALUE); "
-                 "repeatable. Added to the automatic host, arch, cpu_model, executors (and node, "
-                 "from TMINUS_NODE_NAME) labels; host=NAME also names the host in reports");
-  app.add_flag("--pin", options.pin,
-               "pin each slot's thread (and its child process) to its own CPU, one CPU of "
-               "each physical core first, then their hyper-threads");
-  std::string allow_kernels, run_as;
-  app.add_option("--allow-kernels", allow_kernels,
-                 "comma list of python, command: kernels that run code a client sent (remote "
-                 "code execution by design; docs/security.md). Default: the countdown only");
-  app.add_option("--run-as", run_as,
-                 "user the command kernel's programs run as. Required with --allow-kernels "
-                 "command when the worker runs as root (name root itself to run them as root)");
-  tminus::DaemonFlags daemon;
-  tminus::AddDaemonFlags(app, &daemon);
+  WorkerFlags flags;
+  AddWorkerFlags(app, &flags, &options);
   if (const int code = tminus::ParseDaemonFlags(app, argc, argv); code >= 0) return code;
-  if (!tminus::ApplyDaemonFlags(daemon)) return 2;
-  if (!ParseExecutors(executors, &options)) {
-    std::cerr << "--executors: use threads, processes or threads,processes; got '" << executors
-              << "'\n";
-    return 2;
-  }
-  if (!ParseKernels(allow_kernels, &options.kernels)) {
-    std::cerr << "--allow-kernels: use python, command or python,command; got '" << allow_kernels
-              << "'\n";
-    return 2;
-  }
-  if (absl::Status user = RunAsFlag(run_as, options.kernels, &options.command); !user.ok()) {
-    return Usage(user);
-  }
-  options.topology = tminus::ReadTopology();
-  absl::StatusOr<tminus::Labels> labels = tminus::WorkerLabels(
-      label_flags, options.topology, options.threads, options.processes);
-  if (!labels.ok()) return Usage(labels.status());
-  // An empty host (a manifest's variable that was not set): the hostname.
-  if ((*labels)["host"].empty()) (*labels)["host"] = tminus::Hostname();
-  if (absl::Status host = tminus::CheckVisibleAscii((*labels)["host"], "--label host", 1,
-                                                    tminus::kMaxHostBytes);
-      !host.ok()) {
-    return Usage(host);
-  }
-  options.labels = *std::move(labels);
-  absl::StatusOr<std::string> target = tminus::ParseDialTarget(coordinator, "--coordinator");
-  if (!target.ok()) return Usage(target.status());
-  options.coordinator = *target;
-  if (app.get_option("--name")->count() == 0) {
-    options.worker_id = absl::StrCat(tminus::Hostname(), "-", getpid());
-  }
-  if (absl::Status name = tminus::CheckVisibleAscii(options.worker_id, "--name", 1,
-                                                    tminus::kMaxNameBytes);
-      !name.ok()) {
-    return Usage(name);
-  }
-  options.kill_grace = std::chrono::milliseconds(static_cast<int64_t>(kill_grace_s * 1000));
-  options.command.kill_grace = options.kill_grace;
-  if (calibrate_every_s < 0) options.calibration.samples = 0;
-  options.calibration.refresh_ns = static_cast<int64_t>(std::max(0.0, calibrate_every_s) * 1e9);
-  options.child_binary = SelfBinary();
-  absl::StatusOr<tminus::ClientSecurity> security =
-      tminus::LoadClientSecurity(token_file, tls_ca, tls_cert, tls_key);
-  if (!security.ok()) return Usage(security.status());
-  options.security = *security;
+  if (!tminus::ApplyDaemonFlags(flags.daemon)) return 2;
+  const bool named = app.get_option("--name")->count() > 0;
+  if (absl::Status valid = ToOptions(flags, named, &options); !valid.ok()) return Usage(valid);
   // Read once: the python and command kernels' code must not find it in
   // the environment it inherits (before any thread starts: setenv is not
   // thread-safe).
   unsetenv("TMINUS_TOKEN");
   absl::StatusOr<tminus::TokenSet> metrics_tokens =
-      tminus::TokenSet::LoadReaders(metrics_token_file, "--metrics-token-file");
+      tminus::TokenSet::LoadReaders(flags.metrics_token_file, "--metrics-token-file");
   if (!metrics_tokens.ok()) return Usage(metrics_tokens.status());
   std::optional<tminus::HostPort> http_address;
-  if (!http_listen.empty()) {
+  if (!flags.http_listen.empty()) {
     absl::StatusOr<tminus::HostPort> parsed =
-        tminus::ParseHostPort(http_listen, "--http-listen", {-1, true});
+        tminus::ParseHostPort(flags.http_listen, "--http-listen", {-1, true});
     if (!parsed.ok()) return Usage(parsed.status());
     http_address = *parsed;
   }
-
-  // Before any thread starts, so only sigwait sees the stop signals.
-  const sigset_t signals = tminus::BlockStopSignals();
-  if ((options.kernels & tminus::KernelBit(tminus::KernelKind::kPython)) != 0) {
-    // Now, while this is the only thread: starting CPython sets process-wide
-    // state. Its code runs as this process's user, in this process (threads).
-    if (geteuid() == 0) {
-      tminus::Logger("worker")->warn("--allow-kernels python on a worker running as root: "
-                                     "clients' Python code runs as root");
-    }
-    tminus::StartPython();
-  }
-  std::unique_ptr<tminus::HealthServer> health;
-  if (!health_listen.empty()) {
-    absl::StatusOr<std::unique_ptr<tminus::HealthServer>> started =
-        tminus::HealthServer::Start(health_listen);
-    if (!started.ok()) {
-      std::cerr << started.status().message() << "\n";
-      return started.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
-    }
-    health = std::move(*started);
-  }
-  // Ready (for systemd's Type=notify) once first connected; then a status.
-  bool told_ready = false;
-  options.on_connection = [&health, &told_ready, &options](bool connected) {
-    if (health) health->SetReady(connected);
-    const std::string status = (connected ? "connected to " : "reconnecting to ") +
-                               options.coordinator;
-    if (connected && !told_ready) {
-      told_ready = true;
-      tminus::NotifyReady(status);
-    } else {
-      tminus::NotifyStatus(status);
-    }
-  };
-  tminus::SessionClient client(options);
-  std::unique_ptr<tminus::WorkerMetrics> metrics;
-  std::unique_ptr<tminus::HttpServer> http;
-  if (http_address.has_value()) {
-    metrics = std::make_unique<tminus::WorkerMetrics>(&client, *metrics_tokens);
-    tminus::HttpServerOptions http_options;
-    http_options.address = *http_address;
-    http_options.threads = 2;
-    http_options.max_connections = 32;
-    auto started = tminus::HttpServer::Start(
-        http_options, [&metrics](const tminus::HttpCall& call) { return metrics->Handle(call); });
-    if (!started.ok()) {
-      std::cerr << started.status().message() << "\n";
-      return 1;
-    }
-    http = std::move(*started);
-    if (!http_port_file.empty() && !tminus::WritePortFile(http_port_file, http->port())) {
-      std::cerr << "cannot write --http-port-file " << http_port_file << "\n";
-      return 1;
-    }
-  }
-  // The stop signal is taken on its own thread; Run() serves on this one and
-  // returns after the drain, or at once when the coordinator refuses us.
-  absl::Notification drained;
-  std::thread stopper([&] {
-    const int received = tminus::WaitForStopSignal(signals);
-    tminus::Logger("worker")->info("worker={} signal={} draining", options.worker_id, received);
-    tminus::NotifyStopping();
-    if (health) health->SetReady(false);
-    // A planned stop: nothing is lost and nothing is retried because of it.
-    client.Drain(std::chrono::milliseconds(static_cast<int64_t>(drain_timeout_s * 1000)),
-                 std::chrono::seconds(5));
-    drained.Notify();
-  });
-  if (client.Run() == tminus::RunEnd::kRefused) {
-    std::cerr << "tminus-worker: " << client.refusal() << "\n";
-    stopper.detach();  // blocked in sigwait; the process ends now
-    return 1;
-  }
-  drained.WaitForNotification();
-  stopper.join();
-  tminus::Logger("worker")->info("worker={} stopped", options.worker_id);
-  return 0;
+  return Serve(std::move(options), flags, *metrics_tokens, http_address);
 }

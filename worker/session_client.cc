@@ -31,18 +31,12 @@ int64_t Now() { return RealClock::Get()->MonoNs(); }
 
 WorkerSessionOptions CoreOptions(const WorkerOptions& options, uint64_t incarnation) {
   WorkerSessionOptions core;
-  core.identity.worker_id = options.worker_id;
+  core.identity = options;
   const auto host = options.labels.find("host");
   core.identity.host = host != options.labels.end() && !host->second.empty() ? host->second
                                                                            : Hostname();
-  core.identity.slots = options.slots;
-  core.identity.threads = options.threads;
-  core.identity.processes = options.processes;
-  core.identity.kernels = options.kernels;
   core.identity.version = Version();
   core.identity.incarnation = incarnation;
-  core.identity.labels = options.labels;
-  core.identity.topology = options.topology;
   core.prefetch = options.prefetch;
   core.max_unacked_results = options.max_unacked_results;
   return core;

@@ -29,22 +29,23 @@
 
 namespace tminus {
 
-struct WorkerOptions {
+// Who the worker is (worker_id: default host-pid; kernels: client code it
+// may run besides the countdown, --allow-kernels; labels: what job
+// selectors match, "host" names the host), and how it connects and runs.
+// Its host, version and incarnation are filled when the session starts.
+struct WorkerOptions : WorkerIdentity {
+  WorkerOptions() {
+    slots = 1;
+    threads = processes = true;
+  }
+
   std::string coordinator = "127.0.0.1:7070";
-  std::string worker_id;  // default: host-pid
-  int slots = 1;
   int prefetch = -1;      // extra credits beyond slots; -1: adaptive (CreditPolicy)
-  bool threads = true;
-  bool processes = true;
-  // Kernels it may run besides the countdown (--allow-kernels): client code.
-  KernelSet kernels = KernelBit(KernelKind::kCountdown);
   CommandOptions command;  // --run-as, --kill-grace
   std::string child_binary;
   std::chrono::milliseconds kill_grace{2000};
   int64_t max_unacked_results = 262'144;
   ClientSecurity security;  // token and TLS towards the coordinator
-  Labels labels;            // what job selectors match; "host" names the host
-  Topology topology;
   bool pin = false;         // pin slot i to topology.pin_order[i % size]
   // The bare kernel measured while idle; 0 samples: never (no job this
   // worker runs then has a speedup).

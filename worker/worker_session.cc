@@ -138,20 +138,8 @@ std::shared_ptr<const v1::WorkerMessage> WorkerSession::TakeOutgoing(int64_t now
     case Next::kHello: {
       hello_sent_ = true;
       message = std::make_shared<v1::WorkerMessage>();
-      const WorkerIdentity& id = options_.identity;
       v1::Hello* hello = message->mutable_hello();
-      hello->set_worker_id(id.worker_id);
-      hello->set_incarnation(id.incarnation);
-      hello->set_host(id.host);
-      hello->set_slots(id.slots);
-      if (id.threads) hello->add_executors(v1::EXECUTOR_THREADS);
-      if (id.processes) hello->add_executors(v1::EXECUTOR_PROCESSES);
-      for (KernelKind kind : {KernelKind::kPython, KernelKind::kCommand}) {
-        if ((id.kernels & KernelBit(kind)) != 0) hello->add_kernels(ToProto(kind));
-      }
-      hello->set_version(id.version);
-      hello->mutable_labels()->insert(id.labels.begin(), id.labels.end());
-      ToProto(id.topology, hello->mutable_topology());
+      ToProto(options_.identity, hello);
       if (calibration_.valid()) {
         Calibration aged = calibration_;
         aged.age_ns = now_ns - calibrated_at_ns_;
@@ -335,7 +323,7 @@ absl::Status WorkerSession::AttachKernel(const v1::Lease& lease, LeaseSpec* spec
         absl::StrCat("kernel ", static_cast<int>(lease.kernel()), " is unknown to this worker"));
   }
   if (kind == KernelKind::kCountdown) return absl::OkStatus();
-  if ((options_.identity.kernels & KernelBit(kind)) == 0) {
+  if (!options_.identity.Allows(kind)) {
     return absl::PermissionDeniedError(absl::StrCat("the ", KernelName(kind),
                                                     " kernel is not allowed on this worker "
                                                     "(start it with --allow-kernels ",

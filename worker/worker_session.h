@@ -44,24 +44,12 @@
 #include "common/calibration.h"
 #include "common/labels.h"
 #include "common/topology.h"
+#include "common/worker_identity.h"
 #include "tminus/v1/worker.pb.h"
 #include "worker/credit_policy.h"
 #include "worker/lease.h"
 
 namespace tminus {
-
-struct WorkerIdentity {
-  std::string worker_id;
-  std::string host;
-  int32_t slots = 1;
-  bool threads = true;
-  bool processes = true;
-  KernelSet kernels = KernelBit(KernelKind::kCountdown);  // --allow-kernels
-  std::string version;
-  uint64_t incarnation = 1;  // random per process start, never 0
-  Labels labels;
-  Topology topology;
-};
 
 struct WorkerSessionOptions {
   WorkerIdentity identity;

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "coordinator/core/scheduler.h"
 
 namespace tminus {
@@ -18,8 +19,8 @@ void Scheduler::KeepCalibration(WorkerRecord& record, Session& session,
 }
 
 absl::Status Scheduler::SetCalibration(SessionId id, const Calibration& calibration) {
-  if (absl::Status alive = Touch(id); !alive.ok()) return alive;
-  if (absl::Status s = ValidateCalibration(calibration, "calibration"); !s.ok()) return s;
+  RETURN_IF_ERROR(Touch(id));
+  RETURN_IF_ERROR(ValidateCalibration(calibration, "calibration"));
   if (!calibration.valid()) return absl::InvalidArgumentError("calibration: empty");
   Session& session = sessions_[id];
   KeepCalibration(workers_[session.worker], session, calibration);
@@ -27,16 +28,16 @@ absl::Status Scheduler::SetCalibration(SessionId id, const Calibration& calibrat
 }
 
 absl::Status Scheduler::SetRunning(SessionId id, std::vector<std::pair<JobId, int32_t>> running) {
-  if (absl::Status alive = Touch(id); !alive.ok()) return alive;
+  RETURN_IF_ERROR(Touch(id));
   Session& session = sessions_[id];
   int64_t total = 0;
   for (const auto& [job, chunks] : running) {
     if (chunks < 0) return absl::InvalidArgumentError("running.jobs.chunks: must be >= 0");
     total += chunks;
   }
-  if (total > session.slots) {
+  if (total > session.identity.slots) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "running.jobs: ", total, " chunks running on a worker of ", session.slots, " slots"));
+        "running.jobs: ", total, " chunks running on a worker of ", session.identity.slots, " slots"));
   }
   session.running = std::move(running);
   return absl::OkStatus();

@@ -26,7 +26,7 @@ void Scheduler::Dispatch() {
       Session& session = sessions_[*it];
       int64_t want = session.credits;
       if (pass == 0) {
-        const int64_t idle = session.slots - static_cast<int64_t>(session.leases.size());
+        const int64_t idle = session.identity.slots - static_cast<int64_t>(session.leases.size());
         want = std::min(want, std::max<int64_t>(idle, 0));
       }
       if (want > 0) AssignTo(session, want);
@@ -47,7 +47,7 @@ void Scheduler::Dispatch() {
   last_backup_scan_ns_ = now;
   for (auto it = hungry_.begin(); it != hungry_.end();) {
     Session& session = sessions_[*it];
-    const int64_t idle = session.slots - static_cast<int64_t>(session.leases.size());
+    const int64_t idle = session.identity.slots - static_cast<int64_t>(session.leases.size());
     if (idle > 0) AssignBackups(session, std::min(idle, session.credits));
     it = session.credits == 0 ? hungry_.erase(it) : std::next(it);
   }
@@ -79,7 +79,7 @@ void Scheduler::AssignBackups(Session& session, int64_t want) {
       continue;
     }
     for (const auto& [chunk, lease] : job.leases()) {
-      if (want == 0 || !job.MayLeaseTo(session.id, session.slots)) break;
+      if (want == 0 || !job.MayLeaseTo(session.id, session.identity.slots)) break;
       if (lease.session == session.id || job.backups().contains(chunk)) continue;
       const int64_t threshold = StragglerAfterNs(job, chunk);
       if (threshold == 0 || now - lease.dispatch_mono_ns < threshold) continue;
@@ -87,7 +87,7 @@ void Scheduler::AssignBackups(Session& session, int64_t want) {
       const int32_t attempt = lease.attempt + 1;
       job.backups()[chunk] = ActiveLease{session.id, attempt, now};
       session.leases.insert({job.id(), chunk});
-      job.AddHolder(session.id, session.slots, session.worker);
+      job.AddHolder(session.id, session.identity.slots, session.worker);
       --session.credits;
       --want;
       ++job.stats().counters.backups;
@@ -115,7 +115,7 @@ void Scheduler::AssignTo(Session& session, int64_t want) {
       }
       continue;
     }
-    while (want > 0 && job.HasQueuedChunk() && job.MayLeaseTo(session.id, session.slots)) {
+    while (want > 0 && job.HasQueuedChunk() && job.MayLeaseTo(session.id, session.identity.slots)) {
       Lease(job, session, now);
       --want;
     }
@@ -133,7 +133,7 @@ void Scheduler::Lease(Job& job, Session& session, int64_t now) {
     dirty_jobs_.insert(job.id());
   }
   job.leases()[chunk] = ActiveLease{session.id, attempt, now};
-  job.AddHolder(session.id, session.slots, session.worker);
+  job.AddHolder(session.id, session.identity.slots, session.worker);
   session.leases.insert({job.id(), chunk});
   --session.credits;
   ++counters_.leases_granted;
@@ -194,12 +194,12 @@ void Scheduler::LeaseEnded(Job& job, SessionId session) {
 }
 
 bool Scheduler::Fits(const Job& job, const Session& session) const {
-  if (!session.Supports(job.spec().executor) || !session.Allows(job.spec().kernel_kind())) {
+  if (!session.identity.Supports(job.spec().executor) || !session.identity.Allows(job.spec().kernel_kind())) {
     return false;
   }
   if (!job.spec().placed()) return true;
-  return job.AllowsWorker(session.worker_id) &&
-         SelectorMatches(job.spec().selector, session.labels);
+  return job.AllowsWorker(session.identity.worker_id) &&
+         SelectorMatches(job.spec().selector, session.identity.labels);
 }
 
 }  // namespace tminus

@@ -54,7 +54,7 @@ bool Scheduler::DropUnleased(Session& session, const ChunkReport& result, bool h
   if (first || last) {
     Logger("scheduler")->warn(
         "session={} worker={} job={} chunk={} attempt={} result dropped: {}{}", session.id,
-        EscapeForLog(session.worker_id), result.job, result.chunk, result.attempt, why,
+        EscapeForLog(session.identity.worker_id), result.job, result.chunk, result.attempt, why,
         last ? absl::StrCat("; ", session.unleased_results, " such results: session ended")
              : "");
   }

@@ -21,6 +21,12 @@ std::string CpuShareWarning(int64_t busy_ns, int64_t cpu_ns) {
       share * 100);
 }
 
+int64_t EtaNs(int64_t remaining, double rate) {
+  if (rate <= 0) return 0;
+  const double eta = static_cast<double>(remaining) / rate * 1e9;
+  return eta < 9e18 ? static_cast<int64_t>(eta) : int64_t{9'000'000'000'000'000'000};
+}
+
 Figures ComputeFigures(const FigureSums& s) {
   Figures f;
   const double wall = static_cast<double>(s.wall_ns);

@@ -50,6 +50,10 @@ struct Figures {
 
 Figures ComputeFigures(const FigureSums& sums);
 
+// The time left for `remaining` decrements at `rate` per second: 0 without a
+// rate, clamped to 9e18 ns (285 years) so that no rate overflows it.
+int64_t EtaNs(int64_t remaining, double rate);
+
 // The CPU-share warning on its own (for progress): empty when the share is
 // fine or too young to say.
 std::string CpuShareWarning(int64_t busy_ns, int64_t cpu_ns);

@@ -2,6 +2,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "coordinator/core/scheduler.h"
 
 namespace tminus {
@@ -122,9 +123,7 @@ absl::Status Scheduler::Restore(const std::vector<JobSnapshot>& jobs, JobId next
       return absl::InvalidArgumentError(absl::StrCat("saved job ", s.id, ": ", valid.message()));
     }
     auto job = std::make_unique<Job>(s.id, s.spec, now_mono, now_wall);
-    if (absl::Status sane = CheckSaved(s, job->plan().chunk_count(), now_wall); !sane.ok()) {
-      return sane;
-    }
+    RETURN_IF_ERROR(CheckSaved(s, job->plan().chunk_count(), now_wall));
     job->set_request_id(s.request_id);
     job->Restore(s, CompletionSet::Restore(s.completion_base, s.completion_words, s.completion_size),
                  now_mono, now_wall);

@@ -80,13 +80,8 @@ struct JobReport {
   std::vector<WorkerReport> workers;
 };
 
-struct WorkerView {
-  std::string worker_id;
-  std::string host;
-  int32_t slots = 0;
-  bool threads = false;
-  bool processes = false;
-  KernelSet kernels = KernelBit(KernelKind::kCountdown);
+// A worker as its Hello said (the identity) and as the scheduler saw it since.
+struct WorkerView : WorkerIdentity {
   WorkerState state = WorkerState::kConnected;
   int64_t chunks_running = 0;     // on a slot now
   int64_t chunks_prefetched = 0;  // leased, waiting in its queue
@@ -96,14 +91,10 @@ struct WorkerView {
   int64_t busy_ns = 0;
   int64_t connected_wall_ns = 0;
   int64_t last_seen_wall_ns = 0;
-  std::string version;
-  uint64_t incarnation = 0;
   int64_t sessions = 0;
   int64_t lease_expiries = 0;
   int64_t drains = 0;
   int64_t leases_lost = 0;
-  Labels labels;
-  Topology topology;
 };
 
 struct WorkerProgress {

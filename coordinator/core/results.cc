@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/logging.h"
+#include "common/status_macros.h"
 #include "common/text.h"
 #include "coordinator/core/scheduler.h"
 
@@ -36,9 +37,9 @@ absl::Status ValidateReport(const ChunkReport& r, size_t index) {
 }  // namespace
 
 absl::Status Scheduler::OnResults(SessionId id, const std::vector<ChunkReport>& results) {
-  if (absl::Status alive = Touch(id); !alive.ok()) return alive;
+  RETURN_IF_ERROR(Touch(id));
   for (size_t i = 0; i < results.size(); ++i) {
-    if (absl::Status valid = ValidateReport(results[i], i); !valid.ok()) return valid;
+    RETURN_IF_ERROR(ValidateReport(results[i], i));
   }
   Session& session = sessions_[id];
   const int64_t now = clock_->MonoNs();

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/logging.h"
+#include "common/status_macros.h"
 #include "common/text.h"
 
 namespace tminus {
@@ -38,7 +39,7 @@ absl::StatusOr<JobId> Scheduler::Submit(const JobSpec& spec, const std::string& 
     const auto seen = request_ids_.find(request_id);
     if (seen != request_ids_.end()) return seen->second;
   }
-  if (absl::Status valid = ValidateJobSpec(spec); !valid.ok()) return valid;
+  RETURN_IF_ERROR(ValidateJobSpec(spec));
   if (ActiveJobs() >= options_.max_active_jobs) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "jobs: at most ", options_.max_active_jobs,
@@ -162,13 +163,8 @@ absl::Status ValidateHello(const WorkerHello& hello) {
       !s.ok()) {
     return s;
   }
-  if (absl::Status s = CheckVisibleAscii(hello.host, "hello.host", 1, kMaxHostBytes); !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = CheckVisibleAscii(hello.version, "hello.version", 0, kMaxVersionBytes);
-      !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(CheckVisibleAscii(hello.host, "hello.host", 1, kMaxHostBytes));
+  RETURN_IF_ERROR(CheckVisibleAscii(hello.version, "hello.version", 0, kMaxVersionBytes));
   if (hello.slots < 1 || hello.slots > kMaxWorkerSlots) {
     return absl::InvalidArgumentError(absl::StrCat("hello.slots: must be between 1 and ",
                                                    kMaxWorkerSlots, ", got ", hello.slots));
@@ -179,10 +175,8 @@ absl::Status ValidateHello(const WorkerHello& hello) {
   if (hello.incarnation == 0) {
     return absl::InvalidArgumentError("hello.incarnation: must not be 0");
   }
-  if (absl::Status s = CheckLabels(hello.labels, "hello.labels", kMaxWorkerLabels); !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = ValidateTopology(hello.topology); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckLabels(hello.labels, "hello.labels", kMaxWorkerLabels));
+  RETURN_IF_ERROR(ValidateTopology(hello.topology));
   return ValidateCalibration(hello.calibration, "hello.calibration");
 }
 
@@ -205,7 +199,7 @@ WorkerIdentityView Scheduler::IdentityOf(uint32_t worker) const {
 }
 
 absl::StatusOr<SessionId> Scheduler::OpenSession(const WorkerHello& hello) {
-  if (absl::Status valid = ValidateHello(hello); !valid.ok()) return valid;
+  RETURN_IF_ERROR(ValidateHello(hello));
   if (shutting_down_) {
     return absl::UnavailableError("coordinator is shutting down; reconnect to the next one");
   }
@@ -241,12 +235,8 @@ absl::StatusOr<SessionId> Scheduler::OpenSession(const WorkerHello& hello) {
   Session& session = sessions_[id];
   session.id = id;
   session.worker = key;
-  session.worker_id = hello.worker_id;
-  session.labels = hello.labels;
-  session.slots = hello.slots;
-  session.threads = hello.threads;
-  session.processes = hello.processes;
-  session.kernels = hello.kernels | KernelBit(KernelKind::kCountdown);
+  session.identity = hello;
+  session.identity.kernels |= KernelBit(KernelKind::kCountdown);
   session.drained = record.drained;
   session.last_seen_mono_ns = now_mono;
   KeepCalibration(record, session, hello.calibration);
@@ -307,7 +297,7 @@ absl::Status Scheduler::Touch(SessionId id) {
 }
 
 absl::Status Scheduler::AddCredits(SessionId id, int64_t credits) {
-  if (absl::Status alive = Touch(id); !alive.ok()) return alive;
+  RETURN_IF_ERROR(Touch(id));
   if (credits < 0 || credits > 1'000'000) {
     return absl::InvalidArgumentError(
         absl::StrCat("credit.credits: must be between 0 and 1000000, got ", credits));
@@ -325,10 +315,7 @@ absl::Status Scheduler::AddCredits(SessionId id, int64_t credits) {
 absl::StatusOr<WorkerView> Scheduler::SetDrained(const std::string& worker_id, bool drained) {
   // Only a name a worker could have: the error then never echoes a huge or
   // hostile string (a status message travels in a size-limited header).
-  if (absl::Status valid = CheckVisibleAscii(worker_id, "worker_id", 1, kMaxWorkerIdBytes);
-      !valid.ok()) {
-    return valid;
-  }
+  RETURN_IF_ERROR(CheckVisibleAscii(worker_id, "worker_id", 1, kMaxWorkerIdBytes));
   const auto key = worker_index_.find(worker_id);
   if (key == worker_index_.end()) {
     return absl::NotFoundError(absl::StrCat("worker '", worker_id,
@@ -359,7 +346,7 @@ absl::StatusOr<WorkerView> Scheduler::SetDrained(const std::string& worker_id, b
 }
 
 absl::Status Scheduler::SetDraining(SessionId id) {
-  if (absl::Status alive = Touch(id); !alive.ok()) return alive;
+  RETURN_IF_ERROR(Touch(id));
   Session& session = sessions_[id];
   if (!session.draining) ++workers_[session.worker].drains;
   session.draining = true;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/job_spec.h"
+#include "common/status_macros.h"
 #include "common/text.h"
 
 namespace tminus {
@@ -60,9 +61,7 @@ absl::Status ValidatePoint(const StudyPoint& p, size_t i) {
 }  // namespace
 
 absl::Status ValidateStudy(const StudyRecord& study) {
-  if (absl::Status name = CheckPrintableUtf8(study.name, "name", kMaxNameBytes); !name.ok()) {
-    return name;
-  }
+  RETURN_IF_ERROR(CheckPrintableUtf8(study.name, "name", kMaxNameBytes));
   if (study.n < 1) return Bad("n", "must be at least 1");
   if (study.chunks < 1) return Bad("chunk_count", "must be at least 1");
   if (study.repeat < 1 || study.repeat > 1000) return Bad("repeat", "must be between 1 and 1000");
@@ -84,7 +83,7 @@ absl::Status ValidateStudy(const StudyRecord& study) {
     }
   }
   for (size_t i = 0; i < study.points.size(); ++i) {
-    if (absl::Status ok = ValidatePoint(study.points[i], i); !ok.ok()) return ok;
+    RETURN_IF_ERROR(ValidatePoint(study.points[i], i));
   }
   return absl::OkStatus();
 }

@@ -13,6 +13,7 @@
 #include "common/job_spec.h"
 #include "common/labels.h"
 #include "common/topology.h"
+#include "common/worker_identity.h"
 
 namespace tminus {
 
@@ -33,18 +34,9 @@ inline constexpr int32_t kMaxWorkerSlots = 4096;
 
 enum class ChunkOutcome { kOk, kFailed, kCancelled };
 
-struct WorkerHello {
-  std::string worker_id;
-  uint64_t incarnation = 0;
-  std::string host;
-  int32_t slots = 0;
-  bool threads = false;    // executors supported
-  bool processes = false;
-  std::string version;
-  Labels labels;      // what selectors match (docs/api.md has the syntax)
-  Topology topology;  // as reported; pin_order is not sent
-  Calibration calibration;  // none until the worker has measured
-  KernelSet kernels = KernelBit(KernelKind::kCountdown);  // it may run (--allow-kernels)
+// A worker's Hello: who it is, and its calibration (none until measured).
+struct WorkerHello : WorkerIdentity {
+  Calibration calibration = {};  // none until the worker has measured
 };
 
 // One chunk leased to one worker session.

@@ -20,12 +20,6 @@ absl::Status JobNotFound(JobId id) {
 
 // A crawling job's ETA can exceed what int64 nanoseconds hold (found by
 // fuzzing): capped instead of overflowing.
-int64_t EtaNs(int64_t remaining, double rate) {
-  if (rate <= 0) return 0;
-  const double eta = static_cast<double>(remaining) / rate * 1e9;
-  return eta < 9e18 ? static_cast<int64_t>(eta) : int64_t{9'000'000'000'000'000'000};
-}
-
 }  // namespace
 
 JobView Scheduler::ViewOf(const Job& job) const {
@@ -174,12 +168,7 @@ std::vector<WorkerView> Scheduler::ListWorkers() const {
   std::vector<WorkerView> views;
   for (const auto& [key, record] : workers_) {
     WorkerView view;
-    view.worker_id = record.hello.worker_id;
-    view.host = record.hello.host;
-    view.slots = record.hello.slots;
-    view.threads = record.hello.threads;
-    view.processes = record.hello.processes;
-    view.kernels = record.hello.kernels;
+    static_cast<WorkerIdentity&>(view) = record.hello;
     view.state = record.state;
     if (record.session != 0) {
       const auto session = sessions_.find(record.session);
@@ -199,14 +188,10 @@ std::vector<WorkerView> Scheduler::ListWorkers() const {
     view.busy_ns = record.busy_ns;
     view.connected_wall_ns = record.connected_wall_ns;
     view.last_seen_wall_ns = record.last_seen_wall_ns;
-    view.version = record.hello.version;
-    view.incarnation = record.hello.incarnation;
     view.sessions = record.sessions;
     view.lease_expiries = record.lease_expiries;
     view.drains = record.drains;
     view.leases_lost = record.leases_lost;
-    view.labels = record.hello.labels;
-    view.topology = record.hello.topology;
     views.push_back(std::move(view));
   }
   return views;
@@ -238,10 +223,10 @@ ClusterTotals Scheduler::Totals() const {
   ClusterTotals totals;
   for (const auto& [id, session] : sessions_) {
     ++totals.workers_connected;
-    totals.slots_total += session.slots;
+    totals.slots_total += session.identity.slots;
     int64_t running = 0;
     for (const auto& [job, chunks] : session.running) running += chunks;
-    totals.slots_busy += std::min({int64_t{session.slots}, running,
+    totals.slots_busy += std::min({int64_t{session.identity.slots}, running,
                                    static_cast<int64_t>(session.leases.size())});
   }
   for (JobId id : active_) {

@@ -81,12 +81,8 @@ using ChunkKey = std::pair<JobId, int64_t>;
 struct Session {
   SessionId id = 0;
   uint32_t worker = 0;  // key of the worker's record
-  std::string worker_id;  // copies from the Hello: what placement matches
-  Labels labels;
-  int32_t slots = 0;
-  bool threads = false;
-  bool processes = false;
-  KernelSet kernels = KernelBit(KernelKind::kCountdown);
+  // The Hello's, what placement matches; it may always run the countdown.
+  WorkerIdentity identity;
   bool draining = false;  // the worker is stopping (it sent Draining)
   bool drained = false;   // an admin drained the worker
   int64_t credits = 0;  // granted and not yet used by a lease
@@ -101,10 +97,6 @@ struct Session {
   Outbox outbox;
 
   bool takes_leases() const { return !draining && !drained; }
-  bool Supports(ExecutorKind kind) const {
-    return kind == ExecutorKind::kThreads ? threads : processes;
-  }
-  bool Allows(KernelKind kind) const { return (kernels & KernelBit(kind)) != 0; }
 };
 
 }  // namespace tminus

@@ -1,5 +1,7 @@
 #include "coordinator/dashboard/api_json.h"
 
+#include "common/study_series.h"
+
 namespace tminus {
 namespace {
 
@@ -114,7 +116,7 @@ void WriteWorker(JsonWriter& out, const WorkerView& w) {
   out.EndArray();
   out.Key("kernels").BeginArray();  // besides the countdown (--allow-kernels)
   for (KernelKind kind : {KernelKind::kPython, KernelKind::kCommand}) {
-    if ((w.kernels & KernelBit(kind)) != 0) out.String(KernelName(kind));
+    if (w.Allows(kind)) out.String(KernelName(kind));
   }
   out.EndArray();
   out.Field("chunks_done", w.chunks_done).Field("decrements_done", w.decrements_done);
@@ -152,6 +154,7 @@ void WriteStudy(JsonWriter& out, const StudyRecord& s) {
   out.Key("points").BeginArray();
   for (const StudyPoint& p : s.points) {
     out.BeginObject();
+    out.Field("series", StudySeriesName(p.executor, p.mode, p.axis, p.placement));
     out.Field("executor", p.executor).Field("slots", p.slots);
     out.Field("wall_s", Seconds(p.wall_ns)).Field("wall_min_s", Seconds(p.wall_min_ns));
     out.Field("wall_max_s", Seconds(p.wall_max_ns)).Field("speedup", p.speedup);

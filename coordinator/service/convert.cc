@@ -6,7 +6,7 @@
 namespace tminus {
 namespace {
 
-v1::WorkerState ToProto(WorkerState state) {
+v1::WorkerState WorkerStateToProto(WorkerState state) {
   switch (state) {
     case WorkerState::kConnected: return v1::WORKER_STATE_CONNECTED;
     case WorkerState::kDraining: return v1::WORKER_STATE_DRAINING;
@@ -16,7 +16,7 @@ v1::WorkerState ToProto(WorkerState state) {
   return v1::WORKER_STATE_UNSPECIFIED;
 }
 
-void ToProto(const Percentiles& p, v1::DurationStats* out) {
+void DurationsToProto(const Percentiles& p, v1::DurationStats* out) {
   out->set_count(p.count);
   out->set_min_ns(p.min);
   out->set_p50_ns(p.p50);
@@ -25,7 +25,7 @@ void ToProto(const Percentiles& p, v1::DurationStats* out) {
   out->set_max_ns(p.max);
 }
 
-void ToProto(const WorkerReport& worker, v1::WorkerReport* out) {
+void WorkerReportToProto(const WorkerReport& worker, v1::WorkerReport* out) {
   out->set_worker_id(worker.worker_id);
   out->set_host(worker.host);
   out->set_slots(worker.slots);
@@ -51,7 +51,7 @@ void ToProto(const WorkerReport& worker, v1::WorkerReport* out) {
 // coordinator (up to 256 KiB a job: a listing of a page of jobs would carry
 // megabytes, and an admin's code is not every client's to read).
 v1::JobSpec SpecForReaders(const JobSpec& spec) {
-  return tminus::ToProto(WithoutPythonSource(spec));
+  return ToProto(WithoutPythonSource(spec));
 }
 
 }  // namespace
@@ -99,9 +99,9 @@ void ToProto(const JobReport& report, v1::JobReport* out) {
   for (const std::string& warning : report.warnings) out->add_warnings(warning);
   out->set_overhead_ns(report.overhead_ns);
   out->set_decrements_per_second(report.decrements_per_second);
-  ToProto(report.chunk_durations, out->mutable_chunk_durations());
-  tminus::ToProto(report.counters, out->mutable_counters());
-  for (const WorkerReport& worker : report.workers) ToProto(worker, out->add_workers());
+  DurationsToProto(report.chunk_durations, out->mutable_chunk_durations());
+  ToProto(report.counters, out->mutable_counters());
+  for (const WorkerReport& worker : report.workers) WorkerReportToProto(worker, out->add_workers());
   out->set_error(report.job.error);
 }
 
@@ -130,12 +130,12 @@ void ToProto(const WorkerView& view, v1::WorkerInfo* out) {
   if (view.threads) out->add_executors(v1::EXECUTOR_THREADS);
   if (view.processes) out->add_executors(v1::EXECUTOR_PROCESSES);
   for (KernelKind kind : {KernelKind::kPython, KernelKind::kCommand}) {
-    if ((view.kernels & KernelBit(kind)) != 0) out->add_kernels(tminus::ToProto(kind));
+    if (view.Allows(kind)) out->add_kernels(ToProto(kind));
   }
-  out->set_state(ToProto(view.state));
+  out->set_state(WorkerStateToProto(view.state));
   out->set_chunks_running(view.chunks_running);
   out->set_chunks_prefetched(view.chunks_prefetched);
-  if (view.calibration.valid()) tminus::ToProto(view.calibration, out->mutable_calibration());
+  if (view.calibration.valid()) ToProto(view.calibration, out->mutable_calibration());
   out->set_chunks_done(view.chunks_done);
   out->set_decrements_done(view.decrements_done);
   out->set_busy_ns(view.busy_ns);
@@ -148,7 +148,7 @@ void ToProto(const WorkerView& view, v1::WorkerInfo* out) {
   out->set_drains(view.drains);
   out->set_leases_lost(view.leases_lost);
   out->mutable_labels()->insert(view.labels.begin(), view.labels.end());
-  tminus::ToProto(view.topology, out->mutable_topology());
+  ToProto(view.topology, out->mutable_topology());
 }
 
 void ToProto(const LeaseGrant& lease, v1::Lease* out) {
@@ -157,9 +157,9 @@ void ToProto(const LeaseGrant& lease, v1::Lease* out) {
   out->set_attempt(lease.attempt);
   out->set_begin(lease.begin);
   out->set_count(lease.count);
-  out->set_executor(tminus::ToProto(lease.executor));
+  out->set_executor(ToProto(lease.executor));
   out->set_max_running(lease.max_running);
-  out->set_kernel(tminus::ToProto(lease.kernel));
+  out->set_kernel(ToProto(lease.kernel));
 }
 
 WorkerHello FromProto(const v1::Hello& hello) {
@@ -175,12 +175,12 @@ WorkerHello FromProto(const v1::Hello& hello) {
   for (int kernel : hello.kernels()) {
     KernelKind kind;
     // Kinds this version does not know stay off: it would not send their jobs.
-    if (tminus::FromProto(static_cast<v1::KernelKind>(kernel), &kind)) out.kernels |= KernelBit(kind);
+    if (FromProto(static_cast<v1::KernelKind>(kernel), &kind)) out.kernels |= KernelBit(kind);
   }
   out.version = hello.version();
   out.labels.insert(hello.labels().begin(), hello.labels().end());
-  out.topology = tminus::FromProto(hello.topology());
-  if (hello.has_calibration()) out.calibration = tminus::FromProto(hello.calibration());
+  out.topology = FromProto(hello.topology());
+  if (hello.has_calibration()) out.calibration = FromProto(hello.calibration());
   return out;
 }
 

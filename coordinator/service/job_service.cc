@@ -5,6 +5,7 @@
 #include "common/clock.h"
 #include "common/proto_convert.h"
 #include "common/rpc.h"
+#include "common/status_macros.h"
 #include "coordinator/core/study.h"
 #include "coordinator/service/convert.h"
 #include "coordinator/store/store.h"
@@ -154,7 +155,7 @@ grpc::ServerUnaryReactor* JobServiceImpl::CancelJob(grpc::CallbackServerContext*
                                                     v1::CancelJobResponse* response) {
   if (absl::Status denied = Authorize(context); !denied.ok()) return Reply(context, denied);
   const absl::Status status = host_->Run([&](Scheduler& s) -> absl::Status {
-    if (absl::Status cancelled = s.Cancel(request->job_id()); !cancelled.ok()) return cancelled;
+    RETURN_IF_ERROR(s.Cancel(request->job_id()));
     ToProto(*s.GetJob(request->job_id()), response->mutable_job());
     return absl::OkStatus();
   });

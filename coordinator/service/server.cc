@@ -8,6 +8,7 @@
 #include "common/host.h"
 #include "common/logging.h"
 #include "common/rpc.h"
+#include "common/status_macros.h"
 #include "coordinator/service/metrics_interceptor.h"
 
 namespace tminus {
@@ -21,7 +22,7 @@ class HostActions final : public DashboardActions {
   explicit HostActions(SchedulerHost* host) : host_(host) {}
   absl::StatusOr<JobView> Cancel(JobId id) override {
     absl::StatusOr<JobView> view = host_->Run([id](Scheduler& s) -> absl::StatusOr<JobView> {
-      if (absl::Status cancelled = s.Cancel(id); !cancelled.ok()) return cancelled;
+      RETURN_IF_ERROR(s.Cancel(id));
       return s.GetJob(id);
     });
     if (!view.ok()) return view;
@@ -72,7 +73,7 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
   server->http_max_connections_ = http_max_connections;
   server->host_ =
       std::make_unique<SchedulerHost>(RealClock::Get(), options.scheduler, std::move(*store));
-  if (absl::Status recovered = server->host_->Recover(); !recovered.ok()) return recovered;
+  RETURN_IF_ERROR(server->host_->Recover());
   server->tokens_ = options.tokens;
   server->admission_ = std::make_unique<Admission>(options.admission, RealClock::Get());
   server->jobs_ = std::make_unique<JobServiceImpl>(server->host_.get(), &server->tokens_,
@@ -100,7 +101,7 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
   server->listener_->Start();
   server->host_->StartHousekeeping();
   server->readiness_ = std::thread([raw = server.get()] { raw->WatchReadiness(); });
-  if (absl::Status http = server->StartHttp(options); !http.ok()) return http;
+  RETURN_IF_ERROR(server->StartHttp(options));
   return server;
 }
 

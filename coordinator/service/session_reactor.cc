@@ -86,7 +86,7 @@ absl::Status SessionReactor::Apply(const v1::WorkerMessage& message) {
     case v1::WorkerMessage::kDraining:
       return host_->Run([&](Scheduler& s) { return s.SetDraining(id); });
     case v1::WorkerMessage::kCalibration: {
-      const Calibration calibration = tminus::FromProto(message.calibration());
+      const Calibration calibration = FromProto(message.calibration());
       return host_->Run([&](Scheduler& s) { return s.SetCalibration(id, calibration); });
     }
     case v1::WorkerMessage::kRunning: {
@@ -109,7 +109,6 @@ absl::Status SessionReactor::ApplyHello(const v1::Hello& hello) {
   absl::StatusOr<SessionId> id = host_->OpenSession(domain, this, [&] {
     v1::CoordinatorMessage welcome;
     welcome.mutable_welcome()->set_heartbeat_interval_ms(options.heartbeat_interval_ns / 1'000'000);
-    welcome.mutable_welcome()->set_lease_timeout_ms(options.lease_timeout_ns / 1'000'000);
     MutexLock lock(&mu_);
     Enqueue(std::move(welcome));
   });
@@ -141,7 +140,7 @@ void SessionReactor::Deliver(Outbox outbox) {
       const KernelGrant& grant = outbox.kernels[next++];
       v1::JobKernel* kernel = message.mutable_assign()->add_kernels();
       kernel->set_job_id(grant.job);
-      tminus::ToProto(*grant.kernel, kernel->mutable_kernel());
+      ToProto(*grant.kernel, kernel->mutable_kernel());
       bytes += kernel->kernel().ByteSizeLong();
     }
     Enqueue(std::move(message));

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/clock.h"
+#include "coordinator/core/figures.h"
 
 namespace tminus {
 namespace {
@@ -19,10 +20,7 @@ JobSummary Summarize(const JobView& view) {
   JobSummary summary;
   summary.view = view;
   summary.rate = Rate(view);
-  if (!IsTerminal(view.state) && summary.rate > 0) {
-    const double eta = static_cast<double>(view.spec.n - view.decrements_done) / summary.rate;
-    summary.eta_ns = eta < 9e9 ? static_cast<int64_t>(eta * 1e9) : int64_t{9'000'000'000'000'000'000};
-  }
+  if (!IsTerminal(view.state)) summary.eta_ns = EtaNs(view.spec.n - view.decrements_done, summary.rate);
   return summary;
 }
 

@@ -12,6 +12,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "coordinator/store/store.h"
 
 namespace tminus {
@@ -55,9 +56,9 @@ class SqliteStore final : public Store {
     // (what the coordinator must survive); a power cut may lose the last few.
     for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
                             "PRAGMA busy_timeout=5000"}) {
-      if (absl::Status s = Exec(sql); !s.ok()) return s;
+      RETURN_IF_ERROR(Exec(sql));
     }
-    if (absl::Status s = CheckIntegrity(); !s.ok()) return s;
+    RETURN_IF_ERROR(CheckIntegrity());
     if (absl::Status s = Exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT "
                               "NOT NULL);"
                               "CREATE TABLE IF NOT EXISTS jobs (id INTEGER PRIMARY KEY, record "
@@ -91,7 +92,7 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<JobSnapshot>> LoadJobs() override {
     absl::StatusOr<std::vector<JobSnapshot>> jobs = ReadJobs(kStateSchema);
     if (!jobs.ok()) return jobs;
-    if (absl::Status s = AttachPythonSources(*jobs); !s.ok()) return s;
+    RETURN_IF_ERROR(AttachPythonSources(*jobs));
     return jobs;
   }
 
@@ -137,7 +138,7 @@ class SqliteStore final : public Store {
   }
 
   absl::Status Save(const StoreBatch& batch) override {
-    if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+    RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
     for (const JobSnapshot& job : batch.jobs) {
       if (!Upsert(upsert_, job.id, EncodeJob(job))) return Abort("saving a job");
       if (!SavePythonSource(job)) return Abort("saving a job's python source");
@@ -257,7 +258,7 @@ class SqliteStore final : public Store {
   absl::Status UpgradeFromSchema1() {
     absl::StatusOr<std::vector<JobSnapshot>> jobs = ReadJobs(1);
     if (!jobs.ok()) return jobs.status();
-    if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+    RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
     for (const JobSnapshot& job : *jobs) {
       if (!Upsert(upsert_, job.id, EncodeJob(job))) return Abort("upgrading a job to schema 2");
     }
@@ -404,7 +405,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& dir) {
     return absl::UnavailableError(absl::StrCat("cannot open ", path, ": ", message));
   }
   auto store = std::make_unique<SqliteStore>(db, path, lock_fd);
-  if (absl::Status s = store->Init(); !s.ok()) return s;
+  RETURN_IF_ERROR(store->Init());
   return store;
 }
 

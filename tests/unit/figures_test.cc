@@ -120,6 +120,12 @@ TEST(FiguresTest, ASpeedupAboveTheCpusUsedWarnsOfAStaleReference) {
   EXPECT_THAT(ComputeFigures(s).warnings, IsEmpty()) << "within 10%";
 }
 
+TEST(FiguresTest, TheEtaIsTheRemainderOverTheRateAndNeverOverflows) {
+  EXPECT_EQ(EtaNs(1'000'000'000, 0), 0) << "no rate, no ETA";
+  EXPECT_EQ(EtaNs(2'000'000'000, 1e9), 2'000'000'000);
+  EXPECT_EQ(EtaNs(int64_t{1} << 62, 1e-9), 9'000'000'000'000'000'000);
+}
+
 Calibration OneGigaPerSecond() {
   Calibration c;
   c.rate = c.min_rate = c.max_rate = 1.0e9;  // the sim's speed 1.0: a decrement per ns

@@ -24,7 +24,6 @@ WorkerSessionOptions Options(int slots = 2, int prefetch = 1) {
 v1::CoordinatorMessage Welcome(int64_t heartbeat_ms = 1'000) {
   v1::CoordinatorMessage m;
   m.mutable_welcome()->set_heartbeat_interval_ms(heartbeat_ms);
-  m.mutable_welcome()->set_lease_timeout_ms(10'000);
   return m;
 }
 
