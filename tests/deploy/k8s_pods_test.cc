@@ -22,6 +22,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "tests/multihost/netns_hosts.h"
+#include "tests/testing/files.h"
 
 namespace tminus::testing {
 namespace {

@@ -4,12 +4,11 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <fstream>
-
 #include "absl/strings/str_cat.h"
 #include "cli/local_cluster.h"
 #include "common/subprocess.h"
 #include "tests/integration/test_server.h"
+#include "tests/testing/files.h"
 #include "tests/testing/status_matchers.h"
 
 namespace tminus::testing {
@@ -135,8 +134,7 @@ TEST(ClusterTest, CorruptStateFileStopsTheCoordinatorWithAClearError) {
   const std::optional<int> status = coordinator->Wait(std::chrono::seconds(20));
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(ExitCodeOf(*status), 1);
-  std::ifstream in(log);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string text = ReadFile(log);
   EXPECT_NE(text.find("tminus.db"), std::string::npos) << text;
   EXPECT_NE(text.find("DATA_LOSS"), std::string::npos) << text;
 }

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -19,6 +18,7 @@
 #include "common/subprocess.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/integration/test_server.h"
+#include "tests/testing/files.h"
 #include "tests/testing/status_matchers.h"
 
 namespace tminus::testing {
@@ -26,13 +26,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr char kBin[] = TMINUS_BIN_DIR;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 std::string WorkDir(const std::string& test) {
   const std::string dir = absl::StrCat(::testing::TempDir(), "tminus-edges-", test, "-", getpid());

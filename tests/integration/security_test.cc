@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <sstream>
 
 #include <httplib.h>
 
@@ -13,6 +12,7 @@
 #include "common/security.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/integration/test_server.h"
+#include "tests/testing/files.h"
 #include "tests/testing/status_matchers.h"
 #include "tminus/v1/worker.grpc.pb.h"
 
@@ -24,12 +24,6 @@ const std::string kWorkerToken = "worker-token-0123456789abcdef";
 const std::string kAdminToken = "admin-token-0123456789abcdef";
 
 std::string Dir() { return absl::StrCat(::testing::TempDir(), "tminus-security-", getpid()); }
-std::string Read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 // A CA, a server certificate for 127.0.0.1, a client certificate, and a
@@ -87,10 +81,10 @@ class SecurityTest : public ::testing::Test {
                           bool client_cert = false) {
     ClientSecurity security;
     security.token = token;
-    if (!ca.empty()) security.ca_pem = Read(Dir() + "/" + ca);
+    if (!ca.empty()) security.ca_pem = ReadFile(Dir() + "/" + ca);
     if (client_cert) {
-      security.cert_pem = Read(Dir() + "/client.pem");
-      security.key_pem = Read(Dir() + "/client.key");
+      security.cert_pem = ReadFile(Dir() + "/client.pem");
+      security.key_pem = ReadFile(Dir() + "/client.key");
     }
     return security;
   }

@@ -16,6 +16,7 @@
 #include "absl/strings/match.h"
 #include "cli/cluster_plan.h"
 #include "tests/multihost/netns_hosts.h"
+#include "tests/testing/files.h"
 
 namespace tminus::testing {
 namespace {

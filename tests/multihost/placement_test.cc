@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "tests/multihost/netns_hosts.h"
+#include "tests/testing/files.h"
 
 namespace tminus::testing {
 namespace {

@@ -11,26 +11,21 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "cli/client.h"
 #include "cli/local_cluster.h"
 #include "common/subprocess.h"
+#include "tests/testing/files.h"
 
 namespace tminus {
 namespace {
 
+using ::tminus::testing::ReadFile;
+
 constexpr char kClientToken[] = "client-token-for-observability-0123";
 constexpr char kWorkerToken[] = "worker-token-for-observability-0123";
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 bool Have(const std::string& program) {
   return std::system(("command -v " + program + " >/dev/null 2>&1").c_str()) == 0;
