@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
+#include <thread>
 
 #include <httplib.h>
 
@@ -14,6 +16,7 @@
 #include "tests/integration/test_server.h"
 #include "tests/testing/files.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/wait.h"
 #include "tminus/v1/worker.grpc.pb.h"
 
 namespace tminus::testing {
@@ -261,12 +264,18 @@ TEST(LimitsTest, OverEachLimitIsRefusedAndNothingIsLost) {
               StatusIs(absl::StatusCode::kResourceExhausted, "submit rate"));
   // One watch stream per client: a second one is refused while the first is
   // open. The job is cancelled after a while, which ends any watch of it.
-  std::thread watcher([&] { (void)client.Watch(first->id(), 50, [](const auto&) {}); });
+  std::atomic<bool> watching{false};  // the first update came: the watch was admitted
+  std::thread watcher([&] {
+    (void)client.Watch(first->id(), 50, [&](const auto&) { watching = true; });
+  });
+  EXPECT_TRUE(WaitFor([&] { return watching.load(); }, std::chrono::seconds(10),
+                      "the first watch stream to open"));
+  // On purpose, a while later (not at once): the cancel ends the first watch,
+  // and a second one wrongly admitted, instead of leaving the test hanging.
   std::thread canceller([&] {
     std::this_thread::sleep_for(std::chrono::seconds(2));
     (void)client.Cancel(first->id());
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_THAT(client.Watch(first->id(), 50, [](const auto&) {}),
               StatusIs(absl::StatusCode::kResourceExhausted, "watch streams"));
   canceller.join();
