@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -15,6 +14,8 @@
 #include "common/subprocess.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "tests/testing/files.h"
+#include "tests/testing/wait.h"
 
 namespace tminus {
 namespace {
@@ -22,19 +23,14 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using ::testing::Not;
+using ::tminus::testing::ReadFile;
+using ::tminus::testing::WaitFor;
 
 struct CliResult {
   int code = -1;
   std::string out;
   std::string err;
 };
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 class CliTest : public ::testing::Test {
  protected:
@@ -293,10 +289,10 @@ TEST_F(CliTest, CtrlCOnWaitSaysTheJobGoesOnAndHowToCancelIt) {
        "--n", "1P", "--chunks", "8", "--wait"},
       base + ".out", base + ".err");
   ASSERT_TRUE(process.ok());
-  for (int i = 0; i < 200 && ReadFile(base + ".err").find("submitted job") == std::string::npos;
-       ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  ASSERT_TRUE(WaitFor(
+      [&] { return ReadFile(base + ".err").find("submitted job") != std::string::npos; },
+      std::chrono::seconds(20), "\"submitted job\" in " + base + ".err",
+      std::chrono::milliseconds(50)));
   kill(process->pid(), SIGINT);
   std::optional<int> status = process->Wait(std::chrono::seconds(20));
   ASSERT_TRUE(status.has_value());

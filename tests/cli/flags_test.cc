@@ -5,10 +5,10 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "common/subprocess.h"
+#include "tests/testing/files.h"
 
 namespace tminus {
 namespace {
@@ -36,10 +36,7 @@ Outcome RunBinary(const std::vector<std::string>& argv) {
   const std::optional<int> status = process->Wait(std::chrono::seconds(20));
   if (!status) process->Stop(std::chrono::seconds(1));
   outcome.code = status ? ExitCodeOf(*status) : -1;
-  std::ifstream in(base + ".err");
-  std::stringstream text;
-  text << in.rdbuf();
-  outcome.err = text.str();
+  outcome.err = ::tminus::testing::ReadFile(base + ".err");
   unlink((base + ".out").c_str());
   unlink((base + ".err").c_str());
   return outcome;

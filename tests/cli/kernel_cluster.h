@@ -5,23 +5,15 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "cli/local_cluster.h"
 #include "common/subprocess.h"
+#include "tests/testing/files.h"
 
 namespace tminus::testing {
-
-inline std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 struct Result {
   int code = -1;
@@ -70,8 +62,8 @@ class KernelClusterTest : public ::testing::Test {
       if (!status) process->Stop(std::chrono::seconds(1));
       result.code = status ? ExitCodeOf(*status) : -1;
     }
-    result.out = ReadAll(base + ".out");
-    result.err = ReadAll(base + ".err");
+    result.out = ReadFile(base + ".out");
+    result.err = ReadFile(base + ".err");
     unlink((base + ".out").c_str());
     unlink((base + ".err").c_str());
     return result;

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "tests/cli/kernel_cluster.h"
+#include "tests/testing/wait.h"
 
 namespace tminus {
 namespace {
@@ -21,6 +22,7 @@ using ::testing::HasSubstr;
 using ::tminus::testing::KernelClusterTest;
 using ::tminus::testing::kBusyWait;
 using ::tminus::testing::Result;
+using ::tminus::testing::WaitFor;
 
 using KernelsCliTest = KernelClusterTest;
 
@@ -91,12 +93,11 @@ TEST_F(KernelsCliTest, ATimeLimitLeavesNoProcessOfTheCommandBehind) {
   unlink(pids.c_str());
   ASSERT_FALSE(groups.empty());
   for (pid_t group : groups) {
-    bool gone = false;
-    for (int i = 0; i < 100 && !gone; ++i) {  // the worker's kill grace is 1 s
-      gone = kill(-group, 0) == -1 && errno == ESRCH;
-      if (!gone) usleep(50'000);
-    }
-    EXPECT_TRUE(gone) << "process group " << group << " outlived its chunk";
+    EXPECT_TRUE(WaitFor([&] { return kill(-group, 0) == -1 && errno == ESRCH; },
+                        std::chrono::seconds(5),  // the worker's kill grace is 1 s
+                        "process group " + std::to_string(group) + " to go",
+                        std::chrono::milliseconds(50)))
+        << "process group " << group << " outlived its chunk";
   }
 }
 

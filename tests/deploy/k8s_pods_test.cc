@@ -22,6 +22,8 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "tests/multihost/netns_hosts.h"
+#include "tests/testing/files.h"
+#include "tests/testing/wait.h"
 
 namespace tminus::testing {
 namespace {
@@ -93,17 +95,17 @@ class K8sPodsTest : public ::testing::Test {
     const Struct& spec = Pod(role).fields().at(probe).struct_value();
     const std::string target = absl::StrCat(net_->Address(pod_host), ":",
                                             Int(spec.fields().at("port")));
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     std::pair<int, std::string> result;
-    do {
-      result = net_->Run(kNode, {std::string(TMINUS_BIN_DIR) + "/health_probe", target,
-                                 Str(spec, "service")},
-                         absl::StrCat(dir_, "/probe-", ++probes_));
-      if (result.first == 0) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    } while (std::chrono::steady_clock::now() < deadline);
-    EXPECT_EQ(result.first, 0) << role << " " << probe << " on " << target << ": "
-                               << result.second;
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          result = net_->Run(kNode, {std::string(TMINUS_BIN_DIR) + "/health_probe", target,
+                                     Str(spec, "service")},
+                             absl::StrCat(dir_, "/probe-", ++probes_));
+          return result.first == 0;
+        },
+        std::chrono::seconds(30), role + " " + probe + " on " + target + " to pass",
+        std::chrono::milliseconds(200)))
+        << result.second;
   }
 
   // SIGTERM, as the kubelet sends; the process must exit 0 within the grace.

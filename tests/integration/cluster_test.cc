@@ -4,13 +4,13 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <fstream>
-
 #include "absl/strings/str_cat.h"
 #include "cli/local_cluster.h"
 #include "common/subprocess.h"
 #include "tests/integration/test_server.h"
+#include "tests/testing/files.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/wait.h"
 
 namespace tminus::testing {
 namespace {
@@ -49,17 +49,19 @@ TEST(ClusterTest, WorkerKilledMidJobAnotherFinishesExactly) {
   for (v1::Executor executor : {v1::EXECUTOR_THREADS, v1::EXECUTOR_PROCESSES}) {
     auto job = client.Submit(Job(3'000'000'000, 60, executor));
     TMINUS_ASSERT_OK(job);
-    // Kill the victim once it has work in hand.
-    for (int i = 0; i < 2'000; ++i) {
-      auto workers = client.Workers();
-      bool busy = false;
-      for (const auto& w : workers->workers()) {
-        busy |= w.worker_id() == "victim" && w.chunks_running() > 0;
-      }
-      if (busy) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    // Kill the victim once it has work in hand (the first time round: it
+    // stays dead after, and the next job runs on the survivor alone).
     if (cluster->workers()[0].running()) {
+      ASSERT_TRUE(WaitFor(
+          [&] {
+            auto workers = client.Workers();
+            if (!workers.ok()) return false;
+            for (const auto& w : workers->workers()) {
+              if (w.worker_id() == "victim" && w.chunks_running() > 0) return true;
+            }
+            return false;
+          },
+          std::chrono::seconds(20), "the victim to run a chunk"));
       ASSERT_TRUE(cluster->workers()[0].Signal(SIGKILL));
       cluster->workers()[0].Wait(std::chrono::seconds(10));
     }
@@ -102,16 +104,23 @@ TEST(ClusterTest, CoordinatorKilledMidJobComesBackWithItsJobs) {
   TMINUS_ASSERT_OK(finished_report);
   auto job = client.Submit(Job(6'000'000'000, 120, v1::EXECUTOR_THREADS));
   TMINUS_ASSERT_OK(job);
-  while (ChunksDone(client, job->id()) < 20) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(WaitFor([&] { return ChunksDone(client, job->id()) >= 20; },
+                      std::chrono::seconds(60), "20 chunks of the job done"));
   const int64_t durable_by_now = ChunksDone(client, job->id());
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // several commits later
-  TMINUS_ASSERT_OK(cluster->RestartCoordinator());               // kill -9, same state dir
+  // A cancel is answered only once a commit has saved everything so far, so
+  // the progress read above is durable; the job it names is over already, so
+  // it changes nothing.
+  TMINUS_ASSERT_OK(client.Cancel(finished->id()));
+  TMINUS_ASSERT_OK(cluster->RestartCoordinator());  // kill -9, same state dir
   // Every accepted job is back, with its progress; the finished one keeps its report.
   int64_t done_after = -1;
-  for (int i = 0; i < 200 && done_after < 0; ++i) {  // the client reconnects with backoff
-    done_after = ChunksDone(client, job->id());
-    if (done_after < 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  ASSERT_TRUE(WaitFor(  // the client reconnects with backoff
+      [&] {
+        done_after = ChunksDone(client, job->id());
+        return done_after >= 0;
+      },
+      std::chrono::seconds(20), "the restarted coordinator to answer",
+      std::chrono::milliseconds(50)));
   EXPECT_GE(done_after, durable_by_now);
   auto after = client.Report(finished->id());
   TMINUS_ASSERT_OK(after);
@@ -135,8 +144,7 @@ TEST(ClusterTest, CorruptStateFileStopsTheCoordinatorWithAClearError) {
   const std::optional<int> status = coordinator->Wait(std::chrono::seconds(20));
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(ExitCodeOf(*status), 1);
-  std::ifstream in(log);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string text = ReadFile(log);
   EXPECT_NE(text.find("tminus.db"), std::string::npos) << text;
   EXPECT_NE(text.find("DATA_LOSS"), std::string::npos) << text;
 }
@@ -150,7 +158,8 @@ TEST(ClusterTest, SigtermedWorkerDrainsWithNoRetries) {
   JobClient client(cluster->address());
   auto job = client.Submit(Job(4'000'000'000, 80, v1::EXECUTOR_PROCESSES));
   TMINUS_ASSERT_OK(job);
-  while (ChunksDone(client, job->id()) < 10) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(WaitFor([&] { return ChunksDone(client, job->id()) >= 10; },
+                      std::chrono::seconds(60), "10 chunks of the job done"));
   ASSERT_TRUE(cluster->workers()[0].Signal(SIGTERM));
   auto exited = cluster->workers()[0].Wait(std::chrono::seconds(30));
   ASSERT_TRUE(exited.has_value());
@@ -177,9 +186,16 @@ TEST(ClusterTest, SigtermStopsEveryProcessWithExitZero) {
   TMINUS_ASSERT_OK(cluster->WaitForWorkers(1, std::chrono::seconds(20)));
   {
     JobClient client(cluster->address());
-    TMINUS_ASSERT_OK(client.Submit(Job(int64_t{1} << 40, 2, v1::EXECUTOR_PROCESSES)));
+    auto job = client.Submit(Job(int64_t{1} << 40, 2, v1::EXECUTOR_PROCESSES));
+    TMINUS_ASSERT_OK(job);
+    // Stopped while a chunk runs.
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          auto view = client.Get(job->id());
+          return view.ok() && view->chunks_running() > 0;
+        },
+        std::chrono::seconds(20), "a chunk to run"));
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_TRUE(cluster->Stop(std::chrono::seconds(10)));
 }
 

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -19,20 +18,15 @@
 #include "common/subprocess.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/integration/test_server.h"
+#include "tests/testing/files.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/wait.h"
 
 namespace tminus::testing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr char kBin[] = TMINUS_BIN_DIR;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 std::string WorkDir(const std::string& test) {
   const std::string dir = absl::StrCat(::testing::TempDir(), "tminus-edges-", test, "-", getpid());
@@ -62,13 +56,19 @@ v1::SubmitJobRequest Job(int64_t n, int64_t chunks) {
 
 // Follows the job to its end, through a coordinator restart if need be.
 absl::StatusOr<v1::JobReport> WaitForEnd(JobClient& client, uint64_t job) {
-  const auto give_up = Clock::now() + std::chrono::seconds(60);
-  for (;;) {
-    auto last = client.Watch(job, 100, [](const auto&) {});
-    if (last.ok()) return client.Report(job);
-    if (Clock::now() > give_up) return last.status();
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  absl::StatusOr<v1::WatchJobResponse> last;
+  const ::testing::AssertionResult ended = WaitFor(
+      [&] {
+        last = client.Watch(job, 100, [](const auto&) {});
+        return last.ok();
+      },
+      std::chrono::seconds(60), absl::StrCat("a watch of job ", job, " to see its end"),
+      std::chrono::milliseconds(100));
+  if (!ended) {
+    return absl::DeadlineExceededError(
+        absl::StrCat(ended.message(), ": ", last.status().ToString()));
   }
+  return client.Report(job);
 }
 
 // Waits for the process to exit; its exit code, or -1 after `limit`.
@@ -153,6 +153,14 @@ grpc::health::v1::HealthCheckResponse::ServingStatus Health(
   return response.status();
 }
 
+// The port a daemon wrote to `file` once it listens; 0 if none came.
+int ReadPort(const std::string& file) {
+  int port = 0;
+  EXPECT_TRUE(WaitFor([&] { return static_cast<bool>(std::ifstream(file) >> port); },
+                      std::chrono::seconds(10), "a port in " + file));
+  return port;
+}
+
 TEST(EdgesTest, AFloodOfIdleConnectionsPastTheFdLimitDoesNotShutTheCoordinatorOff) {
   const std::string dir = WorkDir("flood");
   const std::string port_file = dir + "/port";
@@ -162,10 +170,7 @@ TEST(EdgesTest, AFloodOfIdleConnectionsPastTheFdLimitDoesNotShutTheCoordinatorOf
        port_file, "--state-dir", "", "--log-level", "info", "--exit-with-parent"},
       dir + "/coordinator.log");
   ASSERT_TRUE(coordinator.ok());
-  int port = 0;
-  for (int i = 0; i < 1'000 && !(std::ifstream(port_file) >> port); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  const int port = ReadPort(port_file);
   ASSERT_GT(port, 0);
   const std::string address = absl::StrCat("127.0.0.1:", port);
   InProcessWorker worker(address, "steady", 2);  // connected before the flood
@@ -174,34 +179,30 @@ TEST(EdgesTest, AFloodOfIdleConnectionsPastTheFdLimitDoesNotShutTheCoordinatorOf
 
   std::vector<int> flood = Flood(port, 400);
   ASSERT_GT(flood.size(), 300u);
-  bool not_serving = false;
-  for (int i = 0; i < 100 && !not_serving; ++i) {
-    not_serving = Health(*probe) == grpc::health::v1::HealthCheckResponse::NOT_SERVING;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  EXPECT_TRUE(not_serving) << "readiness should say it cannot accept";
+  EXPECT_TRUE(WaitFor(
+      [&] { return Health(*probe) == grpc::health::v1::HealthCheckResponse::NOT_SERVING; },
+      std::chrono::seconds(10), "readiness NOT_SERVING", std::chrono::milliseconds(50)))
+      << "readiness should say it cannot accept";
+  // On purpose: the flood holds the coordinator at its fd limit for a while
+  // before it ends; what follows checks that it recovers from that.
   std::this_thread::sleep_for(std::chrono::seconds(1));
   for (int fd : flood) close(fd);
 
   // A new client, on a new connection, is served again within seconds.
-  bool served = false;
-  for (int i = 0; i < 150 && !served; ++i) {
-    served = JobClient(address, std::chrono::seconds(1)).List(1, "").ok();
-    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  ASSERT_TRUE(served) << "the coordinator stopped accepting for good";
+  ASSERT_TRUE(WaitFor([&] { return JobClient(address, std::chrono::seconds(1)).List(1, "").ok(); },
+                      std::chrono::seconds(30), "a new client to be served",
+                      std::chrono::milliseconds(100)))
+      << "the coordinator stopped accepting for good";
   JobClient client(address);
   auto job = client.Submit(Job(500'000'000, 10));
   TMINUS_ASSERT_OK(job);
   auto report = WaitForEnd(client, job->id());
   TMINUS_ASSERT_OK(report);
   ExpectExact(*report);
-  bool serving = false;  // once the flood's last connections are swept away
-  for (int i = 0; i < 100 && !serving; ++i) {
-    serving = Health(*probe) == grpc::health::v1::HealthCheckResponse::SERVING;
-    if (!serving) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  EXPECT_TRUE(serving);
+  // Once the flood's last connections are swept away.
+  EXPECT_TRUE(WaitFor(
+      [&] { return Health(*probe) == grpc::health::v1::HealthCheckResponse::SERVING; },
+      std::chrono::seconds(20), "readiness SERVING again", std::chrono::milliseconds(100)));
   EXPECT_EQ(coordinator->Stop(std::chrono::seconds(10)), 0);
 }
 
@@ -226,14 +227,6 @@ std::vector<int> IdleConnections(int port, int count) {
   return fds;
 }
 
-int ReadPort(const std::string& file) {
-  int port = 0;
-  for (int i = 0; i < 1'000 && !(std::ifstream(file) >> port); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return port;
-}
-
 TEST(EdgesTest, AnHttpFloodUnderALowFdLimitLeavesTheGrpcPortServing) {
   const std::string dir = WorkDir("http-flood");
   auto coordinator = Subprocess::Start(
@@ -251,7 +244,10 @@ TEST(EdgesTest, AnHttpFloodUnderALowFdLimitLeavesTheGrpcPortServing) {
   InProcessWorker worker(address, "steady", 2);
   std::vector<int> flood = IdleConnections(http_port, 2'000);
   ASSERT_GT(flood.size(), 1'000u);
-  std::this_thread::sleep_for(std::chrono::seconds(1));  // the coordinator takes what it will
+  // On purpose, a fixed time: the coordinator takes what it will of the flood
+  // (nothing says when it is done taking), and the client below must come
+  // while the flood lasts.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
   // A new client on a new connection (another process: this one's channels
   // share the worker's connection) while the flood lasts; the HTTP port
   // would hold every descriptor for 10 s per round of 256 connections.
@@ -271,7 +267,9 @@ TEST(EdgesTest, AWorkerRejoinsWithinAboutASecondOfTheCoordinatorListeningAgain) 
   ASSERT_TRUE(cluster->AddWorker("w", 1).ok());
   TMINUS_ASSERT_OK(cluster->WaitForWorkers(1, std::chrono::seconds(20)));
   cluster->KillCoordinator();
-  std::this_thread::sleep_for(std::chrono::seconds(4));  // every backoff reaches its cap
+  // On purpose: the coordinator stays away until every backoff reaches its
+  // cap; the test measures the rejoin from there.
+  std::this_thread::sleep_for(std::chrono::seconds(4));
   const auto listening = Clock::now();
   TMINUS_ASSERT_OK(cluster->StartCoordinatorAgain());  // returns once it listens
   TMINUS_ASSERT_OK(cluster->WaitForWorkers(1, std::chrono::seconds(30)));
@@ -290,11 +288,15 @@ TEST(EdgesTest, AChunkRunningWhenTheCoordinatorDiesRunsOnAndIsReported) {
   JobClient client(cluster->address());
   auto job = client.Submit(Job(4'000'000'000, 1));  // one chunk of a second or two
   TMINUS_ASSERT_OK(job);
-  for (int i = 0; i < 2'000; ++i) {
-    auto view = client.Get(job->id());
-    if (view.ok() && view->chunks_running() == 1) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto view = client.Get(job->id());
+        return view.ok() && view->chunks_running() == 1;
+      },
+      std::chrono::seconds(20), "the chunk to run"));
+  // On purpose: the chunk runs a while before the kill. This head start is
+  // the margin by which its busy time outlasts the time from the kill to the
+  // report (checked below) when it really ran on through the restart.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const auto killed = Clock::now();
   TMINUS_ASSERT_OK(cluster->RestartCoordinator());
@@ -323,11 +325,12 @@ TEST(EdgesTest, ASigtermedCoordinatorChargesNoAttemptAndItsJobEndsExactAfterARes
     auto job = client.Submit(Job(48'000'000'000, 48));  // chunks of a second or less
     TMINUS_ASSERT_OK(job);
     job_id = job->id();
-    for (int i = 0; i < 2'000; ++i) {
-      auto view = client.Get(job_id);
-      if (view.ok() && view->chunks_done() >= 1 && view->chunks_running() > 0) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          auto view = client.Get(job_id);
+          return view.ok() && view->chunks_done() >= 1 && view->chunks_running() > 0;
+        },
+        std::chrono::seconds(20), "a chunk done and another running"));
   }
   EXPECT_EQ(cluster->coordinator().Stop(std::chrono::seconds(20)), 0);
   const std::string log = ReadFile(cluster->work_dir() + "/coordinator.log");
@@ -363,11 +366,12 @@ TEST(EdgesTest, SubmitWaitFollowsItsJobThroughACoordinatorRestart) {
                                dir + "/cli.out", dir + "/cli.err");
   ASSERT_TRUE(cli.ok());
   JobClient client(cluster->address());
-  for (int i = 0; i < 2'000; ++i) {
-    auto jobs = client.List(1, "");
-    if (jobs.ok() && jobs->jobs_size() == 1 && jobs->jobs(0).chunks_done() > 2) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto jobs = client.List(1, "");
+        return jobs.ok() && jobs->jobs_size() == 1 && jobs->jobs(0).chunks_done() > 2;
+      },
+      std::chrono::seconds(20), "the submitted job to have 3 chunks done"));
   TMINUS_ASSERT_OK(cluster->RestartCoordinator());
   EXPECT_EQ(ExitCode(*cli, std::chrono::seconds(90)), 0) << ReadFile(dir + "/cli.err");
   EXPECT_NE(ReadFile(dir + "/cli.out").find("exact"), std::string::npos);

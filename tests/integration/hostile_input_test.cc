@@ -4,8 +4,6 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
@@ -13,6 +11,7 @@
 #include "cli/client.h"
 #include "cli/local_cluster.h"
 #include "common/rpc.h"
+#include "tests/testing/files.h"
 #include "tests/testing/status_matchers.h"
 #include "tminus/v1/worker.grpc.pb.h"
 
@@ -58,18 +57,16 @@ TEST(HostileInputTest, RefusedHelloFieldsCannotSplitForgeOrSwellALogLine) {
     EXPECT_THAT(Hello(address, worker_id, host), StatusIs(absl::StatusCode::kInvalidArgument));
   }
   TMINUS_EXPECT_OK(JobClient(address).List(1, "").status());  // it serves on
-  std::ifstream in(options.work_dir + "/coordinator.log");
-  std::stringstream text;
-  text << in.rdbuf();
+  const std::string log = ReadFile(options.work_dir + "/coordinator.log");
   int refusals = 0;
-  for (absl::string_view line : absl::StrSplit(text.str(), '\n')) {
+  for (absl::string_view line : absl::StrSplit(log, '\n')) {
     EXPECT_FALSE(absl::StartsWith(line, "forged")) << line;
     EXPECT_LT(line.size(), 4'096u) << line.substr(0, 200);
     EXPECT_EQ(line.find('\x1b'), absl::string_view::npos) << line;
     EXPECT_EQ(line.find("\xe2\x80\xae"), absl::string_view::npos) << line;
     if (line.find("refused") != absl::string_view::npos) ++refusals;
   }
-  EXPECT_GE(refusals, 4) << text.str().substr(0, 2000);
+  EXPECT_GE(refusals, 4) << log.substr(0, 2000);
 }
 
 }  // namespace

@@ -13,9 +13,12 @@
 
 #include "common/http_server.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/wait.h"
 
 namespace tminus {
 namespace {
+
+using ::tminus::testing::WaitFor;
 
 class Socket {
  public:
@@ -98,15 +101,23 @@ TEST(HttpLimitsTest, ConnectionsPastTheCapGet503) {
   auto server = StartServer(/*max_connections=*/4);
   std::vector<std::unique_ptr<Socket>> idle;
   for (int i = 0; i < 4; ++i) idle.push_back(std::make_unique<Socket>(server->port()));
-  usleep(200'000);  // let the server take them
-  EXPECT_NE(Get(server->port(), "/over").find("503"), std::string::npos);
-  idle.clear();  // closed: the server drops them and has room again
+  // Once the server has taken the four, a fifth connection gets 503.
   std::string reply;
-  for (int i = 0; i < 50 && reply.find("200 OK") == std::string::npos; ++i) {
-    usleep(100'000);
-    reply = Get(server->port(), "/again");
-  }
-  EXPECT_NE(reply.find("200 OK"), std::string::npos);
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        reply = Get(server->port(), "/over");
+        return reply.find("503") != std::string::npos;
+      },
+      std::chrono::seconds(10), "a connection past the cap to get 503"))
+      << "last reply: " << reply;
+  idle.clear();  // closed: the server drops them and has room again
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        reply = Get(server->port(), "/again");
+        return reply.find("200 OK") != std::string::npos;
+      },
+      std::chrono::seconds(10), "a connection to be served again", std::chrono::milliseconds(100)))
+      << "last reply: " << reply;
 }
 
 TEST(HttpLimitsTest, BodiesArriveWholeAndConflictingLengthsAreRefused) {
@@ -114,8 +125,8 @@ TEST(HttpLimitsTest, BodiesArriveWholeAndConflictingLengthsAreRefused) {
   {
     Socket client(server->port());
     client.Send("POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab");
-    usleep(100'000);
-    client.Send("cde");  // the body in two pieces
+    usleep(100'000);  // on purpose: the body comes in two pieces, some time apart
+    client.Send("cde");
     EXPECT_NE(client.ReadAll().find("\"body\":5"), std::string::npos);
   }
   Socket no_length(server->port());  // the 400 text says it is required: it is

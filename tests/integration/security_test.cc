@@ -3,8 +3,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
-#include <sstream>
+#include <thread>
 
 #include <httplib.h>
 
@@ -13,7 +14,9 @@
 #include "common/security.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/integration/test_server.h"
+#include "tests/testing/files.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/wait.h"
 #include "tminus/v1/worker.grpc.pb.h"
 
 namespace tminus::testing {
@@ -24,12 +27,6 @@ const std::string kWorkerToken = "worker-token-0123456789abcdef";
 const std::string kAdminToken = "admin-token-0123456789abcdef";
 
 std::string Dir() { return absl::StrCat(::testing::TempDir(), "tminus-security-", getpid()); }
-std::string Read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 // A CA, a server certificate for 127.0.0.1, a client certificate, and a
@@ -87,10 +84,10 @@ class SecurityTest : public ::testing::Test {
                           bool client_cert = false) {
     ClientSecurity security;
     security.token = token;
-    if (!ca.empty()) security.ca_pem = Read(Dir() + "/" + ca);
+    if (!ca.empty()) security.ca_pem = ReadFile(Dir() + "/" + ca);
     if (client_cert) {
-      security.cert_pem = Read(Dir() + "/client.pem");
-      security.key_pem = Read(Dir() + "/client.key");
+      security.cert_pem = ReadFile(Dir() + "/client.pem");
+      security.key_pem = ReadFile(Dir() + "/client.key");
     }
     return security;
   }
@@ -267,12 +264,18 @@ TEST(LimitsTest, OverEachLimitIsRefusedAndNothingIsLost) {
               StatusIs(absl::StatusCode::kResourceExhausted, "submit rate"));
   // One watch stream per client: a second one is refused while the first is
   // open. The job is cancelled after a while, which ends any watch of it.
-  std::thread watcher([&] { (void)client.Watch(first->id(), 50, [](const auto&) {}); });
+  std::atomic<bool> watching{false};  // the first update came: the watch was admitted
+  std::thread watcher([&] {
+    (void)client.Watch(first->id(), 50, [&](const auto&) { watching = true; });
+  });
+  EXPECT_TRUE(WaitFor([&] { return watching.load(); }, std::chrono::seconds(10),
+                      "the first watch stream to open"));
+  // On purpose, a while later (not at once): the cancel ends the first watch,
+  // and a second one wrongly admitted, instead of leaving the test hanging.
   std::thread canceller([&] {
     std::this_thread::sleep_for(std::chrono::seconds(2));
     (void)client.Cancel(first->id());
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_THAT(client.Watch(first->id(), 50, [](const auto&) {}),
               StatusIs(absl::StatusCode::kResourceExhausted, "watch streams"));
   canceller.join();

@@ -7,6 +7,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/integration/test_server.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/wait.h"
 #include "tminus/v1/worker.grpc.pb.h"
 
 namespace tminus::testing {
@@ -60,9 +61,12 @@ TEST(ServiceTest, CancelMidJobInterruptsRunningChunks) {
     request.mutable_spec()->set_executor(executor);
     auto job = cluster.client().Submit(request);
     TMINUS_ASSERT_OK(job);
-    while (cluster.client().Get(job->id())->chunks_running() == 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          auto view = cluster.client().Get(job->id());
+          return view.ok() && view->chunks_running() > 0;
+        },
+        std::chrono::seconds(20), "a chunk to run"));
     auto cancelled = cluster.client().Cancel(job->id());
     TMINUS_ASSERT_OK(cancelled);
     EXPECT_EQ(cancelled->state(), v1::JOB_STATE_CANCELLED);

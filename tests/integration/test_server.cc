@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/testing/wait.h"
+
 namespace tminus::testing {
 
 InProcessWorker::InProcessWorker(const std::string& coordinator, const std::string& name,
@@ -42,18 +44,19 @@ InProcessWorker& TestCluster::AddWorker(const std::string& name, int slots) {
   return *workers_.back();
 }
 
-bool TestCluster::WaitForWorkers(int count) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto workers = client_->Workers();
-    int connected = 0;
-    if (workers.ok()) {
-      for (const auto& w : workers->workers()) connected += w.state() == v1::WORKER_STATE_CONNECTED;
-    }
-    if (connected >= count) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
+::testing::AssertionResult TestCluster::WaitForWorkers(int count) {
+  return WaitFor(
+      [&] {
+        auto workers = client_->Workers();
+        int connected = 0;
+        if (workers.ok()) {
+          for (const auto& w : workers->workers()) {
+            connected += w.state() == v1::WORKER_STATE_CONNECTED;
+          }
+        }
+        return connected >= count;
+      },
+      std::chrono::seconds(20), std::to_string(count) + " connected workers");
 }
 
 absl::StatusOr<v1::JobReport> TestCluster::RunJob(int64_t n, int64_t chunks,

@@ -3,6 +3,8 @@
 // processes of the built tminus-worker binary).
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
 #include <thread>
@@ -33,8 +35,8 @@ class TestCluster {
   const std::string& address() const { return address_; }
   JobClient& client() { return *client_; }
   InProcessWorker& AddWorker(const std::string& name, int slots);
-  // Until `count` workers are connected (CONNECTED in ListWorkers).
-  bool WaitForWorkers(int count);
+  // Until `count` workers are connected (CONNECTED in ListWorkers), 20 s at most.
+  ::testing::AssertionResult WaitForWorkers(int count);
   // Submits and waits for the end; returns the report.
   absl::StatusOr<v1::JobReport> RunJob(int64_t n, int64_t chunks, v1::Executor executor,
                                        int max_slots = 0);

@@ -16,6 +16,8 @@
 #include "absl/strings/match.h"
 #include "cli/cluster_plan.h"
 #include "tests/multihost/netns_hosts.h"
+#include "tests/testing/files.h"
+#include "tests/testing/wait.h"
 
 namespace tminus::testing {
 namespace {
@@ -87,12 +89,13 @@ class ClusterSshTest : public ::testing::Test {
   static int Sh(const std::string& command) { return std::system(command.c_str()); }
 
   void WaitForSshd(int host) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (Launcher({"ssh", "-F", dir_ + "/ssh_config", "-i", dir_ + "/id", "-o",
-                     "BatchMode=yes", net_->Address(host), "true"}).first != 0) {
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "sshd on host " << host;
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          return Launcher({"ssh", "-F", dir_ + "/ssh_config", "-i", dir_ + "/id", "-o",
+                           "BatchMode=yes", net_->Address(host), "true"}).first == 0;
+        },
+        std::chrono::seconds(20), "sshd on host " + std::to_string(host),
+        std::chrono::milliseconds(200)));
   }
 
   // Runs a command on the launcher host: (exit code, stdout); stderr kept in err_.

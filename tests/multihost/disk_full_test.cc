@@ -15,11 +15,13 @@
 #include "cli/local_cluster.h"
 #include "common/rpc.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "tests/testing/wait.h"
 
 namespace tminus {
 namespace {
 
 using HealthStatus = grpc::health::v1::HealthCheckResponse::ServingStatus;
+using ::tminus::testing::WaitFor;
 
 class DiskFullTest : public ::testing::Test {
  protected:
@@ -76,12 +78,14 @@ class DiskFullTest : public ::testing::Test {
   void ExpectAllExact(JobClient& client, const std::set<uint64_t>& ids) {
     for (uint64_t id : ids) {
       absl::StatusOr<v1::WatchJobResponse> last;
-      for (int i = 0; i < 100; ++i) {  // through the restart
-        last = client.Watch(id, 100, [](const auto&) {});
-        if (last.ok()) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-      ASSERT_TRUE(last.ok()) << last.status();
+      ASSERT_TRUE(WaitFor(  // through the restart
+          [&] {
+            last = client.Watch(id, 100, [](const auto&) {});
+            return last.ok();
+          },
+          std::chrono::seconds(30), absl::StrCat("a watch of job ", id, " to see its end"),
+          std::chrono::milliseconds(100)))
+          << last.status();
       auto report = client.Report(id);
       ASSERT_TRUE(report.ok());
       EXPECT_EQ(report->state(), v1::JOB_STATE_SUCCEEDED) << id;
@@ -120,36 +124,38 @@ TEST_F(DiskFullTest, ASubmitThatCannotBeSavedIsRefusedAndCommitsResumeWithSpace)
   auto listed = client.List(1'000, "");
   ASSERT_TRUE(listed.ok());
   EXPECT_EQ(listed->jobs_size(), static_cast<int>(accepted.size()));
-  for (int i = 0; i < 20 && Readiness() != grpc::health::v1::HealthCheckResponse::NOT_SERVING; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // readiness is sampled
-  }
-  EXPECT_EQ(Readiness(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  EXPECT_TRUE(WaitFor(  // readiness is sampled
+      [&] { return Readiness() == grpc::health::v1::HealthCheckResponse::NOT_SERVING; },
+      std::chrono::seconds(10), "readiness NOT_SERVING", std::chrono::milliseconds(100)));
 
   ASSERT_EQ(unlink((state_ + "/filler").c_str()), 0);  // space again
   absl::StatusOr<v1::Job> after;
-  for (int i = 0; i < 100; ++i) {
-    after = client.Submit(Job());
-    if (after.ok()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  ASSERT_TRUE(after.ok()) << after.status();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        after = client.Submit(Job());
+        return after.ok();
+      },
+      std::chrono::seconds(30), "a submit to be saved again", std::chrono::milliseconds(100)))
+      << after.status();
   EXPECT_GT(after->id(), *accepted.rbegin());
   accepted.insert(after->id());
-  for (int i = 0; i < 50 && Readiness() != grpc::health::v1::HealthCheckResponse::SERVING; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  EXPECT_EQ(Readiness(), grpc::health::v1::HealthCheckResponse::SERVING);
+  EXPECT_TRUE(WaitFor(
+      [&] { return Readiness() == grpc::health::v1::HealthCheckResponse::SERVING; },
+      std::chrono::seconds(10), "readiness SERVING again", std::chrono::milliseconds(100)));
   ExpectAllExact(client, accepted);
 
   // After a kill -9: every accepted job is back, and ids go on past all of them.
   ASSERT_TRUE(cluster_->RestartCoordinator().ok());
   ExpectAllExact(client, accepted);
   absl::StatusOr<v1::Job> fresh;
-  for (int i = 0; i < 100 && !fresh.ok(); ++i) {
-    fresh = client.Submit(Job());
-    if (!fresh.ok()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        fresh = client.Submit(Job());
+        return fresh.ok();
+      },
+      std::chrono::seconds(30), "a submit to the restarted coordinator",
+      std::chrono::milliseconds(100)))
+      << fresh.status();
   EXPECT_GT(fresh->id(), *accepted.rbegin());
 }
 

@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "tests/multihost/netns_hosts.h"
+#include "tests/testing/wait.h"
 
 namespace tminus::testing {
 namespace {
@@ -72,11 +73,7 @@ class MultiHostTest : public ::testing::Test {
 
   void WaitUntil(const std::function<bool()>& done, const std::string& what,
                  std::chrono::seconds limit = std::chrono::seconds(30)) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "timed out waiting for " << what;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    ASSERT_TRUE(WaitFor(done, limit, what, std::chrono::milliseconds(100)));
   }
 
   void WaitForWorkers(int count) {
@@ -158,7 +155,8 @@ TEST_F(MultiHostTest, PartitionedWorkerIsFencedAfterHealing) {
   const std::string job = Submit("12e9", "120", "threads");
   WaitUntil([&] { return ChunksDone(job) >= 10; }, "progress");
   ASSERT_TRUE(net_->SetLink(2, false).ok());
-  std::this_thread::sleep_for(std::chrono::seconds(4));  // past the 2 s lease timeout
+  // On purpose: the partition lasts past the 2 s lease timeout.
+  std::this_thread::sleep_for(std::chrono::seconds(4));
   ASSERT_TRUE(net_->SetLink(2, true).ok());
   ExpectExactEnd(job);
   // The silent session was expired (its leases went to others: expired, or
@@ -187,6 +185,9 @@ TEST_F(MultiHostTest, CoordinatorKilledMidJobRestartsFromItsStateDir) {
   const std::string job = Submit("12e9", "120", "threads");
   WaitUntil([&] { return ChunksDone(job) >= 20; }, "progress");
   const int64_t before = ChunksDone(job);
+  // Several commit intervals, so that the progress read above is durable: no
+  // CLI call here waits for a commit without changing the jobs (a cancel
+  // would), so this one stays a fixed time.
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   net_->process(coordinator).Signal(SIGKILL);
   net_->process(coordinator).Wait(std::chrono::seconds(10));
@@ -235,6 +236,7 @@ TEST_F(MultiHostTest, ChaosOfKillsAndRestartsLosesNothing) {
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(8);
   int kills = 0;
   while (std::chrono::steady_clock::now() < end) {
+    // On purpose: kills at random times.
     std::this_thread::sleep_for(std::chrono::milliseconds(300 + random() % 500));
     const int host = 2 + static_cast<int>(random() % 3);
     Subprocess& process = net_->process(workers[host]);

@@ -5,18 +5,12 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "tests/testing/files.h"
 
 namespace tminus::testing {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 namespace {
 
 absl::Status Sh(const std::string& command) {

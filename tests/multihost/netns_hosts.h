@@ -16,8 +16,6 @@
 
 namespace tminus::testing {
 
-std::string ReadFile(const std::string& path);
-
 class NetnsHosts {
  public:
   // FAILED_PRECONDITION when namespaces cannot be made here (not root).

@@ -18,6 +18,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "tests/multihost/netns_hosts.h"
+#include "tests/testing/files.h"
+#include "tests/testing/wait.h"
 
 namespace tminus::testing {
 namespace {
@@ -78,11 +80,8 @@ class PlacementTest : public ::testing::Test {
                                "--label", absl::StrCat("zone=", zone)},
                               absl::StrCat(dir_, "/", name, ".log")).ok());
     }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (Workers().size() < 2) {
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "workers did not join";
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    ASSERT_TRUE(WaitFor([&] { return Workers().size() >= 2; }, std::chrono::seconds(30),
+                        "the workers to join", std::chrono::milliseconds(100)));
   }
 
   // Stops the hosts (and every process on them), then removes the folder,
@@ -156,16 +155,17 @@ class PlacementTest : public ::testing::Test {
   // Waits until every named worker has measured its bare kernel (the
   // one-slot reference of a speedup).
   void AwaitCalibrated(const std::set<std::string>& names) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    for (;;) {
-      std::set<std::string> calibrated;
-      for (const Row& row : Workers()) {
-        if (!row.at("calibrated_decrements_per_second").empty()) calibrated.insert(row.at("worker_id"));
-      }
-      if (std::includes(calibrated.begin(), calibrated.end(), names.begin(), names.end())) return;
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "workers did not calibrate";
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          std::set<std::string> calibrated;
+          for (const Row& row : Workers()) {
+            if (!row.at("calibrated_decrements_per_second").empty()) {
+              calibrated.insert(row.at("worker_id"));
+            }
+          }
+          return std::includes(calibrated.begin(), calibrated.end(), names.begin(), names.end());
+        },
+        std::chrono::seconds(60), "the workers to calibrate", std::chrono::milliseconds(200)));
   }
 
   std::unique_ptr<NetnsHosts> net_;

@@ -11,26 +11,23 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "cli/client.h"
 #include "cli/local_cluster.h"
 #include "common/subprocess.h"
+#include "tests/testing/files.h"
+#include "tests/testing/wait.h"
 
 namespace tminus {
 namespace {
 
+using ::tminus::testing::ReadFile;
+using ::tminus::testing::WaitFor;
+
 constexpr char kClientToken[] = "client-token-for-observability-0123";
 constexpr char kWorkerToken[] = "worker-token-for-observability-0123";
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 bool Have(const std::string& program) {
   return std::system(("command -v " + program + " >/dev/null 2>&1").c_str()) == 0;
@@ -51,9 +48,9 @@ int FreePort() {
 
 int ReadPort(const std::string& path) {
   int port = 0;
-  for (int i = 0; i < 500 && !(std::ifstream(path) >> port); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  EXPECT_TRUE(WaitFor([&] { return static_cast<bool>(std::ifstream(path) >> port); },
+                      std::chrono::seconds(10), "a port in " + path,
+                      std::chrono::milliseconds(20)));
   return port;
 }
 
@@ -164,11 +161,13 @@ TEST_F(ObservabilityTest, PrometheusScrapesTheCoordinatorAndTwoWorkersWithTokens
   };
   for (const auto& [promql, value] : expected) {
     std::string seen;
-    for (int i = 0; i < 300 && seen != value; ++i) {
-      seen = Query(port, promql);
-      if (seen != value) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    EXPECT_EQ(seen, value) << promql << "\n" << ReadFile(dir_ + "/prometheus.log");
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          seen = Query(port, promql);
+          return seen == value;
+        },
+        std::chrono::seconds(30), promql + " to be " + value, std::chrono::milliseconds(100)))
+        << "it is " << seen << "\n" << ReadFile(dir_ + "/prometheus.log");
   }
   // promtool checks each daemon's exposition.
   for (int daemon : {cluster_->http_port(), worker1, worker2}) {

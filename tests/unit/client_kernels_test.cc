@@ -15,6 +15,7 @@
 #include "common/command_line.h"
 #include "common/job_spec.h"
 #include "common/proto_convert.h"
+#include "tests/testing/wait.h"
 #include "worker/command_kernel.h"
 #include "worker/python_kernel.h"
 
@@ -23,6 +24,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::tminus::testing::WaitFor;
 
 TEST(CommandLineTest, SplitsLikeAShellWithoutRunningOne) {
   auto argv = SplitCommandLine(R"(prog --from {start} 'a b' "c \"d\" $HOME" e\ f)", "--command");
@@ -174,6 +176,7 @@ TEST(PythonKernelTest, IntegersOfOtherTypesCountFloatsDoNotAndHugeValuesStayShor
 TEST(PythonKernelTest, AStopReachesAJobsModuleCodeToo) {
   std::atomic<bool> stop{false};
   std::thread stopper([&stop] {
+    // On purpose: the stop comes while the Python code runs.
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     stop = true;
   });
@@ -186,6 +189,7 @@ TEST(PythonKernelTest, AStopReachesAJobsModuleCodeToo) {
 TEST(PythonKernelTest, AStopInterruptsARunningCall) {
   std::atomic<bool> stop{false};
   std::thread stopper([&stop] {
+    // On purpose: the stop comes while the Python code runs.
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     stop = true;
   });
@@ -249,6 +253,7 @@ TEST(CommandKernelTest, AStopKillsTheWholeProcessGroup) {
   const std::string pid_file = absl::StrCat(::testing::TempDir(), "tminus-cmd-", getpid());
   std::atomic<bool> stop{false};
   std::thread stopper([&stop] {
+    // On purpose: the stop comes while the command runs.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     stop = true;
   });
@@ -265,12 +270,11 @@ TEST(CommandKernelTest, AStopKillsTheWholeProcessGroup) {
   ASSERT_GT(group, 0);
   // Killed at once; gone once init has reaped the orphans (zombies still
   // count as members of the group).
-  bool gone = false;
-  for (int i = 0; i < 100 && !gone; ++i) {
-    gone = kill(-group, 0) == -1 && errno == ESRCH;
-    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_TRUE(gone) << "process group " << group << " outlived the chunk";
+  EXPECT_TRUE(WaitFor([&] { return kill(-group, 0) == -1 && errno == ESRCH; },
+                      std::chrono::seconds(5),
+                      "process group " + std::to_string(group) + " to go",
+                      std::chrono::milliseconds(20)))
+      << "process group " << group << " outlived the chunk";
 }
 
 }  // namespace

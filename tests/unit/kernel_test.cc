@@ -28,7 +28,7 @@ TEST(CountdownTest, CancelStopsAHugeCountEarlyAtABlockBoundary) {
   std::atomic<bool> cancel{false};
   uint64_t done = 0;
   std::thread runner([&] { done = Countdown(uint64_t{1} << 62, &cancel); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // on purpose: cancel mid-count
   cancel = true;
   runner.join();
   EXPECT_LT(done, uint64_t{1} << 62);

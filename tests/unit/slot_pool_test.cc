@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "common/mutex.h"
+#include "tests/testing/wait.h"
 
 #include <algorithm>
 
@@ -12,6 +13,7 @@ namespace tminus {
 namespace {
 
 using Seen = Finished;
+using ::tminus::testing::WaitFor;
 
 class SlotPoolTest : public ::testing::Test {
  protected:
@@ -50,7 +52,8 @@ LeaseSpec Lease(int64_t chunk, int32_t attempt, int64_t count) {
 TEST_F(SlotPoolTest, TheEndOfASessionHandsBackItsQueuedLeasesAndLetsRunningOnesFinish) {
   auto pool = Pool(1);
   pool->Submit(1, {Lease(0, 1, 400'000'000)});
-  for (int i = 0; i < 10'000 && pool->running() == 0; ++i) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_TRUE(WaitFor([&] { return pool->running() > 0; }, std::chrono::seconds(10),
+                      "a chunk to run", std::chrono::milliseconds(1)));
   pool->Submit(1, {Lease(1, 1, 100)});
   pool->DropQueuedBefore(2);
   const std::vector<Seen> seen = Await(2);
@@ -117,8 +120,11 @@ TEST_F(SlotPoolTest, LeasesTakenIntoABatchButNotStartedAreHandedBackUnrun) {
   batch.push_back(Lease(201, 1, 400'000'000));
   for (const LeaseSpec& lease : Tiny(202, 10)) batch.push_back(lease);
   pool->Submit(1, batch);
-  for (int i = 0; i < 10'000 && pool->running() == 0; ++i) absl::SleepFor(absl::Milliseconds(1));
-  absl::SleepFor(absl::Milliseconds(20));  // the long one runs; the ten wait in its batch
+  ASSERT_TRUE(WaitFor([&] { return pool->running() > 0; }, std::chrono::seconds(10),
+                      "a chunk to run", std::chrono::milliseconds(1)));
+  // On purpose, a fixed time: the tiny chunk ends and the long one runs, the
+  // ten waiting in its batch (nothing seen from here says the long one began).
+  absl::SleepFor(absl::Milliseconds(20));
   pool->HandBackQueued();
   const std::vector<Seen> seen = Await(212);
   ASSERT_EQ(seen.size(), 212u);
