@@ -11,6 +11,7 @@
 
 #include "common/histogram.h"
 #include "common/job_counters.h"
+#include "coordinator/core/types.h"
 
 namespace tminus {
 
@@ -18,13 +19,6 @@ struct SlotTotals {
   int64_t chunks = 0;
   int64_t decrements = 0;
   int64_t busy_ns = 0;
-};
-
-// Who a worker was, as the job saw it: reports outlive worker records.
-struct WorkerIdentityView {
-  std::string worker_id;
-  std::string host;
-  int32_t slots = 0;
 };
 
 struct WorkerTotals {

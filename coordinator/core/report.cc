@@ -22,9 +22,7 @@ std::string Rate(double rate) { return absl::StrFormat("%.3g G/s", rate / 1e9); 
 
 WorkerReport Scheduler::WorkerReportOf(const WorkerTotals& totals, int64_t wall_ns) const {
   WorkerReport report;
-  report.worker_id = totals.who.worker_id;
-  report.host = totals.who.host;
-  report.slots = totals.who.slots;
+  static_cast<WorkerIdentityView&>(report) = totals.who;
   report.chunks = totals.chunks;
   report.decrements = totals.decrements;
   report.busy_ns = totals.busy_ns;

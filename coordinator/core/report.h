@@ -39,10 +39,7 @@ struct SlotReport {
   double utilisation = 0;
 };
 
-struct WorkerReport {
-  std::string worker_id;
-  std::string host;
-  int32_t slots = 0;
+struct WorkerReport : WorkerIdentityView {
   int64_t chunks = 0;
   int64_t decrements = 0;
   int64_t busy_ns = 0;
@@ -97,10 +94,7 @@ struct WorkerView : WorkerIdentity {
   int64_t leases_lost = 0;
 };
 
-struct WorkerProgress {
-  std::string worker_id;
-  std::string host;
-  int32_t slots = 0;
+struct WorkerProgress : WorkerIdentityView {
   int64_t chunks_running = 0;
   int64_t chunks_done = 0;
   int64_t decrements_done = 0;

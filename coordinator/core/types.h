@@ -39,6 +39,14 @@ struct WorkerHello : WorkerIdentity {
   Calibration calibration = {};  // none until the worker has measured
 };
 
+// Who a worker was, as a job saw it: what its per-worker totals, report and
+// progress name it by (reports outlive worker records).
+struct WorkerIdentityView {
+  std::string worker_id;
+  std::string host;
+  int32_t slots = 0;
+};
+
 // One chunk leased to one worker session.
 struct LeaseGrant {
   JobId job = 0;

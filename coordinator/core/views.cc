@@ -125,8 +125,7 @@ absl::StatusOr<JobProgress> Scheduler::GetProgress(JobId id) const {
       Ratio(progress.job.decrements_done * 1e9, progress.job.elapsed_ns);
   if (job->compacted()) {
     for (const WorkerReport& worker : job->final_report().workers) {
-      progress.workers.push_back(WorkerProgress{worker.worker_id, worker.host, worker.slots, 0,
-                                                worker.chunks, worker.decrements});
+      progress.workers.push_back(WorkerProgress{worker, 0, worker.chunks, worker.decrements});
     }
     return progress;
   }
@@ -140,9 +139,7 @@ absl::StatusOr<JobProgress> Scheduler::GetProgress(JobId id) const {
   std::map<uint32_t, WorkerProgress> by_worker;
   for (const auto& [worker, totals] : job->stats().workers()) {
     WorkerProgress& entry = by_worker[worker];
-    entry.worker_id = totals.who.worker_id;
-    entry.host = totals.who.host;
-    entry.slots = totals.who.slots;
+    static_cast<WorkerIdentityView&>(entry) = totals.who;
     entry.chunks_done = totals.chunks;
     entry.decrements_done = totals.decrements;
   }
@@ -151,10 +148,7 @@ absl::StatusOr<JobProgress> Scheduler::GetProgress(JobId id) const {
     if (session == sessions_.end() || held == 0) return;
     WorkerProgress& entry = by_worker[session->second.worker];
     if (entry.worker_id.empty()) {
-      const WorkerIdentityView who = IdentityOf(session->second.worker);
-      entry.worker_id = who.worker_id;
-      entry.host = who.host;
-      entry.slots = who.slots;
+      static_cast<WorkerIdentityView&>(entry) = IdentityOf(session->second.worker);
     }
     const int64_t running = RunningOn(session->second, job->id(), held);
     entry.chunks_running += running;

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cli/scale_plan.h"
+#include "common/study_series.h"
 
 namespace tminus {
 namespace {
@@ -56,6 +57,19 @@ v1::ListWorkersResponse Cluster() {
   gone.set_state(v1::WORKER_STATE_DISCONNECTED);
   *all.add_workers() = gone;
   return all;
+}
+
+// The CLI and the dashboard (through the API's "series") name series alike.
+TEST(ScaleTest, SeriesNamesAreTheExecutorModeAndAxisOrPlacement) {
+  ScalePoint point;
+  EXPECT_EQ(SeriesLabel(point), "threads");
+  point.mode = ScaleMode::kWeak;
+  point.placement = Placement::kPacked;
+  EXPECT_EQ(SeriesLabel(point), "threads weak packed");
+  point.axis = ScaleAxis::kHosts;
+  EXPECT_EQ(SeriesLabel(point), "threads weak hosts");
+  EXPECT_EQ(StudySeriesName("processes", "", "", ""), "processes") << "saved before 0.3";
+  EXPECT_EQ(StudySeriesName("processes", "strong", "slots", "spread"), "processes spread");
 }
 
 TEST(ScalePlanTest, HostsAreTheWorkersHostLabelsInOrder) {
