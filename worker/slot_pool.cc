@@ -171,7 +171,7 @@ void SlotPool::DropFlag(uint64_t epoch, uint64_t job) {
   auto it = flags_.find({epoch, job});
   if (it != flags_.end() && --it->second.outstanding == 0) {
     flags_.erase(it);
-    mean_chunk_ns_.erase(job);  // nothing of it left here (in this epoch)
+    batch_policy_.Forget(job);  // nothing of it left here (in this epoch)
   }
 }
 
@@ -193,15 +193,6 @@ std::deque<SlotPool::Queued>::iterator SlotPool::FirstRunnable() {
   return queue_.end();
 }
 
-size_t SlotPool::BatchSize(uint64_t job) const {
-  const auto mean = mean_chunk_ns_.find(job);
-  if (mean == mean_chunk_ns_.end()) return 1;
-  const double fits = static_cast<double>(kBatchBudgetNs) / mean->second;
-  // Never more than this slot's share of the queue: the tail spreads out.
-  const size_t share = std::max<size_t>(1, queue_.size() / slots_.size());
-  return std::min({static_cast<size_t>(std::max(fits, 1.0)), kMaxBatch, share});
-}
-
 bool SlotPool::TakeBatch(Slot* self) {
   MutexLock lock(&mu_);
   while (self->batch.empty()) {
@@ -220,7 +211,7 @@ bool SlotPool::TakeBatch(Slot* self) {
       holder->second->followers.push_back(std::move(item));  // that slot runs or holds it
       continue;
     }
-    const size_t size = BatchSize(item.lease.job);
+    const size_t size = batch_policy_.Size(item.lease.job, queue_.size(), slots_.size());
     holders_[key] = self;
     self->batch.push_back(std::move(item));
     // More of the same job from the front, none of a chunk another slot
@@ -286,10 +277,7 @@ void SlotPool::Release(Slot* self, const std::vector<Queued>& ran,
     const RunResult& result = results[i];
     holders_.erase(ChunkKey{ran[i].lease.job, ran[i].lease.chunk});
     if (result.outcome == RunOutcome::kOk) {
-      // Only runs that ran to the end say how long the job's chunks take.
-      const double ns = std::max(1.0, static_cast<double>(result.end_mono_ns - result.start_mono_ns));
-      auto [mean, first] = mean_chunk_ns_.try_emplace(ran[i].lease.job, ns);
-      if (!first) mean->second = 0.8 * mean->second + 0.2 * ns;
+      batch_policy_.Observe(ran[i].lease.job, result.end_mono_ns - result.start_mono_ns);
     }
     finished->push_back({ran[i].epoch, result});
     if (!self->followers.empty()) EmitFollowers(self, ran[i].lease, &result, finished);
@@ -345,17 +333,17 @@ void SlotPool::RunThreads(int slot, Slot* self, std::vector<Finished>* finished)
   std::vector<RunResult> result(1);
   const RealClock* clock = RealClock::Get();
   const int64_t wall_minus_mono_ns = clock->WallNs() - clock->MonoNs();
-  int64_t held_since_ns = clock->MonoNs();
+  ResultFlush flush(clock);
   // Chunks too short for a CPU clock read of their own share the batch's:
   // one read per batch, so a time-shared slot shows in their CPU time too.
-  BatchCpu batch_cpu{ThreadCpuNs(), held_since_ns, finished->size()};
+  BatchCpu batch_cpu{ThreadCpuNs(), flush.held_since_ns(), finished->size()};
   for (;;) {
-    if (!finished->empty() && result.front().end_mono_ns - held_since_ns > 2 * kBatchBudgetNs) {
+    if (flush.Due(!finished->empty(), result.front().end_mono_ns)) {
       // The batch runs longer than planned: what finished goes now.
       batch_cpu.Apply(finished);
       sink_(*finished);
       finished->clear();
-      held_since_ns = result.front().end_mono_ns;
+      flush.Sent(result.front().end_mono_ns);
       batch_cpu = BatchCpu{ThreadCpuNs(), clock->MonoNs(), 0};
     }
     {

@@ -5,10 +5,9 @@
 // one result, whether it ran, failed, was stopped or was handed back.
 //
 // Batches: when a job's chunks are short, a runner takes several of its
-// leases at once (about kBatchBudgetNs of work at the mean duration of the
-// job's chunks here, at most kMaxBatch, and never more than its share of the
-// queue, so the last chunks still go to idle slots) and reports their
-// results in one sink call (sooner if the batch runs long). A child process
+// leases at once and reports their results in one sink call (sooner if the
+// batch runs long); BatchPolicy says how many and ResultFlush how soon
+// (worker/batch_policy.h), on the real clock. A child process
 // gets a whole batch in one pipe round trip. Leases taken but not started
 // are still handed back like queued ones.
 //
@@ -31,6 +30,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "common/mutex.h"
+#include "worker/batch_policy.h"
 #include "worker/child_process.h"
 #include "worker/command_kernel.h"
 #include "worker/lease.h"
@@ -63,8 +63,8 @@ struct Finished {
 
 class SlotPool {
  public:
-  static constexpr int64_t kBatchBudgetNs = 100'000;
-  static constexpr size_t kMaxBatch = 64;
+  static constexpr int64_t kBatchBudgetNs = BatchPolicy::kBatchBudgetNs;
+  static constexpr size_t kMaxBatch = BatchPolicy::kMaxBatch;
 
   using Sink = std::function<void(const std::vector<Finished>& finished)>;
 
@@ -137,8 +137,6 @@ class SlotPool {
   // Waits for work and moves a batch from the queue into the slot; false
   // when stopping. A lease of a chunk another slot runs becomes its follower.
   bool TakeBatch(Slot* self) ABSL_LOCKS_EXCLUDED(mu_);
-  // Leases of `job` to take at once: about kBatchBudgetNs at its mean chunk.
-  size_t BatchSize(uint64_t job) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Marks the slot running `item` too; false (its result in `finished`)
   // when it was handed back while it waited in the batch.
   bool Admit(Slot* self, const Queued& item, std::vector<Finished>* finished)
@@ -185,8 +183,9 @@ class SlotPool {
   absl::flat_hash_map<std::pair<uint64_t, uint64_t>, JobFlag> flags_ ABSL_GUARDED_BY(mu_);
   std::vector<std::unique_ptr<Slot>> slots_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  // Per job with leases here: the moving average of its OK chunks' durations.
-  absl::flat_hash_map<uint64_t, double> mean_chunk_ns_ ABSL_GUARDED_BY(mu_);
+  // How many leases a runner takes at once, from the durations of the OK
+  // chunks of each job with leases here.
+  BatchPolicy batch_policy_ ABSL_GUARDED_BY(mu_);
   // (job, chunk) -> the slot that runs it or holds it in its batch: a second
   // lease of it becomes that slot's follower.
   using ChunkKey = std::pair<uint64_t, int64_t>;

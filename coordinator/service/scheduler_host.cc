@@ -21,7 +21,8 @@ SchedulerOptions WithHold(SchedulerOptions options, const Store& store) {
 
 SchedulerHost::SchedulerHost(const Clock* clock, SchedulerOptions options,
                              std::unique_ptr<Store> store)
-    : scheduler_(clock, WithHold(options, *store)),
+    : clock_(clock),
+      scheduler_(clock, WithHold(options, *store)),
       housekeeping_every_(absl::Nanoseconds(options.housekeeping_interval_ns)),
       store_(std::move(store)) {}
 
@@ -68,12 +69,11 @@ void SchedulerHost::KeepStudiesLocked(const std::vector<StudyRecord>& studies) {
 }
 
 void SchedulerHost::RecordStudy(StudyRecord study, StudyDone done) {
-  const RealClock* clock = RealClock::Get();
   std::vector<StudyRecord> kept;
   {
     MutexLock lock(&mu_);
     study.id = next_study_id_++;
-    study.created_wall_ns = clock->WallNs();
+    study.created_wall_ns = clock_->WallNs();
     if (store_->durable()) {
       pending_studies_.emplace_back(std::move(study), std::move(done));
       return;

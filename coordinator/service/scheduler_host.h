@@ -66,7 +66,7 @@ class SchedulerHost {
   bool store_healthy() const;
 
   // Keeps a scaling study for the dashboard: `done` gets it with its id and
-  // time once it is durable, or the store's error.
+  // time (the clock's wall time now) once it is durable, or the store's error.
   using StudyDone = std::function<void(const absl::StatusOr<StudyRecord>&)>;
   void RecordStudy(StudyRecord study, StudyDone done);
   // The newest studies first, at most kStudiesKept.
@@ -134,6 +134,7 @@ class SchedulerHost {
 
   Mutex commit_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // one commit at a time
   mutable Mutex mu_;
+  const Clock* const clock_;  // the scheduler's; also dates the studies
   Scheduler scheduler_ ABSL_GUARDED_BY(mu_);
   // The scheduler's housekeeping_interval_ns: its stall detector takes a
   // longer gap between two ticks for a coordinator that did not run.
