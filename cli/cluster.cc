@@ -10,7 +10,6 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -19,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "cli/client.h"
 #include "cli/cluster_plan.h"
+#include "common/files.h"
 
 namespace tminus {
 namespace {
@@ -26,13 +26,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kRecordFile[] = "cluster.txt";
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // Written 0600 from the start: these hold tokens.
 absl::Status WritePrivate(const std::string& path, const std::string& text) {
@@ -356,7 +349,7 @@ absl::StatusOr<ClusterUpResult> ClusterUp(const ClusterUpOptions& options,
     return absl::InvalidArgumentError(absl::StrCat("--hosts: cannot read '", options.hosts_file,
                                                    "'"));
   }
-  absl::StatusOr<HostsPlan> plan = ParseHostsFile(ReadFile(options.hosts_file));
+  absl::StatusOr<HostsPlan> plan = ParseHostsFile(ReadWholeFile(options.hosts_file).value_or(""));
   if (!plan.ok()) return plan.status();
   const std::string record = options.state_dir + "/" + kRecordFile;
   if (fs::exists(record)) {
@@ -381,7 +374,7 @@ absl::Status ClusterDown(const std::string& state_dir, std::chrono::seconds time
     return absl::NotFoundError(absl::StrCat("no cluster is recorded in ", state_dir,
                                             " (nothing to stop)"));
   }
-  absl::StatusOr<ClusterRecord> record = ParseClusterRecord(ReadFile(path));
+  absl::StatusOr<ClusterRecord> record = ParseClusterRecord(ReadWholeFile(path).value_or(""));
   if (!record.ok()) return record.status();
   SshOptions ssh;
   ssh.user = record->ssh_user;

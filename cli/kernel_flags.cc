@@ -4,12 +4,11 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "cli/kernel_check_script.h"  // kCheckPython: python/tminus/kernel_check.py
 #include "common/command_line.h"
+#include "common/files.h"
 #include "common/status_macros.h"
 #include "common/subprocess.h"
 #include "common/text.h"
@@ -31,10 +30,7 @@ absl::Status CheckWithPython(const std::string& path, const std::string& functio
   absl::Status verdict = absl::OkStatus();
   if (check.ok()) {
     std::optional<int> status = check->Wait(std::chrono::seconds(20));
-    std::ifstream in(out_path);
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string message = text.str();
+    std::string message = ReadWholeFile(out_path).value_or("");
     while (!message.empty() && message.back() == '\n') message.pop_back();
     if (status.has_value() && ExitCodeOf(*status) == 1 && !message.empty()) {
       verdict = absl::InvalidArgumentError(absl::StrCat("--python: ", EscapeForLog(message, 1024)));
@@ -55,11 +51,11 @@ absl::StatusOr<std::shared_ptr<const KernelSpec>> PythonKernel(const std::string
   const std::string path = flag.substr(0, colon);
   kernel->function = flag.substr(colon + 1);
   kernel->file_name = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat("--python: cannot read ", EscapeForLog(path)));
-  std::stringstream text;
-  text << in.rdbuf();
-  kernel->source = text.str();
+  std::optional<std::string> source = ReadWholeFile(path);
+  if (!source.has_value()) {
+    return absl::InvalidArgumentError(absl::StrCat("--python: cannot read ", EscapeForLog(path)));
+  }
+  kernel->source = *std::move(source);
   if (kernel->source.size() > kMaxPythonSourceBytes) {
     return absl::InvalidArgumentError(absl::StrCat("--python: ", EscapeForLog(path), " is ",
                                                    kernel->source.size(),

@@ -4,22 +4,19 @@
 
 #include <atomic>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "common/files.h"
 
 namespace tminus {
 namespace {
 
 std::string ReadAndRemove(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
+  std::string text = ReadWholeFile(path).value_or("");
   std::remove(path.c_str());
-  return text.str();
+  return text;
 }
 
 }  // namespace

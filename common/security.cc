@@ -1,13 +1,12 @@
 #include "common/security.h"
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/files.h"
 #include "common/rpc.h"
 #include "common/status_macros.h"
 #include "common/text.h"
@@ -34,11 +33,9 @@ absl::Status CheckToken(absl::string_view token, const std::string& source) {
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path, const std::string& flag) {
-  std::ifstream in(path);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read ", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  std::optional<std::string> text = ReadWholeFile(path);
+  if (!text.has_value()) return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read ", path));
+  return *std::move(text);
 }
 
 // A PEM file of the kind the flag wants ("CERTIFICATE" or "PRIVATE KEY"):

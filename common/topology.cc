@@ -3,16 +3,15 @@
 #include <sched.h>
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/files.h"
 #include "common/host.h"
 #include "common/labels.h"
 
@@ -20,12 +19,9 @@ namespace tminus {
 namespace {
 
 bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::stringstream text;
-  text << in.rdbuf();
-  *out = text.str();
-  return true;
+  std::optional<std::string> text = ReadWholeFile(path);
+  if (text.has_value()) *out = *std::move(text);
+  return text.has_value();
 }
 
 // -1 when the file is missing or holds no number.

@@ -1,15 +1,9 @@
 #include "tests/testing/files.h"
 
-#include <fstream>
-#include <sstream>
+#include "common/files.h"
 
 namespace tminus::testing {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
+std::string ReadFile(const std::string& path) { return ReadWholeFile(path).value_or(""); }
 
 }  // namespace tminus::testing
