@@ -12,9 +12,10 @@
 namespace tminus::bench {
 
 // Answers every lease in the outboxes at once, as a worker of `slots` slots
-// would (chunk c on slot c % slots); returns how many. The fake worker of
+// would (chunk c on slot c % slots, ending at `end_mono_ns` on its clock);
+// returns how many. The fake worker of
 // the core's benchmarks, written once.
-inline int64_t AnswerLeases(Scheduler& scheduler, int32_t slots = 2) {
+inline int64_t AnswerLeases(Scheduler& scheduler, int32_t slots = 2, int64_t end_mono_ns = 1'000) {
   std::vector<std::pair<SessionId, std::vector<ChunkReport>>> replies;
   scheduler.DrainOutboxes([&](SessionId id, Outbox outbox) {
     std::vector<ChunkReport> results;
@@ -25,7 +26,7 @@ inline int64_t AnswerLeases(Scheduler& scheduler, int32_t slots = 2) {
       r.chunk = lease.chunk;
       r.attempt = lease.attempt;
       r.decrements = lease.count;
-      r.end_mono_ns = 1'000;
+      r.end_mono_ns = end_mono_ns;
       r.slot = static_cast<int32_t>(lease.chunk % slots);
       results.push_back(r);
     }

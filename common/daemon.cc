@@ -34,14 +34,27 @@ void AddDaemonFlags(CLI::App& app, DaemonFlags* flags) {
 
 namespace {
 
-// --max-attempts: TMINUS_MAX_ATTEMPTS.
-std::string EnvNameOf(const std::string& long_name) {
-  std::string env = "TMINUS_";
+// "TMINUS_WORKER_", --max-attempts: TMINUS_WORKER_MAX_ATTEMPTS.
+std::string EnvNameOf(const std::string& prefix, const std::string& long_name) {
+  std::string env = prefix;
   for (const char c : long_name) env += c == '-' ? '_' : static_cast<char>(std::toupper(c));
   return env;
 }
 
-void AddConfigAndEnvironment(CLI::App& app) {
+// A variable named as before 0.4 (TMINUS_SLOTS), which both daemons read,
+// is set where its new name is not: say so rather than ignore it silently.
+void WarnOfSharedNames(CLI::App& app, const std::string& prefix) {
+  for (CLI::Option* option : app.get_options([](CLI::Option*) { return true; })) {
+    const std::string& env = option->get_envname();
+    if (env.rfind(prefix, 0) != 0 || std::getenv(env.c_str()) != nullptr) continue;
+    const std::string old_name = EnvNameOf("TMINUS_", option->get_lnames().front());
+    if (std::getenv(old_name.c_str()) == nullptr) continue;
+    std::cerr << old_name << " is not read (since 0.4 each daemon has its own variables): this "
+              << "one reads " << env << "\n";
+  }
+}
+
+void AddConfigAndEnvironment(CLI::App& app, const std::string& prefix) {
   app.set_config("--config", "",
                  "TOML file of flags: the long flag names without --, one a line (slots = 8, "
                  "name = \"w1\"), at most 1 MiB; the command line overrides it");
@@ -52,7 +65,7 @@ void AddConfigAndEnvironment(CLI::App& app) {
     if (names.empty() || !option->get_envname().empty()) continue;
     const std::string& name = names.front();
     if (name == "help" || name == "version" || name == "config") continue;
-    option->envname(EnvNameOf(name));
+    option->envname(EnvNameOf(prefix, name));
   }
 }
 
@@ -79,8 +92,9 @@ void ApplyEmptyEnvironment(CLI::App& app) {
 
 }  // namespace
 
-int ParseDaemonFlags(CLI::App& app, int argc, char** argv) {
-  AddConfigAndEnvironment(app);
+int ParseDaemonFlags(CLI::App& app, const std::string& env_prefix, int argc, char** argv) {
+  AddConfigAndEnvironment(app, env_prefix);
+  WarnOfSharedNames(app, env_prefix);
   try {
     app.parse(argc, argv);
     ApplyEmptyEnvironment(app);

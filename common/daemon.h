@@ -20,14 +20,18 @@ struct DaemonFlags {
 
 void AddDaemonFlags(CLI::App& app, DaemonFlags* flags);
 // Parses the command line, after adding --config FILE (strict TOML, at most
-// 1 MiB: the long flag names without "--", e.g. `slots = 8`) and a
-// TMINUS_<FLAG> environment variable for every long flag (--max-attempts:
-// TMINUS_MAX_ATTEMPTS). Precedence: the command line, then the config file,
-// then the environment. An empty value means the same from every source
-// (a variable set but empty is not the default).
+// 1 MiB: the long flag names without "--", e.g. `slots = 8`) and an
+// environment variable for every long flag that has none yet: the daemon's
+// own prefix and the flag (`env_prefix` "TMINUS_COORDINATOR_":
+// --max-attempts is TMINUS_COORDINATOR_MAX_ATTEMPTS), so that variables
+// exported for one daemon never reach the other in the same shell.
+// Precedence: the command line, then the config file, then the environment.
+// An empty value means the same from every source (a variable set but empty
+// is not the default). A variable of the names before 0.4 (TMINUS_<FLAG>)
+// is not read; a warning names its new name.
 // Returns -1 to go on, or the code to exit with: 0 after --help or
 // --version, 2 for a usage error (its message printed).
-int ParseDaemonFlags(CLI::App& app, int argc, char** argv);
+int ParseDaemonFlags(CLI::App& app, const std::string& env_prefix, int argc, char** argv);
 // Applies them after parsing; false (with a message on stderr) for a bad level.
 bool ApplyDaemonFlags(const DaemonFlags& flags);
 

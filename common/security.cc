@@ -34,7 +34,9 @@ absl::Status CheckToken(absl::string_view token, const std::string& source) {
 
 absl::StatusOr<std::string> ReadFile(const std::string& path, const std::string& flag) {
   std::optional<std::string> text = ReadWholeFile(path);
-  if (!text.has_value()) return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read ", path));
+  if (!text.has_value()) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read ", path));
+  }
   return *std::move(text);
 }
 

@@ -9,7 +9,7 @@
 
 #define RETURN_IF_ERROR(expr)                      \
   do {                                             \
-    const ::absl::Status tminus_status_ = (expr);  \
+    ::absl::Status tminus_status_ = (expr);        \
     if (!tminus_status_.ok()) return tminus_status_; \
   } while (0)
 

@@ -188,7 +188,8 @@ int main(int argc, char** argv) {
   AddSchedulingFlags(app, &flags, &options);
   AddSecurityFlags(app, &flags, &options);
   tminus::AddDaemonFlags(app, &flags.daemon);
-  if (const int code = tminus::ParseDaemonFlags(app, argc, argv); code >= 0) return code;
+  const int code = tminus::ParseDaemonFlags(app, "TMINUS_COORDINATOR_", argc, argv);
+  if (code >= 0) return code;
   if (!tminus::ApplyDaemonFlags(flags.daemon)) return 2;
   if (absl::Status valid = ToSchedulerOptions(flags, &options); !valid.ok()) return Usage(valid);
 

@@ -160,7 +160,10 @@ absl::StatusOr<ChildProcess::PythonChunk> ChildProcess::RunPython(
                                   static_cast<uint32_t>(kernel.source.size()),
                                   static_cast<uint32_t>(kernel.function.size()),
                                   static_cast<uint32_t>(kernel.file_name.size()), 0};
-  RETURN_IF_ERROR(Send(request, {{&header, sizeof(header)}, {kernel.source.data(), kernel.source.size()}, {kernel.function.data(), kernel.function.size()}, {kernel.file_name.data(), kernel.file_name.size()}}));
+  RETURN_IF_ERROR(Send(request, {{&header, sizeof(header)},
+                                 {kernel.source.data(), kernel.source.size()},
+                                 {kernel.function.data(), kernel.function.size()},
+                                 {kernel.file_name.data(), kernel.file_name.size()}}));
   PythonChunk chunk;
   absl::StatusOr<bool> replied = AwaitReply(cancel, grace);
   if (!replied.ok()) return replied.status();

@@ -334,7 +334,8 @@ int main(int argc, char** argv) {
   options.slots = tminus::OnlineCpus();
   WorkerFlags flags;
   AddWorkerFlags(app, &flags, &options);
-  if (const int code = tminus::ParseDaemonFlags(app, argc, argv); code >= 0) return code;
+  const int code = tminus::ParseDaemonFlags(app, "TMINUS_WORKER_", argc, argv);
+  if (code >= 0) return code;
   if (!tminus::ApplyDaemonFlags(flags.daemon)) return 2;
   const bool named = app.get_option("--name")->count() > 0;
   if (absl::Status valid = ToOptions(flags, named, &options); !valid.ok()) return Usage(valid);

@@ -37,7 +37,8 @@ absl::Status Scheduler::SetRunning(SessionId id, std::vector<std::pair<JobId, in
   }
   if (total > session.identity.slots) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "running.jobs: ", total, " chunks running on a worker of ", session.identity.slots, " slots"));
+        "running.jobs: ", total, " chunks running on a worker of ", session.identity.slots,
+        " slots"));
   }
   session.running = std::move(running);
   return absl::OkStatus();

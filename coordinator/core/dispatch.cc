@@ -194,7 +194,8 @@ void Scheduler::LeaseEnded(Job& job, SessionId session) {
 }
 
 bool Scheduler::Fits(const Job& job, const Session& session) const {
-  if (!session.identity.Supports(job.spec().executor) || !session.identity.Allows(job.spec().kernel_kind())) {
+  const WorkerIdentity& worker = session.identity;
+  if (!worker.Supports(job.spec().executor) || !worker.Allows(job.spec().kernel_kind())) {
     return false;
   }
   if (!job.spec().placed()) return true;

@@ -224,6 +224,7 @@ absl::StatusOr<SessionId> Scheduler::OpenSession(const WorkerHello& hello) {
   const int64_t now_wall = clock_->WallNs();
   const bool new_process = record.hello.incarnation != hello.incarnation;
   record.hello = hello;
+  record.hello.kernels |= KernelBit(KernelKind::kCountdown);  // always, whatever it said
   if (new_process) record.calibration = Calibration{};  // measured by another process
   record.state = record.drained ? WorkerState::kDrained : WorkerState::kConnected;
   record.connected_wall_ns = now_wall;

@@ -20,7 +20,9 @@ JobSummary Summarize(const JobView& view) {
   JobSummary summary;
   summary.view = view;
   summary.rate = Rate(view);
-  if (!IsTerminal(view.state)) summary.eta_ns = EtaNs(view.spec.n - view.decrements_done, summary.rate);
+  if (!IsTerminal(view.state)) {
+    summary.eta_ns = EtaNs(view.spec.n - view.decrements_done, summary.rate);
+  }
   return summary;
 }
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/subprocess.h"
 #include "tests/testing/files.h"
+#include "tests/testing/wait.h"
 
 namespace tminus {
 namespace {
@@ -105,15 +106,46 @@ TEST(FlagsTest, AnEmptyValueMeansTheSameFromEverySource) {
   const Outcome flag = RunBinary({coordinator, "--listen", "", "--state-dir", ""});
   EXPECT_EQ(flag.code, 2) << flag.err;
   const Outcome env = RunBinary(
-      {"/bin/sh", "-c", "TMINUS_LISTEN= exec \"$0\" --state-dir ''", coordinator});
+      {"/bin/sh", "-c", "TMINUS_COORDINATOR_LISTEN= exec \"$0\" --state-dir ''", coordinator});
   EXPECT_EQ(env.code, 2) << env.err;  // not the default 0.0.0.0:7070
   EXPECT_THAT(env.err, HasSubstr("--listen"));
   const std::string empty = WriteFile("empty.toml", "listen = \"\"\nstate-dir = \"\"\n");
   const Outcome file = RunBinary({coordinator, "--config", empty});
   EXPECT_EQ(file.code, 2) << file.err;
-  const Outcome slots = RunBinary({"/bin/sh", "-c", "TMINUS_SLOTS= exec \"$0\"", Bin("tminus-worker")});
+  const Outcome slots =
+      RunBinary({"/bin/sh", "-c", "TMINUS_WORKER_SLOTS= exec \"$0\"", Bin("tminus-worker")});
   EXPECT_EQ(slots.code, 2) << slots.err;
-  EXPECT_THAT(slots.err, HasSubstr("TMINUS_SLOTS"));
+  EXPECT_THAT(slots.err, HasSubstr("TMINUS_WORKER_SLOTS"));
+}
+
+// Issue 22: TMINUS_HTTP_LISTEN exported for a coordinator (its name before
+// 0.4) made a worker started in the same shell bind the same port and exit 1.
+// Each daemon now reads its own variables: the worker serves the port its
+// own variable names, and says which variable it reads instead of a name
+// from before 0.4 (TMINUS_SLOTS=many would have been exit 2).
+TEST(FlagsTest, AVariableExportedForOneDaemonDoesNotReachTheOther) {
+  const std::string base = Scratch("shared-env");
+  const std::string port_file = base + ".port";
+  auto worker = Subprocess::Start(
+      {"/bin/sh", "-c",
+       "TMINUS_HTTP_LISTEN='not an address' TMINUS_COORDINATOR_HTTP_LISTEN='nor this' "
+       "TMINUS_SLOTS=many TMINUS_WORKER_HTTP_LISTEN=127.0.0.1:0 "
+       "TMINUS_WORKER_HTTP_PORT_FILE=\"$1\" exec \"$0\" --coordinator 127.0.0.1:1 "
+       "--calibrate-every -1 --exit-with-parent",
+       Bin("tminus-worker"), port_file},
+      base + ".out", base + ".err");
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  const bool serving = ::tminus::testing::WaitFor(
+      [&] { return !::tminus::testing::ReadFile(port_file).empty(); }, std::chrono::seconds(20),
+      "the worker's HTTP port file (its own TMINUS_WORKER_HTTP_PORT_FILE)");
+  const std::optional<int> exited = worker->Wait(std::chrono::milliseconds(0));
+  worker->Stop(std::chrono::seconds(5));
+  const std::string err = ::tminus::testing::ReadFile(base + ".err");
+  EXPECT_TRUE(serving) << err;
+  EXPECT_FALSE(exited.has_value()) << err;
+  EXPECT_THAT(err, HasSubstr("TMINUS_SLOTS is not read"));
+  EXPECT_THAT(err, HasSubstr("TMINUS_WORKER_SLOTS"));
+  for (const std::string& file : {port_file, base + ".out", base + ".err"}) unlink(file.c_str());
 }
 
 TEST(FlagsTest, DaemonsSayTheirVersion) {

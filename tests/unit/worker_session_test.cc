@@ -17,6 +17,7 @@ WorkerSessionOptions Options(int slots = 2, int prefetch = 1) {
   options.identity.host = "h";
   options.identity.slots = slots;
   options.identity.incarnation = 7;
+  options.identity.threads = options.identity.processes = true;
   options.prefetch = prefetch;
   return options;
 }
