@@ -44,7 +44,7 @@ inline int64_t AnswerLeases(Scheduler& scheduler, int32_t slots = 2, int64_t end
 // Runs `jobs` jobs of 4 chunks to their end on one simulated 2-slot worker,
 // each with a 36-byte request id as clients send.
 inline void RunFinishedJobs(Scheduler& scheduler, int64_t jobs) {
-  WorkerHello hello{"bench-worker", 1, "bench-host", 2, true, true, "0", {}, {}, {}};
+  WorkerHello hello{{"bench-worker", 1, "bench-host", 2, true, true, "0", {}, {}}, {}};
   const SessionId session = *scheduler.OpenSession(hello);
   (void)scheduler.AddCredits(session, 4);
   JobSpec spec;

@@ -1,4 +1,4 @@
-// tminus cancel JOB
+// tminus cancel JOB...
 #include <iostream>
 
 #include "cli/client.h"
@@ -8,16 +8,23 @@
 namespace tminus {
 
 void AddCancelCommand(CLI::App& app, CliContext& ctx) {
-  auto job = std::make_shared<std::string>();
+  auto jobs = std::make_shared<std::vector<std::string>>();
   CLI::App* cmd = app.add_subcommand(
-      "cancel", "cancel a job: queued chunks are dropped, running ones interrupted");
-  cmd->add_option("JOB", *job, "job id")->required();
-  cmd->callback([&ctx, job] {
-    absl::StatusOr<uint64_t> id = ParseJobId(*job);
-    if (!id.ok()) return FailUsage(ctx, std::string(id.status().message()));
-    absl::StatusOr<v1::Job> result = MakeClient(ctx).Cancel(*id);
-    if (!result.ok()) return Fail(ctx, result.status());
-    std::cout << "job " << result->id() << ": " << StateName(result->state()) << "\n";
+      "cancel", "cancel jobs: queued chunks are dropped, running ones interrupted");
+  cmd->add_option("JOB", *jobs, "job ids (several: each is cancelled even if another fails; "
+                                "the exit code is the last failure's)")->required();
+  cmd->callback([&ctx, jobs] {
+    absl::StatusOr<std::vector<uint64_t>> ids = ParseJobIds(*jobs);
+    if (!ids.ok()) return FailUsage(ctx, std::string(ids.status().message()));
+    JobClient client = MakeClient(ctx);
+    for (uint64_t id : *ids) {
+      absl::StatusOr<v1::Job> result = client.Cancel(id);
+      if (!result.ok()) {
+        Fail(ctx, result.status());
+        continue;
+      }
+      std::cout << "job " << result->id() << ": " << StateName(result->state()) << "\n";
+    }
   });
 }
 

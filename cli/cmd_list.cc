@@ -21,6 +21,11 @@ struct ListFlags {
 
 absl::Status ParseStates(const std::string& text, v1::ListJobsRequest* request) {
   for (absl::string_view word : absl::StrSplit(text, ',', absl::SkipEmpty())) {
+    if (word == "active") {  // as the HTTP API's state=active
+      request->add_states(v1::JOB_STATE_QUEUED);
+      request->add_states(v1::JOB_STATE_RUNNING);
+      continue;
+    }
     v1::JobState state = v1::JOB_STATE_UNSPECIFIED;
     for (v1::JobState s : {v1::JOB_STATE_QUEUED, v1::JOB_STATE_RUNNING, v1::JOB_STATE_SUCCEEDED,
                            v1::JOB_STATE_FAILED, v1::JOB_STATE_CANCELLED}) {
@@ -28,7 +33,8 @@ absl::Status ParseStates(const std::string& text, v1::ListJobsRequest* request) 
     }
     if (state == v1::JOB_STATE_UNSPECIFIED) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "--state: '", word, "' is not queued, running, succeeded, failed or cancelled"));
+          "--state: '", word,
+          "' is not queued, running, active (queued or running), succeeded, failed or cancelled"));
     }
     request->add_states(state);
   }
@@ -76,10 +82,10 @@ void AddListCommand(CLI::App& app, CliContext& ctx) {
       ->capture_default_str()->check(CLI::Range(1, 1000));
   cmd->add_flag("--all", flags->all, "every matching job the coordinator keeps, page by page");
   cmd->add_option("--state", flags->states,
-                  "only jobs in these states: a comma list of queued, running, succeeded, "
-                  "failed, cancelled");
+                  "only jobs in these states: a comma list of queued, running, active (queued "
+                  "and running), succeeded, failed, cancelled");
   cmd->add_option("--since", flags->since,
-                  "only jobs submitted within this long: 90s, 10m, 24h, 1h30m");
+                  "only jobs submitted within this long: 90s, 10m, 24h, 1h30m, 7d");
   AddOutputOption(cmd, &flags->output);
   cmd->callback([&ctx, flags] { RunList(ctx, *flags); });
 }

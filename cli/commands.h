@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
@@ -39,6 +40,8 @@ void Fail(CliContext& ctx, const absl::Status& status);
 void FailUsage(CliContext& ctx, const std::string& message);
 
 absl::StatusOr<uint64_t> ParseJobId(const std::string& text);
+// Every id, or the first bad one's error (nothing is done for a bad list).
+absl::StatusOr<std::vector<uint64_t>> ParseJobIds(const std::vector<std::string>& texts);
 // Adds `--output table|json|csv` to a read command.
 void AddOutputOption(CLI::App* command, std::string* format);
 // Parses it; on error fails ctx with a usage error and returns false.

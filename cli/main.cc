@@ -36,6 +36,16 @@ absl::StatusOr<uint64_t> ParseJobId(const std::string& text) {
   return id;
 }
 
+absl::StatusOr<std::vector<uint64_t>> ParseJobIds(const std::vector<std::string>& texts) {
+  std::vector<uint64_t> ids;
+  for (const std::string& text : texts) {
+    absl::StatusOr<uint64_t> id = ParseJobId(text);
+    if (!id.ok()) return id.status();
+    ids.push_back(*id);
+  }
+  return ids;
+}
+
 void AddOutputOption(CLI::App* command, std::string* format) {
   command->add_option("-o,--output,--format", *format, "table, json (proto3 JSON) or csv")
       ->capture_default_str();
@@ -133,7 +143,9 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::RequiredError& e) {
     if (std::string(e.what()).find("subcommand") == std::string::npos) {
-      return app.exit(e) == 0 ? kExitOk : kExitUsage;
+      // "--n is required", said as every other usage error of the CLI.
+      std::cerr << "tminus: " << e.what() << "\nRun with --help for more information.\n";
+      return kExitUsage;
     }
     std::cerr << "tminus: " << MissingSubcommandMessage(app)
               << "\nRun with --help for more information.\n";

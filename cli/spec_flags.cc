@@ -66,9 +66,9 @@ absl::Status ParseDurationFlag(const std::string& text, const char* flag, int64_
   double seconds = 0;
   if (absl::SimpleAtod(text, &seconds) && std::isfinite(seconds)) {
     duration = absl::Seconds(seconds);
-  } else if (!absl::ParseDuration(text, &duration) || duration == absl::InfiniteDuration()) {
+  } else if (!ParseAge(text, &duration) || duration == absl::InfiniteDuration()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        flag, ": '", text, "' is not a duration (examples: 90s, 10m, 1h30m, 45)"));
+        flag, ": '", text, "' is not a duration (examples: 90s, 10m, 1h30m, 7d, 45)"));
   }
   if (duration <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(

@@ -106,9 +106,6 @@ absl::StatusOr<int64_t> ParseCount(const std::string& text, const std::string& f
   return static_cast<int64_t>(d.negative ? -value : value);
 }
 
-namespace {
-
-// "30d" (days, which absl does not read), or what absl::ParseDuration reads.
 bool ParseAge(absl::string_view text, absl::Duration* age) {
   int64_t days = 0;
   if (absl::ConsumeSuffix(&text, "d") && absl::SimpleAtoi(text, &days)) {
@@ -117,8 +114,6 @@ bool ParseAge(absl::string_view text, absl::Duration* age) {
   }
   return absl::ParseDuration(text, age);
 }
-
-}  // namespace
 
 absl::StatusOr<Retention> ParseRetention(const std::string& text, const std::string& field) {
   Retention retention;

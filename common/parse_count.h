@@ -5,6 +5,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace tminus {
 
@@ -20,6 +22,10 @@ struct Retention {
   int64_t jobs = 0;    // 0: no count limit
   int64_t age_ns = 0;  // 0: no age limit
 };
+// "30d" (whole days, which absl does not read), or what absl::ParseDuration
+// reads (90s, 12h, 1h30m). False for anything else.
+bool ParseAge(absl::string_view text, absl::Duration* age);
+
 absl::StatusOr<Retention> ParseRetention(const std::string& text, const std::string& field);
 
 }  // namespace tminus

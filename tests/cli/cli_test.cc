@@ -181,6 +181,33 @@ TEST_F(CliTest, BadInputIsAUsageErrorNamingTheField) {
   EXPECT_EQ(std::count(after.begin(), after.end(), '\n'), jobs_before);
 }
 
+// Issue 22's rough edges, as Slurm users expect them: several ids for status
+// and cancel (each done even when another fails), days in --since, `active`
+// as in the HTTP API, and a missing option said like every usage error.
+TEST_F(CliTest, SeveralIdsDaysAndActiveWorkAsInTheApi) {
+  const std::string done = SubmitSmall();
+  ASSERT_EQ(Run({"watch", done}).code, 0);
+  CliResult big = Run({"submit", "--n", "1P", "--chunks", "4"});
+  ASSERT_EQ(big.code, 0) << big.err;
+  const std::string big_id = big.out.substr(0, big.out.find('\n'));
+  const CliResult active = Run({"list", "--state", "active", "--since", "7d", "-o", "csv"});
+  EXPECT_EQ(active.code, 0) << active.err;
+  EXPECT_THAT(active.out, HasSubstr("\n" + big_id + ","));
+  EXPECT_THAT(active.out, Not(HasSubstr("\n" + done + ",")));
+  const CliResult status = Run({"status", done, big_id, "-o", "csv"});
+  EXPECT_EQ(status.code, 0) << status.err;
+  EXPECT_THAT(status.out, HasSubstr("\n" + done + ","));
+  EXPECT_THAT(status.out, HasSubstr("\n" + big_id + ","));
+  const CliResult cancel = Run({"cancel", "987654", big_id});
+  EXPECT_EQ(cancel.code, 3) << "the unknown id's failure";
+  EXPECT_THAT(cancel.err, HasSubstr("job 987654 not found"));
+  EXPECT_THAT(cancel.out, HasSubstr("job " + big_id + ": cancelled")) << "done despite it";
+  EXPECT_EQ(Run({"cancel", big_id, "x"}).code, 2) << "a bad id: nothing is done";
+  const CliResult missing = Run({"submit"});
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("tminus: --n is required"));
+}
+
 TEST_F(CliTest, UnknownJobIsNotFoundWithExitThree) {
   for (const char* command : {"status", "report", "cancel", "watch"}) {
     CliResult r = Run({command, "987654"});

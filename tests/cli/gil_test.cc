@@ -54,8 +54,15 @@ TEST_F(KernelsCliTest, ScaleShowsTheGilThreadsStayFlatProcessesScale) {
   const auto speedups = Speedups(r.out);
   ASSERT_EQ(speedups.count({"threads", 2}), 1u) << r.out;
   ASSERT_EQ(speedups.count({"processes", 2}), 1u) << r.out;
-  EXPECT_LE(speedups.at({"threads", 2}), 1.3) << r.out << r.err;
-  EXPECT_GE(speedups.at({"processes", 2}), 1.6) << r.out << r.err;
+  // Threads stay flat whatever else runs: the GIL lets one slot count at a
+  // time. Processes scale; by how much depends on what else wants the two
+  // CPUs (1.9 on an idle machine, 1.37 and 1.52 beside two compilers), so
+  // the bound only separates them from the flat line.
+  const double threads = speedups.at({"threads", 2});
+  const double processes = speedups.at({"processes", 2});
+  EXPECT_LE(threads, 1.3) << r.out << r.err;
+  EXPECT_GE(processes, 1.25) << r.out << r.err;
+  EXPECT_GE(processes - threads, 0.2) << r.out << r.err;
   Subprocess::Start({"rm", "-rf", out_dir})->Wait(std::chrono::seconds(10));
 }
 

@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   spec.chunk_count = 10;
   spec.executor = tminus::ExecutorKind::kThreads;
   const tminus::JobId job = *scheduler.Submit(spec, "");
-  tminus::WorkerHello hello{"w", 1, "h", 2, true, true, "v", {}, {}, {}};
+  tminus::WorkerHello hello{{"w", 1, "h", 2, true, true, "v", {}, {}}, {}};
   if (message.has_hello()) hello = tminus::FromProto(message.hello());
   absl::StatusOr<tminus::SessionId> session = scheduler.OpenSession(hello);
   if (!session.ok()) return 0;

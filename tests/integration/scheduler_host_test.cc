@@ -28,7 +28,7 @@ TEST(SchedulerHostTest, HousekeepingTicksAtTheSchedulersIntervalSoASilentWorkerE
   RecordingSink sink;  // outlives the host, which may deliver to it until it stops
   SchedulerHost host(RealClock::Get(), options, MakeMemoryStore());
   host.StartHousekeeping();
-  const WorkerHello hello{"silent", 1, "h", 1, true, false, "v", {}, {}, {}};
+  const WorkerHello hello{{"silent", 1, "h", 1, true, false, "v", {}, {}}, {}};
   ASSERT_TRUE(host.OpenSession(hello, &sink, [] {}).ok());
   // Ticking every 500 ms, every tick would look like a stall and the silent
   // worker would never expire.

@@ -21,7 +21,7 @@ constexpr int64_t kSecond = 1'000'000'000;
 
 // A session made by hand: a Hello, no credits, so never an Assign.
 SessionId Rogue(Scheduler& scheduler, const std::string& name = "rogue") {
-  WorkerHello hello{name, 77, "rogue-host", 1, true, true, "v", {}, {}, {}};
+  WorkerHello hello{{name, 77, "rogue-host", 1, true, true, "v", {}, {}}, {}};
   return *scheduler.OpenSession(hello);
 }
 

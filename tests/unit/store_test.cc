@@ -219,7 +219,7 @@ TEST(SchedulerRestoreTest, RunningJobGoesOnFromItsDoneChunks) {
   spec.chunk_count = 10;
   spec.executor = ExecutorKind::kThreads;
   const JobId id = *before.Submit(spec, "r1");
-  WorkerHello hello{"w", 1, "h", 1, true, false, "v", {}, {}, {}};
+  WorkerHello hello{{"w", 1, "h", 1, true, false, "v", {}, {}}, {}};
   const SessionId session = *before.OpenSession(hello);
   TMINUS_ASSERT_OK(before.AddCredits(session, 3));
   std::vector<ChunkReport> done;
@@ -288,7 +288,7 @@ TEST(SchedulerRestoreTest, PythonJobsComeBackThroughTheStateFile) {
   spec.kernel = kernel;
   const JobId finished = *before.Submit(spec, "");
   const JobId live = *before.Submit(spec, "");
-  WorkerHello hello{"w", 1, "h", 1, true, false, "v", {}, {}, {}};
+  WorkerHello hello{{"w", 1, "h", 1, true, false, "v", {}, {}}, {}};
   hello.kernels = KernelBit(KernelKind::kPython);
   const SessionId session = *before.OpenSession(hello);
   TMINUS_ASSERT_OK(before.AddCredits(session, 1));  // one lease: the first job's chunk
