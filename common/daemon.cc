@@ -23,8 +23,8 @@ void AddDaemonFlags(CLI::App& app, DaemonFlags* flags) {
   app.add_option("--log-level", flags->log_level, "trace, debug, info, warn, error, off")
       ->capture_default_str();
   app.add_option("--log-format", flags->log_format,
-                 "text, or json (one object a line: time, level, component, msg) for log "
-                 "collectors")
+                 "text, or json (one object a line: time, level, component, msg, and each "
+                 "key=value of the message as a key) for log collectors")
       ->capture_default_str()->check(CLI::IsMember({"text", "json"}));
   app.add_flag("--exit-with-parent", flags->exit_with_parent,
                "get SIGTERM when the process that started this one dies (for local clusters "

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "spdlog/spdlog.h"
 
@@ -18,7 +19,14 @@ std::shared_ptr<spdlog::logger> Logger(const std::string& component);
 bool SetLogLevel(const std::string& level);
 
 // "text" (the default) or "json" (one object a line: time, level, component,
-// msg), for every logger, present and future. False for another name.
+// msg, and each `key=value` of the message as a key of its own), for every
+// logger, present and future. False for another name.
 bool SetLogFormat(const std::string& format);
+
+// The JSON members a message becomes (exposed for tests): "msg" with the
+// whole message, then each `key=value` or `key="quoted value"` in it as
+// "key":"value" (string values; the first of a repeated key; none named
+// time, level, component or msg). `message`: "job=12 chunk=7 state=failed".
+std::string JsonLogMembers(std::string_view message);
 
 }  // namespace tminus
