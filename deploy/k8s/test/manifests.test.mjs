@@ -11,17 +11,20 @@ import { pods } from "./pods.mjs";
 import { playable, HOST_PORTS } from "./podman-play.mjs";
 
 const overlay = (name) => fileURLToPath(new URL(`../overlays/${name}`, import.meta.url));
-const OVERLAYS = ["dev", "production", "monitoring"];
+const OVERLAYS = ["dev", "production", "monitoring", "study"];
 const EXPECTED_KINDS = ["ConfigMap", "Deployment", "HorizontalPodAutoscaler", "Job", "Namespace",
   "NetworkPolicy", "PodDisruptionBudget", "Service", "ServiceAccount", "StatefulSet"];
 const EXTRA_KINDS = { monitoring: ["ServiceMonitor"] };
+const ABSENT_KINDS = { study: ["HorizontalPodAutoscaler"] };
 
 for (const name of OVERLAYS) {
   test(`${name}: renders with every expected kind`, () => {
     const kinds = new Set(render(overlay(name)).map((o) => o.kind));
+    const absent = ABSENT_KINDS[name] ?? [];
     for (const kind of [...EXPECTED_KINDS, ...(EXTRA_KINDS[name] ?? [])]) {
-      assert.ok(kinds.has(kind), `${kind} missing`);
+      if (!absent.includes(kind)) assert.ok(kinds.has(kind), `${kind} missing`);
     }
+    for (const kind of absent) assert.ok(!kinds.has(kind), `${kind} present`);
   });
 
   test(`${name}: every object matches the schema, no unknown fields`, async () => {
@@ -40,6 +43,13 @@ test("production: anti-affinity and more workers than dev", () => {
   const worker = (n) => render(overlay(n)).find((o) => o.kind === "Deployment");
   assert.ok(worker("production").spec.template.spec.affinity.podAntiAffinity);
   assert.ok(worker("production").spec.replicas > worker("dev").spec.replicas);
+});
+
+test("study: production's workers, and no autoscaler to change them mid-study", () => {
+  const objects = render(overlay("study"));
+  const worker = (list) => list.find((o) => o.kind === "Deployment");
+  assert.equal(objects.filter((o) => o.kind === "HorizontalPodAutoscaler").length, 0);
+  assert.deepEqual(worker(objects).spec, worker(render(overlay("production"))).spec);
 });
 
 test("dev: worker slots come from its CPU limit", () => {
