@@ -77,8 +77,10 @@ std::string WorkerMetrics::Text() {
   connected_->Set(client_->connected() ? 1 : 0);
   unacked_batches_->Set(static_cast<double>(client_->unacked_batches()));
   unacked_results_->Set(static_cast<double>(client_->unacked_results()));
+  std::vector<prometheus::MetricFamily> families = registry_->Collect();
+  for (prometheus::MetricFamily& family : process_.Collect()) families.push_back(std::move(family));
   std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, registry_->Collect());
+  prometheus::TextSerializer().Serialize(out, families);
   return out.str();
 }
 

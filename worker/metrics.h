@@ -13,6 +13,7 @@
 
 #include "common/http_server.h"
 #include "common/mutex.h"
+#include "common/process_metrics.h"
 #include "common/security.h"
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
@@ -39,6 +40,7 @@ class WorkerMetrics {
   const TokenSet tokens_;
   Mutex mu_;
   std::shared_ptr<prometheus::Registry> registry_;
+  const ProcessMetrics process_{"worker"};
   std::vector<Follower> followers_ ABSL_GUARDED_BY(mu_);
   prometheus::Gauge* slots_;
   prometheus::Gauge* slots_busy_;

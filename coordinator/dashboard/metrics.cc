@@ -139,8 +139,10 @@ void CoordinatorMetrics::ObserveRpc(const std::string& method, const std::string
 }
 
 std::string CoordinatorMetrics::Text() const {
+  std::vector<prometheus::MetricFamily> families = registry_->Collect();
+  for (prometheus::MetricFamily& family : process_.Collect()) families.push_back(std::move(family));
   std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, registry_->Collect());
+  prometheus::TextSerializer().Serialize(out, families);
   return out.str();
 }
 

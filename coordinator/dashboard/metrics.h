@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/process_metrics.h"
 #include "coordinator/dashboard/snapshot.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
@@ -43,6 +44,7 @@ class CoordinatorMetrics {
   };
 
   std::shared_ptr<prometheus::Registry> registry_;
+  const ProcessMetrics process_{"coordinator"};
   std::vector<Follower> followers_;
   prometheus::Family<prometheus::Counter>* jobs_finished_;
   prometheus::Gauge* workers_connected_;
