@@ -271,7 +271,14 @@ TEST_F(PlacementTest, ASpeedupIsBackedByCpusOversubscribedOrNot) {
   const Row over = ReportOf(JobOf(out));
   ASSERT_FALSE(over.at("speedup").empty()) << over.at("speedup_reference");
   EXPECT_GT(Number(over, "parallelism"), 3.0) << "four slots were kept busy";
-  EXPECT_LE(Number(over, "speedup"), 1.3) << "one CPU cannot give more";
+  // One CPU cannot give more than about 1; a core that ran faster than at
+  // calibration (CI saw up to 1.5x) may read higher, with the report saying
+  // so. The overstatement this replaced read about 4.
+  EXPECT_LE(Number(over, "speedup"), 2.0) << "one CPU cannot give more";
+  if (Number(over, "speedup") > 1.3) {
+    const std::string report = Cli({"report", JobOf(out)}).second;
+    EXPECT_NE(report.find("the one-slot reference is too low"), std::string::npos) << report;
+  }
   EXPECT_LT(Number(over, "cpu_share"), 0.4);
   EXPECT_TRUE(WarnsOfCpuShare(JobOf(out)));
 
@@ -287,9 +294,11 @@ TEST_F(PlacementTest, ASpeedupIsBackedByCpusOversubscribedOrNot) {
   // by up to 2x within seconds (one CPU counted 1.5 to 2.8 G/s in one
   // minute; CI once ran 25% faster than at calibration), so a reference
   // taken earlier says what a core could do, not what it did then.
+  // (Either warning: above the CPUs used, or, when further, above the slots.)
   if (speedup > 1.15 * cpus) {
     const std::string report = Cli({"report", JobOf(out)}).second;
-    EXPECT_NE(report.find("CPUs the job used"), std::string::npos) << cpus << "\n" << report;
+    EXPECT_NE(report.find("the one-slot reference is too low"), std::string::npos)
+        << cpus << "\n" << report;
   }
   EXPECT_GT(Number(two, "cpu_parallelism"), Number(over, "cpu_parallelism"))
       << "two CPUs against one";
