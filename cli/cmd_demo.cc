@@ -49,7 +49,17 @@ int RunDemo(CliContext& ctx, const DemoFlags& flags) {
   const int slots = flags.slots > 0 ? flags.slots : OnlineCpus();
   LocalClusterOptions options;
   options.bin_dir = LocalCluster::SelfDir();
-  options.work_dir = absl::StrFormat("/tmp/tminus-demo-%d", static_cast<int>(getpid()));
+  // The cluster's logs and state live beside the plot, where they outlast
+  // the demo; each run starts from a fresh cluster/ folder.
+  std::error_code error;
+  const std::filesystem::path work_dir = std::filesystem::absolute(flags.out, error) / "cluster";
+  std::filesystem::remove_all(work_dir, error);
+  std::filesystem::create_directories(work_dir, error);
+  if (error) {
+    FailUsage(ctx, absl::StrCat("--out: cannot create ", work_dir.string(), ": ", error.message()));
+    return ctx.exit_code;
+  }
+  options.work_dir = work_dir.string();
   options.dashboard = true;
   std::cout << "Starting a local cluster: 1 coordinator, 1 worker with " << slots
             << " slots (logs in " << options.work_dir << ")\n";
@@ -59,8 +69,9 @@ int RunDemo(CliContext& ctx, const DemoFlags& flags) {
   absl::Status ready = (*cluster)->AddWorker("demo-worker", slots).status();
   if (ready.ok()) ready = (*cluster)->WaitForWorkers(1, std::chrono::seconds(15));
   if (!ready.ok()) return Fail(ctx, ready), ctx.exit_code;
-  std::cout << "Coordinator at " << (*cluster)->address() << "; watch it live on the dashboard: "
-            << (*cluster)->dashboard_url() << "\nThe same job (n=" << *n << ", " << flags.chunks
+  std::cout << "Coordinator at " << (*cluster)->address() << "; watch it live on the dashboard "
+            << (*cluster)->dashboard_url() << " while the demo runs (--keep leaves it up after)"
+            << "\nThe same job (n=" << *n << ", " << flags.chunks
             << " chunks) at 1 slot and at " << slots << " slots, with each executor:\n";
 
   JobClient client((*cluster)->address());
@@ -88,14 +99,9 @@ int RunDemo(CliContext& ctx, const DemoFlags& flags) {
     WaitForInterrupt();
   }
   const bool clean = (*cluster)->Stop();
-  if (!clean) {
-    std::cout << "Stopped the local cluster (a process did not exit 0; its logs are in "
-              << options.work_dir << ").\n";
-    return kExitOk;
-  }
-  std::error_code ignored;  // nothing is left behind in /tmp
-  std::filesystem::remove_all(options.work_dir, ignored);
-  std::cout << "Stopped the local cluster.\n";
+  std::cout << "Stopped the local cluster" << (clean ? "" : " (a process did not exit 0)")
+            << "; its logs are in " << options.work_dir
+            << ". The dashboard went with it: --keep leaves it up.\n";
   return kExitOk;
 }
 
@@ -113,7 +119,9 @@ void AddDemoCommand(CLI::App& app, CliContext& ctx) {
       ->check(CLI::Range(1, 4096));
   cmd->add_option("--repeat", flags->repeat, "runs per point (median reported)")
       ->capture_default_str()->check(CLI::Range(1, 20));
-  cmd->add_option("--out", flags->out, "folder for the plot (scale.svg) and its data")
+  cmd->add_option("--out", flags->out,
+                  "folder for the plot (scale.svg), its data, and the cluster's logs and state "
+                  "(its cluster/ subfolder, replaced on each run)")
       ->capture_default_str();
   cmd->add_flag("--keep", flags->keep,
                 "leave the cluster and its dashboard running after the study, until Ctrl-C");

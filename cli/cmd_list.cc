@@ -1,4 +1,5 @@
-// tminus list: jobs, newest first, filtered by state and age, page by page.
+// tminus list: jobs, newest first, filtered by state and age, page by page;
+// a scaling study's jobs only with --all.
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
@@ -46,6 +47,7 @@ void RunList(CliContext& ctx, const ListFlags& flags) {
   if (!ResolveOutput(ctx, flags.output, &format)) return;
   v1::ListJobsRequest request;
   request.set_page_size(flags.limit);
+  request.set_hide_study_jobs(!flags.all);
   if (absl::Status s = ParseStates(flags.states, &request); !s.ok()) {
     return FailUsage(ctx, std::string(s.message()));
   }
@@ -80,7 +82,9 @@ void AddListCommand(CLI::App& app, CliContext& ctx) {
   CLI::App* cmd = app.add_subcommand("list", "list jobs, newest first");
   cmd->add_option("--limit", flags->limit, "at most this many jobs, or per page with --all (1..1000)")
       ->capture_default_str()->check(CLI::Range(1, 1000));
-  cmd->add_flag("--all", flags->all, "every matching job the coordinator keeps, page by page");
+  cmd->add_flag("--all", flags->all,
+                "every matching job the coordinator keeps, page by page, with the jobs a "
+                "scaling study ran (labelled tminus.io/study; hidden otherwise)");
   cmd->add_option("--state", flags->states,
                   "only jobs in these states: a comma list of queued, running, active (queued "
                   "and running), succeeded, failed, cancelled");

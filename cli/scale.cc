@@ -43,6 +43,7 @@ v1::JobSpec SpecFor(const ScaleOptions& options, const PointSpec& p) {
   Place(p.plan, &spec);
   spec.set_name(absl::StrCat("scale-", SeriesLabel(p.point), "-", p.point.slots));
   for (char& c : *spec.mutable_name()) c = c == ' ' ? '-' : c;
+  (*spec.mutable_labels())[kStudyLabel] = "point";
   return spec;
 }
 
@@ -78,6 +79,7 @@ absl::StatusOr<double> Calibrate(JobClient& client, const PointSpec& p, int64_t 
   spec.set_executor(p.point.executor);
   Place(p.plan, &spec);
   spec.set_name("scale-calibration");
+  (*spec.mutable_labels())[kStudyLabel] = "calibration";
   absl::StatusOr<v1::JobReport> report = RunOne(client, spec);
   if (!report.ok()) return report.status();
   if (report->kernel_ns() <= 0) return 0.0;

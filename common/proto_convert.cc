@@ -198,4 +198,20 @@ Calibration FromProto(const v1::Calibration& c) {
   return out;
 }
 
+void ToProto(const ProcessUsage& usage, v1::ProcessUsage* out) {
+  out->set_cpu_ns(usage.cpu_ns);
+  out->set_resident_bytes(usage.resident_bytes);
+  out->set_threads(usage.threads);
+  out->set_open_fds(usage.open_fds);
+}
+
+ProcessUsage FromProto(const v1::ProcessUsage& usage) {
+  ProcessUsage out;
+  out.cpu_ns = std::max<int64_t>(0, usage.cpu_ns());
+  out.resident_bytes = std::max<int64_t>(0, usage.resident_bytes());
+  out.threads = std::max(0, usage.threads());
+  out.open_fds = std::max(0, usage.open_fds());
+  return out;
+}
+
 }  // namespace tminus

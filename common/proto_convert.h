@@ -6,6 +6,7 @@
 #include "common/calibration.h"
 #include "common/job_counters.h"
 #include "common/job_spec.h"
+#include "common/process_usage.h"
 #include "common/topology.h"
 #include "common/worker_identity.h"
 #include "google/protobuf/timestamp.pb.h"
@@ -35,6 +36,10 @@ Topology FromProto(const v1::Topology& topology);
 JobCounters FromProto(const v1::JobCounters& counters);
 void ToProto(const Calibration& calibration, v1::Calibration* out);
 Calibration FromProto(const v1::Calibration& calibration);
+// The wire carries CPU time, resident memory, threads and open fds; negative
+// values read as 0 (they are a peer's words, shown on the dashboard).
+void ToProto(const ProcessUsage& usage, v1::ProcessUsage* out);
+ProcessUsage FromProto(const v1::ProcessUsage& usage);
 
 // A Hello's identity fields (its calibration is the worker session's to
 // add); the coordinator's reader is FromProto in coordinator/service/convert.h.

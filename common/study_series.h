@@ -9,6 +9,11 @@
 
 namespace tminus {
 
+// The label of the jobs a scaling study submits ("calibration" for its
+// one-slot measures, "point" for a measured point): `tminus list` and the
+// dashboard leave them out unless asked for all jobs.
+inline constexpr char kStudyLabel[] = "tminus.io/study";
+
 // "threads", "threads weak", "processes packed", "threads hosts", ...: the
 // executor, " weak" for the weak mode, then " hosts" on the host axis, or
 // the placement unless it is "any". An empty mode is strong, an empty

@@ -4,7 +4,7 @@
 'use strict';
 
 (() => {
-  const { fmt, charts } = window.tminus;
+  const { fmt, charts, live } = window.tminus;
   const { num } = fmt;
   const main = document.getElementById('view');
   const ACTIVE = new Set(['queued', 'running']);
@@ -12,6 +12,7 @@
   const POLL_JOB_MS = 500;      // a job page while its job is queued or running
   const POLL_DONE_MS = 5000;    // a finished job's page (late duplicates still count)
   const TIMELINE_MS = 900;      // the timeline (the largest answer) at most this often
+  const STREAM_MS = 2000;       // the chunk streams (large answers) at most this often
 
   // ---- DOM helpers --------------------------------------------------------
   function el(tag, props, ...children) {
@@ -182,14 +183,37 @@
       ['Rate', 'num'], ['Elapsed', 'num'], ['ETA', 'num'], ['']]);
     const workersEmpty = el('p', { class: 'empty', text: 'No worker has connected yet.', hidden: true });
     const jobsEmpty = el('p', { class: 'empty', text: 'No jobs yet: tminus submit --n 40G.', hidden: true });
+    const clusterCanvas = el('canvas', { id: 'cluster-chart', role: 'img', 'aria-label': 'cluster rate and busy slots over time' });
+    const streamCanvas = el('canvas', { id: 'stream-chart', role: 'img', 'aria-label': 'chunk stream: every worker slot, coloured by job' });
+    const streamBox = el('div', { class: 'chart-box timeline', id: 'stream-box' }, streamCanvas);
+    const streamNote = el('span', { id: 'stream-note', class: 'muted' });
+    const showStudy = el('input', { type: 'checkbox', id: 'show-study' });
     root.append(
       el('h1', { text: 'Cluster' }),
       el('div', { class: 'cards', id: 'totals' },
         card('Workers connected', 'total-workers'), card('Slots busy / total', 'total-slots'),
         card('Jobs queued', 'total-queued'), card('Jobs running', 'total-running'),
         card('Chunks queued', 'total-chunks')),
+      el('h2', {}, 'Rate and busy slots, last 10 minutes'),
+      el('div', { class: 'chart-box' }, clusterCanvas),
+      el('h2', {}, 'Chunk stream, last minute ', streamNote),
+      streamBox,
       el('h2', { text: 'Workers' }), workersWrap, workersEmpty,
-      el('h2', { text: 'Jobs' }), jobsWrap, jobsEmpty);
+      el('div', { class: 'section-head' }, el('h2', { text: 'Jobs' }),
+        el('label', { class: 'muted', title: 'the jobs tminus scale ran (labelled tminus.io/study)' },
+          showStudy, ' show scaling-study jobs')),
+      jobsWrap, jobsEmpty);
+    const clusterChart = live.clusterChart(clusterCanvas);
+    const streamChart = live.streamChart(streamCanvas);
+    let streamDue = 0;
+    showStudy.addEventListener('change', () => poll.now());
+
+    function renderStream(stream) {
+      const counts = live.setStream(streamChart, stream);
+      streamBox.style.height = `${Math.min(900, Math.max(140, counts.rows * 16 + 90))}px`;
+      setText(streamNote, counts.events === 0 ? '(no chunk ended in the last minute)'
+        : `${fmt.int(counts.events)} attempts of ${fmt.int(counts.jobs)} job${counts.jobs === 1 ? '' : 's'}`);
+    }
 
     function renderCluster(c) {
       const t = obj(c.totals);
@@ -204,6 +228,7 @@
       sync(workersBody, workers, (w) => str(w.worker_id),
         (w) => {
           const tr = cells(el('tr', { 'data-worker-id': str(w.worker_id) }), 12, [3, 4, 5, 8, 9, 10, 11]);
+          tr.children[0].append(el('a', { href: `#/workers/${encodeURIComponent(str(w.worker_id))}` }));
           tr.children[2].append(el('span'));
           tr.children[6].append(el('progress', { max: 1, value: 0 }));
           return tr;
@@ -211,7 +236,7 @@
         (tr, w) => {
           const td = tr.children;
           const slots = num(w.slots), busy = num(w.busy), live = w.state !== 'disconnected';
-          setText(td[0], str(w.worker_id));
+          setText(td[0].firstChild, str(w.worker_id));
           setText(td[1], str(w.host));
           setState(td[2].firstChild, w.state);
           setText(td[3], fmt.int(slots));
@@ -255,7 +280,10 @@
           setText(td[4].lastChild, fmt.pct(f));
           setText(td[5], `${fmt.si(j.decrements_done)} / ${fmt.si(j.n)}`);
           setText(td[6], `${fmt.int(j.chunks_done)} / ${fmt.int(j.chunks_total)}${inFlight(j, ' (', ')')}`);
-          setText(td[7], num(j.rate) > 0 ? `${fmt.si(j.rate)}/s` : '-');
+          // Now (the last quarter second) while it runs, else over its life.
+          const rate = ACTIVE.has(j.state) ? num(j.rate_now) : num(j.rate);
+          setText(td[7], rate > 0 ? `${fmt.si(rate)}/s` : '-');
+          td[7].title = `${fmt.si(j.rate)}/s over its elapsed time`;
           setText(td[8], num(j.elapsed_s) > 0 ? fmt.dur(j.elapsed_s) : '-');
           setText(td[9], num(j.eta_s) > 0 ? fmt.dur(j.eta_s) : '-');
           td[10].firstChild.hidden = !ACTIVE.has(j.state);
@@ -264,10 +292,16 @@
     }
 
     const poll = poller(async () => {
-      const [cluster, active, recent] = await Promise.all([
-        api('/api/v1/cluster'), api('/api/v1/jobs?state=active&limit=1000'), api('/api/v1/jobs?limit=50')]);
+      const hide = showStudy.checked ? '' : '&hide_study=1';
+      const wantStream = Date.now() >= streamDue;
+      const [cluster, active, recent, history, stream] = await Promise.all([
+        api('/api/v1/cluster'), api(`/api/v1/jobs?state=active&limit=1000${hide}`),
+        api(`/api/v1/jobs?limit=50${hide}`), api('/api/v1/history'),
+        wantStream ? api('/api/v1/stream') : Promise.resolve(null)]);
       if (poll.stopped) return null;
       renderCluster(cluster);
+      live.setCluster(clusterChart, history);
+      if (stream) { renderStream(stream); streamDue = Date.now() + STREAM_MS; }
       // Every active job, and the newest finished ones; newest first.
       const byId = new Map();
       for (const j of [...arr(recent.jobs), ...arr(active.jobs)]) {
@@ -326,6 +360,12 @@
           fig('done', 'job-done'), fig('chunks', 'job-chunks'), fig('rate', 'job-rate'),
           fig('elapsed', 'job-elapsed'), fig('ETA', 'job-eta'), fig('executor', 'job-executor'),
           fig('submitted', 'job-submitted')),
+        el('div', { class: 'figures', id: 'job-limits' },
+          fig('priority', 'job-priority'), fig('max slots', 'job-max-slots'),
+          fig('per worker', 'job-max-per-worker'), fig('placement', 'job-placement'),
+          fig('attempts', 'job-attempts'), fig('time limit', 'job-time-limit'),
+          fig('labels', 'job-labels')),
+        el('p', { class: 'muted', id: 'job-waiting', hidden: true }),
         el('p', { class: 'job-error', id: 'job-error', hidden: true })),
       el('h2', {}, 'Rate over time ', rateNote),
       el('div', { class: 'chart-box' }, rateCanvas),
@@ -382,6 +422,24 @@
       const error = byId('job-error');
       error.hidden = !str(job.error);
       setText(error, str(job.error));
+      renderLimits(job);
+    }
+
+    // Placement, priority and bounds, as submitted (0: none, or the default).
+    function renderLimits(job) {
+      const pairs = (o) => Object.entries(obj(o)).map(([k, v]) => `${k}=${str(v)}`).join(', ');
+      const cap = (v) => (num(v) > 0 ? fmt.int(v) : 'no cap');
+      setText(byId('job-priority'), fmt.int(num(job.priority)));
+      setText(byId('job-max-slots'), cap(job.max_slots));
+      setText(byId('job-max-per-worker'), cap(job.max_slots_per_worker));
+      const place = [pairs(job.selector), arr(job.workers).map(str).join(', ')].filter(Boolean);
+      setText(byId('job-placement'), place.length ? place.join('; ') : 'any worker');
+      setText(byId('job-attempts'), num(job.max_attempts) > 0 ? fmt.int(job.max_attempts) : 'default');
+      setText(byId('job-time-limit'), num(job.time_limit_ms) > 0 ? fmt.dur(job.time_limit_ms / 1000) : 'none');
+      setText(byId('job-labels'), pairs(job.labels) || '-');
+      const waiting = byId('job-waiting');
+      waiting.hidden = !str(job.waiting_reason);
+      setText(waiting, str(job.waiting_reason) ? `waiting: ${str(job.waiting_reason)}` : '');
     }
 
     function renderReport(r) {
@@ -427,8 +485,10 @@
         });
     }
 
+    let timelineEnd = 0;  // the last attempt's end, seconds since the start
     function renderTimeline(tl) {
       const rows = charts.setTimeline(timelineChart, tl);
+      timelineEnd = Math.max(0, ...arr(tl.events).map((e) => num(e && e.end_s)));
       // One row per slot: keep bars readable, but bounded.
       timelineBox.style.height = `${Math.min(1000, Math.max(140, rows * 18 + 70))}px`;
       const events = arr(tl.events).length;
@@ -465,9 +525,113 @@
       setText(rateNote, samples ? '' : '(no samples: they are kept while a job runs)');
       renderReport(obj(detail.report));
       if (tl) { renderTimeline(tl); timelineDue = Date.now() + TIMELINE_MS; }
+      const xMax = Math.max(num(job.elapsed_s), timelineEnd);
+      charts.setXRange(rateChart, xMax);
+      charts.setXRange(timelineChart, xMax);
       return ACTIVE.has(job.state) ? POLL_JOB_MS : POLL_DONE_MS;
     });
     cancel.addEventListener('click', () => cancelJob(id, cancel, poll));
+    return poll;
+  }
+
+  // ---- view: one worker (#/workers/ID) ----------------------------------------
+  function workerView(root, workerId) {
+    const state = stateSpan('', 'worker-state');
+    const missing = el('p', { id: 'worker-missing', class: 'banner', hidden: true });
+    const usageCanvas = el('canvas', { id: 'usage-chart', role: 'img', 'aria-label': 'CPU and memory over time' });
+    const usageNote = el('span', { id: 'usage-note', class: 'muted' });
+    const streamCanvas = el('canvas', { id: 'worker-stream-chart', role: 'img', 'aria-label': 'this worker\'s chunks per slot' });
+    const streamBox = el('div', { class: 'chart-box timeline' }, streamCanvas);
+    const streamNote = el('span', { id: 'worker-stream-note', class: 'muted' });
+    const body = el('div', { id: 'worker-body' },
+      el('div', { class: 'cards' },
+        card('Slots busy / total', 'worker-slots'), card('CPU now (cores)', 'worker-cpu'),
+        card('Resident memory', 'worker-memory'), card('Threads / open files', 'worker-threads'),
+        card('Chunks done', 'worker-chunks')),
+      el('h2', {}, 'CPU and memory, last 5 minutes ', usageNote),
+      el('div', { class: 'chart-box' }, usageCanvas),
+      el('h2', {}, 'Its chunks, last minute ', streamNote), streamBox,
+      el('div', { class: 'report-grid' },
+        kvTable('worker-about', [
+          ['host', 'worker-host'], ['executors', 'worker-executors'], ['kernels', 'worker-kernels'],
+          ['version', 'worker-version'], ['connected at', 'worker-connected'], ['sessions', 'worker-sessions'],
+          ['busy (slot-seconds)', 'worker-busy'], ['decrements done', 'worker-decrements']]),
+        kvTable('worker-topology', [
+          ['logical CPUs', 'topo-logical_cpus'], ['physical cores', 'topo-physical_cores'],
+          ['sockets', 'topo-sockets'], ['NUMA nodes', 'topo-numa_nodes'], ['SMT', 'topo-smt'],
+          ['CPU model', 'topo-cpu_model'], ['calibrated rate (one thread)', 'worker-calibration']]),
+        el('div', {}, el('h3', { text: 'Labels' }), el('ul', { id: 'worker-labels', class: 'labels' }))));
+    root.append(
+      el('p', {}, el('a', { href: '#/', text: '← cluster and jobs' })),
+      el('div', { class: 'job-head' }, el('h1', { id: 'worker-title', text: `Worker ${workerId}` }), state),
+      missing, body);
+    const usageChart = live.usageChart(usageCanvas);
+    const streamChart = live.streamChart(streamCanvas);
+    const byId = (x) => document.getElementById(x);
+    let streamDue = 0;
+
+    function renderWorker(w, now) {
+      const u = obj(w.usage), t = obj(w.topology), c = obj(w.calibration);
+      setState(state, w.state);
+      document.title = `Worker ${workerId}: ${str(w.state)} · tminus`;
+      setText(byId('worker-slots'), `${fmt.int(w.busy)} / ${fmt.int(w.slots)}`);
+      const reported = w.usage && typeof w.usage === 'object';
+      setText(byId('worker-cpu'), reported ? fmt.fixed(u.cpu_cores, 2) : '-');
+      setText(byId('worker-memory'), reported ? `${fmt.si(u.resident_bytes, 3)}B` : '-');
+      setText(byId('worker-threads'), reported ? `${fmt.int(u.threads)} / ${fmt.int(u.open_fds)}` : '-');
+      setText(byId('worker-chunks'), fmt.int(w.chunks_done));
+      setText(byId('worker-host'), str(w.host));
+      setText(byId('worker-executors'), arr(w.executors).map(str).join(', ') || '-');
+      setText(byId('worker-kernels'), ['countdown', ...arr(w.kernels).map(str)].join(', '));
+      setText(byId('worker-version'), str(w.version) || '-');
+      setText(byId('worker-connected'), fmt.time(w.connected_at));
+      setText(byId('worker-sessions'), fmt.int(w.sessions));
+      setText(byId('worker-busy'), fmt.dur(w.busy_s));
+      setText(byId('worker-decrements'), fmt.si(w.decrements_done));
+      for (const k of ['logical_cpus', 'physical_cores', 'sockets', 'numa_nodes']) {
+        setText(byId(`topo-${k}`), num(t[k]) > 0 ? fmt.int(t[k]) : '-');
+      }
+      setText(byId('topo-smt'), t.smt ? 'yes' : 'no');
+      setText(byId('topo-cpu_model'), str(t.cpu_model) || '-');
+      setText(byId('worker-calibration'), num(c.rate) > 0
+        ? `${fmt.si(c.rate)} decrements/s (${fmt.dur(c.age_s)} ago)` : 'not measured yet');
+      const labels = Object.entries(obj(w.labels)).map(([k, v]) => `${k}=${str(v)}`);
+      const list = byId('worker-labels');
+      if (list.textContent !== labels.join('')) list.replaceChildren(...labels.map((l) => el('li', { text: l })));
+      const samples = live.setUsage(usageChart, w.usage_series, now);
+      setText(usageNote, samples ? '' : '(no usage report yet: workers send one every second)');
+    }
+
+    const poll = poller(async () => {
+      const wantStream = Date.now() >= streamDue;
+      const path = encodeURIComponent(workerId);
+      let answer, stream;
+      try {
+        [answer, stream] = await Promise.all([
+          api(`/api/v1/workers/${path}`),
+          wantStream ? api(`/api/v1/stream?worker=${path}`) : Promise.resolve(null)]);
+      } catch (e) {
+        if (e.status === 404 && !poll.stopped) {
+          body.hidden = true;
+          setState(state, 'unknown');
+          setText(missing, `Worker ${workerId} is not known to the coordinator (any more).`);
+          missing.hidden = false;
+          return null;
+        }
+        throw e;
+      }
+      if (poll.stopped) return null;
+      const w = obj(answer.worker);
+      w.usage_series = answer.usage_series;
+      renderWorker(w, num(answer.generated_at));
+      if (stream) {
+        const counts = live.setStream(streamChart, stream);
+        streamBox.style.height = `${Math.min(700, Math.max(140, counts.rows * 18 + 90))}px`;
+        setText(streamNote, counts.events ? `${fmt.int(counts.events)} attempts` : '(none ended in the last minute)');
+        streamDue = Date.now() + STREAM_MS;
+      }
+      return POLL_MS;
+    });
     return poll;
   }
 
@@ -546,6 +710,9 @@
   }
 
   // ---- routing ---------------------------------------------------------------
+  function safeDecode(text) {
+    try { return decodeURIComponent(text); } catch (e) { return text; }
+  }
   let view = null;
   function route() {
     if (leaving) return;
@@ -556,7 +723,9 @@
     document.title = 'tminus';
     const hash = location.hash || '#/';
     const m = /^#\/jobs\/(\d{1,15})\/?$/.exec(hash);
+    const w = /^#\/workers\/([^/]{1,400})$/.exec(hash);
     if (m) view = jobView(main, Number(m[1]));
+    else if (w) view = workerView(main, safeDecode(w[1]));
     else if (hash === '#/studies') view = studiesView(main);
     else view = overviewView(main);
     document.getElementById('nav-overview').classList.toggle('active', !m && hash !== '#/studies');

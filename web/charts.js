@@ -200,6 +200,15 @@
     return labels.length;
   }
 
+  // The job page's rate chart and timeline share one x range: 0 to `max`
+  // seconds since the job's start.
+  function setXRange(chart, max) {
+    if (!chart || !(num(max) > 0)) return;
+    if (chart.options.scales.x.max === max) return;
+    chart.options.scales.x.max = max;
+    chart.update('none');
+  }
+
   function executorColour(name, i) {
     return EXECUTOR_COLOURS[name] || EXTRA_COLOURS[i % EXTRA_COLOURS.length];
   }
@@ -288,7 +297,7 @@
 
   window.tminus = Object.assign(window.tminus || {}, {
     fmt,
-    charts: { available, rateChart, setRate, timelineChart, setTimeline, studyChart, setStudy, seriesName,
-              destroyIn, OUTCOMES },
+    charts: { available, rateChart, setRate, timelineChart, setTimeline, setXRange, studyChart, setStudy,
+              seriesName, destroyIn, OUTCOMES },
   });
 })();

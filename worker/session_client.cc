@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/logging.h"
+#include "common/process_usage.h"
 #include "common/rpc.h"
 #include "google/protobuf/arena.h"
 
@@ -39,6 +40,7 @@ WorkerSessionOptions CoreOptions(const WorkerOptions& options, uint64_t incarnat
   core.identity.incarnation = incarnation;
   core.prefetch = options.prefetch;
   core.max_unacked_results = options.max_unacked_results;
+  core.read_usage = ReadProcessUsage;
   return core;
 }
 

@@ -81,6 +81,7 @@ uint64_t WorkerSession::OnStreamStarted(int64_t now_ns) {
   draining_sent_ = false;
   calibration_sent_ = false;
   running_sent_.clear();
+  usage_sent_ns_ = 0;
   kernels_.clear();  // a new session sends them again
   granted_ = 0;
   last_write_ns_ = now_ns;
@@ -110,8 +111,13 @@ WorkerSession::Next WorkerSession::NextMessage(int64_t now_ns) const {
   if (running_ != running_sent_ && now_ns - running_sent_ns_ >= kRunningReportNs) {
     return Next::kRunning;
   }
+  if (UsageDue(now_ns)) return Next::kUsage;
   if (now_ns - last_write_ns_ >= heartbeat_ns_) return Next::kHeartbeat;
   return Next::kNone;
+}
+
+bool WorkerSession::UsageDue(int64_t now_ns) const {
+  return options_.read_usage && (usage_sent_ns_ == 0 || now_ns - usage_sent_ns_ >= kUsageReportNs);
 }
 
 int64_t WorkerSession::ResultDelayNs() const {
@@ -185,6 +191,11 @@ std::shared_ptr<const v1::WorkerMessage> WorkerSession::TakeOutgoing(int64_t now
       message->mutable_credit()->set_credits(static_cast<int32_t>(grant));
       break;
     }
+    case Next::kUsage:
+      usage_sent_ns_ = now_ns;
+      message = std::make_shared<v1::WorkerMessage>();
+      ToProto(options_.read_usage(), message->mutable_usage());
+      break;
     case Next::kHeartbeat:
       message = std::make_shared<v1::WorkerMessage>();
       message->mutable_heartbeat();
@@ -225,6 +236,7 @@ int64_t WorkerSession::NextDeadlineNs() const {
   if (live() && running_ != running_sent_) {
     next = std::min(next, running_sent_ns_ + kRunningReportNs);
   }
+  if (live() && options_.read_usage) next = std::min(next, usage_sent_ns_ + kUsageReportNs);
   if (draining_ && !stop_running_sent_) next = std::min(next, drain_deadline_ns_);
   if (draining_) {
     const int64_t idle = idle_since_ns_ != 0 ? idle_since_ns_ : drain_deadline_ns_;

@@ -23,7 +23,8 @@
 //    last Ack;
 //  - what the worker says of itself: its calibration of the bare kernel
 //    (with the Hello, or alone once measured) and the chunks of each job on
-//    its slots (Running, when that changes, at most every kRunningReportNs).
+//    its slots (Running, when that changes, at most every kRunningReportNs),
+//    and its process's CPU time and memory (every kUsageReportNs).
 //
 // Invariants: every lease ends in exactly one result from the pool; results
 // of an ended session are offered again only if OK (the coordinator has
@@ -34,6 +35,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -43,6 +45,7 @@
 #include "absl/status/status.h"
 #include "common/calibration.h"
 #include "common/labels.h"
+#include "common/process_usage.h"
 #include "common/topology.h"
 #include "common/worker_identity.h"
 #include "tminus/v1/worker.pb.h"
@@ -60,6 +63,9 @@ struct WorkerSessionOptions {
   int64_t min_backoff_ns = 100'000'000;
   int64_t max_backoff_ns = 1'000'000'000;
   int64_t heartbeat_ns = 2'000'000'000;  // until a Welcome says otherwise
+  // Reads the process's usage for the report sent every kUsageReportNs while
+  // live; unset: no reports (the session itself reads no /proc).
+  std::function<ProcessUsage()> read_usage;
 };
 
 // How the end of a stream is taken.
@@ -77,6 +83,7 @@ class WorkerSession {
   static constexpr int64_t kMinResultDelayNs = 200'000;
   static constexpr int64_t kMaxResultDelayNs = 10'000'000;
   static constexpr int64_t kRunningReportNs = 50'000'000;
+  static constexpr int64_t kUsageReportNs = 1'000'000'000;
   // (job, chunks on a slot now), jobs in any order.
   using RunningByJob = std::vector<std::pair<uint64_t, int32_t>>;
 
@@ -128,11 +135,13 @@ class WorkerSession {
 
  private:
   enum class Next {
-    kNone, kHello, kDraining, kResend, kResults, kCredit, kCalibration, kRunning, kHeartbeat
+    kNone, kHello, kDraining, kResend, kResults, kCredit, kCalibration, kRunning, kUsage,
+    kHeartbeat
   };
   Next NextMessage(int64_t now_ns) const;
   int64_t GrantDue() const;
   bool ResultsDue(int64_t now_ns) const;
+  bool UsageDue(int64_t now_ns) const;
   int64_t ResultDelayNs() const;
   std::shared_ptr<v1::WorkerMessage> StageResults();
   std::shared_ptr<v1::WorkerMessage> SpareMessage();
@@ -187,6 +196,7 @@ class WorkerSession {
   RunningByJob running_;
   RunningByJob running_sent_;  // what this stream last heard
   int64_t running_sent_ns_ = 0;
+  int64_t usage_sent_ns_ = 0;  // this stream's last usage report; 0: none yet
 };
 
 }  // namespace tminus

@@ -1,6 +1,7 @@
 // What workers say of their own CPUs: the bare kernel's one-slot rate
-// (the reference behind a job's speedup) and the chunks on their slots now
-// (what "running" counts; leases beyond them wait in the worker's queue).
+// (the reference behind a job's speedup), the chunks on their slots now
+// (what "running" counts; leases beyond them wait in the worker's queue),
+// and their process's CPU time and memory (the dashboard's worker page).
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -41,6 +42,18 @@ absl::Status Scheduler::SetRunning(SessionId id, std::vector<std::pair<JobId, in
         " slots"));
   }
   session.running = std::move(running);
+  return absl::OkStatus();
+}
+
+absl::Status Scheduler::SetUsage(SessionId id, const ProcessUsage& usage) {
+  RETURN_IF_ERROR(Touch(id));
+  WorkerRecord& record = workers_[sessions_[id].worker];
+  const int64_t now = clock_->MonoNs();
+  record.cpu_cores = record.usage_mono_ns != 0
+                         ? CpuCores(record.usage, usage, now - record.usage_mono_ns)
+                         : 0;
+  record.usage = usage;
+  record.usage_mono_ns = now;
   return absl::OkStatus();
 }
 

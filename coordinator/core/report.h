@@ -10,6 +10,7 @@
 #include "common/histogram.h"
 #include "common/job_counters.h"
 #include "common/job_spec.h"
+#include "common/process_usage.h"
 #include "coordinator/core/types.h"
 
 namespace tminus {
@@ -92,6 +93,9 @@ struct WorkerView : WorkerIdentity {
   int64_t lease_expiries = 0;
   int64_t drains = 0;
   int64_t leases_lost = 0;
+  ProcessUsage usage;           // the worker process's latest report
+  bool usage_reported = false;  // usage holds one
+  double cpu_cores = 0;         // CPU time per wall second between its last two reports
 };
 
 struct WorkerProgress : WorkerIdentityView {

@@ -302,6 +302,9 @@ void Scheduler::RecordEvent(Job& job, const Session& session, const ChunkReport&
   job.timeline().Add(TimelineRing::Event{session.worker, result.slot, result.chunk,
                                          result.attempt, result.start_wall_ns,
                                          result.end_mono_ns - result.start_mono_ns, outcome});
+  stream_.Add(ClusterStream::Event{job.id(), session.worker, result.slot, result.chunk,
+                                   result.start_wall_ns,
+                                   result.end_mono_ns - result.start_mono_ns, outcome});
 }
 
 }  // namespace tminus

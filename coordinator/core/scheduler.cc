@@ -225,7 +225,12 @@ absl::StatusOr<SessionId> Scheduler::OpenSession(const WorkerHello& hello) {
   const bool new_process = record.hello.incarnation != hello.incarnation;
   record.hello = hello;
   record.hello.kernels |= KernelBit(KernelKind::kCountdown);  // always, whatever it said
-  if (new_process) record.calibration = Calibration{};  // measured by another process
+  if (new_process) {  // measured by another process
+    record.calibration = Calibration{};
+    record.usage = ProcessUsage{};
+    record.usage_mono_ns = 0;
+    record.cpu_cores = 0;
+  }
   record.state = record.drained ? WorkerState::kDrained : WorkerState::kConnected;
   record.connected_wall_ns = now_wall;
   record.last_seen_wall_ns = now_wall;

@@ -29,6 +29,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/clock.h"
+#include "common/process_usage.h"
+#include "coordinator/core/cluster_stream.h"
 #include "coordinator/core/job.h"
 #include "coordinator/core/report.h"
 #include "coordinator/core/types.h"
@@ -58,7 +60,6 @@ class Scheduler {
   absl::StatusOr<JobReport> GetReport(JobId id) const;
   absl::StatusOr<JobProgress> GetProgress(JobId id) const;
   // Newest first, ids below `before` (0: from the newest), at most `limit`.
-  // Newest first, ids below `before` (0: from the newest), at most `limit`.
   std::vector<JobView> ListJobs(JobId before, int limit, const JobFilter& filter = {}) const;
   std::vector<WorkerView> ListWorkers() const;
   // The job's recent chunk attempts (finished jobs: a sample, and only for
@@ -71,6 +72,10 @@ class Scheduler {
   // Durations of every accepted chunk, all jobs.
   const DurationHistogram& chunk_durations() const { return chunk_durations_; }
   ClusterTotals Totals() const;
+  // Every job's recent chunk attempts, for the dashboard's chunk stream.
+  const ClusterStream& stream() const { return stream_; }
+  // The worker_id of a registry key ("worker-K" once forgotten).
+  std::string WorkerName(uint32_t worker) const;
 
   // --- saving (the host's commit thread, through the host) ---
   // Jobs submitted (held) since the last call.
@@ -110,6 +115,9 @@ class Scheduler {
   // The chunks of each job the worker runs on a slot now, replacing its last
   // report (INVALID_ARGUMENT: more jobs or chunks than it has slots).
   absl::Status SetRunning(SessionId id, std::vector<std::pair<JobId, int32_t>> running);
+  // The worker process's CPU time and memory, as it reported them; the
+  // worker's cpu_cores is the CPU time between two reports per wall second.
+  absl::Status SetUsage(SessionId id, const ProcessUsage& usage);
   absl::Status SetDraining(SessionId id);  // no more leases for it
   // An admin drains (or undrains) a worker by name: no new leases, its
   // queued leases handed back (Outbox::drain). NOT_FOUND for an unknown one.
@@ -289,6 +297,7 @@ class Scheduler {
   SchedulerCounters counters_;
   DurationHistogram chunk_durations_;
   std::deque<JobId> timelines_kept_;  // finished jobs that keep a timeline, oldest first
+  ClusterStream stream_;
   bool dispatch_paused_ = false;
   bool shutting_down_ = false;
   int64_t last_expiry_check_ns_ = 0;

@@ -103,10 +103,11 @@ struct Outbox {
 };
 
 // Which jobs ListJobs returns: any of these states (empty: any), submitted
-// at or after this wall time (0: any).
+// at or after this wall time (0: any), and not a study's when hide_study_jobs.
 struct JobFilter {
   std::vector<JobState> states;
   int64_t submitted_after_wall_ns = 0;
+  bool hide_study_jobs = false;
 };
 
 struct SchedulerOptions {

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/study_series.h"
 #include "coordinator/core/figures.h"
 #include "coordinator/core/scheduler.h"
 
@@ -100,6 +101,7 @@ std::vector<JobView> Scheduler::ListJobs(JobId before, int limit, const JobFilte
     const Job& job = *it->second;
     // Ids grow with submission: past the first job that is too old, all are.
     if (job.submit_wall_ns() < filter.submitted_after_wall_ns) break;
+    if (filter.hide_study_jobs && job.spec().labels.count(kStudyLabel) > 0) continue;
     if (!filter.states.empty() &&
         std::find(filter.states.begin(), filter.states.end(), job.state()) == filter.states.end()) {
       continue;
@@ -186,6 +188,9 @@ std::vector<WorkerView> Scheduler::ListWorkers() const {
     view.lease_expiries = record.lease_expiries;
     view.drains = record.drains;
     view.leases_lost = record.leases_lost;
+    view.usage = record.usage;
+    view.usage_reported = record.usage_mono_ns != 0;
+    view.cpu_cores = record.cpu_cores;
     views.push_back(std::move(view));
   }
   return views;
@@ -194,9 +199,13 @@ std::vector<WorkerView> Scheduler::ListWorkers() const {
 std::string Scheduler::WorkerNameOf(const Job& job, uint32_t worker) const {
   const auto totals = job.stats().workers().find(worker);
   if (totals != job.stats().workers().end()) return totals->second.who.worker_id;
+  return WorkerName(worker);
+}
+
+std::string Scheduler::WorkerName(uint32_t worker) const {
   const auto record = workers_.find(worker);
   if (record != workers_.end()) return record->second.hello.worker_id;
-  return absl::StrCat("worker-", worker);  // forgotten, and never accepted for this job
+  return absl::StrCat("worker-", worker);  // forgotten
 }
 
 absl::StatusOr<JobTimeline> Scheduler::GetTimeline(JobId id) const {

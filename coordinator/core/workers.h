@@ -12,6 +12,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 #include "common/labels.h"
+#include "common/process_usage.h"
 #include "coordinator/core/types.h"
 
 namespace tminus {
@@ -73,6 +74,9 @@ struct WorkerRecord {
   bool drained = false;
   Calibration calibration;  // the latest; reset by a new incarnation without one
   int64_t calibrated_mono_ns = 0;  // when it was measured, on the coordinator's clock
+  ProcessUsage usage;              // its process's latest report
+  int64_t usage_mono_ns = 0;       // when it came; 0: none from this incarnation
+  double cpu_cores = 0;            // between its last two reports
   ReleasedLeases released;
 };
 

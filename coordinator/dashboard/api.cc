@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/host.h"
+#include "common/study_series.h"
 #include "common/text.h"
 #include "coordinator/dashboard/api_json.h"
 
@@ -58,6 +59,13 @@ HttpReply ListJobs(const HttpCall& call, const DashboardSnapshot& snapshot) {
                                          "cancelled or active, got ", Quoted(state)));
     }
   }
+  bool hide_study = false;
+  if (auto it = call.query.find("hide_study"); it != call.query.end()) {
+    if (it->second != "0" && it->second != "1") {
+      return JsonError(400, absl::StrCat("hide_study: must be 0 or 1, got ", Quoted(it->second)));
+    }
+    hide_study = it->second == "1";
+  }
   if (auto it = call.query.find("limit"); it != call.query.end()) {
     if (it->second.size() > 4 || !absl::SimpleAtoi(it->second, &limit) || limit < 1 ||
         limit > kMaxLimit) {
@@ -71,6 +79,7 @@ HttpReply ListJobs(const HttpCall& call, const DashboardSnapshot& snapshot) {
   for (const auto& job : snapshot.jobs) {
     if (listed == limit) break;
     if (!StateMatches(state, job->view.state)) continue;
+    if (hide_study && job->view.spec.labels.count(kStudyLabel) > 0) continue;
     WriteJob(out, *job);
     ++listed;
   }
@@ -141,6 +150,40 @@ HttpReply Cluster(const DashboardSnapshot& snapshot) {
   return Json(out);
 }
 
+HttpReply History(const DashboardSnapshot& snapshot) {
+  JsonWriter out;
+  out.BeginObject().Field("generated_at", snapshot.generated_wall_ns * 1e-9);
+  WriteClusterHistory(out, snapshot.live());
+  out.EndObject();
+  return Json(out);
+}
+
+// ?worker=ID: that worker's slots only.
+HttpReply Stream(const HttpCall& call, const DashboardSnapshot& snapshot) {
+  const auto worker = call.query.find("worker");
+  JsonWriter out;
+  out.BeginObject().Field("generated_at", snapshot.generated_wall_ns * 1e-9);
+  WriteStream(out, snapshot, worker == call.query.end() ? "" : worker->second);
+  out.EndObject();
+  return Json(out);
+}
+
+// /api/v1/workers/{worker_id}
+HttpReply GetWorker(const HttpCall& call, absl::string_view id, const DashboardSnapshot& snapshot) {
+  if (call.method != "GET") return MethodNotAllowed("GET");
+  const auto worker = std::find_if(snapshot.workers.begin(), snapshot.workers.end(),
+                                   [&](const WorkerView& w) { return w.worker_id == id; });
+  if (worker == snapshot.workers.end()) {
+    return JsonError(404, absl::StrCat("worker ", Quoted(id), " not found"));
+  }
+  JsonWriter out;
+  out.BeginObject().Field("generated_at", snapshot.generated_wall_ns * 1e-9).Key("worker");
+  WriteWorker(out, *worker);
+  WriteUsageSeries(out, snapshot.live(), worker->worker_id);
+  out.EndObject();
+  return Json(out);
+}
+
 HttpReply Studies(const DashboardSnapshot& snapshot) {
   JsonWriter out;
   out.BeginObject().Key("studies").BeginArray();
@@ -190,10 +233,13 @@ HttpReply HandleApi(const HttpCall& call, const DashboardSnapshot& snapshot,
     return JsonError(404, absl::StrCat("no such path: ", Quoted(call.path)));
   }
   if (absl::ConsumePrefix(&path, "jobs/")) return JobPath(call, path, snapshot, actions);
+  if (absl::ConsumePrefix(&path, "workers/")) return GetWorker(call, path, snapshot);
   using Getter = HttpReply (*)(const HttpCall&, const DashboardSnapshot&);
   static const std::pair<const char*, Getter> kGets[] = {
       {"cluster", [](const HttpCall&, const DashboardSnapshot& s) { return Cluster(s); }},
       {"jobs", ListJobs},
+      {"history", [](const HttpCall&, const DashboardSnapshot& s) { return History(s); }},
+      {"stream", Stream},
       {"studies", [](const HttpCall&, const DashboardSnapshot& s) { return Studies(s); }},
       {"version", [](const HttpCall&, const DashboardSnapshot&) {
          JsonWriter out;

@@ -1,5 +1,9 @@
 #include "coordinator/dashboard/api_json.h"
 
+#include <map>
+#include <string>
+#include <utility>
+
 #include "common/study_series.h"
 
 namespace tminus {
@@ -67,12 +71,19 @@ void WriteJobView(JsonWriter& out, const JobView& v) {
   out.Field("submitted_at", Seconds(v.submit_wall_ns)).Field("started_at", Seconds(v.start_wall_ns));
   out.Field("ended_at", Seconds(v.end_wall_ns)).Field("elapsed_s", Seconds(v.elapsed_ns));
   out.Field("error", v.error);
+  // What the job page shows of how it was placed and bounded.
+  out.Field("priority", v.spec.priority).Field("max_slots", v.spec.max_slots);
+  out.Field("max_slots_per_worker", v.spec.max_slots_per_worker);
+  out.Field("max_attempts", v.spec.max_attempts).Field("time_limit_ms", v.spec.time_limit_ms);
+  out.Field("selector", v.spec.selector).Field("workers", v.spec.workers);
+  out.Field("labels", v.spec.labels).Field("study", v.spec.labels.count(kStudyLabel) > 0);
+  out.Field("waiting_reason", v.waiting_reason);
 }
 
 void WriteJob(JsonWriter& out, const JobSummary& job) {
   out.BeginObject();
   WriteJobView(out, job.view);
-  out.Field("rate", job.rate).Field("eta_s", Seconds(job.eta_ns));
+  out.Field("rate", job.rate).Field("rate_now", job.rate_now).Field("eta_s", Seconds(job.eta_ns));
   out.EndObject();
 }
 
@@ -122,7 +133,75 @@ void WriteWorker(JsonWriter& out, const WorkerView& w) {
   out.Field("chunks_done", w.chunks_done).Field("decrements_done", w.decrements_done);
   out.Field("sessions", w.sessions).Field("connected_at", Seconds(w.connected_wall_ns));
   out.Field("last_seen", Seconds(w.last_seen_wall_ns));
+  out.Field("busy_s", Seconds(w.busy_ns)).Field("version", w.version);
+  out.Field("labels", w.labels);
+  const Topology& t = w.topology;
+  out.Key("topology").BeginObject();
+  out.Field("logical_cpus", t.logical_cpus).Field("physical_cores", t.physical_cores);
+  out.Field("sockets", t.sockets).Field("numa_nodes", t.numa_nodes).Field("smt", t.smt);
+  out.Field("cpu_model", t.cpu_model).EndObject();
+  if (w.usage_reported) {
+    out.Key("usage").BeginObject();
+    out.Field("cpu_cores", w.cpu_cores).Field("cpu_s", Seconds(w.usage.cpu_ns));
+    out.Field("resident_bytes", w.usage.resident_bytes).Field("threads", w.usage.threads);
+    out.Field("open_fds", w.usage.open_fds).EndObject();
+  }
   out.EndObject();
+}
+
+void WriteClusterHistory(JsonWriter& out, const ClusterHistory& history) {
+  out.Key("cluster").BeginArray();  // [time s, rate, busy slots, slots]
+  for (const ClusterSample& s : history.cluster) {
+    out.BeginArray().Double(s.wall_s).Double(s.rate).Int(s.slots_busy).Int(s.slots_total);
+    out.EndArray();
+  }
+  out.EndArray();
+}
+
+void WriteUsageSeries(JsonWriter& out, const ClusterHistory& history, const std::string& worker) {
+  out.Key("usage_series").BeginArray();  // [time s, cpu cores, resident bytes]
+  if (const auto it = history.usage.find(worker); it != history.usage.end()) {
+    for (const UsageSample& s : it->second) {
+      out.BeginArray().Double(s.wall_s).Double(s.cpu_cores).Int(s.resident_bytes).EndArray();
+    }
+  }
+  out.EndArray();
+}
+
+void WriteStream(JsonWriter& out, const DashboardSnapshot& snapshot, const std::string& worker) {
+  // Rows: every slot of the workers connected now, and any other slot the
+  // last minute's attempts ran on; sorted by worker, then slot.
+  std::map<std::pair<std::string, int32_t>, int32_t> rows;
+  for (const WorkerView& w : snapshot.workers) {
+    if (w.state == WorkerState::kDisconnected || (!worker.empty() && w.worker_id != worker)) continue;
+    for (int32_t slot = 0; slot < w.slots; ++slot) rows.emplace(std::make_pair(w.worker_id, slot), 0);
+  }
+  std::map<JobId, std::string> jobs;
+  for (const StreamEvent& e : snapshot.live().stream) {
+    if (!worker.empty() && e.worker_id != worker) continue;
+    rows.emplace(std::make_pair(e.worker_id, e.slot), 0);
+    jobs.emplace(e.job, "");
+  }
+  for (const auto& summary : snapshot.jobs) {
+    if (auto it = jobs.find(summary->view.id); it != jobs.end()) it->second = summary->view.spec.name;
+  }
+  out.Key("rows").BeginArray();
+  int32_t next_row = 0;
+  for (auto& [key, row] : rows) {
+    row = next_row++;
+    out.BeginObject().Field("worker_id", key.first).Field("slot", key.second).EndObject();
+  }
+  out.EndArray().Key("jobs").BeginArray();
+  for (const auto& [id, name] : jobs) out.BeginObject().Field("id", id).Field("name", name).EndObject();
+  out.EndArray().Key("events").BeginArray();  // [row, job, chunk, start s, end s, outcome]
+  for (const StreamEvent& e : snapshot.live().stream) {
+    if (!worker.empty() && e.worker_id != worker) continue;
+    const int64_t end_ns = e.start_wall_ns + e.duration_ns;
+    out.BeginArray().Int(rows.at({e.worker_id, e.slot})).Int(static_cast<int64_t>(e.job));
+    out.Int(e.chunk).Double(Seconds(e.start_wall_ns)).Double(Seconds(end_ns));
+    out.String(OutcomeWord(e.outcome)).EndArray();
+  }
+  out.EndArray();
 }
 
 void WriteTimeline(JsonWriter& out, JobId id, const JobTimeline& t) {

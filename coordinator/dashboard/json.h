@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +49,12 @@ class JsonWriter {
     BeginArray();
     for (const T& v : values) Value(v);
     return EndArray();
+  }
+  // Labels and selectors: an object of strings.
+  JsonWriter& Value(const std::map<std::string, std::string>& values) {
+    BeginObject();
+    for (const auto& [key, value] : values) Field(key, value);
+    return EndObject();
   }
   JsonWriter& Value(int64_t v) { return Int(v); }
   JsonWriter& Value(int32_t v) { return Int(v); }

@@ -91,6 +91,12 @@ CoordinatorMetrics::CoordinatorMetrics() : registry_(std::make_shared<prometheus
                          .Register(r)
                          .Add({}, prometheus::Histogram::BucketBoundaries{
                                       1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1, 3});
+  commit_failures_ = &BuildCounter()
+                          .Name("tminus_store_commit_failures_total")
+                          .Help("State store commits that failed (a full disk, say): new jobs are "
+                                "refused and leasing pauses until one works.")
+                          .Register(r)
+                          .Add({});
   rpc_seconds_ = &BuildHistogram()
                       .Name("tminus_rpc_duration_seconds")
                       .Help("Time from a call's arrival to its status, by gRPC method and code.")
@@ -129,7 +135,10 @@ void CoordinatorMetrics::Update(const DashboardSnapshot& snapshot) {
   chunk_busy_seen_ = busy;
 }
 
-void CoordinatorMetrics::ObserveCommit(double seconds) { commit_seconds_->Observe(seconds); }
+void CoordinatorMetrics::ObserveCommit(double seconds, bool failed) {
+  commit_seconds_->Observe(seconds);
+  if (failed) commit_failures_->Increment();
+}
 
 void CoordinatorMetrics::ObserveRpc(const std::string& method, const std::string& code,
                                     double seconds) {

@@ -27,7 +27,8 @@ class CoordinatorMetrics {
   CoordinatorMetrics();
 
   void Update(const DashboardSnapshot& snapshot);
-  void ObserveCommit(double seconds);
+  // One store commit: its time, and whether it failed.
+  void ObserveCommit(double seconds, bool failed);
   // `method` is the gRPC method's full name, `code` its status code name.
   void ObserveRpc(const std::string& method, const std::string& code, double seconds);
   std::string Text() const;
@@ -58,6 +59,7 @@ class CoordinatorMetrics {
   std::vector<int64_t> chunk_buckets_seen_;
   int64_t chunk_busy_seen_ = 0;
   prometheus::Histogram* commit_seconds_;
+  prometheus::Counter* commit_failures_;
   prometheus::Family<prometheus::Histogram>* rpc_seconds_;
 };
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -17,6 +18,7 @@ namespace tminus {
 struct JobSummary {
   JobView view;
   double rate = 0;     // decrements per second over the elapsed time
+  double rate_now = 0;  // over the last sample interval (about 250 ms) while running
   int64_t eta_ns = 0;  // 0: unknown or done
 };
 
@@ -24,6 +26,39 @@ struct JobDetail {
   JobReport report;
   std::vector<std::pair<double, double>> rate_series;  // (wall seconds, decrements/s)
   JobTimeline timeline;
+};
+
+// One second of the cluster, for the overview's live chart.
+struct ClusterSample {
+  double wall_s = 0;
+  double rate = 0;  // decrements per second accepted in the second before
+  int64_t slots_busy = 0;
+  int64_t slots_total = 0;
+};
+
+// A worker's usage report as last heard at that second, for its page.
+struct UsageSample {
+  double wall_s = 0;
+  double cpu_cores = 0;
+  int64_t resident_bytes = 0;
+};
+
+// One chunk attempt of any job, for the cluster-wide chunk stream.
+struct StreamEvent {
+  JobId job = 0;
+  std::string worker_id;
+  int32_t slot = 0;
+  int64_t chunk = 0;
+  int64_t start_wall_ns = 0;  // the worker's clock
+  int64_t duration_ns = 0;
+  EventOutcome outcome = EventOutcome::kOk;
+};
+
+// The last minutes of the cluster, made once a second.
+struct ClusterHistory {
+  std::vector<ClusterSample> cluster;  // oldest first
+  absl::flat_hash_map<std::string, std::vector<UsageSample>> usage;  // by worker_id
+  std::vector<StreamEvent> stream;     // oldest first, ended in the last minute
 };
 
 struct DashboardSnapshot {
@@ -37,6 +72,13 @@ struct DashboardSnapshot {
   std::vector<std::shared_ptr<const JobSummary>> jobs;  // newest first, the window
   absl::flat_hash_map<JobId, std::shared_ptr<const JobDetail>> details;
   std::vector<std::shared_ptr<const StudyRecord>> studies;  // newest first
+  std::shared_ptr<const ClusterHistory> history;  // set by the publisher
+
+  // The history, or an empty one (a snapshot made by hand, in tests).
+  const ClusterHistory& live() const {
+    static const ClusterHistory kNone;
+    return history != nullptr ? *history : kNone;
+  }
 };
 
 }  // namespace tminus

@@ -149,6 +149,10 @@ void ToProto(const WorkerView& view, v1::WorkerInfo* out) {
   out->set_leases_lost(view.leases_lost);
   out->mutable_labels()->insert(view.labels.begin(), view.labels.end());
   ToProto(view.topology, out->mutable_topology());
+  if (view.usage_reported) {
+    ToProto(view.usage, out->mutable_usage());
+    out->set_cpu_cores(view.cpu_cores);
+  }
 }
 
 void ToProto(const LeaseGrant& lease, v1::Lease* out) {

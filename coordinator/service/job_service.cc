@@ -126,6 +126,7 @@ grpc::ServerUnaryReactor* JobServiceImpl::ListJobs(grpc::CallbackServerContext* 
                               request->newer_than_ms())));
   }
   JobFilter filter;
+  filter.hide_study_jobs = request->hide_study_jobs();
   for (const int state : request->states()) {
     if (state <= v1::JOB_STATE_UNSPECIFIED || !v1::JobState_IsValid(state)) {
       return Reply(context, absl::InvalidArgumentError(

@@ -146,7 +146,7 @@ void SchedulerHost::CommitOnce() {
   const int64_t started = RealClock::Get()->MonoNs();
   const absl::Status saved = store_->Save(stored);
   batch = std::move(stored.jobs);
-  if (commit_observer_) commit_observer_((RealClock::Get()->MonoNs() - started) * 1e-9);
+  if (commit_observer_) commit_observer_((RealClock::Get()->MonoNs() - started) * 1e-9, !saved.ok());
   {
     MutexLock lock(&mu_);
     if (saved.ok()) {

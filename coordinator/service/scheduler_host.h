@@ -72,8 +72,9 @@ class SchedulerHost {
   // The newest studies first, at most kStudiesKept.
   static constexpr size_t kStudiesKept = 100;
   std::vector<std::shared_ptr<const StudyRecord>> Studies() const;
-  // Called with each commit's duration in seconds (metrics); set before serving.
-  void set_commit_observer(std::function<void(double)> observer) {
+  // Called with each commit's duration in seconds and whether it failed
+  // (metrics); set before serving.
+  void set_commit_observer(std::function<void(double, bool)> observer) {
     commit_observer_ = std::move(observer);
   }
   // Results message `seq` of this session has been applied; acknowledge it
@@ -160,7 +161,7 @@ class SchedulerHost {
   std::vector<std::pair<StudyRecord, StudyDone>> pending_studies_ ABSL_GUARDED_BY(mu_);
   std::deque<std::shared_ptr<const StudyRecord>> studies_ ABSL_GUARDED_BY(mu_);  // newest first
   uint64_t next_study_id_ ABSL_GUARDED_BY(mu_) = 1;
-  std::function<void(double)> commit_observer_;
+  std::function<void(double, bool)> commit_observer_;
   int64_t failed_commits_ ABSL_GUARDED_BY(mu_) = 0;
 
   absl::Notification stop_;

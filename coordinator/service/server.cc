@@ -83,7 +83,9 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
 
   server->metrics_ = std::make_unique<CoordinatorMetrics>();
   server->host_->set_commit_observer(
-      [metrics = server->metrics_.get()](double seconds) { metrics->ObserveCommit(seconds); });
+      [metrics = server->metrics_.get()](double seconds, bool failed) {
+        metrics->ObserveCommit(seconds, failed);
+      });
   grpc::ServerBuilder builder;
   ConfigureServerBuilder(&builder);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> timers;

@@ -97,6 +97,10 @@ absl::Status SessionReactor::Apply(const v1::WorkerMessage& message) {
       for (const auto& job : message.running().jobs()) running.emplace_back(job.job_id(), job.chunks());
       return host_->Run([&](Scheduler& s) { return s.SetRunning(id, std::move(running)); });
     }
+    case v1::WorkerMessage::kUsage: {
+      const ProcessUsage usage = FromProto(message.usage());
+      return host_->Run([&](Scheduler& s) { return s.SetUsage(id, usage); });
+    }
     default:
       return absl::InvalidArgumentError("worker message: empty or unknown kind");
   }

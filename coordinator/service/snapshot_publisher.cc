@@ -42,6 +42,7 @@ struct SnapshotPublisher::Raw {
   ClusterTotals totals;
   SchedulerCounters counters;
   std::vector<std::pair<double, int64_t>> buckets;
+  std::vector<StreamEvent> stream;  // attempts reported since the last Collect
 };
 
 SnapshotPublisher::SnapshotPublisher(SchedulerHost* host, CoordinatorMetrics* metrics,
@@ -110,6 +111,13 @@ SnapshotPublisher::Raw SnapshotPublisher::Collect(
       raw.buckets.emplace_back(bound, s.chunk_durations().CountAtOrBelow(
                                           static_cast<int64_t>(bound * 1e9)));
     }
+    std::vector<ClusterStream::Event> events;
+    stream_seen_ = s.stream().CopySince(stream_seen_, &events);
+    raw.stream.reserve(events.size());
+    for (const ClusterStream::Event& e : events) {
+      raw.stream.push_back(StreamEvent{e.job, s.WorkerName(e.worker), e.slot, e.chunk,
+                                       e.start_wall_ns, e.duration_ns, e.outcome});
+    }
     for (const JobView& view : s.ListJobs(0, kWindow)) {
       raw.jobs.push_back(Summarize(view));
       const bool finished_before = previous != nullptr && FinishedDetail(*previous, view.id);
@@ -164,10 +172,17 @@ void SnapshotPublisher::PublishOnce() {
   snapshot->totals = raw.totals;
   snapshot->counters = raw.counters;
   snapshot->chunk_seconds_buckets = std::move(raw.buckets);
+  history_.AddStream(std::move(raw.stream));
+  snapshot->history = history_.Record(snapshot->generated_wall_ns, raw.counters.decrements,
+                                      raw.totals, raw.workers);
   snapshot->workers = std::move(raw.workers);
   TrackRates(raw.jobs, snapshot->generated_wall_ns);
   for (JobSummary& job : raw.jobs) {
     const JobId id = job.view.id;
+    if (auto track = rates_.find(id); track != rates_.end() && !track->second.series.empty() &&
+                                      !IsTerminal(job.view.state)) {
+      job.rate_now = track->second.series.back().second;
+    }
     if (auto report = raw.reports.find(id); report != raw.reports.end()) {
       auto detail = std::make_shared<JobDetail>();
       detail->report = std::move(report->second);

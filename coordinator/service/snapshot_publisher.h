@@ -2,7 +2,9 @@
 // scheduler host's lock copies the workers, the totals and the newest jobs;
 // details (report, timeline) are made only for jobs someone asked about in
 // the last 10 s (Want), and a finished job's details are made once and then
-// reused. Then the snapshot is published for the HTTP side and the metrics
+// reused. The HistoryRecorder adds the live view's last minutes (the
+// cluster's rate, workers' usage, every job's recent chunks). Then the
+// snapshot is published for the HTTP side and the metrics
 // are brought up to date. HTTP handlers only ever read Latest().
 //
 // Threading: one publishing thread between Start() and Stop(); Latest() is
@@ -17,6 +19,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/notification.h"
 #include "common/mutex.h"
+#include "coordinator/dashboard/history_recorder.h"
 #include "coordinator/dashboard/metrics.h"
 #include "coordinator/dashboard/snapshot.h"
 #include "coordinator/service/scheduler_host.h"
@@ -57,6 +60,8 @@ class SnapshotPublisher {
   CoordinatorMetrics* const metrics_;
   const std::function<bool()> ready_;
   absl::flat_hash_map<JobId, RateTrack> rates_;  // publishing thread only
+  HistoryRecorder history_;                       // publishing thread only
+  uint64_t stream_seen_ = 0;  // the scheduler's stream events taken so far (publishing thread)
   mutable Mutex mu_;
   std::shared_ptr<const DashboardSnapshot> latest_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<JobId, int64_t> wanted_ ABSL_GUARDED_BY(mu_);  // job -> until (mono ns)

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -235,8 +236,30 @@ TEST_F(CliTest, ScaleRunsEachPointAndWritesCsvJsonAndSvg) {
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 5) << csv;
   EXPECT_THAT(ReadFile(out + "/scale.json"), HasSubstr("\"executor\": \"processes\""));
   EXPECT_THAT(ReadFile(out + "/scale.svg"), HasSubstr(">processes</text>"));
+  // The study's jobs (its points and calibrations) stay out of `list` but
+  // for --all.
+  const CliResult list = Run({"list", "--limit", "1000", "-o", "csv"});
+  EXPECT_EQ(list.code, 0) << list.err;
+  EXPECT_THAT(list.out, Not(HasSubstr("scale-")));
+  const CliResult all = Run({"list", "--all", "-o", "csv"});
+  EXPECT_THAT(all.out, HasSubstr(",scale-calibration,"));
+  EXPECT_THAT(all.out, HasSubstr(",scale-threads-2,"));
   EXPECT_EQ(Run({"scale", "--n", "100", "--chunks", "5", "--slots", "1,x"}).code, 2);
   EXPECT_EQ(Run({"scale", "--n", "100", "--chunks", "5", "--executor", "gpu"}).code, 2);
+}
+
+TEST_F(CliTest, DemoLeavesItsPlotAndTheClustersLogsBehind) {
+  const std::string out = absl::StrCat(::testing::TempDir(), "demo-", getpid());
+  const CliResult r = RunExactly({"demo", "--n", "4e7", "--chunks", "8", "--slots", "2",
+                                  "--repeat", "1", "--out", out});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("while the demo runs (--keep leaves it up after)"));
+  EXPECT_THAT(r.out, HasSubstr("its logs are in " + out + "/cluster"));
+  EXPECT_THAT(ReadFile(out + "/scale.svg"), HasSubstr("</svg>"));
+  EXPECT_TRUE(std::filesystem::exists(out + "/cluster/coordinator.log"))
+      << "the logs outlast the demo";
+  std::error_code ignored;
+  std::filesystem::remove_all(out, ignored);
 }
 
 TEST_F(CliTest, GlobalFlagsWorkAfterTheSubcommand) {

@@ -184,7 +184,8 @@ TEST_F(ObservabilityTest, PrometheusScrapesTheCoordinatorAndTwoWorkersWithTokens
 
 TEST_F(ObservabilityTest, TheDashboardWorksInARealBrowser) {
   AddWorker("browser-worker", 2);
-  ASSERT_TRUE(cluster_->WaitForWorkers(1, std::chrono::seconds(20)).ok());
+  AddWorker("browser-worker-2", 1);
+  ASSERT_TRUE(cluster_->WaitForWorkers(2, std::chrono::seconds(20)).ok());
   const std::string tminus = std::string(TMINUS_BIN_DIR) + "/tminus";
   const std::string client = absl::StrCat("TMINUS_TOKEN=", kClientToken, " ", tminus,
                                           " --coordinator ", cluster_->address());
@@ -198,15 +199,27 @@ TEST_F(ObservabilityTest, TheDashboardWorksInARealBrowser) {
   request.mutable_spec()->set_n(30'000'000'000);
   request.mutable_spec()->set_chunk_count(300);
   request.mutable_spec()->set_executor(v1::EXECUTOR_THREADS);
+  request.mutable_spec()->set_max_slots(2);  // the third slot is the second job's
   auto job = jobs.Submit(request);
   ASSERT_TRUE(job.ok()) << job.status();
+  request.mutable_spec()->set_n(6'000'000'000);  // a second job, in the slot the first leaves
+  request.mutable_spec()->set_chunk_count(60);
+  auto second = jobs.Submit(request);
+  ASSERT_TRUE(second.ok()) << second.status();
   const std::string screenshot = std::string(TMINUS_BUILD_DIR) + "/dashboard-job.png";
   const std::string command = absl::StrCat(
       "node ", TMINUS_SOURCE_DIR, "/web/test/dashboard.test.mjs --url http://127.0.0.1:",
-      cluster_->http_port(), " --token ", kClientToken, " --job ", job->id(),
+      cluster_->http_port(), " --token ", kClientToken, " --job ", job->id(), " --job2 ",
+      second->id(),
       " --screenshot ", screenshot, " > ", dir_, "/browser.log 2>&1");
   EXPECT_EQ(std::system(command.c_str()), 0) << ReadFile(dir_ + "/browser.log");
   std::cout << ReadFile(dir_ + "/browser.log");
+  for (const auto& each : {*job, *second}) {  // both exact
+    auto last = jobs.Watch(each.id(), 500, [](const auto&) {});
+    ASSERT_TRUE(last.ok()) << last.status();
+    EXPECT_EQ(last->job().state(), v1::JOB_STATE_SUCCEEDED);
+    EXPECT_EQ(last->job().decrements_done(), each.spec().n());
+  }
 }
 
 }  // namespace

@@ -7,7 +7,9 @@
 
 #include <fstream>
 
+#include "common/study_series.h"
 #include "coordinator/dashboard/api.h"
+#include "coordinator/dashboard/history_recorder.h"
 #include "coordinator/dashboard/json.h"
 #include "coordinator/dashboard/metrics.h"
 #include "coordinator/dashboard/router.h"
@@ -88,6 +90,78 @@ TEST(DashboardApiTest, ShapesOfTheJsonAnswers) {
   EXPECT_THAT(HandleApi(Get("/api/v1/version"), *snapshot, actions).body, HasSubstr(R"("api":"v1")"));
 }
 
+TEST(DashboardApiTest, TheLiveViewsShapesAndAStudysJobsHiddenOnRequest) {
+  FakeActions actions;
+  auto snapshot = Snapshot();
+  snapshot->generated_wall_ns = 100'000'000'000;
+  auto study_job = std::make_shared<JobSummary>();
+  study_job->view.id = 9;
+  study_job->view.spec.labels[kStudyLabel] = "point";
+  snapshot->jobs.insert(snapshot->jobs.begin(), study_job);
+  auto history = std::make_shared<ClusterHistory>();
+  history->cluster.push_back({99.0, 4e9, 1, 2});
+  history->usage["w<1>"].push_back({99.0, 1.5, 1 << 20});
+  history->stream.push_back({7, "w<1>", 1, 3, 98'000'000'000, 500'000'000, EventOutcome::kOk});
+  history->stream.push_back({8, "gone", 0, 4, 98'500'000'000, 250'000'000, EventOutcome::kFailed});
+  snapshot->history = history;
+
+  HttpCall all = Get("/api/v1/jobs");
+  EXPECT_THAT(HandleApi(all, *snapshot, actions).body, HasSubstr(R"("id":9,)"));
+  all.query.emplace("hide_study", "1");
+  EXPECT_THAT(HandleApi(all, *snapshot, actions).body, Not(HasSubstr(R"("id":9,)")));
+  EXPECT_THAT(HandleApi(all, *snapshot, actions).body, HasSubstr(R"("id":8,)"));
+  EXPECT_THAT(HandleApi(Get("/api/v1/jobs"), *snapshot, actions).body,
+              HasSubstr(R"("labels":{"tminus.io/study":"point"},"study":true)"));
+
+  EXPECT_THAT(HandleApi(Get("/api/v1/history"), *snapshot, actions).body,
+              HasSubstr(R"("cluster":[[99,4000000000,1,2]])"));
+  // Rows: both slots of the connected worker, and the slot of a worker gone
+  // since; events name their row and job.
+  const std::string stream = HandleApi(Get("/api/v1/stream"), *snapshot, actions).body;
+  EXPECT_THAT(stream, HasSubstr(R"("rows":[{"worker_id":"gone","slot":0},{"worker_id":"w<1>","slot":0},{"worker_id":"w<1>","slot":1}])"));
+  EXPECT_THAT(stream, HasSubstr(R"("events":[[2,7,3,98,98.5,"ok"],[0,8,4,98.5,98.75,"failed"]])"));
+  HttpCall one = Get("/api/v1/stream");
+  one.query.emplace("worker", "w<1>");
+  EXPECT_THAT(HandleApi(one, *snapshot, actions).body, Not(HasSubstr("gone")));
+
+  const std::string worker = HandleApi(Get("/api/v1/workers/w<1>"), *snapshot, actions).body;
+  EXPECT_THAT(worker, HasSubstr(R"("worker":{"worker_id":"w<1>")"));
+  EXPECT_THAT(worker, HasSubstr(R"("usage_series":[[99,1.5,1048576]])"));
+  EXPECT_THAT(worker, Not(HasSubstr(R"("usage":{)"))) << "no report in its view: none shown";
+  // A snapshot made by hand has no history: empty answers, not a crash.
+  EXPECT_THAT(HandleApi(Get("/api/v1/history"), *Snapshot(), actions).body,
+              HasSubstr(R"("cluster":[])"));
+}
+
+TEST(HistoryRecorderTest, RatesPerSecondUsageKeptPerWorkerAndAMinuteOfStream) {
+  HistoryRecorder recorder;
+  ClusterTotals totals;
+  totals.slots_total = 2;
+  totals.slots_busy = 2;
+  WorkerView worker;
+  worker.worker_id = "w";
+  worker.usage_reported = true;
+  worker.cpu_cores = 1.9;
+  const int64_t t0 = 1'000'000'000'000;
+  auto first = recorder.Record(t0, 0, totals, {worker});
+  ASSERT_EQ(first->cluster.size(), 1u);
+  EXPECT_EQ(first->cluster[0].rate, 0) << "no second before the first sample";
+  EXPECT_EQ(recorder.Record(t0 + 500'000'000, 1'000, totals, {worker}), first)
+      << "at most one new history a second";
+  recorder.AddStream({{1, "w", 0, 0, t0 - 70'000'000'000, 1'000, EventOutcome::kOk},
+                      {1, "w", 0, 1, t0 + 1'000'000'000, 1'000, EventOutcome::kOk}});
+  auto second = recorder.Record(t0 + 2'000'000'000, 6'000'000'000, totals, {worker});
+  ASSERT_EQ(second->cluster.size(), 2u);
+  EXPECT_DOUBLE_EQ(second->cluster[1].rate, 3e9);
+  EXPECT_EQ(second->cluster[1].slots_busy, 2);
+  ASSERT_EQ(second->usage.at("w").size(), 2u);
+  EXPECT_DOUBLE_EQ(second->usage.at("w")[1].cpu_cores, 1.9);
+  ASSERT_EQ(second->stream.size(), 1u) << "the attempt that ended over a minute ago is gone";
+  EXPECT_EQ(second->stream[0].chunk, 1);
+  auto third = recorder.Record(t0 + 3'000'000'000, 6'000'000'000, totals, {});
+  EXPECT_TRUE(third->usage.empty()) << "a forgotten worker's samples go with it";
+}
+
 TEST(DashboardApiTest, BadRequestsGetTheRightStatusAndJson) {
   FakeActions actions;
   const auto snapshot = Snapshot();
@@ -109,6 +183,10 @@ TEST(DashboardApiTest, BadRequestsGetTheRightStatusAndJson) {
       {"GET", "/api/v1/jobs", "limit", "0", 400, "limit"},
       {"GET", "/api/v1/jobs", "limit", "1e3", 400, "limit"},
       {"GET", "/api/v1/jobs", "state", "sleeping", 400, "state"},
+      {"GET", "/api/v1/jobs", "hide_study", "yes", 400, "hide_study"},
+      {"GET", "/api/v1/workers/nobody", "", "", 404, "worker 'nobody' not found"},
+      {"POST", "/api/v1/workers/w<1>", "", "", 405, "takes GET"},
+      {"POST", "/api/v1/stream", "", "", 405, "takes GET"},
   };
   for (const Case& c : cases) {
     HttpCall call = Get(c.path);
@@ -279,7 +357,8 @@ TEST(CoordinatorMetricsTest, NamesTypesAndValuesFollowTheSnapshot) {
   metrics.Update(snapshot);
   snapshot.counters.decrements = 1500;
   metrics.Update(snapshot);
-  metrics.ObserveCommit(0.002);
+  metrics.ObserveCommit(0.002, false);
+  metrics.ObserveCommit(0.5, true);
   metrics.ObserveRpc("/tminus.v1.JobService/SubmitJob", "OK", 0.001);
   const std::string text = metrics.Text();
   EXPECT_THAT(text, HasSubstr("# TYPE tminus_decrements_total counter\ntminus_decrements_total 1500"));
@@ -287,7 +366,8 @@ TEST(CoordinatorMetricsTest, NamesTypesAndValuesFollowTheSnapshot) {
   EXPECT_THAT(text, HasSubstr("tminus_jobs_finished_total{state=\"succeeded\"} 1"));
   EXPECT_THAT(text, HasSubstr("tminus_chunk_duration_seconds_bucket{le=\"0.001\"} 3"));
   EXPECT_THAT(text, HasSubstr("tminus_chunk_duration_seconds_count 3"));
-  EXPECT_THAT(text, HasSubstr("tminus_store_commit_duration_seconds_count 1"));
+  EXPECT_THAT(text, HasSubstr("tminus_store_commit_duration_seconds_count 2"));
+  EXPECT_THAT(text, HasSubstr("tminus_store_commit_failures_total 1"));
   EXPECT_THAT(text, HasSubstr(
       "tminus_rpc_duration_seconds_count{code=\"OK\",method=\"/tminus.v1.JobService/SubmitJob\"} 1"));
 }

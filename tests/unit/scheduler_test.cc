@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+
+#include "common/study_series.h"
+
 #include "tests/testing/status_matchers.h"
 #include "tests/unit/scheduler_sim.h"
 
@@ -276,6 +281,92 @@ TEST(SchedulerTest, ListJobsPagesNewestFirst) {
   const auto rest = sim.scheduler().ListJobs(first[1].id, 10);
   ASSERT_EQ(rest.size(), 3u);
   EXPECT_EQ(rest[0].id, 3u);
+}
+
+TEST(SchedulerTest, ListJobsHidesAStudysJobsOnlyWhenAsked) {
+  Sim sim;
+  sim.Submit(10, 1);
+  JobSpec spec;
+  spec.n = 10;
+  spec.chunk_count = 1;
+  spec.labels[kStudyLabel] = "calibration";
+  const JobId study = sim.SubmitSpec(spec);
+  sim.Submit(10, 1);
+  EXPECT_EQ(sim.scheduler().ListJobs(0, 10).size(), 3u);
+  JobFilter hide;
+  hide.hide_study_jobs = true;
+  const auto shown = sim.scheduler().ListJobs(0, 10, hide);
+  ASSERT_EQ(shown.size(), 2u);
+  for (const JobView& view : shown) EXPECT_NE(view.id, study);
+}
+
+TEST(SchedulerTest, AWorkersUsageGivesItsCpuCoresAndANewProcessStartsAfresh) {
+  Sim sim;
+  const SessionId w = sim.AddWorker("w", 2);
+  auto view = [&] { return sim.scheduler().ListWorkers().at(0); };
+  EXPECT_FALSE(view().usage_reported);
+  ProcessUsage usage;
+  usage.cpu_ns = 5'000'000'000;
+  usage.resident_bytes = 12 << 20;
+  ASSERT_TRUE(sim.scheduler().SetUsage(w, usage).ok());
+  EXPECT_TRUE(view().usage_reported);
+  EXPECT_EQ(view().usage.resident_bytes, 12 << 20);
+  EXPECT_EQ(view().cpu_cores, 0) << "one report gives no rate";
+  sim.clock().Advance(2'000'000'000);
+  usage.cpu_ns += 3'000'000'000;  // 3 CPU-seconds in 2 s
+  ASSERT_TRUE(sim.scheduler().SetUsage(w, usage).ok());
+  EXPECT_DOUBLE_EQ(view().cpu_cores, 1.5);
+  sim.clock().Advance(1'000'000'000);
+  usage.cpu_ns = 1;  // CPU time went back: another process, not a negative rate
+  ASSERT_TRUE(sim.scheduler().SetUsage(w, usage).ok());
+  EXPECT_EQ(view().cpu_cores, 0);
+
+  sim.worker(w).closed = true;
+  sim.scheduler().CloseSession(w);
+  ASSERT_TRUE(sim.TryAddWorker("w", 2).ok());  // a new incarnation
+  EXPECT_FALSE(view().usage_reported) << "the old process's usage is not the new one's";
+  EXPECT_THAT(sim.scheduler().SetUsage(w, usage), StatusIs(absl::StatusCode::kUnavailable));
+}
+
+TEST(SchedulerTest, TheClusterStreamHoldsEveryJobsAttemptsAndGivesOnlyWhatIsNew) {
+  Sim sim;
+  sim.AddWorker("a", 2);
+  sim.AddWorker("b", 1);
+  const JobId first = sim.Submit(1'000, 10);
+  const JobId second = sim.Submit(1'000, 10);
+  sim.Run();
+  std::vector<ClusterStream::Event> events;
+  const uint64_t seen = sim.scheduler().stream().CopySince(0, &events);
+  EXPECT_EQ(seen, 20u);
+  ASSERT_EQ(events.size(), 20u);
+  std::set<JobId> jobs;
+  std::set<std::string> workers;
+  for (const auto& e : events) {
+    jobs.insert(e.job);
+    workers.insert(sim.scheduler().WorkerName(e.worker));
+  }
+  EXPECT_EQ(jobs, (std::set<JobId>{first, second}));
+  EXPECT_EQ(workers, (std::set<std::string>{"a", "b"}));
+  events.clear();
+  EXPECT_EQ(sim.scheduler().stream().CopySince(seen, &events), seen);
+  EXPECT_TRUE(events.empty()) << "nothing new";
+}
+
+TEST(ClusterStreamTest, AReaderBehindTheRingGetsWhatItStillHoldsOldestFirst) {
+  ClusterStream stream;
+  const uint64_t total = ClusterStream::kCapacity + 10;
+  for (uint64_t i = 0; i < total; ++i) {
+    stream.Add(ClusterStream::Event{1, 0, 0, static_cast<int64_t>(i), 0, 0, EventOutcome::kOk});
+  }
+  std::vector<ClusterStream::Event> events;
+  EXPECT_EQ(stream.CopySince(3, &events), total);
+  ASSERT_EQ(events.size(), ClusterStream::kCapacity) << "the 13 oldest were overwritten";
+  EXPECT_EQ(events.front().chunk, 10);
+  EXPECT_EQ(events.back().chunk, static_cast<int64_t>(total - 1));
+  events.clear();
+  stream.CopySince(total - 2, &events);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].chunk, static_cast<int64_t>(total - 2));
 }
 
 TEST(SchedulerTest, TheSameProcessReconnectingReplacesItsOldSession) {

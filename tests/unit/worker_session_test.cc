@@ -421,6 +421,49 @@ TEST_F(WorkerSessionTest, ACalibrationGoesOutOnceAndWithTheNextHello) {
   EXPECT_EQ(hello->hello().calibration().age_ms(), 5'000) << "its age when sent";
 }
 
+TEST(WorkerSessionUsageTest, UsageGoesOutOnceASecondWhileLiveAndOnlyWhenItCanBeRead) {
+  int64_t cpu_ns = 0;
+  WorkerSessionOptions options = Options();
+  options.read_usage = [&cpu_ns] {
+    ProcessUsage usage;
+    usage.cpu_ns = cpu_ns;
+    usage.resident_bytes = 7 << 20;
+    usage.threads = 5;
+    return usage;
+  };
+  WorkerSession core(options);
+  int64_t now = 1'000 * kMs;
+  core.OnStreamStarted(now);
+  ASSERT_TRUE(core.TakeOutgoing(now)->has_hello());
+  EXPECT_EQ(core.TakeOutgoing(now), nullptr) << "nothing before the Welcome";
+  core.OnMessage(Welcome(60'000), now);
+  std::vector<v1::WorkerMessage> out;
+  while (auto message = core.TakeOutgoing(now)) out.push_back(*message);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_TRUE(out[0].has_credit());
+  ASSERT_TRUE(out[1].has_usage()) << "the first report at once";
+  EXPECT_EQ(out[1].usage().resident_bytes(), 7 << 20);
+  EXPECT_EQ(out[1].usage().threads(), 5);
+  EXPECT_EQ(core.NextDeadlineNs(), now + WorkerSession::kUsageReportNs);
+  cpu_ns = 900 * kMs;
+  now += WorkerSession::kUsageReportNs - 1;
+  EXPECT_EQ(core.TakeOutgoing(now), nullptr);
+  now += 1;
+  auto report = core.TakeOutgoing(now);
+  ASSERT_TRUE(report != nullptr && report->has_usage());
+  EXPECT_EQ(report->usage().cpu_ns(), 900 * kMs);
+
+  core.OnStreamEnded(absl::UnavailableError("gone"), now);
+  EXPECT_EQ(core.TakeOutgoing(now + 5'000 * kMs), nullptr) << "none without a stream";
+
+  WorkerSession silent(Options());  // no reader: no reports, no deadline for them
+  silent.OnStreamStarted(now);
+  silent.TakeOutgoing(now);
+  silent.OnMessage(Welcome(60'000), now);
+  while (auto message = silent.TakeOutgoing(now)) EXPECT_FALSE(message->has_usage());
+  EXPECT_EQ(silent.NextDeadlineNs(), now + 60'000 * kMs);
+}
+
 }  // namespace
 }  // namespace tminus
 

@@ -1,8 +1,13 @@
 // Browser test of the dashboard against a running coordinator (docs/api.md, "HTTP API v1").
 //
 //   node web/test/dashboard.test.mjs --url http://127.0.0.1:7071 --job ID \
-//        [--token TOKEN] [--screenshot job.png] [--chromium /usr/bin/chromium]
+//        [--job2 ID] [--token TOKEN] [--screenshot job.png] [--chromium /usr/bin/chromium]
 //
+// --job2 names a second job that runs beside the first: the overview's chunk
+// stream must show the chunks of both. The first worker listed gets its page
+// opened: its CPU and memory must show (workers report them every second).
+// With --screenshot, the overview and that worker page are saved beside it
+// (NAME-overview.png, NAME-worker.png).
 // --job names a job that is running when the test starts (its chunks must
 // finish more often than about twice a second, so that progress visibly
 // grows, and the whole job within --wait-s, default 90). The cluster needs a
@@ -19,12 +24,12 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import puppeteer from 'puppeteer-core';
 
-const USAGE = 'usage: node web/test/dashboard.test.mjs --url BASE --job ID [--token TOKEN] ' +
+const USAGE = 'usage: node web/test/dashboard.test.mjs --url BASE --job ID [--job2 ID] [--token TOKEN] ' +
               '[--screenshot PATH] [--chromium PATH] [--wait-s 90]';
 let args;
 try {
   ({ values: args } = parseArgs({ options: {
-    url: { type: 'string' }, token: { type: 'string' }, job: { type: 'string' },
+    url: { type: 'string' }, token: { type: 'string' }, job: { type: 'string' }, job2: { type: 'string' },
     screenshot: { type: 'string' }, chromium: { type: 'string', default: process.env.CHROMIUM || '/usr/bin/chromium' },
     'wait-s': { type: 'string', default: '90' }, help: { type: 'boolean', default: false },
   } }));
@@ -34,6 +39,7 @@ try {
 }
 if (args.help) { console.log(USAGE); process.exit(0); }
 const jobId = Number(args.job);
+const job2Id = args.job2 === undefined ? null : Number(args.job2);
 const waitS = Number(args['wait-s']);
 if (!args.url || !/^https?:\/\//.test(args.url) || !Number.isSafeInteger(jobId) || jobId < 0 || !(waitS > 0)) {
   console.error(`--url http(s)://HOST:PORT and --job ID are required\n${USAGE}`);
@@ -256,6 +262,59 @@ async function overviewPage(page) {
   const jobRow = await page.$(`#jobs tbody tr[data-job-id="${jobId}"]`);
   if (!jobRow) fail(`the jobs table (#jobs) has no row for job ${jobId}`);
   pass(`#/: ${workers.length} worker(s) listed (${workers.slice(0, 4).join(', ')}); job ${jobId} in the jobs table`);
+  const studyRows = await page.$$eval('#jobs tbody tr', (rows) =>
+    rows.filter((r) => /^scale-/.test(r.children[1].textContent)).length);
+  if (studyRows) fail(`the jobs table shows ${studyRows} scaling-study job(s) without "show scaling-study jobs"`);
+  await page.click('#show-study');
+  await waitFor(page, () => [...document.querySelectorAll('#jobs tbody tr')]
+    .some((r) => /^scale-/.test(r.children[1].textContent)), null, 'the study\'s jobs once #show-study is ticked');
+  await page.click('#show-study');
+  pass('scaling-study jobs are hidden from the jobs table until #show-study is ticked');
+
+  const live = await waitFor(page, (jobs) => {
+    if (typeof Chart !== 'function') return false;
+    const cluster = Chart.getChart(document.getElementById('cluster-chart'));
+    const stream = Chart.getChart(document.getElementById('stream-chart'));
+    if (!cluster || !stream) return false;
+    const samples = cluster.data.datasets[0].data.length;
+    const rate = Math.max(0, ...cluster.data.datasets[0].data.map((p) => p.y));
+    const labels = stream.data.datasets.map((d) => d.label);
+    const bars = stream.data.datasets.reduce((n, d) => n + d.data.length, 0);
+    const all = jobs.every((id) => labels.some((l) => l === `job ${id}` || l.startsWith(`job ${id} `)));
+    return samples >= 2 && rate > 0 && bars > 0 && all ? { samples, bars, labels, rows: stream.data.labels.length } : false;
+  }, [jobId, job2Id].filter((j) => j !== null), 'the cluster chart (a rate above 0) and a chunk stream with every job\'s chunks')
+    .then((h) => h.jsonValue());
+  pass(`live view: cluster chart ${live.samples} sample(s); chunk stream ${live.bars} bar(s) on ${live.rows} slot row(s), ` +
+       `coloured by ${live.labels.join(', ')}`);
+  if (args.screenshot) {
+    const file = args.screenshot.replace(/\.png$/, '') + '-overview.png';
+    await page.screenshot({ path: file, fullPage: true });
+    pass(`screenshot of the overview in ${file}`);
+  }
+  return workers[0].split('@')[0];
+}
+
+async function workerPage(page, workerId) {
+  phase = 'worker';
+  await page.click(`#workers tbody tr[data-worker-id="${workerId}"] a`);
+  const shown = await waitFor(page, () => {
+    const cpu = document.getElementById('worker-cpu');
+    const memory = document.getElementById('worker-memory');
+    const chart = typeof Chart === 'function' && Chart.getChart(document.getElementById('usage-chart'));
+    const samples = chart ? chart.data.datasets[0].data.length : 0;
+    const cores = document.getElementById('topo-physical_cores');
+    return cpu && Number(cpu.textContent) >= 0 && cpu.textContent !== '-' && /B$/.test(memory.textContent) &&
+      samples > 0 && cores && cores.textContent !== '-'
+      ? { cpu: cpu.textContent, memory: memory.textContent, samples, cores: cores.textContent } : false;
+  }, null, `#/workers/${workerId} to show CPU, memory, topology and a usage chart`).then((h) => h.jsonValue());
+  pass(`worker page of ${workerId}: CPU ${shown.cpu} cores, memory ${shown.memory}, ` +
+       `${shown.cores} physical cores, usage chart ${shown.samples} sample(s)`);
+  if (args.screenshot) {
+    const file = args.screenshot.replace(/\.png$/, '') + '-worker.png';
+    await page.screenshot({ path: file, fullPage: true });
+    pass(`screenshot of the worker page in ${file}`);
+  }
+  await go(page, '#/');
 }
 
 async function vanishedJob(page) {
@@ -311,7 +370,8 @@ try {
   }
   await jobPage(page, !args.token);
   await studiesPage(page);
-  await overviewPage(page);
+  const worker = await overviewPage(page);
+  await workerPage(page, worker);
   await vanishedJob(page);
   await sleep(1500);  // late errors from the last polls
   checkProblems('the end');
