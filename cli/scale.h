@@ -24,6 +24,7 @@
 #include "cli/client.h"
 #include "cli/scale_plan.h"
 #include "common/job_spec.h"
+#include "common/study_series.h"
 
 namespace tminus {
 
@@ -108,16 +109,13 @@ absl::StatusOr<ScaleStudy> RunScaleStudy(JobClient& client, const ScaleOptions& 
                                          const std::function<void(const std::string&)>& progress);
 
 // scale_output.cc
-// A point whose runs spread by more than this (max - min over the median) is
-// doubtful, as is one with efficiency above 105% or a negative Karp-Flatt:
-// the table marks it and suggests --repeat.
-inline constexpr double kWideSpread = 0.2;
 // A calibration runs each thread at least this long: seconds, not the
 // ~90 ms that read up to 158% "of the ceiling" before 0.4.
 inline constexpr double kMinCalibrationS = 0.5;
 inline constexpr double kFallbackThreadRate = 1e9;  // decrements/s, when nothing was measured
-// A point above its ceiling by more than this is marked doubtful.
-inline constexpr double kAboveCeiling = 1.05;
+// The table's `!` (common/study_series.h, kWideSpread and kAboveCeiling):
+// the runs spread widely, efficiency or VS-CALIB above 105%, or Karp-Flatt
+// below 0; it suggests --repeat.
 bool Doubtful(const ScalePoint& point);
 void PrintScaleTable(const ScaleStudy& study, std::ostream& out);
 std::string ScaleCsv(const ScaleStudy& study);

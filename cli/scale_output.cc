@@ -28,7 +28,9 @@ std::string Walls(const ScalePoint& p) {
 
 }  // namespace
 
-bool AboveCeiling(const ScalePoint& p);
+// The `!` of the table, the CSV and the JSON: common/study_series.h, which
+// the dashboard shares.
+bool AboveCeiling(const ScalePoint& p) { return StudyPointAboveCeiling(p.vs_calibration); }
 
 // max-min over the median of a point's calibrations, or "-".
 std::string CalibrationSpread(const ScalePoint& p) {
@@ -37,13 +39,9 @@ std::string CalibrationSpread(const ScalePoint& p) {
 }
 
 bool Doubtful(const ScalePoint& p) {
-  const bool wide = p.wall_s.size() > 1 && p.median_s > 0 &&
-                    (p.max_s - p.min_s) / p.median_s > kWideSpread;
-  return wide || p.efficiency > kAboveCeiling || p.karp_flatt.value_or(0) < 0 ||
-         AboveCeiling(p);
+  return StudyPointDoubtful(p.median_s, p.min_s, p.max_s, p.efficiency, p.karp_flatt,
+                            p.vs_calibration);
 }
-
-bool AboveCeiling(const ScalePoint& p) { return p.vs_calibration > kAboveCeiling; }
 
 void PrintScaleTable(const ScaleStudy& study, std::ostream& out) {
   if (!study.kernel.empty()) {

@@ -1,8 +1,10 @@
 // scale.svg: speedup against slots (with the ideal line) and efficiency
 // against slots, one line per series (executor, strong or weak, placement
 // or the host axis; weak ones dashed), in two panels with axes, labels and
-// a legend; a dashed line where the slots pass the physical cores, dotted
-// lines where a packed placement fills a host. Plain SVG 1.1.
+// a legend; a dashed line at the physical cores whenever they are known (the
+// slot axis reaches them even if the study stopped short; unknown: no line,
+// and the footer says so), dotted lines where a packed placement fills a
+// host. Plain SVG 1.1.
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -98,19 +100,24 @@ void Series(std::string& svg, const Panel& p, const std::vector<const ScalePoint
 }
 
 // A vertical marker across a panel at slot count x, labelled near the top
-// (`row` 0 or 1, so a core line and a host line at the same x both read).
+// (`row` 0 or 1, so a core line and a host line at the same x both read):
+// right of the line in the panel's left half, left of it in the right half,
+// so the label stays inside the panel and the picture.
 void Marker(std::string& svg, const Panel& p, double x, const char* css, const std::string& text,
             int row) {
+  const bool left = p.X(x) > p.x0 + kPanelWidth / 2;
   absl::StrAppendFormat(&svg,
                         "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"%s\"/>"
-                        "<text x=\"%.1f\" y=\"%.1f\" class=\"mark\">%s</text>\n",
-                        p.X(x), kTop, p.X(x), kTop + kPanelHeight, css, p.X(x) + 3,
-                        kTop + 12 + 13 * row, text);
+                        "<text x=\"%.1f\" y=\"%.1f\" class=\"mark\"%s>%s</text>\n",
+                        p.X(x), kTop, p.X(x), kTop + kPanelHeight, css,
+                        left ? p.X(x) - 3 : p.X(x) + 3, kTop + 12 + 13 * row,
+                        left ? " text-anchor=\"end\"" : "", text);
 }
 
 void Markers(std::string& svg, const Panel& p, const ScaleStudy& study, bool packed) {
-  if (study.physical_cores > 0 && study.physical_cores < p.max_x) {
-    Marker(svg, p, study.physical_cores, "cores", "physical cores", 0);
+  if (study.physical_cores > 0) {
+    Marker(svg, p, study.physical_cores, "cores",
+           absl::StrCat("physical cores: ", study.physical_cores), 0);
   }
   if (!packed || study.host_boundaries.size() < 2) return;
   for (size_t i = 0; i + 1 < study.host_boundaries.size(); ++i) {
@@ -134,6 +141,8 @@ std::string ScaleSvg(const ScaleStudy& study) {
     packed = packed || p.placement == Placement::kPacked;
   }
   const int max_slots = xs.empty() ? 1 : *std::max_element(xs.begin(), xs.end());
+  // The slot axis reaches the physical cores, so their line is always drawn.
+  const int axis_end = std::max(max_slots, study.physical_cores);
   const double width = kLeft + 2 * kPanelWidth + kGap + 40;
   const double legend_rows = static_cast<double>((series.size() + 1 + 3) / 4);
   const double height = kTop + kPanelHeight + kBottom + 40 + 22 * legend_rows;
@@ -149,9 +158,9 @@ std::string ScaleSvg(const ScaleStudy& study) {
       ".host{stroke:#555;stroke-width:1;stroke-dasharray:1 3}\n</style>\n"
       "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
       width, height, width, height);
-  const Panel speedup{kLeft, max_slots * 1.05,
+  const Panel speedup{kLeft, axis_end * 1.05,
                       std::ceil(std::max<double>(max_slots, max_speedup) * 1.1)};
-  const Panel efficiency{kLeft + kPanelWidth + kGap, max_slots * 1.05, 1.2};
+  const Panel efficiency{kLeft + kPanelWidth + kGap, axis_end * 1.05, 1.2};
   Axes(svg, speedup, xs, "Speedup vs slots", "speedup (base wall / wall)", false);
   Axes(svg, efficiency, xs, "Efficiency vs slots", "efficiency (speedup / slots)", true);
   Markers(svg, speedup, study, packed);
@@ -192,7 +201,7 @@ std::string ScaleSvg(const ScaleStudy& study) {
                         study.hosts, study.total_slots,
                         study.physical_cores > 0
                             ? absl::StrCat(", ", study.physical_cores, " physical cores")
-                            : "");
+                            : std::string(", physical cores unknown"));
   svg += "</svg>\n";
   return svg;
 }

@@ -13,4 +13,11 @@ std::string StudySeriesName(absl::string_view executor, absl::string_view mode,
   return name;
 }
 
+bool StudyPointDoubtful(double median_s, double min_s, double max_s, double efficiency,
+                        std::optional<double> karp_flatt, double vs_calibration) {
+  const bool wide = median_s > 0 && (max_s - min_s) / median_s > kWideSpread;
+  return wide || efficiency > kAboveCeiling || karp_flatt.value_or(0) < 0 ||
+         StudyPointAboveCeiling(vs_calibration);
+}
+
 }  // namespace tminus

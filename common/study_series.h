@@ -3,6 +3,7 @@
 // a series by it.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -20,5 +21,19 @@ inline constexpr char kStudyLabel[] = "tminus.io/study";
 // placement any (points saved before they were recorded).
 std::string StudySeriesName(absl::string_view executor, absl::string_view mode,
                             absl::string_view axis, absl::string_view placement);
+
+// The `!` of a study point, written once: `tminus scale`'s table, CSV and
+// JSON, and the dashboard (the HTTP API's "doubtful" and "above_ceiling").
+// A point whose runs spread by more than kWideSpread (max - min over the
+// median) is doubtful, as is one with efficiency or rate-vs-calibration above
+// kAboveCeiling, or a negative Karp-Flatt: the machine was busy or the runs
+// too short.
+inline constexpr double kWideSpread = 0.2;
+inline constexpr double kAboveCeiling = 1.05;
+inline bool StudyPointAboveCeiling(double vs_calibration) {
+  return vs_calibration > kAboveCeiling;
+}
+bool StudyPointDoubtful(double median_s, double min_s, double max_s, double efficiency,
+                        std::optional<double> karp_flatt, double vs_calibration);
 
 }  // namespace tminus

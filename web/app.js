@@ -649,6 +649,18 @@
         'bare kernel on as many threads at once on the same workers.' }),
       empty, list);
 
+    // The `!` of tminus scale's table, with its meaning; the coordinator decides
+    // it as the CLI does (doubtful, above_ceiling: docs/api.md).
+    const MARKS = '* past the physical cores: the slots share cores or take turns on them. ' +
+      '! doubtful (on Efficiency): the runs spread by more than 20% (max-min over the median), or ' +
+      'efficiency or vs calibration is above 105% or Karp-Flatt below 0: the machine was busy or the ' +
+      'runs too short; rerun with --repeat 5 (or more), or a larger -n. ' +
+      '! on vs calibration: above 105%, the calibration was not a ceiling.';
+    const DOUBTFUL = 'doubtful: runs spread > 20%, or efficiency or vs calibration > 105%, or Karp-Flatt < 0';
+    const ABOVE = 'above the ceiling: vs calibration > 105%';
+    const marked = (text, mark, title) => el('td', { class: mark ? 'num marked' : 'num', title: mark ? title : null },
+                                             mark ? `${text} !` : text);
+
     function create(s) {
       const sid = num(s.id);
       const [wrap] = table(`study-points-${sid}`, [
@@ -661,7 +673,8 @@
         el('div', { class: 'grid2' },
           el('div', { class: 'chart-box' }, el('canvas', { id: `study-speedup-${sid}`, role: 'img', 'aria-label': 'speedup vs slots' })),
           el('div', { class: 'chart-box' }, el('canvas', { id: `study-efficiency-${sid}`, role: 'img', 'aria-label': 'efficiency vs slots' }))),
-        el('details', {}, el('summary', { text: 'Measurements' }), wrap));
+        el('details', {}, el('summary', { text: 'Measurements' }), wrap,
+          el('p', { class: 'muted study-marks', text: MARKS })));
     }
 
     const shown = new Map();  // id -> JSON of what is drawn
@@ -690,11 +703,11 @@
         el('td', { class: 'num', text: `${fmt.int(p.slots)}${cores > 0 && num(p.slots) > cores ? '*' : ''}` }),
         el('td', { class: 'num', text: fmt.dur(p.wall_s) }), el('td', { class: 'num', text: fmt.dur(p.wall_min_s) }),
         el('td', { class: 'num', text: fmt.dur(p.wall_max_s) }), el('td', { class: 'num', text: fmt.fixed(p.speedup, 2) }),
-        el('td', { class: 'num', text: fmt.pct(p.efficiency) }),
+        marked(fmt.pct(p.efficiency), p.doubtful === true, DOUBTFUL),
         el('td', { class: 'num', text: num(p.karp_flatt) !== 0 ? fmt.fixed(p.karp_flatt, 3) : '-' }),
         el('td', { class: 'num', text: num(p.rate) > 0 ? `${fmt.si(p.rate)}/s` : '-' }),
         el('td', { class: 'num', text: num(p.counting_fraction) > 0 ? fmt.pct(p.counting_fraction) : '-' }),
-        el('td', { class: 'num', text: num(p.vs_calibration) > 0 ? fmt.pct(p.vs_calibration) : '-' }))));
+        marked(num(p.vs_calibration) > 0 ? fmt.pct(p.vs_calibration) : '-', p.above_ceiling === true, ABOVE))));
     }
 
     const poll = poller(async () => {

@@ -275,15 +275,18 @@
     });
     datasets.push({ ...IDEAL, data: speedup ? [{ x: 1, y: 1 }, { x: maxSlots, y: maxSlots }]
                                             : [{ x: 1, y: 100 }, { x: maxSlots, y: 100 }] });
-    // Past this many slots, slots share physical cores (hyper-threads) or take turns.
+    // Past this many slots, slots share physical cores (hyper-threads) or take
+    // turns. Drawn whenever the cores are known (the axis reaches them);
+    // unknown (0): no line.
     const cores = num(study && study.physical_cores, 0);
-    if (cores > 0 && cores < maxSlots) {
-      datasets.push({ label: 'physical cores', borderColor: '#c00', borderDash: [4, 3],
+    if (cores > 0) {
+      datasets.push({ label: `physical cores: ${cores}`, borderColor: '#c00', borderDash: [4, 3],
                       borderWidth: 1.2, pointRadius: 0, fill: false,
                       data: [{ x: cores, y: 0 }, { x: cores, y: maxY * 1.05 }] });
     }
     chart.data.datasets = datasets;
-    chart.options.scales.x.max = maxSlots + (maxSlots >= 8 ? 1 : 0.5);
+    const axisEnd = Math.max(maxSlots, cores);
+    chart.options.scales.x.max = axisEnd + (axisEnd >= 8 ? 1 : 0.5);
     chart.update('none');
   }
 

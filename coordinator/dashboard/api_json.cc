@@ -245,6 +245,11 @@ void WriteStudy(JsonWriter& out, const StudyRecord& s) {
     out.Field("axis", p.axis.empty() ? "slots" : p.axis);
     out.Field("placement", p.placement.empty() ? "any" : p.placement);
     out.Field("hosts", p.hosts).Field("n", p.n);
+    // The `!` of tminus scale's table (common/study_series.h).
+    out.Field("doubtful", StudyPointDoubtful(p.wall_ns / 1e9, p.wall_min_ns / 1e9,
+                                             p.wall_max_ns / 1e9, p.efficiency, p.karp_flatt,
+                                             p.vs_calibration));
+    out.Field("above_ceiling", StudyPointAboveCeiling(p.vs_calibration));
     out.EndObject();
   }
   out.EndArray().EndObject();

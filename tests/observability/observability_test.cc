@@ -11,11 +11,14 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "cli/client.h"
 #include "cli/local_cluster.h"
+#include "cli/scale.h"
 #include "common/subprocess.h"
 #include "tests/testing/files.h"
 #include "tests/testing/wait.h"
@@ -195,6 +198,42 @@ TEST_F(ObservabilityTest, TheDashboardWorksInARealBrowser) {
             0)
       << ReadFile(dir_ + "/scale.log");
   JobClient jobs(cluster_->address(), std::chrono::seconds(10), security_);
+  // A study whose `!` marks are known in advance (a real run's noise is
+  // not): per executor 1 and 2 slots; threads at 2 slots with runs spread
+  // by 60%, processes at 2 slots above its calibration (120%).
+  ScaleStudy marked;
+  marked.n = 2'000'000'000;
+  marked.chunks = 16;
+  marked.workers = marked.hosts = 1;
+  marked.total_slots = marked.physical_cores = 2;
+  marked.bare_rate = 2e9;
+  for (v1::Executor executor : {v1::EXECUTOR_THREADS, v1::EXECUTOR_PROCESSES}) {
+    for (int slots : {1, 2}) {
+      ScalePoint p;
+      p.executor = executor;
+      p.slots = p.physical_cores = slots;
+      p.hosts = 1;
+      p.n = marked.n;
+      p.median_s = 1.0 / slots;
+      const double spread = slots == 2 && executor == v1::EXECUTOR_THREADS ? 0.3 : 0.01;
+      p.min_s = p.median_s * (1 - spread);
+      p.max_s = p.median_s * (1 + spread);
+      p.wall_s = {p.min_s, p.median_s, p.max_s};
+      p.speedup = 0.98 * slots;
+      p.efficiency = 0.98;
+      if (slots > 1) p.karp_flatt = KarpFlatt(p.speedup, slots);
+      p.rate = marked.n / p.median_s;
+      p.counting_fraction = 0.97;
+      p.calibrated_rate = p.calibrated_min = p.calibrated_max =
+          p.rate / (slots == 2 && executor == v1::EXECUTOR_PROCESSES ? 1.2 : 0.97);
+      p.vs_calibration = p.rate / p.calibrated_rate;
+      marked.points.push_back(p);
+    }
+  }
+  std::ostringstream table;
+  PrintScaleTable(marked, table);
+  ASSERT_EQ(std::vector<std::string>(absl::StrSplit(table.str(), "% !")).size(), 4u) << "the CLI's marks:\n" << table.str();
+  ASSERT_TRUE(jobs.RecordStudy(StudyProto(marked, 3, "marks")).ok());
   v1::SubmitJobRequest request;  // long enough to watch it move
   request.mutable_spec()->set_n(30'000'000'000);
   request.mutable_spec()->set_chunk_count(300);
@@ -210,8 +249,7 @@ TEST_F(ObservabilityTest, TheDashboardWorksInARealBrowser) {
   const std::string command = absl::StrCat(
       "node ", TMINUS_SOURCE_DIR, "/web/test/dashboard.test.mjs --url http://127.0.0.1:",
       cluster_->http_port(), " --token ", kClientToken, " --job ", job->id(), " --job2 ",
-      second->id(),
-      " --screenshot ", screenshot, " > ", dir_, "/browser.log 2>&1");
+      second->id(), " --screenshot ", screenshot, " --expect-marks > ", dir_, "/browser.log 2>&1");
   EXPECT_EQ(std::system(command.c_str()), 0) << ReadFile(dir_ + "/browser.log");
   std::cout << ReadFile(dir_ + "/browser.log");
   for (const auto& each : {*job, *second}) {  // both exact

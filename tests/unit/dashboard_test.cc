@@ -162,6 +162,43 @@ TEST(HistoryRecorderTest, RatesPerSecondUsageKeptPerWorkerAndAMinuteOfStream) {
   EXPECT_TRUE(third->usage.empty()) << "a forgotten worker's samples go with it";
 }
 
+// A study's points carry the `!` of tminus scale's table, decided where the
+// CLI decides it (common/study_series.h).
+TEST(DashboardApiTest, StudyPointsCarryTheTablesDoubtfulMarks) {
+  FakeActions actions;
+  auto snapshot = Snapshot();
+  auto study = std::make_shared<StudyRecord>();
+  const auto point = [](int64_t wall_min_ns, int64_t wall_max_ns, double efficiency,
+                        std::optional<double> karp_flatt, double vs_calibration) {
+    StudyPoint p;
+    p.executor = "threads";
+    p.wall_ns = 1'000'000'000;
+    p.wall_min_ns = wall_min_ns;
+    p.wall_max_ns = wall_max_ns;
+    p.efficiency = efficiency;
+    p.karp_flatt = karp_flatt;
+    p.vs_calibration = vs_calibration;
+    return p;
+  };
+  study->points = {point(950'000'000, 1'050'000'000, 0.95, 0.05, 0.97),  // clean
+                   point(800'000'000, 1'300'000'000, 0.95, 0.05, 0.97),  // runs spread 50%
+                   point(1'000'000'000, 1'000'000'000, 1.10, 0.05, 0),   // efficiency 110%
+                   point(1'000'000'000, 1'000'000'000, 0.99, -0.01, 0),  // Karp-Flatt < 0
+                   point(1'000'000'000, 1'000'000'000, 0.99, 0.01, 1.2)};  // above the ceiling
+  snapshot->studies.push_back(study);
+  const std::string body = HandleApi(Get("/api/v1/studies"), *snapshot, actions).body;
+  std::vector<std::string> marks;
+  for (size_t at = body.find("\"doubtful\""); at != std::string::npos;
+       at = body.find("\"doubtful\"", at + 1)) {
+    marks.push_back(body.substr(at, body.find('}', at) - at));
+  }
+  EXPECT_THAT(marks, ::testing::ElementsAre(R"("doubtful":false,"above_ceiling":false)",
+                                            R"("doubtful":true,"above_ceiling":false)",
+                                            R"("doubtful":true,"above_ceiling":false)",
+                                            R"("doubtful":true,"above_ceiling":false)",
+                                            R"("doubtful":true,"above_ceiling":true)"));
+}
+
 TEST(DashboardApiTest, BadRequestsGetTheRightStatusAndJson) {
   FakeActions actions;
   const auto snapshot = Snapshot();

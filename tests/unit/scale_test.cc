@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <sstream>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
 
 #include "cli/scale_plan.h"
 #include "common/study_series.h"
@@ -14,6 +17,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 TEST(ScaleTest, DefaultSlotListDoublesEndsAtTheTotalAndMarksThePhysicalCores) {
   EXPECT_THAT(DefaultSlotList(1), ElementsAre(1));
@@ -167,10 +171,84 @@ TEST(ScaleTest, SvgHasAxesLegendSeriesAndTheCoreAndHostMarks) {
   EXPECT_THAT(svg, HasSubstr(">ideal</text>"));
   EXPECT_THAT(svg, HasSubstr(">threads packed</text>"));
   EXPECT_THAT(svg, HasSubstr(">threads weak packed</text>"));
-  EXPECT_THAT(svg, HasSubstr(">physical cores</text>"));
+  EXPECT_THAT(svg, HasSubstr(">physical cores: 2</text>"));
   EXPECT_THAT(svg, HasSubstr(">host 1 full</text>"));
   EXPECT_THAT(svg, HasSubstr("stroke-dasharray=\"8 4\""));  // weak is dashed
   EXPECT_EQ(svg.rfind("</svg>\n"), svg.size() - 7);
+}
+
+// One strong threads series at 1..max_slots slots on a machine of `cores`
+// physical cores (0: unknown).
+ScaleStudy OneSeries(int max_slots, int cores) {
+  ScaleStudy study;
+  study.n = 1'000;
+  study.chunks = 10;
+  study.workers = 1;
+  study.hosts = 1;
+  study.total_slots = max_slots;
+  study.physical_cores = cores;
+  for (int slots = 1; slots <= max_slots; slots *= 2) {
+    ScalePoint p;
+    p.slots = slots;
+    p.hosts = 1;
+    p.physical_cores = cores;
+    p.median_s = p.min_s = p.max_s = 1.0 / slots;
+    p.wall_s = {p.median_s};
+    p.speedup = slots;
+    p.efficiency = 1;
+    study.points.push_back(p);
+  }
+  return study;
+}
+
+// Each marker label (class "mark") as [x, anchored at its end, text].
+std::vector<std::tuple<double, bool, std::string>> MarkLabels(const std::string& svg) {
+  std::vector<std::tuple<double, bool, std::string>> labels;
+  for (size_t at = svg.find("class=\"mark\""); at != std::string::npos;
+       at = svg.find("class=\"mark\"", at + 1)) {
+    const size_t open = svg.rfind("<text", at);
+    const size_t x = svg.find(" x=\"", open) + 4;
+    const size_t text = svg.find('>', at) + 1;
+    const std::string tag = svg.substr(open, text - open);
+    labels.emplace_back(std::stod(svg.substr(x)), tag.find("text-anchor=\"end\"") != std::string::npos,
+                        svg.substr(text, svg.find("</text>", text) - text));
+  }
+  return labels;
+}
+
+double ViewBoxWidth(const std::string& svg) {
+  return std::stod(svg.substr(svg.find("viewBox=\"0 0 ") + 13));
+}
+
+TEST(ScaleTest, SvgMarksThePhysicalCoresWheneverTheyAreKnownWithTheLabelInside) {
+  // The cores at the last slot count (the 2-core demo, the 16-core study),
+  // beyond it (a study that stopped short of the cores), and within it.
+  for (const auto& [max_slots, cores] : std::vector<std::pair<int, int>>{{2, 2}, {16, 16}, {2, 4},
+                                                                          {8, 4}}) {
+    SCOPED_TRACE(absl::StrCat(max_slots, " slots, ", cores, " cores"));
+    const std::string svg = ScaleSvg(OneSeries(max_slots, cores));
+    // One dashed line in each panel.
+    size_t lines = 0;
+    for (size_t at = svg.find("class=\"cores\""); at != std::string::npos;
+         at = svg.find("class=\"cores\"", at + 1)) {
+      ++lines;
+    }
+    EXPECT_EQ(lines, 2u);
+    const double width = ViewBoxWidth(svg);
+    const auto labels = MarkLabels(svg);
+    ASSERT_EQ(labels.size(), 2u);
+    for (const auto& [x, end, text] : labels) {
+      EXPECT_EQ(text, absl::StrCat("physical cores: ", cores));
+      // 10px sans-serif: under 7px a character.
+      const double extent = 7.0 * static_cast<double>(text.size());
+      EXPECT_GE(end ? x - extent : x, 0);
+      EXPECT_LE(end ? x : x + extent, width) << "the label runs past the viewBox";
+    }
+  }
+  // Unknown cores: no line, and the footer says they are unknown.
+  const std::string unknown = ScaleSvg(OneSeries(2, 0));
+  EXPECT_THAT(unknown, Not(HasSubstr("class=\"cores\"")));
+  EXPECT_THAT(unknown, HasSubstr("physical cores unknown"));
 }
 
 TEST(ScaleTest, CsvAndJsonHaveOneRowPerPointWithTheNewColumns) {

@@ -12,6 +12,8 @@
 // finish more often than about twice a second, so that progress visibly
 // grows, and the whole job within --wait-s, default 90). The cluster needs a
 // connected worker and at least one scaling study (tminus scale uploads one).
+// --expect-marks: some study has a point marked `!` (doubtful) and one above
+// its calibration (the observability test records such a study).
 // With --token the coordinator must have token files: the test first checks
 // that a browser without the token is refused, then logs in through the form.
 // Drives the system Chromium through puppeteer-core; downloads nothing.
@@ -25,13 +27,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import puppeteer from 'puppeteer-core';
 
 const USAGE = 'usage: node web/test/dashboard.test.mjs --url BASE --job ID [--job2 ID] [--token TOKEN] ' +
-              '[--screenshot PATH] [--chromium PATH] [--wait-s 90]';
+              '[--screenshot PATH] [--chromium PATH] [--wait-s 90] [--expect-marks]';
 let args;
 try {
   ({ values: args } = parseArgs({ options: {
     url: { type: 'string' }, token: { type: 'string' }, job: { type: 'string' }, job2: { type: 'string' },
     screenshot: { type: 'string' }, chromium: { type: 'string', default: process.env.CHROMIUM || '/usr/bin/chromium' },
     'wait-s': { type: 'string', default: '90' }, help: { type: 'boolean', default: false },
+    'expect-marks': { type: 'boolean', default: false },
   } }));
 } catch (e) {
   console.error(`${e.message}\n${USAGE}`);
@@ -252,6 +255,49 @@ async function studiesPage(page) {
   pass(`#/studies: ${found.studies} study(ies); canvas#${found.id} draws ${found.points} point(s)`);
 }
 
+// The `!` of tminus scale's table, on the studies page: the Efficiency cell of
+// each point the API calls doubtful, the vs calibration cell of each above
+// its ceiling, each with a title saying why, nothing on the others, and the
+// legend under the table.
+async function studyMarks(page) {
+  phase = 'study-marks';
+  await go(page, '#/studies');
+  const seen = await waitFor(page, async () => {
+    const answer = await fetch('/api/v1/studies', { credentials: 'same-origin' }).then((r) => r.json());
+    const out = { rows: 0, doubtful: 0, above: 0, wrong: [], legend: 0 };
+    for (const s of answer.studies) {
+      const rows = document.querySelectorAll(`#study-points-${s.id} tbody tr`);
+      if (rows.length !== s.points.length) return false;  // not drawn yet
+      const legend = document.querySelector(`#study-${s.id} .study-marks`);
+      if (legend && /! doubtful/.test(legend.textContent) && /\* past the physical cores/.test(legend.textContent)) out.legend++;
+      s.points.forEach((p, i) => {
+        const cells = rows[i].children;
+        const check = (cell, want, what) => {
+          const has = cell.textContent.endsWith(' !');
+          const title = cell.getAttribute('title') || '';
+          if (has !== want || (want && !title.includes(what))) {
+            out.wrong.push(`study ${s.id} row ${i} (${p.series}, ${p.slots} slots): "${cell.textContent}" title "${title}", want ${want ? '' : 'no '}! (${what})`);
+          }
+        };
+        check(cells[7], p.doubtful === true, 'doubtful');
+        check(cells[11], p.above_ceiling === true, 'above the ceiling');
+        out.rows++;
+        if (p.doubtful) out.doubtful++;
+        if (p.above_ceiling) out.above++;
+      });
+    }
+    return out;
+  }, null, 'every study\'s table on #/studies').then((h) => h.jsonValue());
+  if (seen.wrong.length) fail(`the studies page's ! marks differ from the API's:\n  ${seen.wrong.join('\n  ')}`);
+  const studies = await page.$$eval('#studies > section', (s) => s.length);
+  if (seen.legend !== studies) fail(`${studies - seen.legend} study table(s) without the legend of ! and *`);
+  if (args['expect-marks'] && !(seen.doubtful > 0 && seen.above > 0)) {
+    fail(`--expect-marks: want a doubtful point and one above its ceiling, got ${seen.doubtful} and ${seen.above}`);
+  }
+  pass(`#/studies marks ${seen.doubtful} doubtful and ${seen.above} above-the-ceiling point(s) of ${seen.rows} with ! ` +
+       'and a title, as the API says; each table has the legend');
+}
+
 async function overviewPage(page) {
   phase = 'overview';
   await go(page, '#/');
@@ -370,6 +416,7 @@ try {
   }
   await jobPage(page, !args.token);
   await studiesPage(page);
+  await studyMarks(page);
   const worker = await overviewPage(page);
   await workerPage(page, worker);
   await vanishedJob(page);
