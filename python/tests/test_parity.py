@@ -38,14 +38,13 @@ def test_count_strings_parse_as_the_clis_parser(workdir):
                 done = cli(cluster.address, "submit", "--n", text, "--chunks", "1", "-o", "json")
                 try:
                     job = client.submit(text, chunks=1)
-                except ValueError as error:
+                except (ValueError, tminus.TminusError) as error:  # the coordinator refuses 0
                     assert done.returncode == 2, (text, done.stdout)
                     if "is not" in str(error) or "larger" in str(error):
                         assert str(error) in done.stderr.replace("--n:", "n:"), (text, done.stderr)
                     continue
                 assert done.returncode == 0, (text, done.stderr)
-                assert json.loads(done.stdout)["spec"]["n"] in (str(job.status().n),
-                                                               job.status().n), text
+                assert json.loads(done.stdout)["job"]["spec"]["n"] == str(job.status().n), text
     finally:
         cluster.stop()
 
@@ -65,6 +64,7 @@ def test_default_chunking_is_the_clis(client):
     assert done.returncode == 0, done.stderr
     assert "chunking:" in done.stderr
     report = json.loads(done.stdout)
+    report = report.get("report", report)
     assert int(report["decrements"]) == n
     assert int(report["chunk_total"]) == tminus.default_chunk_count(n, rate, slots)
 
@@ -132,7 +132,7 @@ def test_scale_runs_the_clis_series_in_its_order(client, tmp_path):
     for row in rows:
         for job_id in row.job_ids:
             assert_exact(client.job(job_id).report())
-        if row.mode == "weak":
+        if row.mode == "weak" and row.axis == "slots":  # against the series' 1 slot
             assert row.karp_flatt is None
             assert row.speedup == pytest.approx(row.efficiency * row.slots)
 
