@@ -15,7 +15,7 @@ PACKAGES=(
   prometheus chromium
   libsystemd-dev
   python3-venv python3-pip python3-setuptools python3-wheel python3-grpcio python3-protobuf
-  python3-pytest python3-matplotlib python3-tqdm
+  python3-pytest python3-matplotlib python3-tqdm mypy
 )
 # Node.js runs the Kubernetes manifest checks (deploy/k8s/test); Debian's
 # package only where no node is installed already.

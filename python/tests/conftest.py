@@ -17,24 +17,39 @@ class Cluster:
                  worker_flags=()):
         self.dir = workdir
         self.processes = []
-        port_file = workdir / "port"
-        self._start([BIN / "tminus-coordinator", "--listen", "127.0.0.1:0", "--port-file", port_file,
-                     "--http-listen", "", "--state-dir", workdir / "state", "--exit-with-parent",
-                     *coordinator_flags], "coordinator")
-        deadline = time.monotonic() + 20
-        while not port_file.exists():
-            if time.monotonic() > deadline or self.processes[0].poll() is not None:
-                raise RuntimeError((workdir / "coordinator.log").read_text())
-            time.sleep(0.05)
-        self.address = f"127.0.0.1:{port_file.read_text().strip()}"
+        self._coordinator_flags = list(coordinator_flags)
+        self.port = self._start_coordinator("0")
+        self.address = f"127.0.0.1:{self.port}"
         for i in range(workers):
             self._start([BIN / "tminus-worker", "--coordinator", self.address, "--slots", "2",
                          "--name", f"py-worker-{i}", "--exit-with-parent", *worker_flags],
                         f"worker-{i}",
                         worker_env)
 
+    def _start_coordinator(self, port):
+        port_file = self.dir / "port"
+        port_file.unlink(missing_ok=True)
+        self._start([BIN / "tminus-coordinator", "--listen", f"127.0.0.1:{port}", "--port-file",
+                     port_file, "--http-listen", "", "--state-dir", self.dir / "state",
+                     "--exit-with-parent", *self._coordinator_flags], "coordinator")
+        self.coordinator = self.processes[-1]
+        deadline = time.monotonic() + 20
+        while not port_file.exists() or not port_file.read_text().strip():
+            if time.monotonic() > deadline or self.coordinator.poll() is not None:
+                raise RuntimeError((self.dir / "coordinator.log").read_text())
+            time.sleep(0.05)
+        return port_file.read_text().strip()
+
+    def restart_coordinator(self, down_seconds):
+        """Kills the coordinator (SIGKILL, by pid) and starts it again on the
+        same port and state after `down_seconds`."""
+        self.coordinator.kill()
+        self.coordinator.wait()
+        time.sleep(down_seconds)
+        self._start_coordinator(self.port)
+
     def _start(self, argv, name, env=None):
-        log = open(self.dir / f"{name}.log", "w")
+        log = open(self.dir / f"{name}.log", "a")
         self.processes.append(subprocess.Popen([str(a) for a in argv], stdout=log,
                                                stderr=subprocess.STDOUT,
                                                env={**os.environ, **(env or {})}))

@@ -64,8 +64,8 @@ def test_bad_input_raises_naming_the_field(client):
     with pytest.raises(tminus.TminusError) as error:
         client.submit(100, chunks=1, priority=5000)
     assert "priority" in error.value.message
-    with pytest.raises(ValueError, match="exactly one of chunks and chunk_size"):
-        client.submit(100)
+    with pytest.raises(ValueError, match="at most one of chunks and chunk_size"):
+        client.submit(100, chunks=1, chunk_size=1)
     with pytest.raises(tminus.TminusError) as error:
         client.job(987654).status()
     assert error.value.code == grpc.StatusCode.NOT_FOUND
@@ -86,7 +86,7 @@ def test_numbers_out_of_range_raise_value_error_naming_the_argument(client):
 
 
 def test_scale_study_rows_follow_the_definitions(client):
-    rows = client.scale(4e8, slots=[1, 2], repeat=1, chunks=8)
+    rows = client.scale(4e8, slots=[1, 2], repeat=1, chunks=8, calibrate=False)
     assert [r.slots for r in rows] == [1, 2]
     one, two = rows
     assert one.speedup == pytest.approx(1.0) and one.karp_flatt is None
@@ -153,7 +153,7 @@ def test_the_docs_example_runs_and_plots(cluster, workdir):
 
 
 def test_scale_refuses_more_slots_than_the_cluster_has(client):
-    with pytest.raises(ValueError, match="more than the .* connected threads slots"):
+    with pytest.raises(ValueError, match="100000 is more than the 4 slots of the 2 worker"):
         client.scale(1e6, slots=[1, 100_000], repeat=1)
 
 
