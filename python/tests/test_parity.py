@@ -146,9 +146,13 @@ def test_scale_calibrates_each_run_and_keeps_the_study(client):
         assert row.runs == 1 and len(row.wall_seconds) == 1 and row.chunks == 4
         assert_exact(client.job(row.job_ids[0]).report())
     # The calibration runs are jobs too, and exact: every job of the study is.
-    for status in client.jobs(states=["succeeded"], limit=20):
-        if status.name == "scale-calibration":
-            assert_exact(client.job(status.job_id).report())
+    # They are listed only with all=True, as `tminus list --all`.
+    calibrations = [s for s in client.jobs(states=["succeeded"], limit=20, all=True)
+                    if s.name == "scale-calibration"]
+    assert calibrations
+    for status in calibrations:
+        assert_exact(client.job(status.job_id).report())
+    assert not [s for s in client.jobs(limit=1000) if s.name.startswith("scale-")]
 
 
 def test_records_carry_calibration_topology_and_the_reports_figures(client):

@@ -244,8 +244,11 @@ class Client:
         """A handle on a job submitted earlier (by anyone)."""
         return Job(self, job_id)
 
-    def jobs(self, states: Iterable[str] = (), limit: int = 1000) -> List[JobStatus]:
-        """Jobs, newest first: at most `limit`, in any of `states`."""
+    def jobs(self, states: Iterable[str] = (), limit: int = 1000,
+             all: bool = False) -> List[JobStatus]:
+        """Jobs, newest first: at most `limit`, in any of `states`; the jobs a
+        scaling study ran (labelled tminus.io/study) only with `all`, as
+        `tminus list --all`."""
         limit = _whole(limit, "limit", 0, _INT64_MAX)
         unknown = [s for s in states if s not in _STATES]
         if unknown:
@@ -255,7 +258,8 @@ class Client:
         token = ""
         while len(found) < limit:
             page = self._call("ListJobs", jobs_pb2.ListJobsRequest(
-                page_size=min(1000, limit - len(found)), page_token=token, states=wanted))
+                page_size=min(1000, limit - len(found)), page_token=token, states=wanted,
+                hide_study_jobs=not all))
             found.extend(JobStatus.from_proto(j) for j in page.jobs)
             token = page.next_page_token
             if not token:

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 WIDE_SPREAD = 0.2          # scale.h, kWideSpread
 ABOVE_CEILING = 1.05       # scale.h, kAboveCeiling
 MIN_CALIBRATION_S = 0.5    # scale.h, kMinCalibrationS
+# common/study_series.h, kStudyLabel: `tminus list` and the dashboard hide
+# the jobs so labelled unless asked for all.
+STUDY_LABEL = "tminus.io/study"
 FALLBACK_THREAD_RATE = 1e9  # scale.h, kFallbackThreadRate
 PLACEMENTS = ("any", "packed", "spread")
 
@@ -168,6 +171,7 @@ class Study:
         per_thread = min(max(max(point_n // p.slots // 4, least), 2_000_000), 50_000_000_000)
         spec = common_pb2.JobSpec(n=per_thread * p.slots, chunk_count=p.slots,
                                   executor=p.executor, name="scale-calibration")
+        spec.labels[STUDY_LABEL] = "calibration"
         self._place(p.plan, spec)
         report = self._run_one(spec)
         if report.kernel_ns <= 0:
@@ -187,6 +191,7 @@ class Study:
         spec.executor = p.executor
         self._place(p.plan, spec)
         spec.name = f"scale-{p.series}-{p.slots}".replace(" ", "-")
+        spec.labels[STUDY_LABEL] = "point"
         before = self._calibrate_point(p, spec.n, thread_rate) if self._calibrate else 0.0
         report = self._run_one(spec)
         after = self._calibrate_point(p, spec.n, thread_rate) if self._calibrate else 0.0
