@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
@@ -40,6 +41,34 @@ struct DemoFlags {
   bool keep = false;
 };
 
+// The cluster's logs and state live beside the plot, in OUT/cluster, where
+// they outlast the demo. Each run starts from a fresh folder: one an earlier
+// demo made (it holds kMarker) is replaced; any other is left alone.
+absl::StatusOr<std::string> FreshClusterDir(const std::string& out) {
+  constexpr const char* kMarker = ".tminus-demo";
+  if (out.empty()) return absl::InvalidArgumentError("--out: must not be empty");
+  std::error_code error;
+  const std::filesystem::path dir = std::filesystem::absolute(out, error) / "cluster";
+  if (error) return absl::InvalidArgumentError(absl::StrCat("--out: ", error.message()));
+  if (std::filesystem::exists(dir, error)) {
+    if (!std::filesystem::exists(dir / kMarker, error)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--out: ", dir.string(), " exists and is not an earlier demo's; choose another --out"));
+    }
+    std::filesystem::remove_all(dir, error);
+    if (error) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--out: cannot remove the earlier ", dir.string(), ": ", error.message()));
+    }
+  }
+  std::filesystem::create_directories(dir, error);
+  if (error || !std::ofstream(dir / kMarker)) {
+    return absl::InvalidArgumentError(absl::StrCat("--out: cannot create ", dir.string(),
+                                                   error ? ": " + error.message() : ""));
+  }
+  return dir.string();
+}
+
 int RunDemo(CliContext& ctx, const DemoFlags& flags) {
   absl::StatusOr<int64_t> n = ParseCount(flags.n, "--n");
   if (!n.ok() || *n < flags.chunks) {
@@ -49,17 +78,12 @@ int RunDemo(CliContext& ctx, const DemoFlags& flags) {
   const int slots = flags.slots > 0 ? flags.slots : OnlineCpus();
   LocalClusterOptions options;
   options.bin_dir = LocalCluster::SelfDir();
-  // The cluster's logs and state live beside the plot, where they outlast
-  // the demo; each run starts from a fresh cluster/ folder.
-  std::error_code error;
-  const std::filesystem::path work_dir = std::filesystem::absolute(flags.out, error) / "cluster";
-  std::filesystem::remove_all(work_dir, error);
-  std::filesystem::create_directories(work_dir, error);
-  if (error) {
-    FailUsage(ctx, absl::StrCat("--out: cannot create ", work_dir.string(), ": ", error.message()));
+  absl::StatusOr<std::string> work_dir = FreshClusterDir(flags.out);
+  if (!work_dir.ok()) {
+    FailUsage(ctx, std::string(work_dir.status().message()));
     return ctx.exit_code;
   }
-  options.work_dir = work_dir.string();
+  options.work_dir = *work_dir;
   options.dashboard = true;
   std::cout << "Starting a local cluster: 1 coordinator, 1 worker with " << slots
             << " slots (logs in " << options.work_dir << ")\n";

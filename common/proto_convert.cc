@@ -203,14 +203,19 @@ void ToProto(const ProcessUsage& usage, v1::ProcessUsage* out) {
   out->set_resident_bytes(usage.resident_bytes);
   out->set_threads(usage.threads);
   out->set_open_fds(usage.open_fds);
+  out->set_sampled_mono_ns(usage.sampled_mono_ns);
 }
 
 ProcessUsage FromProto(const v1::ProcessUsage& usage) {
+  // Within [0, 2^50]: shown as JSON numbers, exact below 2^53, and a
+  // difference of two never overflows.
+  constexpr int64_t kMax = int64_t{1} << 50;
   ProcessUsage out;
-  out.cpu_ns = std::max<int64_t>(0, usage.cpu_ns());
-  out.resident_bytes = std::max<int64_t>(0, usage.resident_bytes());
+  out.cpu_ns = std::clamp<int64_t>(usage.cpu_ns(), 0, kMax);
+  out.resident_bytes = std::clamp<int64_t>(usage.resident_bytes(), 0, kMax);
   out.threads = std::max(0, usage.threads());
   out.open_fds = std::max(0, usage.open_fds());
+  out.sampled_mono_ns = std::clamp<int64_t>(usage.sampled_mono_ns(), 0, int64_t{1} << 62);
   return out;
 }
 

@@ -36,8 +36,9 @@ Topology FromProto(const v1::Topology& topology);
 JobCounters FromProto(const v1::JobCounters& counters);
 void ToProto(const Calibration& calibration, v1::Calibration* out);
 Calibration FromProto(const v1::Calibration& calibration);
-// The wire carries CPU time, resident memory, threads and open fds; negative
-// values read as 0 (they are a peer's words, shown on the dashboard).
+// The wire carries CPU time, resident memory, threads, open fds and the
+// sample's time; values out of range are clamped (a peer's words, shown on
+// the dashboard).
 void ToProto(const ProcessUsage& usage, v1::ProcessUsage* out);
 ProcessUsage FromProto(const v1::ProcessUsage& usage);
 

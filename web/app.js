@@ -188,6 +188,7 @@
     const streamBox = el('div', { class: 'chart-box timeline', id: 'stream-box' }, streamCanvas);
     const streamNote = el('span', { id: 'stream-note', class: 'muted' });
     const showStudy = el('input', { type: 'checkbox', id: 'show-study' });
+    const hiddenNote = el('span', { id: 'hidden-study', class: 'muted' });
     root.append(
       el('h1', { text: 'Cluster' }),
       el('div', { class: 'cards', id: 'totals' },
@@ -201,7 +202,7 @@
       el('h2', { text: 'Workers' }), workersWrap, workersEmpty,
       el('div', { class: 'section-head' }, el('h2', { text: 'Jobs' }),
         el('label', { class: 'muted', title: 'the jobs tminus scale ran (labelled tminus.io/study)' },
-          showStudy, ' show scaling-study jobs')),
+          showStudy, ' show scaling-study jobs'), hiddenNote),
       jobsWrap, jobsEmpty);
     const clusterChart = live.clusterChart(clusterCanvas);
     const streamChart = live.streamChart(streamCanvas);
@@ -280,7 +281,7 @@
           setText(td[4].lastChild, fmt.pct(f));
           setText(td[5], `${fmt.si(j.decrements_done)} / ${fmt.si(j.n)}`);
           setText(td[6], `${fmt.int(j.chunks_done)} / ${fmt.int(j.chunks_total)}${inFlight(j, ' (', ')')}`);
-          // Now (the last quarter second) while it runs, else over its life.
+          // Now (the last 5 s) while it runs, else over its life.
           const rate = ACTIVE.has(j.state) ? num(j.rate_now) : num(j.rate);
           setText(td[7], rate > 0 ? `${fmt.si(rate)}/s` : '-');
           td[7].title = `${fmt.si(j.rate)}/s over its elapsed time`;
@@ -308,6 +309,14 @@
         if (j && typeof j === 'object' && Number.isSafeInteger(j.id)) byId.set(j.id, j);
       }
       renderJobs([...byId.values()].sort((a, b) => b.id - a.id));
+      // `tminus demo` and `tminus scale` run only study jobs: say they are there.
+      const hidden = num(recent.hidden_study_jobs);
+      setText(hiddenNote, hidden > 0 ? `(${fmt.int(hidden)} hidden)` : '');
+      if (hidden > 0 && jobsBody.children.length === 0) {
+        setText(jobsEmpty, `${fmt.int(hidden)} scaling-study jobs are hidden: tick "show scaling-study jobs".`);
+      } else {
+        setText(jobsEmpty, 'No jobs yet: tminus submit --n 40G.');
+      }
       return POLL_MS;
     });
     return poll;
@@ -575,7 +584,8 @@
       setState(state, w.state);
       document.title = `Worker ${workerId}: ${str(w.state)} · tminus`;
       setText(byId('worker-slots'), `${fmt.int(w.busy)} / ${fmt.int(w.slots)}`);
-      const reported = w.usage && typeof w.usage === 'object';
+      // The last report of a worker gone is no "now".
+      const reported = w.usage && typeof w.usage === 'object' && w.state !== 'disconnected';
       setText(byId('worker-cpu'), reported ? fmt.fixed(u.cpu_cores, 2) : '-');
       setText(byId('worker-memory'), reported ? `${fmt.si(u.resident_bytes, 3)}B` : '-');
       setText(byId('worker-threads'), reported ? `${fmt.int(u.threads)} / ${fmt.int(u.open_fds)}` : '-');

@@ -40,7 +40,7 @@ WorkerSessionOptions CoreOptions(const WorkerOptions& options, uint64_t incarnat
   core.identity.incarnation = incarnation;
   core.prefetch = options.prefetch;
   core.max_unacked_results = options.max_unacked_results;
-  core.read_usage = ReadProcessUsage;
+  core.read_usage = ReadProcessTreeUsage;
   return core;
 }
 

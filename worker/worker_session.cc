@@ -82,6 +82,7 @@ uint64_t WorkerSession::OnStreamStarted(int64_t now_ns) {
   calibration_sent_ = false;
   running_sent_.clear();
   usage_sent_ns_ = 0;
+  usage_report_ns_ = 0;  // until this stream's Welcome asks for reports
   kernels_.clear();  // a new session sends them again
   granted_ = 0;
   last_write_ns_ = now_ns;
@@ -117,7 +118,8 @@ WorkerSession::Next WorkerSession::NextMessage(int64_t now_ns) const {
 }
 
 bool WorkerSession::UsageDue(int64_t now_ns) const {
-  return options_.read_usage && (usage_sent_ns_ == 0 || now_ns - usage_sent_ns_ >= kUsageReportNs);
+  return options_.read_usage && usage_report_ns_ > 0 &&
+         (usage_sent_ns_ == 0 || now_ns - usage_sent_ns_ >= usage_report_ns_);
 }
 
 int64_t WorkerSession::ResultDelayNs() const {
@@ -236,7 +238,9 @@ int64_t WorkerSession::NextDeadlineNs() const {
   if (live() && running_ != running_sent_) {
     next = std::min(next, running_sent_ns_ + kRunningReportNs);
   }
-  if (live() && options_.read_usage) next = std::min(next, usage_sent_ns_ + kUsageReportNs);
+  if (live() && options_.read_usage && usage_report_ns_ > 0) {
+    next = std::min(next, usage_sent_ns_ + usage_report_ns_);
+  }
   if (draining_ && !stop_running_sent_) next = std::min(next, drain_deadline_ns_);
   if (draining_) {
     const int64_t idle = idle_since_ns_ != 0 ? idle_since_ns_ : drain_deadline_ns_;
@@ -264,6 +268,13 @@ PoolCommands WorkerSession::OnMessage(const v1::CoordinatorMessage& message, int
       failures_in_a_row_ = 0;
       heartbeat_ns_ = std::max(kMinHeartbeatNs,
                                message.welcome().heartbeat_interval_ms() * 1'000'000);
+      // Capped, so that a hostile interval cannot overflow the arithmetic.
+      usage_report_ns_ =
+          message.welcome().usage_report_ms() <= 0
+              ? 0
+              : std::max(kMinUsageReportNs,
+                         std::min<int64_t>(message.welcome().usage_report_ms(), 86'400'000) *
+                             1'000'000);
       break;
     case v1::CoordinatorMessage::kAssign:
       return OnAssign(message.assign(), now_ns);

@@ -24,7 +24,7 @@
 //  - what the worker says of itself: its calibration of the bare kernel
 //    (with the Hello, or alone once measured) and the chunks of each job on
 //    its slots (Running, when that changes, at most every kRunningReportNs),
-//    and its process's CPU time and memory (every kUsageReportNs).
+//    and its CPU time and memory (as often as the Welcome asks, if it does).
 //
 // Invariants: every lease ends in exactly one result from the pool; results
 // of an ended session are offered again only if OK (the coordinator has
@@ -63,8 +63,9 @@ struct WorkerSessionOptions {
   int64_t min_backoff_ns = 100'000'000;
   int64_t max_backoff_ns = 1'000'000'000;
   int64_t heartbeat_ns = 2'000'000'000;  // until a Welcome says otherwise
-  // Reads the process's usage for the report sent every kUsageReportNs while
-  // live; unset: no reports (the session itself reads no /proc).
+  // Reads the worker's usage for the report sent as often as the Welcome
+  // asks (never when it does not); unset: no reports (the session itself
+  // reads no /proc).
   std::function<ProcessUsage()> read_usage;
 };
 
@@ -83,7 +84,7 @@ class WorkerSession {
   static constexpr int64_t kMinResultDelayNs = 200'000;
   static constexpr int64_t kMaxResultDelayNs = 10'000'000;
   static constexpr int64_t kRunningReportNs = 50'000'000;
-  static constexpr int64_t kUsageReportNs = 1'000'000'000;
+  static constexpr int64_t kMinUsageReportNs = 100'000'000;
   // (job, chunks on a slot now), jobs in any order.
   using RunningByJob = std::vector<std::pair<uint64_t, int32_t>>;
 
@@ -197,6 +198,7 @@ class WorkerSession {
   RunningByJob running_sent_;  // what this stream last heard
   int64_t running_sent_ns_ = 0;
   int64_t usage_sent_ns_ = 0;  // this stream's last usage report; 0: none yet
+  int64_t usage_report_ns_ = 0;  // what this stream's Welcome asked; 0: no reports
 };
 
 }  // namespace tminus

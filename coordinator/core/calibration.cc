@@ -48,12 +48,15 @@ absl::Status Scheduler::SetRunning(SessionId id, std::vector<std::pair<JobId, in
 absl::Status Scheduler::SetUsage(SessionId id, const ProcessUsage& usage) {
   RETURN_IF_ERROR(Touch(id));
   WorkerRecord& record = workers_[sessions_[id].worker];
-  const int64_t now = clock_->MonoNs();
-  record.cpu_cores = record.usage_mono_ns != 0
-                         ? CpuCores(record.usage, usage, now - record.usage_mono_ns)
-                         : 0;
+  // Timed by the worker's own clock (when it read /proc, not when the report
+  // got here), and at most the CPUs it has (or may have slots, when it said
+  // no topology): a peer's numbers, charted.
+  const int32_t known = record.hello.topology.logical_cpus;
+  const double cpus = known > 0 ? known : kMaxWorkerSlots;
+  record.cpu_cores =
+      record.usage_reported ? std::min(CpuCores(record.usage, usage), cpus) : 0;
   record.usage = usage;
-  record.usage_mono_ns = now;
+  record.usage_reported = true;
   return absl::OkStatus();
 }
 

@@ -23,8 +23,8 @@ class ClusterStream {
     uint32_t worker = 0;  // registry key
     int32_t slot = 0;
     int64_t chunk = 0;
-    int64_t start_wall_ns = 0;  // the worker's clock
-    int64_t duration_ns = 0;
+    int64_t received_wall_ns = 0;  // the coordinator's clock, when the result came
+    int64_t duration_ns = 0;       // the worker's measure
     EventOutcome outcome = EventOutcome::kOk;
   };
 

@@ -12,6 +12,9 @@ namespace tminus {
 namespace {
 
 constexpr size_t kMaxErrorBytes = 4096;
+// Clock readings beyond this (146 years of nanoseconds) are no clock's:
+// below it, sums and differences of two readings cannot overflow.
+constexpr int64_t kMaxClockNs = int64_t{1} << 62;
 
 // OK, or INVALID_ARGUMENT naming the result and its field.
 absl::Status ValidateReport(const ChunkReport& r, size_t index) {
@@ -20,7 +23,16 @@ absl::Status ValidateReport(const ChunkReport& r, size_t index) {
   };
   if (r.attempt < 1) return bad("attempt", absl::StrCat("must be >= 1, got ", r.attempt));
   if (r.decrements < 0) return bad("decrements", absl::StrCat("must be >= 0, got ", r.decrements));
+  if (r.start_mono_ns < 0 || r.start_mono_ns > kMaxClockNs) {
+    return bad("start_mono_ns", absl::StrCat("must be between 0 and 2^62, got ", r.start_mono_ns));
+  }
   if (r.end_mono_ns < r.start_mono_ns) return bad("end_mono_ns", "must not be before start_mono_ns");
+  if (r.end_mono_ns > kMaxClockNs) {
+    return bad("end_mono_ns", absl::StrCat("must be at most 2^62, got ", r.end_mono_ns));
+  }
+  if (r.start_wall_ns < 0 || r.start_wall_ns > kMaxClockNs) {
+    return bad("start_wall_ns", absl::StrCat("must be between 0 and 2^62, got ", r.start_wall_ns));
+  }
   if (r.cpu_ns < 0) return bad("cpu_ns", absl::StrCat("must be >= 0, got ", r.cpu_ns));
   if (r.kernel_ns < 0) {
     return bad("kernel_ns", absl::StrCat("must be >= 0, got ", r.kernel_ns));
@@ -302,9 +314,11 @@ void Scheduler::RecordEvent(Job& job, const Session& session, const ChunkReport&
   job.timeline().Add(TimelineRing::Event{session.worker, result.slot, result.chunk,
                                          result.attempt, result.start_wall_ns,
                                          result.end_mono_ns - result.start_mono_ns, outcome});
+  // Placed by the coordinator's clock (when the result came), so that a
+  // worker whose clock is off still shows in the last minute's stream.
   stream_.Add(ClusterStream::Event{job.id(), session.worker, result.slot, result.chunk,
-                                   result.start_wall_ns,
-                                   result.end_mono_ns - result.start_mono_ns, outcome});
+                                   clock_->WallNs(), result.end_mono_ns - result.start_mono_ns,
+                                   outcome});
 }
 
 }  // namespace tminus

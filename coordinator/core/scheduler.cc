@@ -228,7 +228,7 @@ absl::StatusOr<SessionId> Scheduler::OpenSession(const WorkerHello& hello) {
   if (new_process) {  // measured by another process
     record.calibration = Calibration{};
     record.usage = ProcessUsage{};
-    record.usage_mono_ns = 0;
+    record.usage_reported = false;
     record.cpu_cores = 0;
   }
   record.state = record.drained ? WorkerState::kDrained : WorkerState::kConnected;

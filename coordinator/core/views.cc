@@ -189,7 +189,7 @@ std::vector<WorkerView> Scheduler::ListWorkers() const {
     view.drains = record.drains;
     view.leases_lost = record.leases_lost;
     view.usage = record.usage;
-    view.usage_reported = record.usage_mono_ns != 0;
+    view.usage_reported = record.usage_reported;
     view.cpu_cores = record.cpu_cores;
     views.push_back(std::move(view));
   }

@@ -74,8 +74,8 @@ struct WorkerRecord {
   bool drained = false;
   Calibration calibration;  // the latest; reset by a new incarnation without one
   int64_t calibrated_mono_ns = 0;  // when it was measured, on the coordinator's clock
-  ProcessUsage usage;              // its process's latest report
-  int64_t usage_mono_ns = 0;       // when it came; 0: none from this incarnation
+  ProcessUsage usage;              // its latest report
+  bool usage_reported = false;     // by this incarnation
   double cpu_cores = 0;            // between its last two reports
   ReleasedLeases released;
 };

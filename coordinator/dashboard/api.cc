@@ -76,14 +76,20 @@ HttpReply ListJobs(const HttpCall& call, const DashboardSnapshot& snapshot) {
   JsonWriter out;
   out.BeginObject().Key("jobs").BeginArray();
   int listed = 0;
+  int64_t hidden = 0;  // of those the coordinator keeps, not only this page's
   for (const auto& job : snapshot.jobs) {
-    if (listed == limit) break;
     if (!StateMatches(state, job->view.state)) continue;
-    if (hide_study && job->view.spec.labels.count(kStudyLabel) > 0) continue;
+    if (hide_study && job->view.spec.labels.count(kStudyLabel) > 0) {
+      ++hidden;
+      continue;
+    }
+    if (listed == limit) continue;
     WriteJob(out, *job);
     ++listed;
   }
-  out.EndArray().EndObject();
+  out.EndArray();
+  if (hide_study) out.Field("hidden_study_jobs", hidden);
+  out.EndObject();
   return Json(out);
 }
 

@@ -196,9 +196,8 @@ void WriteStream(JsonWriter& out, const DashboardSnapshot& snapshot, const std::
   out.EndArray().Key("events").BeginArray();  // [row, job, chunk, start s, end s, outcome]
   for (const StreamEvent& e : snapshot.live().stream) {
     if (!worker.empty() && e.worker_id != worker) continue;
-    const int64_t end_ns = e.start_wall_ns + e.duration_ns;
     out.BeginArray().Int(rows.at({e.worker_id, e.slot})).Int(static_cast<int64_t>(e.job));
-    out.Int(e.chunk).Double(Seconds(e.start_wall_ns)).Double(Seconds(end_ns));
+    out.Int(e.chunk).Double(Seconds(e.end_wall_ns - e.duration_ns)).Double(Seconds(e.end_wall_ns));
     out.String(OutcomeWord(e.outcome)).EndArray();
   }
   out.EndArray();

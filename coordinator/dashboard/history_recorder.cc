@@ -21,10 +21,10 @@ void HistoryRecorder::AddStream(std::vector<StreamEvent> events) {
 }
 
 std::shared_ptr<const ClusterHistory> HistoryRecorder::Record(
-    int64_t now_wall_ns, int64_t decrements, const ClusterTotals& totals,
+    int64_t now_wall_ns, int64_t now_mono_ns, int64_t decrements, const ClusterTotals& totals,
     const std::vector<WorkerView>& workers) {
-  if (latest_ != nullptr && now_wall_ns - last_sample_wall_ns_ < kSampleEveryNs) return latest_;
-  SampleCluster(now_wall_ns, decrements, totals);
+  if (latest_ != nullptr && now_mono_ns - last_sample_mono_ns_ < kSampleEveryNs) return latest_;
+  SampleCluster(now_wall_ns, now_mono_ns, decrements, totals);
   SampleUsage(now_wall_ns, workers);
   DropOldStream(now_wall_ns);
   auto history = std::make_shared<ClusterHistory>();
@@ -37,20 +37,20 @@ std::shared_ptr<const ClusterHistory> HistoryRecorder::Record(
   return latest_;
 }
 
-void HistoryRecorder::SampleCluster(int64_t now_wall_ns, int64_t decrements,
-                                    const ClusterTotals& totals) {
+void HistoryRecorder::SampleCluster(int64_t now_wall_ns, int64_t now_mono_ns,
+                                    int64_t decrements, const ClusterTotals& totals) {
   ClusterSample sample;
   sample.wall_s = Seconds(now_wall_ns);
   // The first sample has no second before it; a total that went back (it
   // never should) reads as no progress rather than a negative rate.
-  if (last_sample_wall_ns_ != 0 && now_wall_ns > last_sample_wall_ns_) {
+  if (latest_ != nullptr && now_mono_ns > last_sample_mono_ns_) {
     sample.rate = static_cast<double>(std::max<int64_t>(0, decrements - last_decrements_)) /
-                  Seconds(now_wall_ns - last_sample_wall_ns_);
+                  Seconds(now_mono_ns - last_sample_mono_ns_);
   }
   sample.slots_busy = totals.slots_busy;
   sample.slots_total = totals.slots_total;
   Push(cluster_, sample, kClusterSamples);
-  last_sample_wall_ns_ = now_wall_ns;
+  last_sample_mono_ns_ = now_mono_ns;
   last_decrements_ = decrements;
 }
 
@@ -68,13 +68,10 @@ void HistoryRecorder::SampleUsage(int64_t now_wall_ns, const std::vector<WorkerV
 }
 
 void HistoryRecorder::DropOldStream(int64_t now_wall_ns) {
-  // Attempts arrive in about the order they end: drop from the front while
-  // the oldest ended before the window (by the worker's clock).
+  // Attempts are added in the order their results came: drop from the
+  // front while the oldest came before the window.
   const int64_t cutoff = now_wall_ns - kStreamWindowNs;
-  while (!stream_.empty() &&
-         stream_.front().start_wall_ns + stream_.front().duration_ns < cutoff) {
-    stream_.pop_front();
-  }
+  while (!stream_.empty() && stream_.front().end_wall_ns < cutoff) stream_.pop_front();
 }
 
 }  // namespace tminus

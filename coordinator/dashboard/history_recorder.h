@@ -29,19 +29,23 @@ class HistoryRecorder {
 
   // Chunk attempts reported since the last call, oldest first.
   void AddStream(std::vector<StreamEvent> events);
-  // The history as of `now_wall_ns`; `decrements` is the cluster's running
-  // total of accepted decrements (SchedulerCounters::decrements).
-  std::shared_ptr<const ClusterHistory> Record(int64_t now_wall_ns, int64_t decrements,
+  // The history as of now (`now_mono_ns` paces the samples and times the
+  // rate, `now_wall_ns` labels them: a wall clock set back does not stall
+  // it); `decrements` is the cluster's running total of accepted decrements
+  // (SchedulerCounters::decrements).
+  std::shared_ptr<const ClusterHistory> Record(int64_t now_wall_ns, int64_t now_mono_ns,
+                                               int64_t decrements,
                                                const ClusterTotals& totals,
                                                const std::vector<WorkerView>& workers);
 
  private:
-  void SampleCluster(int64_t now_wall_ns, int64_t decrements, const ClusterTotals& totals);
+  void SampleCluster(int64_t now_wall_ns, int64_t now_mono_ns, int64_t decrements,
+                     const ClusterTotals& totals);
   void SampleUsage(int64_t now_wall_ns, const std::vector<WorkerView>& workers);
   void DropOldStream(int64_t now_wall_ns);
 
   std::shared_ptr<const ClusterHistory> latest_;
-  int64_t last_sample_wall_ns_ = 0;
+  int64_t last_sample_mono_ns_ = 0;
   int64_t last_decrements_ = 0;
   std::deque<ClusterSample> cluster_;
   absl::flat_hash_map<std::string, std::deque<UsageSample>> usage_;

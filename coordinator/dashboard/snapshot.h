@@ -18,7 +18,7 @@ namespace tminus {
 struct JobSummary {
   JobView view;
   double rate = 0;     // decrements per second over the elapsed time
-  double rate_now = 0;  // over the last sample interval (about 250 ms) while running
+  double rate_now = 0;  // over the last 5 s while running
   int64_t eta_ns = 0;  // 0: unknown or done
 };
 
@@ -49,8 +49,8 @@ struct StreamEvent {
   std::string worker_id;
   int32_t slot = 0;
   int64_t chunk = 0;
-  int64_t start_wall_ns = 0;  // the worker's clock
-  int64_t duration_ns = 0;
+  int64_t end_wall_ns = 0;  // when the result came (the coordinator's clock)
+  int64_t duration_ns = 0;  // the worker's measure
   EventOutcome outcome = EventOutcome::kOk;
 };
 

@@ -10,8 +10,10 @@
 #include "coordinator/service/worker_service.h"
 
 namespace tminus {
-
 namespace {
+
+// How often workers report their CPU and memory (the dashboard's worker page).
+constexpr int64_t kUsageReportMs = 1000;
 constexpr size_t kArenaBlockBytes = 256 * 1024;
 
 google::protobuf::ArenaOptions ArenaWithBlock(char* block) {
@@ -113,6 +115,7 @@ absl::Status SessionReactor::ApplyHello(const v1::Hello& hello) {
   absl::StatusOr<SessionId> id = host_->OpenSession(domain, this, [&] {
     v1::CoordinatorMessage welcome;
     welcome.mutable_welcome()->set_heartbeat_interval_ms(options.heartbeat_interval_ns / 1'000'000);
+    welcome.mutable_welcome()->set_usage_report_ms(kUsageReportMs);
     MutexLock lock(&mu_);
     Enqueue(std::move(welcome));
   });

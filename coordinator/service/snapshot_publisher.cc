@@ -26,6 +26,20 @@ JobSummary Summarize(const JobView& view) {
   return summary;
 }
 
+// The mean of a job's rate samples over its last kRecentRateS seconds: one
+// sample (250 ms, less when a Want hurries the publish) is too noisy to show.
+constexpr double kRecentRateS = 5;
+double RecentRate(const std::deque<std::pair<double, double>>& series) {
+  if (series.empty()) return 0;
+  const double since = series.back().first - kRecentRateS;
+  double sum = 0;
+  int count = 0;
+  for (auto it = series.rbegin(); it != series.rend() && it->first >= since; ++it, ++count) {
+    sum += it->second;
+  }
+  return sum / count;
+}
+
 // The snapshot holds details made after the job had ended (they are final).
 bool FinishedDetail(const DashboardSnapshot& snapshot, JobId id) {
   const auto detail = snapshot.details.find(id);
@@ -116,7 +130,7 @@ SnapshotPublisher::Raw SnapshotPublisher::Collect(
     raw.stream.reserve(events.size());
     for (const ClusterStream::Event& e : events) {
       raw.stream.push_back(StreamEvent{e.job, s.WorkerName(e.worker), e.slot, e.chunk,
-                                       e.start_wall_ns, e.duration_ns, e.outcome});
+                                       e.received_wall_ns, e.duration_ns, e.outcome});
     }
     for (const JobView& view : s.ListJobs(0, kWindow)) {
       raw.jobs.push_back(Summarize(view));
@@ -173,15 +187,14 @@ void SnapshotPublisher::PublishOnce() {
   snapshot->counters = raw.counters;
   snapshot->chunk_seconds_buckets = std::move(raw.buckets);
   history_.AddStream(std::move(raw.stream));
-  snapshot->history = history_.Record(snapshot->generated_wall_ns, raw.counters.decrements,
-                                      raw.totals, raw.workers);
+  snapshot->history = history_.Record(snapshot->generated_wall_ns, RealClock::Get()->MonoNs(),
+                                      raw.counters.decrements, raw.totals, raw.workers);
   snapshot->workers = std::move(raw.workers);
   TrackRates(raw.jobs, snapshot->generated_wall_ns);
   for (JobSummary& job : raw.jobs) {
     const JobId id = job.view.id;
-    if (auto track = rates_.find(id); track != rates_.end() && !track->second.series.empty() &&
-                                      !IsTerminal(job.view.state)) {
-      job.rate_now = track->second.series.back().second;
+    if (auto track = rates_.find(id); track != rates_.end() && !IsTerminal(job.view.state)) {
+      job.rate_now = RecentRate(track->second.series);
     }
     if (auto report = raw.reports.find(id); report != raw.reports.end()) {
       auto detail = std::make_shared<JobDetail>();

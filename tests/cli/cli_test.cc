@@ -258,8 +258,17 @@ TEST_F(CliTest, DemoLeavesItsPlotAndTheClustersLogsBehind) {
   EXPECT_THAT(ReadFile(out + "/scale.svg"), HasSubstr("</svg>"));
   EXPECT_TRUE(std::filesystem::exists(out + "/cluster/coordinator.log"))
       << "the logs outlast the demo";
+  // A cluster/ folder that no demo made is the user's: refused, left alone.
+  const std::string mine = absl::StrCat(::testing::TempDir(), "demo-mine-", getpid());
+  std::filesystem::create_directories(mine + "/cluster");
+  std::ofstream(mine + "/cluster/notes.txt") << "keep me";
+  const CliResult refused = RunExactly({"demo", "--n", "4e7", "--chunks", "8", "--out", mine});
+  EXPECT_EQ(refused.code, 2);
+  EXPECT_THAT(refused.err, HasSubstr("is not an earlier demo's; choose another --out"));
+  EXPECT_EQ(ReadFile(mine + "/cluster/notes.txt"), "keep me");
   std::error_code ignored;
   std::filesystem::remove_all(out, ignored);
+  std::filesystem::remove_all(mine, ignored);
 }
 
 TEST_F(CliTest, GlobalFlagsWorkAfterTheSubcommand) {

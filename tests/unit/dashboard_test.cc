@@ -101,8 +101,8 @@ TEST(DashboardApiTest, TheLiveViewsShapesAndAStudysJobsHiddenOnRequest) {
   auto history = std::make_shared<ClusterHistory>();
   history->cluster.push_back({99.0, 4e9, 1, 2});
   history->usage["w<1>"].push_back({99.0, 1.5, 1 << 20});
-  history->stream.push_back({7, "w<1>", 1, 3, 98'000'000'000, 500'000'000, EventOutcome::kOk});
-  history->stream.push_back({8, "gone", 0, 4, 98'500'000'000, 250'000'000, EventOutcome::kFailed});
+  history->stream.push_back({7, "w<1>", 1, 3, 98'500'000'000, 500'000'000, EventOutcome::kOk});
+  history->stream.push_back({8, "gone", 0, 4, 98'750'000'000, 250'000'000, EventOutcome::kFailed});
   snapshot->history = history;
 
   HttpCall all = Get("/api/v1/jobs");
@@ -114,20 +114,31 @@ TEST(DashboardApiTest, TheLiveViewsShapesAndAStudysJobsHiddenOnRequest) {
               HasSubstr(R"("labels":{"tminus.io/study":"point"},"study":true)"));
 
   EXPECT_THAT(HandleApi(Get("/api/v1/history"), *snapshot, actions).body,
-              HasSubstr(R"("cluster":[[99,4000000000,1,2]])"));
+              HasSubstr(R"("cluster":[[99,4e+09,1,2]])"));
   // Rows: both slots of the connected worker, and the slot of a worker gone
   // since; events name their row and job.
   const std::string stream = HandleApi(Get("/api/v1/stream"), *snapshot, actions).body;
   EXPECT_THAT(stream, HasSubstr(R"("rows":[{"worker_id":"gone","slot":0},{"worker_id":"w<1>","slot":0},{"worker_id":"w<1>","slot":1}])"));
-  EXPECT_THAT(stream, HasSubstr(R"("events":[[2,7,3,98,98.5,"ok"],[0,8,4,98.5,98.75,"failed"]])"));
+  EXPECT_THAT(stream, HasSubstr(R"("events":[[2,7,3,98,98.5,"ok"],[0,8,4,98.5,98.75,"failed"]])"))
+      << "start = end (when the result came) - the worker's duration";
   HttpCall one = Get("/api/v1/stream");
   one.query.emplace("worker", "w<1>");
-  EXPECT_THAT(HandleApi(one, *snapshot, actions).body, Not(HasSubstr("gone")));
+  EXPECT_THAT(HandleApi(one, *snapshot, actions).body,
+              HasSubstr(R"("rows":[{"worker_id":"w<1>","slot":0},{"worker_id":"w<1>","slot":1}],)"
+                        R"("jobs":[{"id":7,"name":"quote\" and \u0001"}],"events":[[1,7,3,98,98.5,"ok"]])"));
 
-  const std::string worker = HandleApi(Get("/api/v1/workers/w<1>"), *snapshot, actions).body;
+  std::string worker = HandleApi(Get("/api/v1/workers/w<1>"), *snapshot, actions).body;
   EXPECT_THAT(worker, HasSubstr(R"("worker":{"worker_id":"w<1>")"));
   EXPECT_THAT(worker, HasSubstr(R"("usage_series":[[99,1.5,1048576]])"));
   EXPECT_THAT(worker, Not(HasSubstr(R"("usage":{)"))) << "no report in its view: none shown";
+  WorkerView& reported = snapshot->workers[0];
+  reported.usage_reported = true;
+  reported.cpu_cores = 1.25;
+  reported.usage.cpu_ns = 3'000'000'000;
+  reported.usage.resident_bytes = 4096;
+  reported.usage.threads = 7;
+  worker = HandleApi(Get("/api/v1/workers/w<1>"), *snapshot, actions).body;
+  EXPECT_THAT(worker, HasSubstr(R"("usage":{"cpu_cores":1.25,"cpu_s":3,"resident_bytes":4096,"threads":7,"open_fds":0})"));
   // A snapshot made by hand has no history: empty answers, not a crash.
   EXPECT_THAT(HandleApi(Get("/api/v1/history"), *Snapshot(), actions).body,
               HasSubstr(R"("cluster":[])"));
@@ -143,14 +154,18 @@ TEST(HistoryRecorderTest, RatesPerSecondUsageKeptPerWorkerAndAMinuteOfStream) {
   worker.usage_reported = true;
   worker.cpu_cores = 1.9;
   const int64_t t0 = 1'000'000'000'000;
-  auto first = recorder.Record(t0, 0, totals, {worker});
+  const int64_t m0 = 5'000'000'000;  // the monotonic clock, which paces it
+  auto first = recorder.Record(t0, m0, 0, totals, {worker});
   ASSERT_EQ(first->cluster.size(), 1u);
   EXPECT_EQ(first->cluster[0].rate, 0) << "no second before the first sample";
-  EXPECT_EQ(recorder.Record(t0 + 500'000'000, 1'000, totals, {worker}), first)
+  EXPECT_EQ(recorder.Record(t0 + 500'000'000, m0 + 500'000'000, 1'000, totals, {worker}), first)
       << "at most one new history a second";
+  EXPECT_EQ(recorder.Record(t0 + 9'000'000'000, m0 + 900'000'000, 1'000, totals, {worker}), first)
+      << "the wall clock set forward does not hurry it";
   recorder.AddStream({{1, "w", 0, 0, t0 - 70'000'000'000, 1'000, EventOutcome::kOk},
                       {1, "w", 0, 1, t0 + 1'000'000'000, 1'000, EventOutcome::kOk}});
-  auto second = recorder.Record(t0 + 2'000'000'000, 6'000'000'000, totals, {worker});
+  auto second = recorder.Record(t0 + 2'000'000'000, m0 + 2'000'000'000, 6'000'000'000, totals,
+                                {worker});
   ASSERT_EQ(second->cluster.size(), 2u);
   EXPECT_DOUBLE_EQ(second->cluster[1].rate, 3e9);
   EXPECT_EQ(second->cluster[1].slots_busy, 2);
@@ -158,7 +173,7 @@ TEST(HistoryRecorderTest, RatesPerSecondUsageKeptPerWorkerAndAMinuteOfStream) {
   EXPECT_DOUBLE_EQ(second->usage.at("w")[1].cpu_cores, 1.9);
   ASSERT_EQ(second->stream.size(), 1u) << "the attempt that ended over a minute ago is gone";
   EXPECT_EQ(second->stream[0].chunk, 1);
-  auto third = recorder.Record(t0 + 3'000'000'000, 6'000'000'000, totals, {});
+  auto third = recorder.Record(t0 + 3'000'000'000, m0 + 3'000'000'000, 6'000'000'000, totals, {});
   EXPECT_TRUE(third->usage.empty()) << "a forgotten worker's samples go with it";
 }
 

@@ -241,6 +241,22 @@ TEST(SchedulerEdgesTest, AMalformedResultIsRefusedAndNothingOfItsBatchApplies) {
   bad.end_mono_ns = -1;
   EXPECT_THAT(sim.scheduler().OnResults(w, {bad}),
               StatusIs(absl::StatusCode::kInvalidArgument, "results[0].end_mono_ns"));
+  // Clock readings no clock gives: their differences and sums (the
+  // timelines', the chunk stream's) would overflow.
+  const ChunkReport fine = SimResult(job, 1, 1, 50);
+  bad = fine;
+  bad.start_mono_ns = INT64_MIN;
+  EXPECT_THAT(sim.scheduler().OnResults(w, {bad}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "results[0].start_mono_ns"));
+  bad = fine;
+  bad.end_mono_ns = INT64_MAX;
+  EXPECT_THAT(sim.scheduler().OnResults(w, {bad}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "results[0].end_mono_ns"));
+  bad = fine;
+  bad.start_wall_ns = -1;
+  EXPECT_THAT(sim.scheduler().OnResults(w, {bad}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "results[0].start_wall_ns"));
+  EXPECT_EQ(sim.scheduler().GetJob(job)->chunks_done, 0);
 }
 
 TEST(SchedulerEdgesTest, ACancelledJobsElapsedTimeStopsAtTheCancel) {

@@ -289,6 +289,7 @@ TEST(SchedulerTest, ListJobsHidesAStudysJobsOnlyWhenAsked) {
   JobSpec spec;
   spec.n = 10;
   spec.chunk_count = 1;
+  spec.executor = ExecutorKind::kThreads;
   spec.labels[kStudyLabel] = "calibration";
   const JobId study = sim.SubmitSpec(spec);
   sim.Submit(10, 1);
@@ -308,15 +309,22 @@ TEST(SchedulerTest, AWorkersUsageGivesItsCpuCoresAndANewProcessStartsAfresh) {
   ProcessUsage usage;
   usage.cpu_ns = 5'000'000'000;
   usage.resident_bytes = 12 << 20;
+  usage.sampled_mono_ns = 100'000'000'000;
   ASSERT_TRUE(sim.scheduler().SetUsage(w, usage).ok());
   EXPECT_TRUE(view().usage_reported);
   EXPECT_EQ(view().usage.resident_bytes, 12 << 20);
   EXPECT_EQ(view().cpu_cores, 0) << "one report gives no rate";
-  sim.clock().Advance(2'000'000'000);
-  usage.cpu_ns += 3'000'000'000;  // 3 CPU-seconds in 2 s
+  // 3 CPU-seconds in 2 s of the worker's clock, whenever the report came.
+  usage.sampled_mono_ns += 2'000'000'000;
+  usage.cpu_ns += 3'000'000'000;
   ASSERT_TRUE(sim.scheduler().SetUsage(w, usage).ok());
   EXPECT_DOUBLE_EQ(view().cpu_cores, 1.5);
-  sim.clock().Advance(1'000'000'000);
+  usage.sampled_mono_ns += 1'000'000;  // a millisecond later, hostile or not,
+  usage.cpu_ns += 10'000'000'000;      // a worker never uses more CPUs than it has
+  ASSERT_TRUE(sim.scheduler().SetUsage(w, usage).ok());
+  EXPECT_DOUBLE_EQ(view().cpu_cores, kMaxWorkerSlots)
+      << "the sim's workers say no topology: at most as many CPUs as a worker has slots";
+  usage.sampled_mono_ns += 1'000'000'000;
   usage.cpu_ns = 1;  // CPU time went back: another process, not a negative rate
   ASSERT_TRUE(sim.scheduler().SetUsage(w, usage).ok());
   EXPECT_EQ(view().cpu_cores, 0);

@@ -421,7 +421,7 @@ TEST_F(WorkerSessionTest, ACalibrationGoesOutOnceAndWithTheNextHello) {
   EXPECT_EQ(hello->hello().calibration().age_ms(), 5'000) << "its age when sent";
 }
 
-TEST(WorkerSessionUsageTest, UsageGoesOutOnceASecondWhileLiveAndOnlyWhenItCanBeRead) {
+TEST(WorkerSessionUsageTest, UsageGoesOutAsOftenAsTheWelcomeAsksWhileLiveAndOnlyThen) {
   int64_t cpu_ns = 0;
   WorkerSessionOptions options = Options();
   options.read_usage = [&cpu_ns] {
@@ -436,7 +436,9 @@ TEST(WorkerSessionUsageTest, UsageGoesOutOnceASecondWhileLiveAndOnlyWhenItCanBeR
   core.OnStreamStarted(now);
   ASSERT_TRUE(core.TakeOutgoing(now)->has_hello());
   EXPECT_EQ(core.TakeOutgoing(now), nullptr) << "nothing before the Welcome";
-  core.OnMessage(Welcome(60'000), now);
+  v1::CoordinatorMessage welcome = Welcome(60'000);
+  welcome.mutable_welcome()->set_usage_report_ms(1'000);
+  core.OnMessage(welcome, now);
   std::vector<v1::WorkerMessage> out;
   while (auto message = core.TakeOutgoing(now)) out.push_back(*message);
   ASSERT_EQ(out.size(), 2u);
@@ -444,9 +446,9 @@ TEST(WorkerSessionUsageTest, UsageGoesOutOnceASecondWhileLiveAndOnlyWhenItCanBeR
   ASSERT_TRUE(out[1].has_usage()) << "the first report at once";
   EXPECT_EQ(out[1].usage().resident_bytes(), 7 << 20);
   EXPECT_EQ(out[1].usage().threads(), 5);
-  EXPECT_EQ(core.NextDeadlineNs(), now + WorkerSession::kUsageReportNs);
+  EXPECT_EQ(core.NextDeadlineNs(), now + 1'000 * kMs);
   cpu_ns = 900 * kMs;
-  now += WorkerSession::kUsageReportNs - 1;
+  now += 1'000 * kMs - 1;
   EXPECT_EQ(core.TakeOutgoing(now), nullptr);
   now += 1;
   auto report = core.TakeOutgoing(now);
@@ -455,11 +457,19 @@ TEST(WorkerSessionUsageTest, UsageGoesOutOnceASecondWhileLiveAndOnlyWhenItCanBeR
 
   core.OnStreamEnded(absl::UnavailableError("gone"), now);
   EXPECT_EQ(core.TakeOutgoing(now + 5'000 * kMs), nullptr) << "none without a stream";
+  // A coordinator that asks for none (one from before usage reports, which
+  // would end the session over one) gets none, and no deadline for them.
+  now += 5'000 * kMs;
+  core.OnStreamStarted(now);
+  core.TakeOutgoing(now);
+  core.OnMessage(Welcome(60'000), now);
+  while (auto message = core.TakeOutgoing(now)) EXPECT_FALSE(message->has_usage());
+  EXPECT_EQ(core.NextDeadlineNs(), now + 60'000 * kMs);
 
-  WorkerSession silent(Options());  // no reader: no reports, no deadline for them
+  WorkerSession silent(Options());  // no reader: no reports, whatever is asked
   silent.OnStreamStarted(now);
   silent.TakeOutgoing(now);
-  silent.OnMessage(Welcome(60'000), now);
+  silent.OnMessage(welcome, now);
   while (auto message = silent.TakeOutgoing(now)) EXPECT_FALSE(message->has_usage());
   EXPECT_EQ(silent.NextDeadlineNs(), now + 60'000 * kMs);
 }
