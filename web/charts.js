@@ -97,7 +97,8 @@
         interaction: { mode: 'nearest', axis: 'x', intersect: false },
         scales: {
           x: { type: 'linear', min: 0, title: axisTitle('seconds since start'),
-               ticks: { callback: (v) => `${v}` } },
+               // The range ends at the job's elapsed time, not a round number.
+               ticks: { callback: (v) => (Number.isInteger(v) ? `${v}` : v.toFixed(1)) } },
           y: { type: 'linear', beginAtZero: true, title: axisTitle('decrements/s'),
                ticks: { callback: (v) => fmt.si(v, 3) } },
         },
@@ -166,19 +167,24 @@
     });
   }
 
-  // Returns the number of rows, so that the caller can size the box.
-  function setTimeline(chart, timeline) {
-    if (!chart) return 0;
-    const rows = Array.isArray(timeline && timeline.rows) ? timeline.rows : [];
-    const events = Array.isArray(timeline && timeline.events) ? timeline.events : [];
-    // Category labels must be unique strings.
+  // "worker #slot" for each row ({worker_id, slot}) of a timeline or the
+  // chunk stream: category labels, which must be unique strings.
+  function slotLabels(rows) {
     const seen = new Set();
-    const labels = rows.map((r, i) => {
+    return rows.map((r, i) => {
       let label = `${String((r && r.worker_id) ?? '?')} #${num(r && r.slot)}`;
       if (seen.has(label)) label = `${label} (${i})`;
       seen.add(label);
       return label;
     });
+  }
+
+  // Returns the number of rows, so that the caller can size the box.
+  function setTimeline(chart, timeline) {
+    if (!chart) return 0;
+    const rows = Array.isArray(timeline && timeline.rows) ? timeline.rows : [];
+    const events = Array.isArray(timeline && timeline.events) ? timeline.events : [];
+    const labels = slotLabels(rows);
     const byOutcome = new Map(OUTCOMES.map(([o]) => [o, []]));
     let maxEnd = 0;
     for (const ev of events) {
@@ -300,7 +306,7 @@
 
   window.tminus = Object.assign(window.tminus || {}, {
     fmt,
-    charts: { available, rateChart, setRate, timelineChart, setTimeline, setXRange, studyChart, setStudy,
-              seriesName, destroyIn, OUTCOMES },
+    charts: { available, rateChart, setRate, timelineChart, setTimeline, slotLabels, setXRange,
+              studyChart, setStudy, seriesName, destroyIn, OUTCOMES },
   });
 })();

@@ -5,7 +5,7 @@
 'use strict';
 
 (() => {
-  const { fmt } = window.tminus;
+  const { fmt, charts } = window.tminus;
   const { num } = fmt;
   const arr = (v) => (Array.isArray(v) ? v : []);
   const available = () => typeof window.Chart === 'function';
@@ -114,13 +114,7 @@
     const counts = { rows: rows.length, events: events.length, jobs: names.size };
     if (!chart) return counts;
     const now = num(stream.generated_at);
-    const seen = new Set();
-    const labels = rows.map((r, i) => {
-      let label = `${String((r && r.worker_id) ?? '?')} #${num(r && r.slot)}`;
-      if (seen.has(label)) label = `${label} (${i})`;
-      seen.add(label);
-      return label;
-    });
+    const labels = charts.slotLabels(rows);
     const byJob = new Map();
     for (const [row, job, chunk, start, end, outcome] of events) {
       if (num(row, -1) < 0 || row >= labels.length) continue;
@@ -130,6 +124,8 @@
       byJob.get(id).push({ y: labels[row], x: [s, e], chunk: num(chunk), outcome: String(outcome) });
     }
     chart.data.labels = labels;
+    // Every row named while they fit (the box grows with them); beyond, some.
+    chart.options.scales.y.ticks.autoSkip = labels.length > 50;
     chart.data.datasets = [...byJob.keys()].sort((a, b) => a - b).map((id) => ({
       label: `job ${id}${names.get(id) ? ` ${names.get(id)}` : ''}`, data: byJob.get(id),
       backgroundColor: jobColour(id), borderWidth: 0, grouped: false,

@@ -128,9 +128,12 @@ SnapshotPublisher::Raw SnapshotPublisher::Collect(
     std::vector<ClusterStream::Event> events;
     stream_seen_ = s.stream().CopySince(stream_seen_, &events);
     raw.stream.reserve(events.size());
+    absl::flat_hash_map<uint32_t, std::string> names;  // one lookup per worker, not per event
     for (const ClusterStream::Event& e : events) {
-      raw.stream.push_back(StreamEvent{e.job, s.WorkerName(e.worker), e.slot, e.chunk,
-                                       e.received_wall_ns, e.duration_ns, e.outcome});
+      auto [name, added] = names.try_emplace(e.worker);
+      if (added) name->second = s.WorkerName(e.worker);
+      raw.stream.push_back(StreamEvent{e.job, name->second, e.slot, e.chunk, e.received_wall_ns,
+                                       e.duration_ns, e.outcome});
     }
     for (const JobView& view : s.ListJobs(0, kWindow)) {
       raw.jobs.push_back(Summarize(view));
