@@ -216,6 +216,22 @@ Cell CalibrationCell(const v1::WorkerInfo& w, bool csv) {
                          spread * 50, c.age_ms() / 1000);
 }
 
+// The worker's own report of its CPU (cores used) and resident memory
+// (itself and the processes it started); none from a worker gone, or from
+// one before 0.3.1.
+bool UsageKnown(const v1::WorkerInfo& w) {
+  return w.has_usage() && w.state() != v1::WORKER_STATE_DISCONNECTED;
+}
+Cell CpuCell(const v1::WorkerInfo& w, bool csv) {
+  if (!UsageKnown(w)) return csv ? Cell("") : Cell("-");
+  return Ratio(w.cpu_cores());
+}
+Cell MemoryCell(const v1::WorkerInfo& w, bool csv) {
+  if (!UsageKnown(w)) return csv ? Cell("") : Cell("-");
+  const int64_t bytes = w.usage().resident_bytes();
+  return Cell(FormatSi(static_cast<double>(bytes)) + "B", absl::StrCat(bytes));
+}
+
 std::vector<std::string> HardwareCells(const v1::WorkerInfo& w) {
   const v1::Topology& t = w.topology();
   if (t.logical_cpus() == 0) return {"-", "-", "-", "-", "-", "-"};  // a worker before 0.3
@@ -240,6 +256,7 @@ void PrintWorkers(const v1::ListWorkersResponse& workers, OutputFormat format,
                                  "EXECUTORS",                {"RUNNING", "chunks_running"},
                                  {"PREFETCHED", "chunks_prefetched"},
                                  {"CALIBRATED/s", "calibrated_decrements_per_second"},
+                                 {"CPU", "cpu_cores"},       {"MEMORY", "resident_bytes"},
                                  {"CHUNKS", "chunks_done"},  {"DECREMENTS", "decrements_done"},
                                  {"BUSY", "busy_seconds"},   "SESSIONS",
                                  {"EXPIRIES", "lease_expiries"}, "DRAINS",
@@ -261,10 +278,10 @@ void PrintWorkers(const v1::ListWorkersResponse& workers, OutputFormat format,
     }
     std::vector<Cell> row = {w.worker_id(), w.host(), WorkerStateName(w.state()), Int(w.slots()),
                              executors, Int(w.chunks_running()), Int(w.chunks_prefetched()),
-                             CalibrationCell(w, csv), Int(w.chunks_done()),
-                             Int(w.decrements_done()), Seconds(w.busy_ns()), Int(w.sessions()),
-                             Int(w.lease_expiries()), Int(w.drains()), Int(w.leases_lost()),
-                             w.version()};
+                             CalibrationCell(w, csv), CpuCell(w, csv), MemoryCell(w, csv),
+                             Int(w.chunks_done()), Int(w.decrements_done()), Seconds(w.busy_ns()),
+                             Int(w.sessions()), Int(w.lease_expiries()), Int(w.drains()),
+                             Int(w.leases_lost()), w.version()};
     std::vector<std::string> cells = HardwareCells(w);
     cells.push_back(OtherLabels(w));
     if (csv) {

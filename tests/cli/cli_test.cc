@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -124,6 +125,15 @@ TEST_F(CliTest, ReadCommandsSpeakTableJsonAndCsv) {
   EXPECT_EQ(workers.code, 0);
   EXPECT_THAT(workers.out, HasSubstr("\"worker_id\": \"cli-worker\""));
   EXPECT_THAT(Run({"workers"}).out, HasSubstr("connected"));
+  // Its CPU and memory, as it reports them (every second): a CPU figure and
+  // some megabytes of memory, not the blanks of a worker with no report.
+  EXPECT_TRUE(WaitFor([] {
+    const CliResult csv = Run({"workers", "-o", "csv"});
+    return csv.out.find(",calibrated_decrements_per_second,cpu_cores,resident_bytes,") !=
+               std::string::npos &&
+           std::regex_search(csv.out, std::regex(",[0-9.]+,[0-9]{7,},[0-9]+,"));
+  }, std::chrono::seconds(10), "cpu_cores and resident_bytes in `workers -o csv`",
+                      std::chrono::milliseconds(200)));
 }
 
 TEST_F(CliTest, WatchPrintsPlainLinesWhenNotOnATerminal) {
