@@ -29,6 +29,13 @@ fi
 
 cache="$(ccache -k cache_dir 2>/dev/null || echo "$HOME/.cache/ccache")"
 mkdir -p "$cache"
+# The host's CA bundle, lent to npm in the web stage: where HTTPS leaves
+# through an inspecting proxy (as on this machine), only the host trusts
+# the proxy's CA. Elsewhere the registry's own certificate verifies anyway.
+ca_volume=()
+if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+  ca_volume=(--volume /etc/ssl/certs/ca-certificates.crt:/host-ca.crt:ro)
+fi
 podman build --quiet --network=host --build-arg BASE="$base" --volume "$cache:/ccache" \
-  -f deploy/container/Containerfile -t "$tag" . >/dev/null
+  "${ca_volume[@]}" -f deploy/container/Containerfile -t "$tag" . >/dev/null
 echo "built $tag ($(podman image inspect --format '{{.Size}}' "$tag" | numfmt --to=iec) )"
