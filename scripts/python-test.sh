@@ -40,4 +40,5 @@ fi
 
 cd "$root/python/tests"  # not python/: the installed package is the one tested
 export TMINUS_BIN_DIR="$build/bin"
-exec "$python" -m pytest -q -p no:cacheprovider .
+# Not exec: the EXIT trap removes the HOME folder (and the venv in it).
+"$python" -m pytest -q -p no:cacheprovider .
