@@ -80,8 +80,8 @@ std::vector<std::string> ChildrenOf(const std::string& pid) {
   return children;
 }
 
-// Adds the CPU time (their own and their reaped children's) and resident bytes of `pid`'s
-// descendants, `depth` generations down at most.
+// Adds the CPU time (their own and their reaped children's) and the
+// resident bytes of `pid`'s descendants, `depth` generations down at most.
 void AddDescendants(const std::string& pid, int depth, double page, ProcessUsage* usage) {
   if (depth == 0) return;
   for (const std::string& child : ChildrenOf(pid)) {
@@ -113,21 +113,20 @@ ProcessUsage ReadProcessTreeUsage() {
 
 ProcessUsage ReadProcessUsage() {
   const std::vector<std::string> stat = StatFields();
-  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
   rlimit fds{};
   getrlimit(RLIMIT_NOFILE, &fds);
   ProcessUsage usage;
   usage.sampled_mono_ns = MonoNow();
   // utime (14) and stime (15), in clock ticks.
-  usage.cpu_ns = static_cast<int64_t>((Field(stat, 14) + Field(stat, 15)) / ticks * 1e9);
+  usage.cpu_ns = static_cast<int64_t>((Field(stat, 14) + Field(stat, 15)) * TicksToNs());
   usage.resident_bytes = static_cast<int64_t>(Field(stat, 24) * page);
   usage.virtual_bytes = static_cast<int64_t>(Field(stat, 23));
   usage.threads = static_cast<int32_t>(Field(stat, 20));
   usage.open_fds = OpenFds();
   usage.max_fds = static_cast<int64_t>(fds.rlim_cur);
   // starttime (22), in clock ticks after boot.
-  usage.start_time_s = BootTime() + Field(stat, 22) / ticks;
+  usage.start_time_s = BootTime() + Field(stat, 22) * TicksToNs() * 1e-9;
   return usage;
 }
 
