@@ -236,14 +236,14 @@
         },
         (tr, w) => {
           const td = tr.children;
-          const slots = num(w.slots), busy = num(w.busy), live = w.state !== 'disconnected';
+          const slots = num(w.slots), busy = num(w.busy), connected = w.state !== 'disconnected';
           setText(td[0].firstChild, str(w.worker_id));
           setText(td[1], str(w.host));
           setState(td[2].firstChild, w.state);
           setText(td[3], fmt.int(slots));
-          setText(td[4], live ? fmt.int(busy) : '-');
-          setText(td[5], live ? fmt.int(Math.max(0, slots - busy)) : '-');
-          setProgress(td[6].firstChild, slots > 0 && live ? Math.min(1, busy / slots) : 0);
+          setText(td[4], connected ? fmt.int(busy) : '-');
+          setText(td[5], connected ? fmt.int(Math.max(0, slots - busy)) : '-');
+          setProgress(td[6].firstChild, slots > 0 && connected ? Math.min(1, busy / slots) : 0);
           td[6].firstChild.title = `${busy} of ${slots} slots busy`;
           setText(td[7], arr(w.executors).concat(arr(w.kernels)).map(str).join(', '));
           setText(td[8], fmt.int(w.chunks_done));
