@@ -127,11 +127,27 @@ int64_t WorkerSession::ResultDelayNs() const {
   return std::clamp(one_percent, kMinResultDelayNs, kMaxResultDelayNs);
 }
 
+bool WorkerSession::CreditsLow() const {
+  const int64_t slots = options_.identity.slots;
+  const int64_t prefetch = credits_.Desired() - slots;
+  return outstanding_ <= slots + prefetch / 2;
+}
+
+bool WorkerSession::BatchesFillAnyway() const {
+  const double mean = credits_.mean_chunk_ns();
+  return mean > 0 && static_cast<double>(options_.identity.slots * ResultDelayNs()) / mean >=
+                         kFullEnoughBatch;
+}
+
+int64_t WorkerSession::HoldNs() const {
+  return CreditsLow() || BatchesFillAnyway() ? ResultDelayNs() : kMaxResultDelayNs;
+}
+
 bool WorkerSession::ResultsDue(int64_t now_ns) const {
   const int pending = pending_.results_size();
   if (pending == 0) return false;
-  return pending >= kMaxResultBatch || outstanding_ == 0 || draining_ ||
-         now_ns - pending_since_ns_ >= ResultDelayNs();
+  return pending >= kMaxResultBatch || outstanding_ == 0 || draining_ || job_ended_here_ ||
+         now_ns - pending_since_ns_ >= HoldNs();
 }
 
 bool WorkerSession::HasOutgoing(int64_t now_ns) const {
@@ -219,6 +235,7 @@ std::shared_ptr<v1::WorkerMessage> WorkerSession::StageResults() {
   v1::Results* results = message->mutable_results();
   results->Swap(&pending_);  // pending_ keeps the spare's cleared result objects
   pending_since_ns_ = 0;
+  job_ended_here_ = false;
   results->set_seq(next_seq_++);
   unacked_results_ += results->results_size();
   unacked_peak_ = std::max(unacked_peak_, unacked_results_);
@@ -233,7 +250,7 @@ int64_t WorkerSession::NextDeadlineNs() const {
   int64_t next = kNever;
   if (live()) next = last_write_ns_ + heartbeat_ns_;
   if (live() && pending_.results_size() > 0) {
-    next = std::min(next, pending_since_ns_ + ResultDelayNs());
+    next = std::min(next, pending_since_ns_ + HoldNs());
   }
   if (live() && running_ != running_sent_) {
     next = std::min(next, running_sent_ns_ + kRunningReportNs);
@@ -321,6 +338,7 @@ PoolCommands WorkerSession::OnAssign(const v1::Assign& assign, int64_t now_ns) {
       continue;
     }
     ++outstanding_;
+    ++outstanding_by_job_[lease.job_id()];
     commands.run.push_back(std::move(spec));
   }
   return commands;
@@ -385,6 +403,11 @@ bool WorkerSession::TakeMemoryReleaseDue() { return std::exchange(memory_release
 
 void WorkerSession::OnSlotResult(uint64_t epoch, const RunResult& result, int64_t now_ns) {
   outstanding_ = std::max<int64_t>(0, outstanding_ - 1);
+  if (auto job = outstanding_by_job_.find(result.job);
+      job != outstanding_by_job_.end() && --job->second <= 0) {
+    outstanding_by_job_.erase(job);
+    job_ended_here_ = true;
+  }
   if (draining_ && outstanding_ == 0 && idle_since_ns_ == 0) idle_since_ns_ = now_ns;
   if (result.outcome == RunOutcome::kOk) {
     credits_.Observe(1, result.end_mono_ns - result.start_mono_ns);

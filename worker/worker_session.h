@@ -11,11 +11,16 @@
 //    stay at the credit policy's desire, and no credit is granted while the
 //    unacknowledged results reach their bound;
 //  - results: finished ones wait in a batch, and the credits they free ride
-//    with them. The batch goes when it holds kMaxResultBatch results, when
-//    its oldest has waited ResultDelayNs (200 us, or 1% of the mean chunk if
-//    longer, at most 10 ms), or at once when no lease is left running or
-//    queued here: one write (and one wake-up on each side) carries many
-//    short chunks, and an idle worker never sits on a result. A batch is
+//    with them. While the leases queued here still cover more than half the
+//    prefetch, the coordinator needs no credit back yet: the batch waits up
+//    to kMaxResultDelayNs. Once they cover half or less (or the chunks are so
+//    short that a few hundred microseconds gather a full enough batch
+//    anyway), it goes when its oldest has waited ResultDelayNs (200 us, or
+//    1% of the mean chunk if longer, at most 10 ms). It goes at once when it holds kMaxResultBatch
+//    results, when no lease is left running or queued here, or when a job's
+//    last lease here ended (its end may be waiting on it): one write (and
+//    one wake-up on each side) carries many chunks, and an idle worker never
+//    sits on a result. A batch is
 //    staged (numbered and kept until acknowledged) at the moment the
 //    transport takes it to write, so a failed write or an early Ack is a
 //    plain state change;
@@ -83,6 +88,7 @@ class WorkerSession {
   static constexpr int kMaxResultBatch = 512;
   static constexpr int64_t kMinResultDelayNs = 200'000;
   static constexpr int64_t kMaxResultDelayNs = 10'000'000;
+  static constexpr double kFullEnoughBatch = 32;
   static constexpr int64_t kRunningReportNs = 50'000'000;
   static constexpr int64_t kMinUsageReportNs = 100'000'000;
   // (job, chunks on a slot now), jobs in any order.
@@ -142,6 +148,13 @@ class WorkerSession {
   Next NextMessage(int64_t now_ns) const;
   int64_t GrantDue() const;
   bool ResultsDue(int64_t now_ns) const;
+  // Half of the prefetch or less is queued here: the credits must go back.
+  bool CreditsLow() const;
+  // Chunks so short that ResultDelayNs gathers kFullEnoughBatch results on
+  // the slots: holding longer only makes bursts.
+  bool BatchesFillAnyway() const;
+  // How long the oldest pending result may wait, as things are now.
+  int64_t HoldNs() const;
   bool UsageDue(int64_t now_ns) const;
   int64_t ResultDelayNs() const;
   std::shared_ptr<v1::WorkerMessage> StageResults();
@@ -168,10 +181,12 @@ class WorkerSession {
   int failures_in_a_row_ = 0;  // streams that ended before a Welcome
 
   int64_t outstanding_ = 0;
+  absl::flat_hash_map<uint64_t, int64_t> outstanding_by_job_;  // jobs with a lease here
   int64_t granted_ = 0;
 
   v1::Results pending_;  // finished, not yet staged
   int64_t pending_since_ns_ = 0;  // when the oldest of pending_ came in
+  bool job_ended_here_ = false;   // a job's last lease here ended since the last batch
   std::deque<std::shared_ptr<v1::WorkerMessage>> unacked_;  // staged, oldest first
   int64_t unacked_results_ = 0;
   int64_t unacked_peak_ = 0;

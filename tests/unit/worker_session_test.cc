@@ -172,6 +172,74 @@ TEST_F(WorkerSessionTest, LongChunksWaitOnePercentOfTheirDurationAtMostTenMs) {
   EXPECT_EQ(core_.NextDeadlineNs(), now_ + WorkerSession::kMaxResultDelayNs);
 }
 
+// Issue 23: a result need not travel before its credit is needed.
+class HoldingSessionTest : public WorkerSessionTest {
+ protected:
+  HoldingSessionTest() : WorkerSessionTest(Options(/*slots=*/2, /*prefetch=*/8)) {}
+  // A 1 ms chunk: 200 us on 2 slots gathers less than a full enough batch.
+  static RunResult Done(uint64_t job, int64_t chunk) {
+    RunResult r = ::tminus::Done(job, chunk);
+    r.end_mono_ns = r.start_mono_ns + kMs;
+    return r;
+  }
+};
+
+TEST_F(HoldingSessionTest, ResultsWaitWhileMoreThanHalfThePrefetchIsQueuedThenGoWithTheCredits) {
+  Connect();
+  Drain();
+  std::vector<int64_t> chunks(10);
+  for (int64_t i = 0; i < 10; ++i) chunks[i] = i;
+  core_.OnMessage(Assign(1, chunks), now_);  // 2 running, 8 queued
+  for (int64_t i = 0; i < 3; ++i) core_.OnSlotResult(core_.epoch(), Done(1, i), now_);
+  // 7 leases left here, more than 2 slots + half of 8: hold, up to 10 ms.
+  EXPECT_EQ(core_.NextDeadlineNs(), now_ + WorkerSession::kMaxResultDelayNs);
+  now_ += WorkerSession::kMinResultDelayNs;
+  EXPECT_EQ(core_.TakeOutgoing(now_), nullptr) << "held: the queue covers the round trip";
+  core_.OnSlotResult(core_.epoch(), Done(1, 3), now_);  // 6 left: half the prefetch is used
+  auto batch = core_.TakeOutgoing(now_);
+  ASSERT_TRUE(batch != nullptr && batch->has_results());
+  EXPECT_EQ(batch->results().results_size(), 4);
+  EXPECT_EQ(batch->results().credits(), 4) << "the credits ride with the results";
+  // Held results never wait past the cap, whatever is queued.
+  core_.OnMessage(Assign(1, {10, 11, 12, 13}), now_);
+  core_.OnSlotResult(core_.epoch(), Done(1, 4), now_);
+  now_ += WorkerSession::kMaxResultDelayNs - 1;
+  EXPECT_EQ(core_.TakeOutgoing(now_), nullptr);
+  now_ += 1;
+  ASSERT_TRUE(core_.TakeOutgoing(now_)->has_results());
+}
+
+TEST_F(HoldingSessionTest, AJobsLastResultHereGoesAtOnceAsDoesAnIdleWorkers) {
+  Connect();
+  Drain();
+  std::vector<int64_t> chunks(9);
+  for (int64_t i = 0; i < 9; ++i) chunks[i] = i;
+  core_.OnMessage(Assign(1, chunks), now_);
+  core_.OnMessage(Assign(2, {0}), now_);  // job 2's only lease here
+  core_.OnSlotResult(core_.epoch(), Done(1, 0), now_);
+  EXPECT_EQ(core_.TakeOutgoing(now_), nullptr) << "job 1 goes on here: held";
+  core_.OnSlotResult(core_.epoch(), Done(2, 0), now_);
+  auto batch = core_.TakeOutgoing(now_);
+  ASSERT_TRUE(batch != nullptr && batch->has_results()) << "job 2 may be waiting on its last chunk";
+  EXPECT_EQ(batch->results().results_size(), 2);
+  for (int64_t i = 1; i < 8; ++i) core_.OnSlotResult(core_.epoch(), Done(1, i), now_);
+  Drain();
+  core_.OnSlotResult(core_.epoch(), Done(1, 8), now_);  // the worker runs dry
+  ASSERT_TRUE(core_.TakeOutgoing(now_)->has_results());
+}
+
+TEST_F(HoldingSessionTest, ChunksShortEnoughToFillBatchesAnywayAreNotHeld) {
+  Connect();
+  Drain();
+  std::vector<int64_t> chunks(10);
+  for (int64_t i = 0; i < 10; ++i) chunks[i] = i;
+  core_.OnMessage(Assign(1, chunks), now_);
+  // 1 us chunks: 200 us gathers hundreds on 2 slots; holding would only
+  // make bursts.
+  core_.OnSlotResult(core_.epoch(), ::tminus::Done(1, 0), now_);
+  EXPECT_EQ(core_.NextDeadlineNs(), now_ + WorkerSession::kMinResultDelayNs);
+}
+
 TEST_F(WorkerSessionTest, AFailedWriteLosesNoBatch) {
   Connect();
   Drain();
