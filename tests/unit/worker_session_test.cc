@@ -182,14 +182,18 @@ class HoldingSessionTest : public WorkerSessionTest {
     r.end_mono_ns = r.start_mono_ns + kMs;
     return r;
   }
+  // A live session, and chunks 0 .. count-1 of job 1 leased to it.
+  void ConnectWithChunks(int64_t count) {
+    Connect();
+    Drain();
+    std::vector<int64_t> chunks(count);
+    for (int64_t i = 0; i < count; ++i) chunks[i] = i;
+    core_.OnMessage(Assign(1, chunks), now_);
+  }
 };
 
 TEST_F(HoldingSessionTest, ResultsWaitWhileMoreThanHalfThePrefetchIsQueuedThenGoWithTheCredits) {
-  Connect();
-  Drain();
-  std::vector<int64_t> chunks(10);
-  for (int64_t i = 0; i < 10; ++i) chunks[i] = i;
-  core_.OnMessage(Assign(1, chunks), now_);  // 2 running, 8 queued
+  ConnectWithChunks(10);  // 2 running, 8 queued
   for (int64_t i = 0; i < 3; ++i) core_.OnSlotResult(core_.epoch(), Done(1, i), now_);
   // 7 leases left here, more than 2 slots + half of 8: hold, up to 10 ms.
   EXPECT_EQ(core_.NextDeadlineNs(), now_ + WorkerSession::kMaxResultDelayNs);
@@ -210,11 +214,7 @@ TEST_F(HoldingSessionTest, ResultsWaitWhileMoreThanHalfThePrefetchIsQueuedThenGo
 }
 
 TEST_F(HoldingSessionTest, AJobsLastResultHereGoesAtOnceAsDoesAnIdleWorkers) {
-  Connect();
-  Drain();
-  std::vector<int64_t> chunks(9);
-  for (int64_t i = 0; i < 9; ++i) chunks[i] = i;
-  core_.OnMessage(Assign(1, chunks), now_);
+  ConnectWithChunks(9);
   core_.OnMessage(Assign(2, {0}), now_);  // job 2's only lease here
   core_.OnSlotResult(core_.epoch(), Done(1, 0), now_);
   EXPECT_EQ(core_.TakeOutgoing(now_), nullptr) << "job 1 goes on here: held";
@@ -229,11 +229,7 @@ TEST_F(HoldingSessionTest, AJobsLastResultHereGoesAtOnceAsDoesAnIdleWorkers) {
 }
 
 TEST_F(HoldingSessionTest, ChunksShortEnoughToFillBatchesAnywayAreNotHeld) {
-  Connect();
-  Drain();
-  std::vector<int64_t> chunks(10);
-  for (int64_t i = 0; i < 10; ++i) chunks[i] = i;
-  core_.OnMessage(Assign(1, chunks), now_);
+  ConnectWithChunks(10);
   // 1 us chunks: 200 us gathers hundreds on 2 slots; holding would only
   // make bursts.
   core_.OnSlotResult(core_.epoch(), ::tminus::Done(1, 0), now_);
