@@ -211,7 +211,7 @@
 
     function renderStream(stream) {
       const counts = live.setStream(streamChart, stream);
-      streamBox.style.height = `${Math.min(900, Math.max(140, counts.rows * 16 + 90))}px`;
+      streamBox.style.height = `${live.streamHeight(counts)}px`;
       setText(streamNote, counts.events === 0 ? '(no chunk ended in the last minute)'
         : `${fmt.int(counts.events)} attempts of ${fmt.int(counts.jobs)} job${counts.jobs === 1 ? '' : 's'}`);
     }
@@ -636,7 +636,7 @@
       renderWorker(w, num(answer.generated_at));
       if (stream) {
         const counts = live.setStream(streamChart, stream);
-        streamBox.style.height = `${Math.min(700, Math.max(140, counts.rows * 18 + 90))}px`;
+        streamBox.style.height = `${live.streamHeight(counts)}px`;
         setText(streamNote, counts.events ? `${fmt.int(counts.events)} attempts` : '(none ended in the last minute)');
         streamDue = Date.now() + STREAM_MS;
       }

@@ -135,6 +135,13 @@
     return counts;
   }
 
+  // The chunk stream's box, in px, for setStream's counts: room for every
+  // slot row and for the legend's lines (about six jobs a line).
+  function streamHeight(counts) {
+    const legend = Math.ceil(counts.jobs / 6) * 22;
+    return Math.min(900, Math.max(140, counts.rows * 18 + 90 + legend));
+  }
+
   // A worker's CPU (cores, left) and resident memory (right) over the last
   // minutes: usage_series [[epoch s, cpu cores, resident bytes], ...].
   function usageChart(canvas) {
@@ -176,6 +183,7 @@
   }
 
   window.tminus = Object.assign(window.tminus || {}, {
-    live: { clusterChart, setCluster, streamChart, setStream, usageChart, setUsage, jobColour },
+    live: { clusterChart, setCluster, streamChart, setStream, streamHeight, usageChart, setUsage,
+            jobColour },
   });
 })();

@@ -55,8 +55,9 @@ absl::Status Scheduler::OnResults(SessionId id, const std::vector<ChunkReport>& 
   }
   Session& session = sessions_[id];
   const int64_t now = clock_->MonoNs();
+  const int64_t now_wall = clock_->WallNs();  // once per batch, as the mono clock
   for (const ChunkReport& result : results) {
-    if (!ApplyResult(session, result, now)) {
+    if (!ApplyResult(session, result, now, now_wall)) {
       Dispatch();
       return absl::PermissionDeniedError(absl::StrCat(
           "results: ", session.unleased_results, " results for chunks this session was not "
@@ -68,7 +69,8 @@ absl::Status Scheduler::OnResults(SessionId id, const std::vector<ChunkReport>& 
   return absl::OkStatus();
 }
 
-bool Scheduler::ApplyResult(Session& session, const ChunkReport& result, int64_t now) {
+bool Scheduler::ApplyResult(Session& session, const ChunkReport& result, int64_t now,
+                            int64_t now_wall) {
   Job* job = FindJob(result.job);
   if (job == nullptr || result.chunk < 0 || result.chunk >= job->plan().chunk_count()) {
     // A job forgotten (past --retain) may still get a late result; one
@@ -83,7 +85,7 @@ bool Scheduler::ApplyResult(Session& session, const ChunkReport& result, int64_t
     return DropUnleased(session, result, duplicate || job->restored(), "not leased to it");
   }
   const bool holder = standing == Standing::kHolder;
-  RecordEvent(*job, session, result, duplicate);
+  RecordEvent(*job, session, result, duplicate, now_wall);
   if (duplicate) {
     ++job->stats().counters.duplicates;
     ++counters_.duplicates;
@@ -306,7 +308,7 @@ void Scheduler::Compact(Job& job) {
 }
 
 void Scheduler::RecordEvent(Job& job, const Session& session, const ChunkReport& result,
-                            bool duplicate) {
+                            bool duplicate, int64_t received_wall_ns) {
   EventOutcome outcome = EventOutcome::kOk;
   if (duplicate) outcome = EventOutcome::kDuplicate;
   else if (result.outcome == ChunkOutcome::kFailed) outcome = EventOutcome::kFailed;
@@ -317,7 +319,7 @@ void Scheduler::RecordEvent(Job& job, const Session& session, const ChunkReport&
   // Placed by the coordinator's clock (when the result came), so that a
   // worker whose clock is off still shows in the last minute's stream.
   stream_.Add(ClusterStream::Event{job.id(), session.worker, result.slot, result.chunk,
-                                   clock_->WallNs(), result.end_mono_ns - result.start_mono_ns,
+                                   received_wall_ns, result.end_mono_ns - result.start_mono_ns,
                                    outcome});
 }
 

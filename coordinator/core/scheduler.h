@@ -213,7 +213,7 @@ class Scheduler {
   // results.cc
   // `now`: the monotonic clock, read once per batch of results. False when
   // the session has sent too many results it holds no lease for.
-  bool ApplyResult(Session& session, const ChunkReport& result, int64_t now);
+  bool ApplyResult(Session& session, const ChunkReport& result, int64_t now, int64_t now_wall);
   void Accept(Job& job, Session& session, const ChunkReport& result, int64_t now);
   void FailAttempt(Job& job, int64_t chunk, int32_t attempt, const std::string& worker_id,
                    const std::string& reason);
@@ -223,7 +223,9 @@ class Scheduler {
   void FinishJob(Job& job, JobState state, std::string error);
   // Keeps the finished job's report (and maybe a sampled timeline) only.
   void Compact(Job& job);
-  void RecordEvent(Job& job, const Session& session, const ChunkReport& result, bool duplicate);
+  // `received_wall_ns`: when the result's batch came (the chunk stream's clock).
+  void RecordEvent(Job& job, const Session& session, const ChunkReport& result, bool duplicate,
+                   int64_t received_wall_ns);
   void MarkQueued(Job& job);
   // A lease of the job on the session ended: a capped job may have room again.
   void LeaseEnded(Job& job, SessionId session);
